@@ -1,0 +1,181 @@
+// EKS: describe blue, check the target version, create or adopt green, retire a cluster.
+// Calls an endpoint does not implement (moto, or an account without the feature) become
+// findings, never crashes.
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeClusterVersionsCommand,
+  DescribeNodegroupCommand,
+  ListInsightsCommand,
+  ListNodegroupsCommand,
+  type Cluster,
+  type EKSClient,
+} from '@aws-sdk/client-eks';
+import { heartbeat, sleep } from '@temporalio/activity';
+import type { Finding } from '../workflows/model.js';
+import { compareMinor } from '../workflows/plan.js';
+import type { AwsClients } from './aws.js';
+import type { ClusterRef, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
+import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
+
+const MIGRATION_TAG = 'cutover.io/migration';
+const POLL_MS = 2_000;
+
+async function describeCluster(eks: EKSClient, name: string): Promise<Cluster | undefined> {
+  try {
+    return (await eks.send(new DescribeClusterCommand({ name }))).cluster;
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+    throw awsFailure(err, `cluster ${name}`);
+  }
+}
+
+async function listNodegroups(eks: EKSClient, cluster: string): Promise<string[]> {
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await eks.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })).catch((err) => {
+      throw awsFailure(err, `node groups of ${cluster}`);
+    });
+    names.push(...(page.nodegroups ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return names;
+}
+
+/** Polls until `done` says so, heartbeating so a lost worker is noticed within the heartbeat timeout. */
+async function pollUntil(what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let polls = 0; !(await done()); polls++) {
+    heartbeat({ waitingFor: what, polls });
+    await sleep(POLL_MS);
+  }
+}
+
+export function createEksActivities(aws: AwsClients) {
+  return {
+    async preflight(input: PreflightInput): Promise<PreflightResult> {
+      const eks = aws.eks(input.region);
+      const blue = await describeCluster(eks, input.blue);
+      if (!blue) throw notFound(`blue cluster ${input.blue} not found in ${input.region}`);
+      const blueVersion = blue.version ?? 'unknown';
+      const findings: Finding[] = [];
+      if (blue.status !== 'ACTIVE') findings.push({ severity: 'blocking', source: 'eks', message: `blue ${input.blue} is ${blue.status}, not ACTIVE` });
+      if (blueVersion !== 'unknown' && compareMinor(input.targetVersion, blueVersion) <= 0) {
+        findings.push({ severity: 'blocking', source: 'eks', message: `target ${input.targetVersion} is not newer than blue's ${blueVersion}` });
+      }
+      try {
+        const versions = await eks.send(new DescribeClusterVersionsCommand({ clusterVersions: [input.targetVersion] }));
+        if (!versions.clusterVersions?.length) {
+          findings.push({ severity: 'blocking', source: 'eks', message: `Kubernetes ${input.targetVersion} is not offered by EKS in ${input.region}` });
+        }
+      } catch (err) {
+        if (!isUnsupported(err)) throw awsFailure(err, 'EKS cluster versions');
+        findings.push({ severity: 'info', source: 'eks', message: 'EKS version catalogue not available on this endpoint; target version not checked against it' });
+      }
+      try {
+        const insights = await eks.send(new ListInsightsCommand({ clusterName: input.blue, filter: { kubernetesVersions: [input.targetVersion] } }));
+        for (const insight of insights.insights ?? []) {
+          const status = insight.insightStatus?.status;
+          if (status === 'ERROR' || status === 'WARNING') {
+            findings.push({ severity: status === 'ERROR' ? 'blocking' : 'warning', source: 'eks-insights', message: `${insight.name}: ${insight.insightStatus?.reason ?? status}` });
+          }
+        }
+      } catch (err) {
+        if (!isUnsupported(err)) throw awsFailure(err, `EKS insights of ${input.blue}`);
+        findings.push({ severity: 'info', source: 'eks-insights', message: 'EKS upgrade insights not available on this endpoint' });
+      }
+      if (input.mode === 'adopt' && !(await describeCluster(eks, input.green))) {
+        findings.push({ severity: 'blocking', source: 'eks', message: `green ${input.green} to adopt does not exist` });
+      }
+      return { blueVersion, findings };
+    },
+
+    /** Creates green from blue's configuration (or verifies it in adopt mode); safe to retry. */
+    async provisionGreen(input: ProvisionInput): Promise<ProvisionResult> {
+      const eks = aws.eks(input.region);
+      let green = await describeCluster(eks, input.green);
+      if (input.mode === 'adopt') {
+        if (!green) throw notFound(`green cluster ${input.green} to adopt not found in ${input.region}`);
+        if (green.version !== input.targetVersion) throw invalidSpec(`green ${input.green} runs ${green.version}, spec says ${input.targetVersion}`);
+      } else if (!green) {
+        const blue = await describeCluster(eks, input.blue);
+        if (!blue) throw notFound(`blue cluster ${input.blue} not found in ${input.region}`);
+        const vpc = blue.resourcesVpcConfig;
+        green = (
+          await eks
+            .send(
+              new CreateClusterCommand({
+                name: input.green,
+                version: input.targetVersion,
+                roleArn: blue.roleArn,
+                resourcesVpcConfig: {
+                  subnetIds: vpc?.subnetIds,
+                  securityGroupIds: vpc?.securityGroupIds,
+                  endpointPublicAccess: vpc?.endpointPublicAccess,
+                  endpointPrivateAccess: vpc?.endpointPrivateAccess,
+                },
+                logging: blue.logging,
+                tags: { ...blue.tags, [MIGRATION_TAG]: input.migrationId },
+                // The same token on a retry makes EKS treat it as the same request.
+                clientRequestToken: `${input.migrationId}-create`.slice(0, 64),
+              }),
+            )
+            .catch((err) => {
+              throw awsFailure(err, `creating ${input.green}`);
+            })
+        ).cluster;
+        for (const name of await listNodegroups(eks, input.blue)) {
+          const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: input.blue, nodegroupName: name }))).nodegroup;
+          if (!ng) continue;
+          await eks
+            .send(
+              new CreateNodegroupCommand({
+                clusterName: input.green,
+                nodegroupName: name,
+                nodeRole: ng.nodeRole,
+                subnets: ng.subnets,
+                scalingConfig: ng.scalingConfig,
+                instanceTypes: ng.instanceTypes,
+                capacityType: ng.capacityType,
+                labels: ng.labels,
+                taints: ng.taints,
+                tags: { ...ng.tags, [MIGRATION_TAG]: input.migrationId },
+              }),
+            )
+            .catch((err) => {
+              if ((err as Error).name !== 'ResourceInUseException') throw awsFailure(err, `node group ${name} of ${input.green}`);
+            });
+        }
+      }
+      await pollUntil(`${input.green} ACTIVE`, async () => (await describeCluster(eks, input.green))?.status === 'ACTIVE');
+      for (const name of await listNodegroups(eks, input.green)) {
+        await pollUntil(`node group ${name} ACTIVE`, async () => {
+          const ng = await eks.send(new DescribeNodegroupCommand({ clusterName: input.green, nodegroupName: name }));
+          return ng.nodegroup?.status === 'ACTIVE';
+        });
+      }
+      const created = green?.tags?.[MIGRATION_TAG] === input.migrationId;
+      return { created, status: 'ACTIVE' };
+    },
+
+    /** Deletes a cluster's node groups, then the cluster; already gone counts as done. */
+    async deleteCluster(input: ClusterRef): Promise<void> {
+      const eks = aws.eks(input.region);
+      if (!(await describeCluster(eks, input.cluster))) return;
+      const groups = await listNodegroups(eks, input.cluster);
+      for (const name of groups) {
+        await eks.send(new DeleteNodegroupCommand({ clusterName: input.cluster, nodegroupName: name })).catch((err) => {
+          if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting node group ${name}`);
+        });
+      }
+      await pollUntil(`node groups of ${input.cluster} deleted`, async () => (await listNodegroups(eks, input.cluster)).length === 0);
+      await eks.send(new DeleteClusterCommand({ name: input.cluster })).catch((err) => {
+        if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting ${input.cluster}`);
+      });
+      await pollUntil(`${input.cluster} deleted`, async () => !(await describeCluster(eks, input.cluster)));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// ALB weighted forwarding: one listener (or rule) forwards to blue's and green's target
+// groups; one ModifyListener/ModifyRule call sets both weights at once.
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Weights } from '../workflows/model.js';
+import { awsFailure, invalidSpec } from './errors.js';
+
+export interface AlbTarget {
+  listenerArn: string;
+  ruleArn?: string;
+  blueTargetGroupArn: string;
+  greenTargetGroupArn: string;
+}
+
+async function currentActions(client: ElasticLoadBalancingV2Client, target: AlbTarget): Promise<Action[]> {
+  if (target.ruleArn) {
+    const out = await client.send(new DescribeRulesCommand({ RuleArns: [target.ruleArn] })).catch((err) => {
+      throw awsFailure(err, `ALB rule ${target.ruleArn}`);
+    });
+    return out.Rules?.[0]?.Actions ?? [];
+  }
+  const out = await client.send(new DescribeListenersCommand({ ListenerArns: [target.listenerArn] })).catch((err) => {
+    throw awsFailure(err, `ALB listener ${target.listenerArn}`);
+  });
+  return out.Listeners?.[0]?.DefaultActions ?? [];
+}
+
+export async function readAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbTarget): Promise<Weights> {
+  const forward = (await currentActions(client, target)).find((a) => a.Type === 'forward');
+  const groups = forward?.ForwardConfig?.TargetGroups ?? (forward?.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : []);
+  const weightOf = (arn: string) => groups.find((g) => g.TargetGroupArn === arn)?.Weight ?? 0;
+  const blue = weightOf(target.blueTargetGroupArn);
+  const green = weightOf(target.greenTargetGroupArn);
+  const total = blue + green;
+  // ALB weights are relative (0–999); we write percentages, but report any as percent.
+  return total === 0 ? { blue: 0, green: 0 } : { blue: Math.round((blue * 100) / total), green: 100 - Math.round((blue * 100) / total) };
+}
+
+export async function setAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbTarget, weights: Weights): Promise<boolean> {
+  if (weights.blue + weights.green !== 100) throw invalidSpec(`weights must sum to 100, got ${weights.blue}+${weights.green}`);
+  const current = await readAlbWeights(client, target);
+  if (current.blue === weights.blue && current.green === weights.green) return false;
+  const actions: Action[] = [
+    {
+      Type: 'forward',
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: target.blueTargetGroupArn, Weight: weights.blue },
+          { TargetGroupArn: target.greenTargetGroupArn, Weight: weights.green },
+        ],
+      },
+    },
+  ];
+  const request = target.ruleArn
+    ? client.send(new ModifyRuleCommand({ RuleArn: target.ruleArn, Actions: actions }))
+    : client.send(new ModifyListenerCommand({ ListenerArn: target.listenerArn, DefaultActions: actions }));
+  await request.catch((err) => {
+    throw awsFailure(err, `setting weights on ${target.ruleArn ?? target.listenerArn}`);
+  });
+  return true;
+}
+
+/** Healthy targets in green's target group; shifting onto none would drop traffic. */
+export async function healthyTargets(client: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<number> {
+  const out = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })).catch((err) => {
+    throw awsFailure(err, `target group ${targetGroupArn}`);
+  });
+  return (out.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === 'healthy').length;
+}

@@ -1,0 +1,83 @@
+// Smoke checks against green with the production Host header, and the long-running
+// watcher: one activity that checks every interval and heartbeats, returning only on a
+// breach, so a week of checks adds no events to history.
+import http from 'node:http';
+import https from 'node:https';
+import { Context, heartbeat, sleep } from '@temporalio/activity';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { Finding } from '../workflows/model.js';
+import type { HealthBreach, ValidateInput, WatchHealthInput } from './contract.js';
+
+type SmokeCheck = WatchHealthInput['health']['smoke'][number];
+
+export interface SmokeResult {
+  url: string;
+  ok: boolean;
+  status?: number;
+  latencyMs: number;
+  reason?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+const MAX_BODY = 256 * 1024;
+
+export function runSmokeCheck(check: SmokeCheck): Promise<SmokeResult> {
+  const started = performance.now();
+  const url = new URL(check.url);
+  const timeout = check.timeout ? msToNumber(check.timeout) : DEFAULT_TIMEOUT_MS;
+  const get = url.protocol === 'https:' ? https.get : http.get;
+  const result = (ok: boolean, extra: Partial<SmokeResult>): SmokeResult => ({ url: check.url, ok, latencyMs: Math.round(performance.now() - started), ...extra });
+  return new Promise((resolve) => {
+    // fetch() will not send a custom Host header; node:http does, as a load balancer expects.
+    const req = get(url, { headers: check.host ? { host: check.host } : {}, timeout, servername: check.host }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < MAX_BODY) body += chunk;
+      });
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status !== check.expectStatus) return resolve(result(false, { status, reason: `${check.url} answered ${status}, expected ${check.expectStatus}` }));
+        if (check.bodyContains && !body.includes(check.bodyContains)) {
+          return resolve(result(false, { status, reason: `${check.url} body lacks "${check.bodyContains}"` }));
+        }
+        resolve(result(true, { status }));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeout} ms`)));
+    req.on('error', (err) => resolve(result(false, { reason: `${check.url}: ${err.message}` })));
+  });
+}
+
+export function createHealthActivities() {
+  return {
+    /** Smoke tests against green; failures are blocking findings. */
+    async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
+      const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+      const findings: Finding[] = results.map((r) =>
+        r.ok
+          ? { severity: 'info', source: 'smoke', message: `${r.url} answered ${r.status} in ${r.latencyMs} ms` }
+          : { severity: 'blocking', source: 'smoke', message: r.reason ?? `${r.url} failed` },
+      );
+      if (results.length === 0) findings.push({ severity: 'warning', source: 'smoke', message: 'no smoke checks configured' });
+      return { findings };
+    },
+
+    /** Checks every interval; returns when `failureThreshold` checks in a row failed. */
+    async watchHealth(input: WatchHealthInput): Promise<HealthBreach> {
+      const interval = msToNumber(input.health.interval);
+      // Resume the count a crashed attempt had reached.
+      let consecutive = (Context.current().info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
+      for (;;) {
+        const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+        const failed = results.find((r) => !r.ok);
+        consecutive = failed ? consecutive + 1 : 0;
+        heartbeat({ consecutive, lastReason: failed?.reason });
+        if (consecutive >= input.health.failureThreshold) {
+          return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+        }
+        await sleep(interval); // rejects when the workflow cancels the watcher
+      }
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// Route 53 weighted records: blue's and green's weights change together in one
+// ChangeResourceRecordSets batch, so no resolver ever sees a sum other than 100.
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  type Change,
+  type ResourceRecordSet,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import type { Weights } from '../workflows/model.js';
+import type { ResolvedRecord } from '../workflows/plan.js';
+import { awsFailure, invalidSpec, notFound } from './errors.js';
+
+export interface Route53Target {
+  hostedZoneId?: string;
+  hostedZoneName?: string;
+  records: ResolvedRecord[];
+}
+
+/** Route 53 takes at most 1,000 changes a batch; we keep pairs whole and stay well below. */
+const PAIRS_PER_BATCH = 50;
+const MAX_WEIGHT = 255;
+
+const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
+
+export async function resolveHostedZoneId(client: Route53Client, target: Route53Target): Promise<string> {
+  if (target.hostedZoneId) {
+    const id = target.hostedZoneId.replace(/^\/hostedzone\//, '');
+    try {
+      await client.send(new GetHostedZoneCommand({ Id: id }));
+      return id;
+    } catch (err) {
+      throw awsFailure(err, `hosted zone ${id}`);
+    }
+  }
+  const name = fqdn(target.hostedZoneName ?? '');
+  const page = await client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 })).catch((err) => {
+    throw awsFailure(err, `hosted zone ${name}`);
+  });
+  const matches = (page.HostedZones ?? []).filter((z) => fqdn(z.Name ?? '') === name && !z.Config?.PrivateZone);
+  const zone = matches[0] ?? (page.HostedZones ?? []).find((z) => fqdn(z.Name ?? '') === name);
+  if (!zone?.Id) throw notFound(`hosted zone ${name} not found`);
+  return zone.Id.replace(/^\/hostedzone\//, '');
+}
+
+export interface RecordPair {
+  record: ResolvedRecord;
+  blue: ResourceRecordSet;
+  green: ResourceRecordSet;
+}
+
+async function listRecordSets(client: Route53Client, zoneId: string, record: ResolvedRecord): Promise<ResourceRecordSet[]> {
+  const found: ResourceRecordSet[] = [];
+  let start: { name?: string; type?: string; id?: string } = { name: fqdn(record.name), type: record.type };
+  for (;;) {
+    const page = await client
+      .send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          StartRecordName: start.name,
+          StartRecordType: start.type as never,
+          StartRecordIdentifier: start.id,
+        }),
+      )
+      .catch((err) => {
+        throw awsFailure(err, `records of zone ${zoneId}`);
+      });
+    const sets = page.ResourceRecordSets ?? [];
+    const same = sets.filter((s) => fqdn(s.Name ?? '') === fqdn(record.name) && s.Type === record.type);
+    found.push(...same);
+    // Results are sorted by name: once a page leaves our name, nothing more of it follows.
+    if (!page.IsTruncated || same.length < sets.length) return found;
+    start = { name: page.NextRecordName, type: page.NextRecordType, id: page.NextRecordIdentifier };
+  }
+}
+
+export async function readPairs(client: Route53Client, zoneId: string, records: ResolvedRecord[]): Promise<RecordPair[]> {
+  return Promise.all(
+    records.map(async (record) => {
+      const sets = await listRecordSets(client, zoneId, record);
+      const pick = (setId: string) => {
+        const set = sets.find((s) => s.SetIdentifier === setId);
+        if (!set) throw notFound(`record ${record.name} ${record.type} with SetIdentifier "${setId}" not found in zone ${zoneId}`);
+        if (set.Weight === undefined) throw invalidSpec(`record ${record.name} "${setId}" is not a weighted record`);
+        return set;
+      };
+      return { record, blue: pick(record.blueSetIdentifier), green: pick(record.greenSetIdentifier) };
+    }),
+  );
+}
+
+export function weightsOf(pair: RecordPair): Weights {
+  return { blue: pair.blue.Weight ?? 0, green: pair.green.Weight ?? 0 };
+}
+
+function withWeight(set: ResourceRecordSet, weight: number): Change {
+  return { Action: 'UPSERT', ResourceRecordSet: { ...set, Weight: weight } };
+}
+
+export interface WeightChange {
+  changeIds: string[];
+  settleSeconds: number;
+  changed: boolean;
+}
+
+/** Sets every record pair to `weights`; pairs already there are left alone (idempotent). */
+export async function setRoute53Weights(client: Route53Client, target: Route53Target, weights: Weights, comment: string): Promise<WeightChange> {
+  if (weights.blue < 0 || weights.green < 0 || weights.blue > MAX_WEIGHT || weights.green > MAX_WEIGHT) {
+    throw invalidSpec(`Route 53 weights must be 0–${MAX_WEIGHT}, got blue ${weights.blue} green ${weights.green}`);
+  }
+  const zoneId = await resolveHostedZoneId(client, target);
+  const pairs = await readPairs(client, zoneId, target.records);
+  const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green.TTL ?? 0)));
+  const toChange = pairs.filter((p) => p.blue.Weight !== weights.blue || p.green.Weight !== weights.green);
+  const changeIds: string[] = [];
+  for (let i = 0; i < toChange.length; i += PAIRS_PER_BATCH) {
+    const batch = toChange.slice(i, i + PAIRS_PER_BATCH);
+    // Each pair lives in one batch, and Route 53 applies a batch all or nothing.
+    const changes = batch.flatMap((p) => [withWeight(p.blue, weights.blue), withWeight(p.green, weights.green)]);
+    const result = await client
+      .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment.slice(0, 256), Changes: changes } }))
+      .catch((err) => {
+        throw awsFailure(err, `changing weights in zone ${zoneId}`);
+      });
+    if (result.ChangeInfo?.Id) changeIds.push(result.ChangeInfo.Id);
+  }
+  return { changeIds, settleSeconds, changed: toChange.length > 0 };
+}
+
+/** True once Route 53 reports every change INSYNC. */
+export async function changesInSync(client: Route53Client, changeIds: string[]): Promise<boolean> {
+  for (const id of changeIds) {
+    const result = await client.send(new GetChangeCommand({ Id: id })).catch((err) => {
+      throw awsFailure(err, `change ${id}`);
+    });
+    if (result.ChangeInfo?.Status !== 'INSYNC') return false;
+  }
+  return true;
+}
+
+export async function readRoute53Weights(client: Route53Client, target: Route53Target): Promise<Weights[]> {
+  const zoneId = await resolveHostedZoneId(client, target);
+  return (await readPairs(client, zoneId, target.records)).map(weightsOf);
+}
+
+/** Decommission: delete blue's weighted record sets (green's stay, at weight 100). */
+export async function removeBlueRecords(client: Route53Client, target: Route53Target, comment: string): Promise<number> {
+  const zoneId = await resolveHostedZoneId(client, target);
+  const deletions: Change[] = [];
+  for (const record of target.records) {
+    const sets = await listRecordSets(client, zoneId, record);
+    const blue = sets.find((s) => s.SetIdentifier === record.blueSetIdentifier);
+    if (blue) deletions.push({ Action: 'DELETE', ResourceRecordSet: blue });
+  }
+  if (deletions.length === 0) return 0;
+  await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: deletions } })).catch((err) => {
+    throw awsFailure(err, `removing blue records from zone ${zoneId}`);
+  });
+  return deletions.length;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# npm test: types, lint, then every test against the real peers (installed if missing).
+# Results also land in .data/test-results.json (vitest's JSON reporter) for CI's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+eval "$(bash scripts/tools.sh)"
+echo "== typecheck"; npx tsc --noEmit
+echo "== lint"; npx eslint .
+echo "== tests"
+mkdir -p .data
+exec npx vitest run --reporter=default --reporter=json --outputFile.json=.data/test-results.json "$@"

@@ -1,0 +1,69 @@
+// Starts the real peers once per test run (DESIGN §5) and bundles the workflow code once;
+// tests receive the addresses through vitest's inject().
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../worker/worker.js';
+import { resolveTools, startKube, startMoto, startTemporal, type KubeEndpoint } from '../scripts/stack/peers.js';
+import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
+
+export interface StackInfo {
+  temporalAddress: string;
+  motoUrl: string;
+  kube: Record<string, KubeEndpoint>;
+  workflowBundlePath: string;
+  testServerPath: string;
+  toxiproxyPath: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-test-'));
+  const group = new ProcessGroup(path.join(dir, 'logs'));
+  const tools = resolveTools();
+  try {
+    const [temporal, motoUrl, kube, bundle] = await Promise.all([
+      startTemporal(group, tools, { port: await freePort(), httpPort: await freePort(), metricsPort: await freePort() }),
+      startMoto(group, tools, { port: await freePort() }),
+      startKube(group, tools, {
+        dir: path.join(dir, 'kube'),
+        etcdPort: await freePort(),
+        etcdPeerPort: await freePort(),
+        ports: { blue: await freePort(), green: await freePort(), management: await freePort() },
+      }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    ]);
+    const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+    writeFileSync(workflowBundlePath, bundle.code);
+    project.provide('stack', {
+      temporalAddress: temporal.address,
+      motoUrl,
+      kube,
+      workflowBundlePath,
+      testServerPath: tools.testServer,
+      toxiproxyPath: tools.toxiproxy,
+    });
+  } catch (err) {
+    await group.stop();
+    throw err;
+  }
+  return async () => {
+    await group.stop();
+  };
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

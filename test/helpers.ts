@@ -1,0 +1,95 @@
+// Shared test plumbing: a worker and an API on a fresh task queue against the run's real
+// peers, and a unique sandbox-shaped world in moto per test.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createActivities, type Activities } from '../activities/index.js';
+import { createAwsClients } from '../activities/aws.js';
+import { buildApp } from '../api/app.js';
+import { parseTokens, SANDBOX_TOKENS } from '../api/config.js';
+import { createCutoverWorker } from '../worker/worker.js';
+import { SANDBOX, seedMoto, type World } from '../scripts/stack/seed.js';
+
+export const stack = () => inject('stack');
+
+// Workers log every activity at INFO; tests only want to hear about trouble.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A sandbox-shaped world with names of its own, so tests never share moto state. */
+export async function seedWorld() {
+  const tag = uniqueName('t');
+  // TTL 1 s: each step settles for a second instead of the sandbox's ten.
+  const world: World = { ...SANDBOX, blue: `${tag}-blue`, green: `${tag}-green`, zoneName: `${tag}.example.`, recordName: `app.${tag}.example.`, recordTtl: 1 };
+  const seeded = await seedMoto(stack().motoUrl, world);
+  return { world, ...seeded };
+}
+
+export function realActivities(): Activities {
+  return createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }) });
+}
+
+export interface Harness {
+  taskQueue: string;
+  worker: Worker;
+  client: Client;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** A worker (running) and the real API app, both on a task queue of their own. */
+export async function startHarness(activities: Partial<Activities> = realActivities()): Promise<Harness> {
+  const taskQueue = uniqueName('tq');
+  const nativeConnection = await NativeConnection.connect({ address: stack().temporalAddress });
+  const worker = await createCutoverWorker({
+    connection: nativeConnection,
+    taskQueue,
+    activities,
+    workflowBundle: { codePath: stack().workflowBundlePath },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: stack().temporalAddress });
+  const client = new Client({ connection });
+  const app = await buildApp({
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      tokens: parseTokens('test tokens', SANDBOX_TOKENS),
+      temporal: { connection: { address: stack().temporalAddress }, namespace: 'default', uiUrl: 'http://ui.test' },
+    },
+    temporal: client,
+    taskQueue,
+  });
+  return {
+    taskQueue,
+    worker,
+    client,
+    app,
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Polls `read` until `done` holds; fails with the last value seen after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await read();
+  }
+  return last;
+}

@@ -1,0 +1,35 @@
+// Process configuration shared by the worker and the API, read once from the environment.
+// Temporal's own settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles)
+// come through @temporalio/envconfig, so a Temporal Cloud or self-hosted cluster needs no code change.
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+
+export type CutoverMode = 'sandbox' | 'aws';
+
+export interface TemporalSettings {
+  connection: NativeConnectionOptions & { address: string };
+  namespace: string;
+  /** Base URL of the Temporal Web UI, for links in API responses. */
+  uiUrl: string;
+}
+
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  const address = loaded.connectionOptions.address ?? '127.0.0.1:7233';
+  return {
+    connection: { ...loaded.connectionOptions, address },
+    namespace: loaded.namespace ?? 'default',
+    uiUrl: (env.CUTOVER_TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233').replace(/\/$/, ''),
+  };
+}
+
+export function cutoverMode(env: NodeJS.ProcessEnv = process.env): CutoverMode {
+  const mode = env.CUTOVER_MODE ?? 'sandbox';
+  if (mode !== 'sandbox' && mode !== 'aws') throw new Error(`CUTOVER_MODE must be sandbox or aws, got "${mode}"`);
+  return mode;
+}
+
+/** In the sandbox every AWS call goes to moto; in aws mode to AWS itself. */
+export function awsEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return cutoverMode(env) === 'aws' ? undefined : (env.CUTOVER_AWS_ENDPOINT ?? 'http://127.0.0.1:5000');
+}

@@ -1,0 +1,29 @@
+// Builds the Cutover worker: the migration workflow plus the activities, on one task queue.
+// The process entry (main.ts) and the tests build it the same way.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Activities } from '../activities/index.js';
+import { TASK_QUEUE } from '../workflows/messages.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface CutoverWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  activities: Partial<Activities>;
+  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    activities: opts.activities,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Parked migrations cost nothing but cache; keep many so 1,000 gates stay warm.
+    maxCachedWorkflows: 2_000,
+  });
+}

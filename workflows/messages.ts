@@ -1,0 +1,48 @@
+// Every message a migration understands, defined once: the API and the tests import these,
+// never the string names. Requests that change the course of a migration are Updates with
+// validators, so a request that does not apply now is refused without touching history.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Actor, GateName, MigrationStatus, Weights } from './model.js';
+
+export const TASK_QUEUE = 'cutover';
+export const WORKFLOW_TYPE = 'migration';
+
+export interface ApprovalRequest {
+  gate: GateName;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  actor: Actor;
+}
+export interface RollbackRequest {
+  reason: string;
+  actor: Actor;
+  /** Complete the Update only once blue carries 100 % again. */
+  wait?: boolean;
+}
+export interface ActorRequest {
+  actor: Actor;
+  reason?: string;
+}
+
+export const statusQuery = defineQuery<MigrationStatus>('status');
+export const approveUpdate = defineUpdate<{ gate: GateName; decision: string }, [ApprovalRequest]>('approve');
+export const rollbackUpdate = defineUpdate<{ accepted: true; weights?: Weights }, [RollbackRequest]>('rollback');
+export const pauseUpdate = defineUpdate<void, [ActorRequest]>('pause');
+export const resumeUpdate = defineUpdate<void, [ActorRequest]>('resume');
+export const retryUpdate = defineUpdate<void, [ActorRequest]>('retry');
+export const abortUpdate = defineUpdate<void, [ActorRequest]>('abort');
+export const cancelUpdate = defineUpdate<void, [ActorRequest]>('cancel');
+
+/** Failure types a validator raises; the API maps them to HTTP codes. */
+export const REJECTION = {
+  notApplicable: 'NotApplicable', // 409
+  selfApproval: 'SelfApproval', // 403
+} as const;
+
+export const SEARCH_ATTRIBUTES = {
+  phase: defineSearchAttributeKey('CutoverPhase', SearchAttributeType.KEYWORD),
+  blue: defineSearchAttributeKey('CutoverBlue', SearchAttributeType.KEYWORD),
+  green: defineSearchAttributeKey('CutoverGreen', SearchAttributeType.KEYWORD),
+  targetVersion: defineSearchAttributeKey('CutoverTargetVersion', SearchAttributeType.KEYWORD),
+};

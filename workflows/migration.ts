@@ -1,0 +1,535 @@
+// The migration workflow: one run moves traffic from blue to green and retires blue
+// (DESIGN §1). It only sequences; pure decisions live in plan.ts and invariants.ts,
+// outside effects in activities. Every wait is interruptible by rollback and cancel.
+import * as wf from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { Activities } from '../activities/index.js';
+import {
+  abortUpdate,
+  approveUpdate,
+  cancelUpdate,
+  pauseUpdate,
+  REJECTION,
+  resumeUpdate,
+  retryUpdate,
+  rollbackUpdate,
+  SEARCH_ATTRIBUTES,
+  statusQuery,
+  type ActorRequest,
+} from './messages.js';
+import {
+  ALL_BLUE,
+  ROLLBACK_PHASES,
+  SYSTEM_ACTOR,
+  TERMINAL_PHASES,
+  WATCHER_ACTOR,
+  type Actor,
+  type AuditEvent,
+  type Finding,
+  type GateName,
+  type HealthStatus,
+  type MigrationStatus,
+  type PendingGate,
+  type Phase,
+  type TimerStatus,
+  type Weights,
+} from './model.js';
+import { buildPlan, resolveSpec } from './plan.js';
+import { blueDeletionAllowed } from './invariants.js';
+import type { MigrationSpec } from './spec.js';
+
+const NON_RETRYABLE = ['InvalidSpec', 'NotFound', 'AccessDenied', 'Unsupported'];
+
+// Option presets, one place for timeouts (STYLE: quick, cloudMutation, longPoll).
+const quick = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const cloudMutation = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  // Short first retry: a rollback must land in well under a second even after a blip.
+  retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const longPoll = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const watcher = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '3650 days',
+  heartbeatTimeout: '2m',
+  cancellationType: wf.ActivityCancellationType.TRY_CANCEL,
+  retry: { initialInterval: '5s', maximumInterval: '1m' },
+});
+
+export interface MigrationInput {
+  spec: MigrationSpec;
+  startedBy: Actor;
+  /** State carried over a continue-as-new; absent on the first run. */
+  carried?: CarriedState;
+}
+
+export interface MigrationOutcome {
+  phase: Phase;
+  weights: Weights;
+  error?: string;
+}
+
+type Interrupt = { kind: 'rollback' | 'cancel'; actor: Actor; reason: string };
+type AfterRollback = { choice: 'retry' | 'abort'; actor: Actor };
+
+/** Everything a run needs to continue where it stood; plain JSON for continue-as-new. */
+export interface CarriedState {
+  phase: Phase;
+  paused: boolean;
+  weights: Weights;
+  stepsDone: number;
+  /** The step whose weights are in place (observed now, or last applied). */
+  currentStep: number;
+  pendingGate?: PendingGate;
+  decisions: Record<string, { decision: 'approve' | 'reject'; actor: Actor; comment?: string }>;
+  /** Findings of the last preflight and the last validation. */
+  findings: { preflight: Finding[]; validation: Finding[] };
+  timers: TimerStatus[];
+  health: HealthStatus;
+  greenCreated: boolean;
+  blueDeleted: boolean;
+  /** When green first carried 100 % (ISO); bake+freeze count from here. */
+  greenFullSince?: string;
+  interrupt?: Interrupt;
+  rollbacksRequested: number;
+  rollbacksDone: number;
+  afterRollback?: AfterRollback;
+  audit: AuditEvent[];
+  error?: string;
+}
+
+class Interrupted extends Error {}
+
+const AUDIT_IN_STATUS = 20;
+
+export async function migration(input: MigrationInput): Promise<MigrationOutcome> {
+  const spec = resolveSpec(input.spec);
+  const plan = buildPlan(spec);
+  const id = wf.workflowInfo().workflowId;
+  const state: CarriedState = input.carried ?? {
+    phase: 'preflight',
+    paused: false,
+    weights: { ...ALL_BLUE },
+    stepsDone: 0,
+    currentStep: 0,
+    decisions: {},
+    findings: { preflight: [], validation: [] },
+    timers: [],
+    health: { watching: false },
+    greenCreated: false,
+    blueDeleted: false,
+    rollbacksRequested: 0,
+    rollbacksDone: 0,
+    audit: [],
+  };
+
+  const now = () => new Date().toISOString();
+  const audit = (actor: Actor, action: string, reason: string, detail?: Record<string, unknown>) => {
+    state.audit.push({ at: now(), actor, action, reason, ...(detail ? { detail } : {}) });
+  };
+  const notify = async (event: Parameters<Activities['notify']>[0]['event'], text: string) => {
+    try {
+      await quick.notify({ migrationId: id, event, text, webhookUrl: spec.notify?.webhookUrl });
+    } catch (err) {
+      wf.log.warn('notification failed', { event, error: String(err) });
+    }
+  };
+  const refuse = (message: string, type: string = REJECTION.notApplicable): never => {
+    throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+  };
+  const isTerminal = () => TERMINAL_PHASES.includes(state.phase);
+
+  // --- messages ---------------------------------------------------------------------
+  wf.setHandler(statusQuery, (): MigrationStatus => {
+    const step = state.currentStep > 0 ? plan.steps[state.currentStep - 1] : undefined;
+    return {
+      id,
+      phase: state.phase,
+      paused: state.paused,
+      weights: state.weights,
+      step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
+      pendingGate: state.pendingGate,
+      findings: [...state.findings.preflight, ...state.findings.validation],
+      timers: state.timers,
+      health: state.health,
+      greenCreatedByMigration: state.greenCreated,
+      blueDeleted: state.blueDeleted,
+      startedBy: input.startedBy,
+      audit: state.audit.slice(-AUDIT_IN_STATUS),
+      error: state.error,
+    };
+  });
+
+  wf.setHandler(
+    approveUpdate,
+    (req) => {
+      state.decisions[req.gate] = { decision: req.decision, actor: req.actor, comment: req.comment };
+      state.pendingGate = undefined; // a second approval of the same gate is refused from now on
+      return { gate: req.gate, decision: req.decision };
+    },
+    {
+      validator: (req) => {
+        if (state.pendingGate?.gate !== req.gate) {
+          refuse(`gate ${req.gate} is not pending (phase ${state.phase}${state.pendingGate ? `, pending gate ${state.pendingGate.gate}` : ''})`);
+        }
+        if (req.decision !== 'approve' && req.decision !== 'reject') refuse(`decision must be approve or reject`);
+        if (spec.approvals.distinctApprover && req.actor === input.startedBy) {
+          refuse(`${req.actor} started this migration and cannot approve it (distinctApprover)`, REJECTION.selfApproval);
+        }
+      },
+    },
+  );
+
+  wf.setHandler(
+    rollbackUpdate,
+    async (req) => {
+      const ticket = ++state.rollbacksRequested;
+      state.interrupt ??= { kind: 'rollback', actor: req.actor, reason: req.reason };
+      if (req.wait) await wf.condition(() => state.rollbacksDone >= ticket || isTerminal());
+      return { accepted: true as const, weights: req.wait ? state.weights : undefined };
+    },
+    {
+      validator: (req) => {
+        if (!ROLLBACK_PHASES.includes(state.phase)) refuse(`nothing to roll back in phase ${state.phase}`);
+        if (!req.reason?.trim()) refuse('a rollback needs a reason');
+      },
+    },
+  );
+
+  wf.setHandler(
+    pauseUpdate,
+    (req) => {
+      state.paused = true;
+      audit(req.actor, 'pause', req.reason ?? 'paused');
+    },
+    { validator: (_req: ActorRequest) => (state.paused || isTerminal() ? refuse(`cannot pause: phase ${state.phase}${state.paused ? ', already paused' : ''}`) : undefined) },
+  );
+  wf.setHandler(
+    resumeUpdate,
+    (req) => {
+      state.paused = false;
+      audit(req.actor, 'resume', req.reason ?? 'resumed');
+    },
+    { validator: (_req: ActorRequest) => (!state.paused ? refuse(`cannot resume: not paused (phase ${state.phase})`) : undefined) },
+  );
+  const afterRollback = (choice: AfterRollback['choice']) => (req: ActorRequest) => {
+    state.afterRollback = { choice, actor: req.actor };
+  };
+  const onlyWhenRolledBack = (_req: ActorRequest) =>
+    state.phase !== 'rolled-back' || state.afterRollback ? refuse(`only a rolled-back migration can do that (phase ${state.phase})`) : undefined;
+  wf.setHandler(retryUpdate, afterRollback('retry'), { validator: onlyWhenRolledBack });
+  wf.setHandler(abortUpdate, afterRollback('abort'), { validator: onlyWhenRolledBack });
+  wf.setHandler(
+    cancelUpdate,
+    (req) => {
+      state.interrupt = { kind: 'cancel', actor: req.actor, reason: req.reason ?? 'cancelled' };
+    },
+    {
+      validator: (_req: ActorRequest) =>
+        isTerminal() || state.phase === 'decommissioning' || state.interrupt?.kind === 'cancel'
+          ? refuse(`cannot cancel in phase ${state.phase}`)
+          : undefined,
+    },
+  );
+
+  // --- waiting -------------------------------------------------------------------------
+  const interruptPending = () =>
+    !!state.interrupt && (state.interrupt.kind === 'cancel' || ROLLBACK_PHASES.includes(state.phase));
+  const throwIfInterrupted = () => {
+    if (interruptPending()) throw new Interrupted();
+  };
+  /** A rollback decided inside the workflow (a rejected gate, a health breach). */
+  const requestRollback = (actor: Actor, reason: string): never => {
+    state.rollbacksRequested++;
+    state.interrupt ??= { kind: 'rollback', actor, reason };
+    throw new Interrupted();
+  };
+  /** Waits for `done` (or `timeout`), but gives way at once to a rollback or cancel. */
+  const waitFor = async (done: () => boolean, timeout?: string | number): Promise<boolean> => {
+    const met = timeout === undefined ? (await wf.condition(() => done() || interruptPending()), true) : await wf.condition(() => done() || interruptPending(), timeout);
+    throwIfInterrupted();
+    return met && done();
+  };
+  /** Runs an activity that only waits, cancelling it when a rollback or cancel arrives. */
+  const interruptible = async <T>(work: () => Promise<T>): Promise<T> => {
+    const scope = new wf.CancellationScope();
+    try {
+      const outcome = await scope.run(() =>
+        Promise.race([work().then((value) => ({ value })), wf.condition(interruptPending).then(() => null)]),
+      );
+      if (outcome === null) throw new Interrupted();
+      return outcome.value;
+    } finally {
+      scope.cancel();
+    }
+  };
+  /** Holds progression while paused; timers already running keep counting. */
+  const boundary = async () => {
+    throwIfInterrupted();
+    if (state.paused) await waitFor(() => !state.paused);
+  };
+  const timer = async (name: string, duration: string) => {
+    // Fire times are absolute and kept in state, so a continue-as-new resumes the same timer.
+    let entry = state.timers.find((t) => t.name === name);
+    if (!entry) {
+      entry = { name, firesAt: new Date(Date.now() + msToNumber(duration)).toISOString() };
+      state.timers.push(entry);
+    }
+    const remaining = Date.parse(entry.firesAt) - Date.now();
+    if (remaining > 0) await waitFor(() => false, remaining);
+    state.timers = state.timers.filter((t) => t !== entry);
+  };
+  type Decision = { decision: 'approve' | 'reject'; actor: Actor };
+  const gate = async (name: GateName): Promise<Decision> => {
+    state.pendingGate = { gate: name, since: now() };
+    await notify('gate-pending', `${id}: gate ${name} waits for approval`);
+    while (!state.decisions[name]) {
+      const decided = await waitFor(() => !!state.decisions[name], spec.approvals.reminderInterval);
+      if (!decided) await notify('gate-reminder', `${id}: gate ${name} pending since ${state.pendingGate?.since}`);
+    }
+    const { decision, actor, comment } = state.decisions[name];
+    delete state.decisions[name];
+    state.pendingGate = undefined;
+    audit(actor, `gate-${decision}`, comment ?? `${name} ${decision}d`, { gate: name });
+    return { decision, actor };
+  };
+
+  // --- effects -------------------------------------------------------------------------
+  const enter = (phase: Phase) => {
+    state.phase = phase;
+    wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
+  };
+  const trafficInput = { region: spec.region, traffic: spec.traffic };
+  /** Moves traffic in one atomic change and waits until it is applied. */
+  const shift = async (weights: Weights, actor: Actor, reason: string, waitInterruptibly: boolean) => {
+    const result = await cloudMutation.setWeights({ ...trafficInput, weights, actor, reason });
+    state.weights = weights;
+    if (result.changed) audit(actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changeIds: result.changeIds });
+    const applied = () => longPoll.waitWeightsApplied({ ...trafficInput, changeIds: result.changeIds, weights });
+    if (waitInterruptibly) {
+      await interruptible(applied);
+      if (result.settleSeconds > 0) await waitFor(() => false, result.settleSeconds * 1000);
+    } else {
+      await applied();
+    }
+  };
+  const rollBack = async (actor: Actor, reason: string) => {
+    await shift(ALL_BLUE, actor, reason, false);
+    state.rollbacksDone = state.rollbacksRequested;
+    state.greenFullSince = undefined;
+    state.currentStep = 0;
+    await notify('rollback', `${id}: traffic back on blue (${reason}, by ${actor})`);
+  };
+  /** Runs the health watcher beside `work`; a breach acts per spec.health.onBreach. */
+  const withHealthWatcher = async (work: () => Promise<void>) => {
+    if (spec.health.smoke.length === 0) return work();
+    const scope = new wf.CancellationScope();
+    state.health.watching = true;
+    const watching = scope.run(async () => {
+      for (;;) {
+        const breach = await watcher.watchHealth({ health: spec.health });
+        state.health.lastVerdict = 'breach';
+        state.health.lastBreach = { at: now(), reason: breach.reason };
+        await notify('breach', `${id}: health breach: ${breach.reason}`);
+        if (spec.health.onBreach === 'rollback') {
+          state.interrupt ??= { kind: 'rollback', actor: WATCHER_ACTOR, reason: `health breach: ${breach.reason}` };
+          state.rollbacksRequested++;
+          return;
+        }
+        if (spec.health.onBreach === 'pause' && !state.paused) {
+          state.paused = true;
+          audit(WATCHER_ACTOR, 'pause', `health breach: ${breach.reason}`);
+        }
+      }
+    });
+    watching.catch((err) => {
+      if (!wf.isCancellation(err)) wf.log.error('health watcher failed', { error: String(err) });
+    });
+    try {
+      await work();
+    } finally {
+      state.health.watching = false;
+      scope.cancel();
+    }
+  };
+
+  // --- phases --------------------------------------------------------------------------
+  const compensations: { name: string; run: () => Promise<void> }[] = [];
+  const phases: Partial<Record<Phase, () => Promise<Phase>>> = {
+    preflight: async () => {
+      const result = await quick.preflight({
+        region: spec.region,
+        blue: spec.blue.cluster,
+        green: spec.green.cluster,
+        targetVersion: spec.green.kubernetesVersion,
+        mode: spec.green.mode,
+      });
+      state.findings.preflight = result.findings;
+      if (!result.findings.some((f) => f.severity === 'blocking')) return 'provisioning';
+      return (await gate('preflight-override')).decision === 'approve' ? 'provisioning' : 'failed';
+    },
+    provisioning: async () => {
+      const result = await longPoll.provisionGreen({
+        migrationId: id,
+        region: spec.region,
+        blue: spec.blue.cluster,
+        green: spec.green.cluster,
+        targetVersion: spec.green.kubernetesVersion,
+        mode: spec.green.mode,
+      });
+      if (result.created && !state.greenCreated) {
+        state.greenCreated = true;
+        audit(SYSTEM_ACTOR, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
+      }
+      return plan.phases.includes('bootstrapping') ? 'bootstrapping' : 'validating';
+    },
+    bootstrapping: async () => 'validating',
+    validating: async () => {
+      const result = await quick.validateGreen({
+        region: spec.region,
+        blue: spec.blue.cluster,
+        green: spec.green.cluster,
+        health: spec.health,
+      });
+      state.findings.validation = result.findings;
+      const blocking = result.findings.filter((f) => f.severity === 'blocking');
+      if (blocking.length === 0) return 'awaiting-cutover';
+      state.error = `validation failed: ${blocking.map((f) => f.message).join('; ')}`;
+      return 'rolled-back';
+    },
+    'awaiting-cutover': async () => ((await gate('cutover')).decision === 'approve' ? 'shifting' : 'rolled-back'),
+    shifting: async () => {
+      for (const step of plan.steps.slice(state.stepsDone)) {
+        await boundary();
+        if (step.approvalGate) {
+          const { decision, actor } = await gate(step.approvalGate);
+          if (decision === 'reject') requestRollback(actor, `${step.approvalGate} rejected`);
+        }
+        state.currentStep = step.index;
+        await shift(step.weights, SYSTEM_ACTOR, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
+        if (step.weights.green === 100) state.greenFullSince ??= now();
+        await waitFor(() => false, step.observe);
+        state.stepsDone = step.index;
+      }
+      return 'baking';
+    },
+    baking: async () => {
+      await timer('bake', spec.bake);
+      return 'frozen';
+    },
+    frozen: async () => {
+      await timer('freeze', spec.freeze);
+      return 'awaiting-decommission';
+    },
+    'awaiting-decommission': async () => {
+      const { decision, actor } = await gate('decommission');
+      if (decision === 'approve') return 'decommissioning';
+      return requestRollback(actor, 'decommission rejected');
+    },
+    decommissioning: async () => {
+      const approval = [...state.audit].reverse().find((e) => e.action === 'gate-approve' && e.detail?.gate === 'decommission');
+      const verdict = blueDeletionAllowed({
+        greenFullSince: state.greenFullSince,
+        now: now(),
+        bake: spec.bake,
+        freeze: spec.freeze,
+        decommissionApproved: !!approval,
+      });
+      if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: 'InvariantViolation', message: verdict.reason, nonRetryable: true });
+      await cloudMutation.removeBlueRouting({ ...trafficInput, actor: approval!.actor, reason: 'decommission approved' });
+      audit(approval!.actor, 'remove-blue-routing', 'decommission approved');
+      if (plan.decommission.deleteBlueCluster) {
+        await longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster });
+        state.blueDeleted = true;
+        audit(approval!.actor, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
+      }
+      return 'completed';
+    },
+    'rolled-back': async () => {
+      state.afterRollback = undefined;
+      await waitFor(() => !!state.afterRollback);
+      const { choice, actor } = state.afterRollback!;
+      state.afterRollback = undefined;
+      audit(actor, choice, choice === 'retry' ? 'back to validating' : 'migration abandoned, traffic stays on blue');
+      if (choice === 'abort') return 'aborted';
+      state.stepsDone = 0;
+      state.timers = [];
+      state.error = undefined;
+      return 'validating';
+    },
+  };
+
+  if (!input.carried) {
+    audit(input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
+    wf.upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.phase, value: state.phase },
+      { key: SEARCH_ATTRIBUTES.blue, value: spec.blue.cluster },
+      { key: SEARCH_ATTRIBUTES.green, value: spec.green.cluster },
+      { key: SEARCH_ATTRIBUTES.targetVersion, value: spec.green.kubernetesVersion },
+    ]);
+  }
+
+  const cancelAndCompensate = async (actor: Actor, reason: string) => {
+    await wf.CancellationScope.nonCancellable(async () => {
+      if (state.weights.green > 0) await rollBack(actor, `cancel: ${reason}`);
+      if (state.greenCreated && spec.green.deleteOnCancel) {
+        compensations.push({
+          name: 'delete green',
+          run: async () => {
+            await longPoll.deleteCluster({ region: spec.region, cluster: spec.green.cluster });
+            audit(actor, 'delete-cluster', `green ${spec.green.cluster} removed on cancel`);
+          },
+        });
+      }
+      for (const step of compensations.reverse()) await step.run();
+      audit(actor, 'cancel', reason);
+      enter('cancelled');
+      await notify('cancelled', `${id}: cancelled by ${actor}: ${reason}`);
+    });
+  };
+
+  try {
+    while (!isTerminal()) {
+      if (wf.workflowInfo().continueAsNewSuggested && !state.interrupt) {
+        await wf.condition(wf.allHandlersFinished);
+        return await wf.continueAsNew<typeof migration>({ ...input, carried: state });
+      }
+      try {
+        await boundary();
+        const run = phases[state.phase];
+        if (!run) throw new Error(`no handler for phase ${state.phase}`);
+        const inWatchedPhase = state.phase === 'shifting' || state.phase === 'baking' || state.phase === 'frozen';
+        let next: Phase = state.phase;
+        await (inWatchedPhase ? withHealthWatcher(async () => void (next = await run())) : run().then((p) => void (next = p)));
+        enter(next);
+        if (next === 'completed') await notify('completed', `${id}: completed`);
+      } catch (err) {
+        if (!(err instanceof Interrupted)) throw err;
+        const { kind, actor, reason } = state.interrupt!;
+        state.interrupt = undefined;
+        if (kind === 'cancel') {
+          await cancelAndCompensate(actor, reason);
+        } else {
+          await rollBack(actor, reason);
+          enter('rolled-back');
+        }
+      }
+    }
+  } catch (err) {
+    if (wf.isCancellation(err)) {
+      await cancelAndCompensate(SYSTEM_ACTOR, 'workflow cancelled');
+    } else {
+      state.error = err instanceof Error ? err.message : String(err);
+      enter('failed');
+      await notify('failed', `${id}: failed: ${state.error}`);
+      throw err;
+    }
+  }
+  return { phase: state.phase, weights: state.weights, error: state.error };
+}
