@@ -2,6 +2,6 @@
 # npm start: install the tools if needed, then run the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
+[[ -d node_modules ]] || npm install --no-audit --no-fund  # see .ci/run for why not npm ci
 eval "$(bash scripts/tools.sh)"
 exec node --import tsx scripts/sandbox.ts

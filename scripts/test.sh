@@ -3,7 +3,7 @@
 # Results also land in .data/test-results.json (vitest's JSON reporter) for CI's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
+[[ -d node_modules ]] || npm install --no-audit --no-fund  # see .ci/run for why not npm ci
 eval "$(bash scripts/tools.sh)"
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint .
