@@ -10,7 +10,7 @@ import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
 import { parseTokens, SANDBOX_TOKENS } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
-import { SANDBOX, seedMoto, type World } from '../scripts/stack/seed.js';
+import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
 
 export const stack = () => inject('stack');
 
@@ -25,7 +25,7 @@ export function uniqueName(prefix: string): string {
 export async function seedWorld() {
   const tag = uniqueName('t');
   // TTL 1 s: each step settles for a second instead of the sandbox's ten.
-  const world: World = { ...SANDBOX, blue: `${tag}-blue`, green: `${tag}-green`, zoneName: `${tag}.example.`, recordName: `app.${tag}.example.`, recordTtl: 1 };
+  const world = namedWorld(tag, { recordTtl: 1 });
   const seeded = await seedMoto(stack().motoUrl, world);
   return { world, ...seeded };
 }

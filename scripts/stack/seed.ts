@@ -36,6 +36,11 @@ export interface SeededWorld {
 
 export type World = typeof SANDBOX;
 
+/** A sandbox-shaped world with names of its own (tests and benchmarks never share moto state). */
+export function namedWorld(tag: string, overrides: Partial<World> = {}): World {
+  return { ...SANDBOX, blue: `${tag}-blue`, green: `${tag}-green`, zoneName: `${tag}.example.`, recordName: `app.${tag}.example.`, ...overrides };
+}
+
 export async function seedMoto(endpoint: string, world: World = SANDBOX): Promise<SeededWorld> {
   const aws = createAwsClients({ endpoint });
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
