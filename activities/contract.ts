@@ -32,6 +32,8 @@ export interface ProvisionResult {
   /** True when this migration created green (so cancel may delete it). */
   created: boolean;
   status: string;
+  /** What could not be copied from blue (features the endpoint lacks, add-ons without a target version). */
+  findings?: Finding[];
 }
 
 export interface TrafficInput {
@@ -76,4 +78,87 @@ export interface NotifyInput {
   event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'completed' | 'failed' | 'cancelled';
   text: string;
   webhookUrl?: string;
+}
+
+/**
+ * traffic.externalDns (driver `external-dns`): the Ingresses/Services whose
+ * `external-dns.alpha.kubernetes.io/aws-weight` annotation sets each cluster's Route 53 weight.
+ * The same objects (kind, namespace, name) exist in blue and in green.
+ */
+export interface ExternalDnsTarget {
+  blueCluster: string;
+  greenCluster: string;
+  objects: { kind: 'Ingress' | 'Service'; namespace: string; name: string }[];
+  /** The weighted records external-dns writes; when given, "applied" means Route 53 serves the weights. */
+  route53?: { hostedZoneId?: string; hostedZoneName?: string; records: { name: string; type: string; blueSetIdentifier: string; greenSetIdentifier: string }[] };
+}
+
+/**
+ * traffic.serviceSelector (driver `service-selector`): blue and green run in ONE cluster and a
+ * Service's selector picks one of them; the switch is a single patch, so weights are 0 or 100.
+ */
+export interface ServiceSelectorTarget {
+  cluster: string;
+  namespace: string;
+  service: string;
+  /** Selector key that tells the two apart; default `track`. */
+  key?: string;
+  blueValue?: string;
+  greenValue?: string;
+}
+
+// --- GitOps (activities/gitops.ts) ---
+
+export interface ArgoCdRef {
+  /** The cluster (as ClusterAccess knows it) where Argo CD runs. */
+  managementContext: string;
+  namespace?: string;
+  registerCluster?: boolean;
+}
+
+export interface RegisterClusterInput {
+  region: string;
+  cluster: string;
+  argocd: ArgoCdRef;
+}
+export interface RegisterClusterResult {
+  secretName: string;
+  changed: boolean;
+}
+
+export interface BootstrapGitopsInput {
+  region: string;
+  green: string;
+  argocd?: ArgoCdRef;
+  /** Also wait for Flux Kustomizations/HelmReleases on green where green serves them (default true). */
+  flux?: boolean;
+  /** Temporal duration; default 30m. */
+  timeout?: string;
+  pollInterval?: string;
+}
+export interface GitopsObjectStatus {
+  kind: string;
+  namespace?: string;
+  name: string;
+  ready: boolean;
+  detail: string;
+}
+export interface BootstrapGitopsResult {
+  /** True when this call created or updated green's cluster Secret. */
+  registered: boolean;
+  ready: boolean;
+  objects: GitopsObjectStatus[];
+  findings: Finding[];
+}
+
+export interface AutoSyncInput {
+  region: string;
+  /** The cluster whose auto-sync pauses: Applications targeting it, and its own Flux objects. */
+  cluster: string;
+  argocd?: ArgoCdRef;
+  flux?: boolean;
+}
+export interface AutoSyncResult {
+  /** Objects this call changed ("Application argocd/shop", "Kustomization flux-system/apps"). */
+  changed: string[];
 }

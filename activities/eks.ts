@@ -1,4 +1,5 @@
-// EKS: describe blue, check the target version, create or adopt green, retire a cluster.
+// EKS: describe blue, check the target version, create or adopt green (with blue's node
+// groups, add-ons, access entries and Pod Identity associations), retire a cluster.
 // Calls an endpoint does not implement (moto, or an account without the feature) become
 // findings, never crashes.
 import {
@@ -19,6 +20,7 @@ import type { Finding } from '../workflows/model.js';
 import { compareMinor } from '../workflows/plan.js';
 import type { AwsClients } from './aws.js';
 import type { ClusterRef, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
+import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';
 import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
 
 const MIGRATION_TAG = 'cutover.io/migration';
@@ -90,6 +92,7 @@ export function createEksActivities(aws: AwsClients) {
       if (input.mode === 'adopt' && !(await describeCluster(eks, input.green))) {
         findings.push({ severity: 'blocking', source: 'eks', message: `green ${input.green} to adopt does not exist` });
       }
+      if (input.mode === 'create') findings.push(...(await addonFindings(eks, input.blue, input.targetVersion)));
       return { blueVersion, findings };
     },
 
@@ -118,6 +121,7 @@ export function createEksActivities(aws: AwsClients) {
                   endpointPrivateAccess: vpc?.endpointPrivateAccess,
                 },
                 logging: blue.logging,
+                accessConfig: blue.accessConfig?.authenticationMode ? { authenticationMode: blue.accessConfig.authenticationMode } : undefined,
                 tags: { ...blue.tags, [MIGRATION_TAG]: input.migrationId },
                 // The same token on a retry makes EKS treat it as the same request.
                 clientRequestToken: `${input.migrationId}-create`.slice(0, 64),
@@ -158,7 +162,14 @@ export function createEksActivities(aws: AwsClients) {
         });
       }
       const created = green?.tags?.[MIGRATION_TAG] === input.migrationId;
-      return { created, status: 'ACTIVE' };
+      const findings: Finding[] = [];
+      // Only a green this migration made gets blue's configuration; someone else's is left as it is.
+      if (input.mode === 'create' && created) {
+        const copied = await copyClusterConfig(eks, input.blue, input.green, input.targetVersion, { [MIGRATION_TAG]: input.migrationId });
+        findings.push(...copied.findings);
+        await pollUntil(`add-ons of ${input.green} ACTIVE`, () => addonsActive(eks, input.green, copied.addons));
+      }
+      return { created, status: 'ACTIVE', findings };
     },
 
     /** Deletes a cluster's node groups, then the cluster; already gone counts as done. */

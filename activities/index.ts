@@ -1,21 +1,45 @@
 // All activities, built by one factory from the clients they use (DESIGN §4).
 import type { AwsClients } from './aws.js';
+import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
+import type { PreflightInput, PreflightResult, ValidateInput } from './contract.js';
 import { createEksActivities } from './eks.js';
+import { createGitopsActivities } from './gitops.js';
 import { createHealthActivities } from './health.js';
+import type { ClusterAccess } from './kubernetes.js';
 import { createNotifyActivities } from './notify.js';
 import { createTrafficActivities } from './traffic.js';
+import type { Finding } from '../workflows/model.js';
 
 export interface ActivityDeps {
   aws: AwsClients;
+  /** How to reach clusters' API servers; without it the Kubernetes checks are skipped (a finding says so). */
+  clusters?: ClusterAccess;
+  clusterChecks?: ClusterCheckOptions;
   webhookUrl?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const eks = createEksActivities(deps.aws);
+  const health = createHealthActivities();
+  const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
   return {
-    ...createEksActivities(deps.aws),
-    ...createTrafficActivities(deps.aws),
-    ...createHealthActivities(),
+    ...eks,
+    ...createTrafficActivities(deps.aws, deps.clusters),
+    ...health,
     ...createNotifyActivities({ webhookUrl: deps.webhookUrl }),
+    ...createGitopsActivities(deps.clusters),
+
+    /** EKS checks, then blue's objects against the APIs the target version removed. */
+    async preflight(input: PreflightInput): Promise<PreflightResult> {
+      const result = await eks.preflight(input);
+      return { ...result, findings: [...result.findings, ...(await checks.removedApiFindings(input))] };
+    },
+
+    /** Smoke tests against green, the drift audit of blue against green, green's readiness. */
+    async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
+      const [smoke, kube] = await Promise.all([health.validateGreen(input), checks.validationFindings(input)]);
+      return { findings: [...smoke.findings, ...kube] };
+    },
   };
 }
 

@@ -2,12 +2,18 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { Weights } from '../workflows/model.js';
 import type { AwsClients } from './aws.js';
-import type { SetWeightsInput, SetWeightsResult, TrafficInput, WaitAppliedInput } from './contract.js';
+import type { ExternalDnsTarget, ServiceSelectorTarget, SetWeightsInput, SetWeightsResult, TrafficInput, WaitAppliedInput } from './contract.js';
 import { invalidSpec } from './errors.js';
 import { readAlbWeights, setAlbWeights, type AlbTarget } from './elbv2.js';
+import { createExternalDnsDriver } from './external-dns.js';
+import type { ClusterAccess } from './kubernetes.js';
 import { changesInSync, readRoute53Weights, removeBlueRecords, setRoute53Weights, type Route53Target } from './route53.js';
+import { createServiceSelectorDriver } from './service-selector.js';
 
 const POLL_MS = 500;
+
+/** Driver settings the spec may carry beside route53/alb (see contract.ts). */
+type AnyTraffic = TrafficInput['traffic'] & { externalDns?: ExternalDnsTarget; serviceSelector?: ServiceSelectorTarget };
 
 function route53Target(input: TrafficInput): Route53Target {
   if (!input.traffic.route53) throw invalidSpec('traffic.route53 is required for the route53 driver');
@@ -17,17 +23,58 @@ function albTarget(input: TrafficInput): AlbTarget {
   if (!input.traffic.alb) throw invalidSpec('traffic.alb is required for the alb driver');
   return input.traffic.alb;
 }
+function externalDnsTarget(input: TrafficInput): ExternalDnsTarget {
+  const target = (input.traffic as AnyTraffic).externalDns;
+  if (!target) throw invalidSpec('traffic.externalDns is required for the external-dns driver');
+  return target;
+}
+function serviceSelectorTarget(input: TrafficInput): ServiceSelectorTarget {
+  const target = (input.traffic as AnyTraffic).serviceSelector;
+  if (!target) throw invalidSpec('traffic.serviceSelector is required for the service-selector driver');
+  return target;
+}
 function unsupportedDriver(driver: string): never {
-  throw invalidSpec(`traffic driver ${driver} is not available yet`);
+  throw invalidSpec(`traffic driver ${driver} is not available`);
 }
 
-export function createTrafficActivities(aws: AwsClients) {
+export function createTrafficActivities(aws: AwsClients, clusters?: ClusterAccess) {
+  const externalDns = createExternalDnsDriver(aws, clusters);
+  const serviceSelector = createServiceSelectorDriver(clusters);
+
   async function readWeights(input: TrafficInput): Promise<Weights[]> {
     switch (input.traffic.driver) {
       case 'route53':
         return readRoute53Weights(aws.route53(), route53Target(input));
       case 'alb':
         return [await readAlbWeights(aws.elbv2(input.region), albTarget(input))];
+      case 'external-dns':
+        return externalDns.readWeights(input.region, externalDnsTarget(input));
+      case 'service-selector':
+        return serviceSelector.readWeights(input.region, serviceSelectorTarget(input));
+      default:
+        return unsupportedDriver(input.traffic.driver);
+    }
+  }
+
+  async function setWeights(input: SetWeightsInput): Promise<SetWeightsResult> {
+    const comment = `cutover: ${input.reason} (by ${input.actor})`;
+    switch (input.traffic.driver) {
+      case 'route53': {
+        const r = await setRoute53Weights(aws.route53(), route53Target(input), input.weights, comment);
+        return { changeIds: r.changeIds, settleSeconds: r.settleSeconds, changed: r.changed };
+      }
+      case 'alb': {
+        const changed = await setAlbWeights(aws.elbv2(input.region), albTarget(input), input.weights);
+        return { changeIds: [], settleSeconds: 0, changed };
+      }
+      case 'external-dns': {
+        const changed = await externalDns.setWeights(input.region, externalDnsTarget(input), input.weights);
+        return { changeIds: [], settleSeconds: 0, changed };
+      }
+      case 'service-selector': {
+        const changed = await serviceSelector.setWeights(input.region, serviceSelectorTarget(input), input.weights);
+        return { changeIds: [], settleSeconds: 0, changed };
+      }
       default:
         return unsupportedDriver(input.traffic.driver);
     }
@@ -37,21 +84,7 @@ export function createTrafficActivities(aws: AwsClients) {
     readWeights,
 
     /** One atomic change of both weights; a retry after success changes nothing. */
-    async setWeights(input: SetWeightsInput): Promise<SetWeightsResult> {
-      const comment = `cutover: ${input.reason} (by ${input.actor})`;
-      switch (input.traffic.driver) {
-        case 'route53': {
-          const r = await setRoute53Weights(aws.route53(), route53Target(input), input.weights, comment);
-          return { changeIds: r.changeIds, settleSeconds: r.settleSeconds, changed: r.changed };
-        }
-        case 'alb': {
-          const changed = await setAlbWeights(aws.elbv2(input.region), albTarget(input), input.weights);
-          return { changeIds: [], settleSeconds: 0, changed };
-        }
-        default:
-          return unsupportedDriver(input.traffic.driver);
-      }
-    },
+    setWeights,
 
     /** Returns once the new weights are what the routing layer serves. */
     async waitWeightsApplied(input: WaitAppliedInput): Promise<void> {
@@ -72,8 +105,14 @@ export function createTrafficActivities(aws: AwsClients) {
           await removeBlueRecords(aws.route53(), route53Target(input), `cutover: ${input.reason} (by ${input.actor})`);
           return;
         case 'alb':
-          // Green already carries 100 %; blue's target group simply stops being referenced.
-          await setAlbWeights(aws.elbv2(input.region), albTarget(input), { blue: 0, green: 100 });
+        case 'service-selector':
+          // Green already carries 100 %; blue's target group / pods simply stop being selected.
+          await setWeights({ ...input, weights: { blue: 0, green: 100 } });
+          return;
+        case 'external-dns':
+          // Blue's external-dns owns blue's record and would re-create it while blue lives;
+          // weight 0 keeps it unused until blue (and its external-dns) is deleted.
+          await setWeights({ ...input, weights: { blue: 0, green: 100 } });
           return;
         default:
           return unsupportedDriver(input.traffic.driver);

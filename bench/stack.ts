@@ -74,6 +74,7 @@ export function summary(samples: number[]): string {
   return `n=${samples.length} p50=${percentile(samples, 50).toFixed(1)} ms p99=${percentile(samples, 99).toFixed(1)} ms max=${Math.max(...samples).toFixed(1)} ms`;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- benchmarks read loose JSON bodies
 export async function api(apiUrl: string, method: string, url: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${apiUrl}${url}`, {
     method,

@@ -58,7 +58,10 @@ export async function seedMoto(endpoint: string, world: World = SANDBOX): Promis
   let subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
   if (subnets.length < 2) {
     for (const [i, az] of ['a', 'b'].entries()) {
-      await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${i}.0/24`, AvailabilityZone: `${world.region}${az}` }));
+      // Two seeds at once (parallel tests) may race for the same subnet: one of them wins.
+      await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${i}.0/24`, AvailabilityZone: `${world.region}${az}` })).catch((err) => {
+        if ((err as Error).name !== 'InvalidSubnet.Conflict') throw err;
+      });
     }
     subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
   }

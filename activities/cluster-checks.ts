@@ -1,0 +1,130 @@
+// The Kubernetes side of preflight and validation, as findings: blue's use of removed APIs
+// (blocking), drift between blue and green (warnings: approving the cutover gate approves
+// them), green's workload readiness (blocking while not ready). A cluster this worker cannot
+// reach is a finding too, so a missing access entry shows up instead of a silent skip.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Finding } from '../workflows/model.js';
+import type { PreflightInput, ValidateInput } from './contract.js';
+import { FAILURE } from './errors.js';
+import { auditDrift, describeKey, scanRemovedApis, workloadReadiness, type InventoryOptions } from './kube-audit.js';
+import { KUBE_UNAVAILABLE, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+
+/** Findings listed one by one per category before the rest is summed up. */
+const MAX_LISTED = 25;
+
+function capped(findings: Finding[], source: string, what: string): Finding[] {
+  if (findings.length <= MAX_LISTED) return findings;
+  const rest = findings.length - MAX_LISTED;
+  return [...findings.slice(0, MAX_LISTED), { severity: findings[MAX_LISTED].severity, source, message: `…and ${rest} more ${what}` }];
+}
+
+/**
+ * An API server that stays unreachable this many attempts in a row (a private endpoint the
+ * worker cannot route to) is reported instead of retried forever.
+ */
+export const UNREACHABLE_AFTER_ATTEMPTS = 5;
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // called outside an activity
+  }
+}
+
+/**
+ * Access problems become a blocking finding naming the cluster (a person may override it);
+ * an unreachable API server is retried, and reported once retries have not helped.
+ */
+async function orFinding(source: string, what: string, run: () => Promise<Finding[]>): Promise<Finding[]> {
+  try {
+    return await run();
+  } catch (err) {
+    const failure = err instanceof ApplicationFailure ? err : undefined;
+    if (failure && (failure.type === FAILURE.accessDenied || failure.type === FAILURE.notFound)) {
+      return [{ severity: 'blocking', source, message: `${what} could not run: ${failure.message}` }];
+    }
+    if (failure?.type === KUBE_UNAVAILABLE && attempt() >= UNREACHABLE_AFTER_ATTEMPTS) {
+      return [{ severity: 'blocking', source, message: `${what} could not run after ${attempt()} attempts: ${failure.message}` }];
+    }
+    throw err;
+  }
+}
+
+export interface ClusterCheckOptions {
+  /** Tests narrow the audit to their own namespaces; production audits every namespace. */
+  inventory?: InventoryOptions;
+}
+
+export function createClusterChecks(access: ClusterAccess | undefined, opts: ClusterCheckOptions = {}) {
+  const connect = async (cluster: string, region: string): Promise<KubeCluster | undefined> => access?.connect(cluster, region);
+
+  return {
+    async removedApiFindings(input: PreflightInput): Promise<Finding[]> {
+      const source = 'removed-apis';
+      return orFinding(source, `removed-API scan of ${input.blue}`, async () => {
+        const blue = await connect(input.blue, input.region);
+        if (!blue) return [{ severity: 'info', source, message: `no API access to ${input.blue} configured on this worker; removed-API scan skipped` }];
+        const scan = await scanRemovedApis(blue, input.targetVersion, { namespaces: opts.inventory?.namespaces });
+        const findings: Finding[] = capped(
+          scan.usages.map((u) => ({
+            severity: 'blocking',
+            source,
+            message: `${describeKey(u)} in ${input.blue} uses ${u.apiVersion} (${u.source}), removed in Kubernetes ${u.removedIn}${u.replacement ? `; migrate it to ${u.replacement}` : ''}`,
+          })),
+          source,
+          'objects using removed APIs',
+        );
+        const served = [...new Set(scan.servedRemoved.map((r) => r.apiVersion))];
+        if (served.length) {
+          findings.push({ severity: 'warning', source, message: `${input.blue} still serves ${served.join(', ')}, which Kubernetes ${input.targetVersion} does not; clients calling them will fail on green` });
+        }
+        if (!findings.length) findings.push({ severity: 'info', source, message: `no object in ${input.blue} uses an API removed by Kubernetes ${input.targetVersion}` });
+        return findings;
+      });
+    },
+
+    async validationFindings(input: ValidateInput): Promise<Finding[]> {
+      const [blue, green] = await Promise.all([connect(input.blue, input.region), connect(input.green, input.region)]);
+      if (!blue || !green) {
+        const missing = [!blue && input.blue, !green && input.green].filter(Boolean).join(' and ');
+        return [{ severity: 'info', source: 'drift', message: `no API access to ${missing} configured on this worker; drift audit and readiness skipped` }];
+      }
+      const drift = await orFinding('drift', `drift audit of ${input.blue} against ${input.green}`, async () => {
+        const report = await auditDrift(blue, green, opts.inventory);
+        const findings: Finding[] = [
+          ...capped(
+            report.blueOnly.map((k) => ({ severity: 'warning', source: 'drift', message: `${describeKey(k)} exists only in blue ${input.blue}: it is lost at cutover unless green gets it` })),
+            'drift',
+            'objects only in blue',
+          ),
+          ...capped(
+            report.differs.map((d) => ({ severity: 'warning', source: 'drift', message: `${describeKey(d.key)} differs between ${input.blue} and ${input.green} at ${d.paths.join(', ')}` })),
+            'drift',
+            'objects that differ',
+          ),
+        ];
+        findings.push({
+          severity: 'info',
+          source: 'drift',
+          message: `drift audit: ${report.compared} objects in both clusters, ${report.blueOnly.length} only in blue, ${report.differs.length} differ, ${report.greenOnly} only in green`,
+        });
+        return findings;
+      });
+      const readiness = await orFinding('readiness', `readiness of ${input.green}'s workloads`, async () => {
+        const workloads = await workloadReadiness(green, { namespaces: opts.inventory?.namespaces });
+        const notReady = workloads.filter((w) => !w.ready);
+        return [
+          ...capped(
+            notReady.map((w) => ({ severity: 'blocking', source: 'readiness', message: `${describeKey(w)} in ${input.green} is not ready: ${w.detail}` })),
+            'readiness',
+            'workloads not ready',
+          ),
+          { severity: 'info', source: 'readiness', message: `${workloads.length - notReady.length}/${workloads.length} workloads ready in ${input.green}` },
+        ];
+      });
+      return [...drift, ...readiness];
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// The ALB driver against moto: both target-group weights in one ModifyListener, idempotent,
+// applied as soon as the listener describes them.
+import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../activities/aws.js';
+import { stack } from '../helpers.js';
+import { activitiesWith, albTraffic, failureOf, type FaultProxy, runActivity, seedWorld, startFaultProxy } from './support.js';
+
+describe('alb driver', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy();
+  });
+  afterAll(async () => proxy.close());
+
+  it('sets both weights in one ModifyListener, and a retry changes nothing', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith({ endpoint: proxy.url });
+    const input = { region: w.world.region, traffic: albTraffic(w), weights: { blue: 70, green: 30 }, actor: 'alice', reason: 'step 1' };
+    const modifies = () => proxy.calls.filter((c) => c.action === 'ModifyListener').length;
+    const before = modifies();
+
+    expect(await acts.setWeights(input)).toEqual({ changed: true, changeIds: [], settleSeconds: 0 });
+    await runActivity(acts.waitWeightsApplied, { ...input, changeIds: [] });
+    expect(await acts.setWeights(input)).toEqual({ changed: false, changeIds: [], settleSeconds: 0 });
+    expect(modifies() - before).toBe(1);
+
+    const listener = (await createAwsClients({ endpoint: stack().motoUrl }).elbv2(w.world.region).send(new DescribeListenersCommand({ ListenerArns: [w.listenerArn] }))).Listeners![0];
+    const groups = listener.DefaultActions![0].ForwardConfig!.TargetGroups!;
+    expect(groups.map((g) => [g.TargetGroupArn, g.Weight])).toEqual([
+      [w.blueTargetGroupArn, 70],
+      [w.greenTargetGroupArn, 30],
+    ]);
+    expect(await acts.readWeights(input)).toEqual([{ blue: 70, green: 30 }]);
+  });
+
+  it('removes blue from the forward once; a retry changes nothing', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith({ endpoint: proxy.url });
+    const input = { region: w.world.region, traffic: albTraffic(w), actor: 'bob', reason: 'decommission' };
+    const before = proxy.calls.filter((c) => c.action === 'ModifyListener').length;
+    await acts.removeBlueRouting(input);
+    await acts.removeBlueRouting(input);
+    expect(proxy.calls.filter((c) => c.action === 'ModifyListener').length - before).toBe(1);
+    expect(await acts.readWeights(input)).toEqual([{ blue: 0, green: 100 }]);
+  });
+
+  it('fails with NotFound naming a missing listener', async () => {
+    const w = await seedWorld();
+    const traffic = albTraffic(w);
+    const missing = w.listenerArn.replace(/[0-9a-f]{16}$/, '0000000000000000');
+    traffic.alb!.listenerArn = missing;
+    const failure = await failureOf(activitiesWith().setWeights({ region: w.world.region, traffic, weights: { blue: 50, green: 50 }, actor: 'a', reason: 'r' }));
+    expect(failure).toMatchObject({ type: 'NotFound', nonRetryable: true });
+    expect(failure.message).toContain(missing);
+  });
+});

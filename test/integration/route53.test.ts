@@ -1,0 +1,127 @@
+// The Route 53 driver against moto: one atomic batch per weight change, idempotent retries,
+// never a half-applied observation, NotFound naming what is missing.
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../activities/aws.js';
+import { stack } from '../helpers.js';
+import { activitiesWith, failureOf, type FaultProxy, route53Traffic, runActivity, seedWorld, startFaultProxy } from './support.js';
+
+const isChangeBatch = (c: { method: string; path: string }) => c.method === 'POST' && /\/rrset\/?$/.test(c.path);
+
+describe('route53 driver', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy();
+  });
+  afterAll(async () => proxy.close());
+
+  it('sets both weights in one change, and a retry after success changes nothing', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith({ endpoint: proxy.url });
+    const input = { region: w.world.region, traffic: route53Traffic(w), weights: { blue: 80, green: 20 }, actor: 'alice', reason: 'step 1' };
+    const before = proxy.calls.filter(isChangeBatch).length;
+
+    const first = await acts.setWeights(input);
+    expect(first).toMatchObject({ changed: true, settleSeconds: 1 });
+    expect(first.changeIds).toHaveLength(1);
+    await runActivity(acts.waitWeightsApplied, { ...input, changeIds: first.changeIds });
+
+    const retry = await acts.setWeights(input);
+    expect(retry).toEqual({ changed: false, changeIds: [], settleSeconds: 1 });
+    expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
+    expect(await acts.readWeights(input)).toEqual([{ blue: 80, green: 20 }]);
+  });
+
+  it('finds the zone by name as well as by ID', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith();
+    const traffic = route53Traffic(w, { hostedZoneId: undefined, hostedZoneName: w.world.zoneName.replace(/\.$/, '') });
+    await acts.setWeights({ region: w.world.region, traffic, weights: { blue: 50, green: 50 }, actor: 'a', reason: 'r' });
+    expect(await acts.readWeights({ region: w.world.region, traffic })).toEqual([{ blue: 50, green: 50 }]);
+  });
+
+  it('changes several records in one all-or-nothing batch', async () => {
+    const w = await seedWorld();
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const api = `api.${w.world.zoneName}`;
+    const weighted = (setId: string, weight: number) => ({
+      Action: 'UPSERT' as const,
+      ResourceRecordSet: { Name: api, Type: 'CNAME' as const, SetIdentifier: setId, Weight: weight, TTL: 5, ResourceRecords: [{ Value: `${setId}-api.example.` }] },
+    });
+    await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [weighted('blue', 100), weighted('green', 0)] } }));
+    const traffic = route53Traffic(w);
+    traffic.route53!.records.push({ name: api, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' });
+    const acts = activitiesWith({ endpoint: proxy.url });
+    const before = proxy.calls.filter(isChangeBatch).length;
+
+    const result = await acts.setWeights({ region: w.world.region, traffic, weights: { blue: 0, green: 100 }, actor: 'a', reason: 'r' });
+    expect(result).toMatchObject({ changed: true, settleSeconds: 5 });
+    expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
+    expect(await acts.readWeights({ region: w.world.region, traffic })).toEqual([
+      { blue: 0, green: 100 },
+      { blue: 0, green: 100 },
+    ]);
+  });
+
+  it('is never observed half-applied while weights change repeatedly', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith();
+    const input = { region: w.world.region, traffic: route53Traffic(w) };
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const observations: number[] = [];
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId }))).ResourceRecordSets ?? [];
+        const weighted = sets.filter((s) => s.Name === w.world.recordName && s.Weight !== undefined);
+        observations.push(weighted.reduce((sum, s) => sum + (s.Weight ?? 0), 0));
+      }
+    })();
+    for (const green of [20, 50, 80, 100, 0, 30, 70, 100, 10, 90]) {
+      await acts.setWeights({ ...input, weights: { blue: 100 - green, green }, actor: 'a', reason: `to ${green}` });
+    }
+    writing = false;
+    await reader;
+    expect(observations.length).toBeGreaterThan(5);
+    expect(observations.filter((sum) => sum !== 100)).toEqual([]);
+  });
+
+  it('fails with NotFound naming a missing hosted zone, zone name or record', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith();
+    const weights = { blue: 50, green: 50 };
+    const byId = await failureOf(acts.setWeights({ region: 'us-east-1', traffic: route53Traffic(w, { hostedZoneId: 'ZNOSUCHZONE1' }), weights, actor: 'a', reason: 'r' }));
+    expect(byId).toMatchObject({ type: 'NotFound', nonRetryable: true });
+    expect(byId.message).toContain('ZNOSUCHZONE1');
+
+    const byName = await failureOf(acts.readWeights({ region: 'us-east-1', traffic: route53Traffic(w, { hostedZoneId: undefined, hostedZoneName: 'nowhere.invalid.' }) }));
+    expect(byName).toMatchObject({ type: 'NotFound' });
+    expect(byName.message).toContain('nowhere.invalid.');
+
+    const traffic = route53Traffic(w);
+    traffic.route53!.records = [{ name: `missing.${w.world.zoneName}`, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }];
+    const record = await failureOf(acts.setWeights({ region: 'us-east-1', traffic, weights, actor: 'a', reason: 'r' }));
+    expect(record).toMatchObject({ type: 'NotFound' });
+    expect(record.message).toContain(`missing.${w.world.zoneName}`);
+  });
+
+  it('rejects weights Route 53 cannot hold, before calling it', async () => {
+    const w = await seedWorld();
+    const failure = await failureOf(activitiesWith().setWeights({ region: 'us-east-1', traffic: route53Traffic(w), weights: { blue: 300, green: -200 }, actor: 'a', reason: 'r' }));
+    expect(failure).toMatchObject({ type: 'InvalidSpec', nonRetryable: true });
+  });
+
+  it('removes blue routing once; a retry finds nothing left to remove', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith({ endpoint: proxy.url });
+    const input = { region: w.world.region, traffic: route53Traffic(w), actor: 'bob', reason: 'decommission' };
+    await acts.setWeights({ ...input, weights: { blue: 0, green: 100 } });
+    const before = proxy.calls.filter(isChangeBatch).length;
+    await acts.removeBlueRouting(input);
+    await acts.removeBlueRouting(input);
+    expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId }))).ResourceRecordSets ?? [];
+    expect(sets.filter((s) => s.Name === w.world.recordName).map((s) => s.SetIdentifier)).toEqual(['green']);
+  });
+});

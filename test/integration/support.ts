@@ -1,0 +1,217 @@
+// Plumbing for the activity integration tests: activities wired to this run's moto and
+// kube-apiservers, an activity context for those that heartbeat, unique kube namespaces,
+// and a small HTTP proxy between the AWS SDK and moto that counts calls and injects faults.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities/index.js';
+import { createAwsClients } from '../../activities/aws.js';
+import { localClusterAccess, ObjectApi, type ClusterAccess } from '../../activities/kubernetes.js';
+import { kubeConfigFor } from '../../scripts/stack/kube-seed.js';
+import { eventually, seedWorld as seedWorldOnce, stack, uniqueName } from '../helpers.js';
+import type { TrafficInput } from '../../activities/contract.js';
+
+export type TrafficSpec = TrafficInput['traffic'];
+
+/** Cluster names of a test world → this run's kube-apiservers (blue, green, management). */
+export function clusterAccess(names: { blue: string; green: string; management?: string }): ClusterAccess {
+  const kube = stack().kube;
+  return localClusterAccess({ [names.blue]: kube.blue, [names.green]: kube.green, [names.management ?? 'management']: kube.management });
+}
+
+export function activitiesWith(opts: { endpoint?: string; clusters?: ClusterAccess; namespaces?: string[] } = {}): Activities {
+  return createActivities({
+    aws: createAwsClients({ endpoint: opts.endpoint ?? stack().motoUrl }),
+    clusters: opts.clusters,
+    clusterChecks: opts.namespaces ? { inventory: { namespaces: opts.namespaces } } : undefined,
+  });
+}
+
+/** Starts an activity in an activity context, as the worker would; heartbeats are recorded as they come. */
+export function startActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): { result: Promise<R>; heartbeats: unknown[] } {
+  const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 120_000, heartbeatTimeoutMs: 60_000 }, { logger: new DefaultLogger('ERROR') });
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  return { result: env.run(fn, ...args) as Promise<R>, heartbeats };
+}
+
+export async function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<{ result: R; heartbeats: unknown[] }> {
+  const started = startActivity(fn, ...args);
+  return { result: await started.result, heartbeats: started.heartbeats };
+}
+
+export function kubeApi(role: 'blue' | 'green' | 'management'): KubernetesObjectApi {
+  return KubernetesObjectApi.makeApiClient(kubeConfigFor(role, stack().kube[role]));
+}
+
+/** A namespace of the test's own, created in the given clusters. */
+export async function uniqueNamespace(roles: ('blue' | 'green' | 'management')[], prefix = 'it'): Promise<string> {
+  const ns = uniqueName(prefix);
+  for (const role of roles) await kubeApi(role).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  return ns;
+}
+
+export async function createAll(role: 'blue' | 'green' | 'management', objects: KubernetesObject[]): Promise<void> {
+  const api = kubeApi(role);
+  for (const obj of objects) {
+    try {
+      await api.create(obj);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+}
+
+export interface ProxiedCall {
+  method: string;
+  path: string;
+  /** Query-protocol action (ELBv2: `Action=` in the body), or the REST path for Route 53/EKS. */
+  action: string;
+}
+
+export interface Fault {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Route 53's answer when an account exceeds its request rate. */
+export const ROUTE53_THROTTLING: Fault = {
+  status: 400,
+  headers: { 'content-type': 'text/xml' },
+  body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>',
+};
+export const SERVICE_UNAVAILABLE: Fault = { status: 503, headers: { 'content-type': 'application/json' }, body: '{"message":"Service Unavailable"}' };
+
+export interface FaultProxy {
+  url: string;
+  calls: ProxiedCall[];
+  /** The next `times` calls matching `match` get `fault` instead of reaching moto. */
+  inject(match: (call: ProxiedCall) => boolean, fault: Fault, times: number): void;
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy in front of moto: records every call, answers injected faults, forwards the rest. */
+export async function startFaultProxy(target = stack().motoUrl): Promise<FaultProxy> {
+  const calls: ProxiedCall[] = [];
+  const faults: { match: (c: ProxiedCall) => boolean; fault: Fault; left: number }[] = [];
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? `${req.method} ${req.url?.split('?')[0]}`;
+      const call = { method: req.method ?? 'GET', path: req.url ?? '/', action };
+      calls.push(call);
+      const rule = faults.find((f) => f.left > 0 && f.match(call));
+      if (rule) {
+        rule.left--;
+        res.writeHead(rule.fault.status, rule.fault.headers).end(rule.fault.body);
+        return;
+      }
+      const forward = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      forward.on('error', (err) => res.writeHead(502).end(String(err)));
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    inject: (match, fault, times) => faults.push({ match, fault, left: times }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type { Activities };
+
+/** Awaits a rejection and returns it as the typed failure the workflow would see. */
+export async function failureOf(promise: Promise<unknown>): Promise<{ type?: string; message: string; nonRetryable?: boolean }> {
+  try {
+    await promise;
+  } catch (err) {
+    const e = err as { type?: string; message: string; nonRetryable?: boolean };
+    return { type: e.type, message: e.message, nonRetryable: e.nonRetryable };
+  }
+  throw new Error('expected a failure, got success');
+}
+
+type Seeded = Awaited<ReturnType<typeof seedWorldOnce>>;
+
+/**
+ * helpers.seedWorld, tolerating its one race: test files seeding in parallel share the
+ * tagged sandbox VPC, and two of them may create its first subnets at the same moment
+ * (InvalidSubnet.Conflict). The loser seeds again once the subnets exist.
+ */
+export async function seedWorld(): Promise<Seeded> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await seedWorldOnce();
+    } catch (err) {
+      if ((err as Error).name !== 'InvalidSubnet.Conflict' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+export function route53Traffic(w: Seeded, route53: Partial<NonNullable<TrafficSpec['route53']>> = {}): TrafficSpec {
+  return {
+    driver: 'route53',
+    steps: [20, 50, 80, 100],
+    stepApproval: 'auto',
+    observe: '0s',
+    route53: { hostedZoneId: w.hostedZoneId, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }], ...route53 },
+  };
+}
+
+export function albTraffic(w: Seeded): TrafficSpec {
+  return {
+    driver: 'alb',
+    steps: [20, 50, 80, 100],
+    stepApproval: 'auto',
+    observe: '0s',
+    alb: { listenerArn: w.listenerArn, blueTargetGroupArn: w.blueTargetGroupArn, greenTargetGroupArn: w.greenTargetGroupArn },
+  };
+}
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** Installs a CRD from test/fixtures and waits until the API server serves its kind. */
+export async function installCrd(role: 'blue' | 'green' | 'management', fixture: string): Promise<void> {
+  const crd = modelKeys(parse(readFileSync(path.join(FIXTURES, fixture), 'utf8'))) as KubernetesObject & {
+    spec: { group: string; names: { kind: string }; versions: { name: string }[] };
+  };
+  await createAll(role, [crd]);
+  const api = ObjectApi.forConfig(kubeConfigFor(role, stack().kube[role]));
+  await eventually(
+    () => api.served(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind).catch(() => undefined),
+    (r) => r !== undefined,
+  );
+}
+
+/**
+ * The client serializes a CRD through its typed model, which knows `x-kubernetes-*` schema
+ * keys only by their model names (x_kubernetes_preserve_unknown_fields): rename them so they
+ * reach the API server instead of being dropped.
+ */
+function modelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(modelKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.startsWith('x-kubernetes-') ? k.replaceAll('-', '_') : k, modelKeys(v)]),
+  );
+}
