@@ -1,6 +1,7 @@
-// API configuration, validated at boot: a wrong setting fails the start with its name.
+// API configuration, validated at boot: every wrong setting is reported at once, by its
+// name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
-import { cutoverMode, temporalSettings, type TemporalSettings } from '../worker/config.js';
+import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../worker/config.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,12 +11,20 @@ export interface Principal {
   role: Role;
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface ApiConfig {
   host: string;
   port: number;
   /** bearer token → who and what they may do */
   tokens: Map<string, Principal>;
   temporal: TemporalSettings;
+  logLevel?: LogLevel;
+  /** How often the events stream asks a migration for its status (default 1000 ms). */
+  eventsPollMs?: number;
+  /** Where the API looks up blue's Kubernetes version (moto in the sandbox; undefined = AWS). */
+  awsEndpoint?: string;
 }
 
 /** The sandbox's well-known tokens (DESIGN §6); never used in aws mode. */
@@ -28,23 +37,29 @@ export const SANDBOX_TOKENS: Record<string, Principal> = {
 
 export class ConfigError extends Error {}
 
+const MIN_TOKEN_LENGTH = 8;
+
 export function parseTokens(source: string, raw: unknown): Map<string, Principal> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: must be an object of token → {subject, role}`);
   const tokens = new Map<string, Principal>();
-  for (const [token, value] of Object.entries(raw)) {
-    const p = value as Partial<Principal>;
-    if (token.length < 8) throw new ConfigError(`${source}: a token must be at least 8 characters (subject ${p?.subject ?? '?'})`);
-    if (typeof p?.subject !== 'string' || !p.subject) throw new ConfigError(`${source}: token entry without a subject`);
-    if (!ROLES.includes(p.role as Role)) throw new ConfigError(`${source}: role of ${p.subject} must be one of ${ROLES.join(', ')}`);
-    tokens.set(token, { subject: p.subject, role: p.role as Role });
-  }
+  const problems: string[] = [];
+  Object.entries(raw).forEach(([token, value], i) => {
+    const p = (value ?? {}) as Partial<Principal>;
+    // Never echo a token: name the entry by its position and subject.
+    const which = `entry ${i + 1}${typeof p.subject === 'string' && p.subject ? ` (${p.subject})` : ''}`;
+    if (token.length < MIN_TOKEN_LENGTH) problems.push(`${which}: token must be at least ${MIN_TOKEN_LENGTH} characters`);
+    if (/\s/.test(token)) problems.push(`${which}: token must not contain whitespace`);
+    if (typeof p.subject !== 'string' || !p.subject) problems.push(`${which}: subject is required`);
+    if (!ROLES.includes(p.role as Role)) problems.push(`${which}: role must be one of ${ROLES.join(', ')}`);
+    tokens.set(token, { subject: String(p.subject), role: p.role as Role });
+  });
+  if (problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
+  if (tokens.size === 0) throw new ConfigError(`${source}: no tokens configured, nobody could use the API`);
   return tokens;
 }
 
-export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const port = Number(env.CUTOVER_API_PORT ?? env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`CUTOVER_API_PORT must be a port number, got "${env.CUTOVER_API_PORT}"`);
-  let tokens: Map<string, Principal>;
+function readTokens(env: NodeJS.ProcessEnv): Map<string, Principal> {
+  if (env.CUTOVER_TOKENS_FILE && env.CUTOVER_TOKENS) throw new ConfigError('set CUTOVER_TOKENS_FILE or CUTOVER_TOKENS, not both');
   if (env.CUTOVER_TOKENS_FILE) {
     let raw: unknown;
     try {
@@ -52,11 +67,54 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     } catch (err) {
       throw new ConfigError(`CUTOVER_TOKENS_FILE (${env.CUTOVER_TOKENS_FILE}): ${(err as Error).message}`);
     }
-    tokens = parseTokens('CUTOVER_TOKENS_FILE', raw);
-  } else if (cutoverMode(env) === 'sandbox') {
-    tokens = parseTokens('sandbox tokens', SANDBOX_TOKENS);
-  } else {
-    throw new ConfigError('CUTOVER_TOKENS_FILE is required when CUTOVER_MODE=aws');
+    return parseTokens('CUTOVER_TOKENS_FILE', raw);
   }
-  return { host: env.CUTOVER_API_HOST ?? '127.0.0.1', port, tokens, temporal: temporalSettings(env) };
+  if (env.CUTOVER_TOKENS) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(env.CUTOVER_TOKENS);
+    } catch {
+      throw new ConfigError('CUTOVER_TOKENS: not valid JSON (expected {"<token>": {"subject": …, "role": …}})');
+    }
+    return parseTokens('CUTOVER_TOKENS', raw);
+  }
+  if (cutoverMode(env) === 'sandbox') return parseTokens('sandbox tokens', SANDBOX_TOKENS);
+  throw new ConfigError('CUTOVER_TOKENS_FILE or CUTOVER_TOKENS is required when CUTOVER_MODE=aws');
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+/** Reads and checks every setting; throws one ConfigError listing all problems. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const problems: string[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      problems.push((err as Error).message);
+      return undefined;
+    }
+  };
+  const mode = attempt(() => cutoverMode(env));
+  const port = integer(env, env.CUTOVER_API_PORT !== undefined ? 'CUTOVER_API_PORT' : 'PORT', 8080, 0, 65535, problems);
+  const host = env.CUTOVER_API_HOST ?? '127.0.0.1';
+  if (!host.trim()) problems.push('CUTOVER_API_HOST must not be empty');
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', 1000, 100, 60_000, problems);
+  const tokens = mode ? attempt(() => readTokens(env)) : undefined;
+  const temporal = attempt(() => temporalSettings(env));
+  if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {
+    problems.push(`CUTOVER_TEMPORAL_UI_URL must be an http(s) URL, got "${env.CUTOVER_TEMPORAL_UI_URL}"`);
+  }
+  if (problems.length || !tokens || !temporal) {
+    throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return { host, port, tokens, temporal, logLevel, eventsPollMs, awsEndpoint: awsEndpoint(env) };
 }

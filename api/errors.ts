@@ -1,33 +1,112 @@
-// One place that maps domain and Temporal errors to HTTP answers.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+// One place that turns any error into an HTTP answer of one shape:
+// `{ error, message, requestId, errors?: [{path, message}], phase?, … }`.
+// Domain and Temporal errors map to 4xx with what a person needs to act; anything else is a
+// 5xx whose body says nothing about internals (the log has them under the request ID).
+import type { FastifyError } from 'fastify';
+import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { REJECTION } from '../workflows/messages.js';
 
+export interface FieldError {
+  path: string; // JSON pointer into the request, e.g. /traffic/steps/2 or /querystring/pageSize
+  message: string;
+}
+
+/** An error whose HTTP status and body the handler chose on purpose. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly extra: Record<string, unknown> = {},
+    readonly extra: Record<string, unknown> & { errors?: FieldError[] } = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' };
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+export const title = (status: number) => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 
-export function domainErrorReply(error: unknown): { status: number; body: Record<string, unknown> } | undefined {
+// gRPC status codes the API answers specifically (@grpc/grpc-js Status).
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+export interface ErrorReply {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** True when the cause is ours or Temporal's, not the caller's: log it in full. */
+  internal?: boolean;
+}
+
+export function errorReply(error: unknown): ErrorReply {
   if (error instanceof HttpError) {
-    return { status: error.status, body: { error: TITLES[error.status] ?? 'Error', message: error.message, ...error.extra } };
+    return { status: error.status, body: { error: title(error.status), message: error.message, ...error.extra }, headers: error.headers, internal: error.status >= 500 };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation) {
+    return { status: 400, body: { error: title(400), message: `invalid ${fastifyError.validationContext ?? 'request'}`, errors: validationErrors(fastifyError as FastifyError) } };
   }
   if (error instanceof WorkflowNotFoundError) {
-    return { status: 404, body: { error: 'Not Found', message: `no migration ${error.workflowId}` } };
+    return { status: 404, body: { error: title(404), message: `no migration ${error.workflowId}` } };
   }
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
-    return { status: 409, body: { error: 'Conflict', message: `a migration ${error.workflowId} for this blue cluster is already running` } };
+    return { status: 409, body: { error: title(409), message: `migration ${error.workflowId} is already running` } };
   }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const status = error.cause.type === REJECTION.selfApproval ? 403 : 409;
-    return { status, body: { error: TITLES[status], message: error.cause.message } };
+    return { status, body: { error: title(status), message: error.cause.message } };
+  }
+  const grpc = grpcCode(error);
+  if (grpc === GRPC_UNAVAILABLE || grpc === GRPC_DEADLINE_EXCEEDED) {
+    return { status: 503, body: { error: title(503), message: 'Temporal did not answer in time; try again shortly' }, headers: { 'retry-after': '5' }, internal: true };
+  }
+  // Fastify's own client errors (bad JSON, wrong content type, body too large): safe to echo.
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
+    return { status, body: { error: title(status), message: fastifyError.message ?? title(status), errors: [{ path: '/', message: fastifyError.message ?? title(status) }] } };
+  }
+  return {
+    status: 500,
+    body: { error: title(500), message: 'something went wrong on our side; the log has details under this request ID' },
+    internal: true,
+  };
+}
+
+function grpcCode(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code;
   }
   return undefined;
+}
+
+/** Ajv's errors as `{path, message}`, every one of them, the path naming the field itself. */
+export function validationErrors(error: FastifyError): FieldError[] {
+  const context = error.validationContext;
+  const prefix = !context || context === 'body' ? '' : `/${context}`;
+  return (error.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    let path = `${prefix}${v.instancePath ?? ''}`;
+    let message = v.message ?? 'is invalid';
+    if (v.keyword === 'required') {
+      path += `/${String(params.missingProperty)}`;
+      message = 'is required';
+    } else if (v.keyword === 'additionalProperties') {
+      path += `/${String(params.additionalProperty)}`;
+      message = 'is not allowed';
+    } else if (v.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      message = `must be one of ${params.allowedValues.join(', ')}`;
+    }
+    return { path: path || '/', message };
+  });
 }

@@ -1,9 +1,13 @@
 // The API process: validated config, one Temporal client, graceful close on signals.
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './app.js';
-import { ConfigError, loadApiConfig } from './config.js';
+import { eksClusterVersions } from './blue-version.js';
+import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
 
-let config;
+/** After a signal, open requests get this long to finish before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+let config: ApiConfig;
 try {
   config = loadApiConfig();
 } catch (err) {
@@ -18,16 +22,24 @@ const temporal = new Client({ connection, namespace: config.temporal.namespace }
 const app = await buildApp({
   config,
   temporal,
-  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  logger: { level: config.logLevel },
+  blueVersion: eksClusterVersions(config.awsEndpoint),
 });
 app.addHook('onClose', async () => connection.close());
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    app.log.info({ signal }, 'shutting down');
+    app.log.info({ signal }, 'shutting down: refusing new work, finishing open requests');
+    setTimeout(() => {
+      app.log.warn('shutdown grace period over; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     app.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   });
 }

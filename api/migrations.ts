@@ -1,0 +1,44 @@
+// Reading a migration from Temporal: its live status (the workflow's status Query), its
+// state as Temporal's server knows it without a worker (describe + search attributes), and
+// the link to its run in the Web UI. Shared by the routes and the events stream.
+import type { Client } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
+import type { StatusBody } from './schemas.js';
+
+/** A status Query needs a worker to replay the run; past this, the API answers 503, not a hang. */
+const QUERY_TIMEOUT_MS = 10_000;
+
+export interface MigrationState {
+  id: string;
+  phase?: string;
+  workflowStatus: string;
+}
+
+export interface MigrationReader {
+  links(id: string): { temporalUi: string };
+  /** Full status; throws WorkflowNotFoundError for an unknown ID. */
+  status(id: string, signal?: AbortSignal): Promise<StatusBody>;
+  /** Phase and execution status from the server alone (no worker needed). */
+  state(id: string): Promise<MigrationState>;
+}
+
+export function migrationReader(client: Client, namespace: string, uiUrl: string): MigrationReader {
+  const links = (id: string) => ({
+    temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`,
+  });
+  const state = async (id: string): Promise<MigrationState> => {
+    const described = await client.workflow.getHandle(id).describe();
+    return { id, phase: described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase), workflowStatus: described.status.name };
+  };
+  return {
+    links,
+    state,
+    async status(id, signal) {
+      const handle = client.workflow.getHandle(id);
+      const described = await handle.describe();
+      const timeout = AbortSignal.timeout(QUERY_TIMEOUT_MS);
+      const status = await client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery));
+      return { ...status, workflowStatus: described.status.name, links: links(id) };
+    },
+  };
+}

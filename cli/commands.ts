@@ -1,0 +1,233 @@
+// The `cutover` commands: each one REST call (watch: the events stream), its answer shown
+// for a person, or as JSON with --json. Exit codes: 0 done, 1 the API refused or could not
+// be reached (its own words on stderr), 2 the command line itself is wrong.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { StatusBody } from '../api/schemas.js';
+import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
+import { progressLine, renderList, renderPlan, renderStatus, type ListItem, type PlanAnswer } from './render.js';
+import { readEvents } from './sse.js';
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  stdin?: () => string;
+}
+
+const USAGE = `usage: cutover <command> [options]
+
+commands
+  plan -f SPEC                     validate a spec (YAML or JSON) and show its plan
+  start -f SPEC                    start a migration
+  list [--phase P] [--status S] [--blue B] [--page-size N] [--cursor C] [--all]
+  status ID                        where a migration stands
+  watch ID                         follow a migration live (Ctrl-C to stop)
+  approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, decommission, preflight-override)
+  reject ID GATE [--comment C]     reject a pending gate
+  rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is)
+  pause|resume|retry|abort|cancel ID [--reason R]
+
+options
+  --api URL      API base URL (env CUTOVER_API_URL, default http://127.0.0.1:8080)
+  --token T      bearer token (env CUTOVER_TOKEN)
+  --json         print the API's JSON answer instead of a table
+  -f, --file F   spec file; "-" reads standard input
+  -h, --help     this text`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  file: { type: 'string', short: 'f' },
+  comment: { type: 'string' },
+  reason: { type: 'string' },
+  wait: { type: 'boolean' },
+  phase: { type: 'string' },
+  status: { type: 'string' },
+  blue: { type: 'string' },
+  'page-size': { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const out = (text: string) => io.stdout.write(`${text}\n`);
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values: flags, positionals } = parsed;
+    const [command, ...args] = positionals;
+    if (flags.help || !command) {
+      out(USAGE);
+      return command || flags.help ? 0 : 2;
+    }
+    const target: ApiTarget = {
+      url: flags.api ?? io.env.CUTOVER_API_URL ?? 'http://127.0.0.1:8080',
+      token: flags.token ?? io.env.CUTOVER_TOKEN ?? '',
+    };
+    if (!target.token) throw new UsageError('no token: set CUTOVER_TOKEN or pass --token (the sandbox prints its tokens at start)');
+    const show = (json: unknown, human: () => string) => out(flags.json ? JSON.stringify(json, null, 2) : human());
+    const id = () => need(args[0], 'a migration ID');
+    const path = () => `/v1/migrations/${encodeURIComponent(id())}`;
+
+    switch (command) {
+      case 'plan': {
+        const answer = await request<PlanAnswer>(target, 'POST', '/v1/plans', readSpec(flags, io));
+        show(answer, () => renderPlan(answer));
+        return 0;
+      }
+      case 'start': {
+        const answer = await request<{ id: string; links: { temporalUi: string } }>(target, 'POST', '/v1/migrations', readSpec(flags, io));
+        show(answer, () => `started ${answer.id}\n  follow it: cutover watch ${answer.id}\n  Temporal UI: ${answer.links.temporalUi}`);
+        return 0;
+      }
+      case 'list': {
+        const items: ListItem[] = [];
+        let cursor = flags.cursor;
+        let next: string | undefined;
+        do {
+          const query = new URLSearchParams();
+          for (const key of ['phase', 'status', 'blue'] as const) if (flags[key]) query.set(key, flags[key]);
+          if (flags['page-size']) query.set('pageSize', flags['page-size']);
+          if (cursor) query.set('cursor', cursor);
+          const page = await request<{ migrations: ListItem[]; nextCursor?: string }>(target, 'GET', `/v1/migrations?${query}`);
+          items.push(...page.migrations);
+          next = page.nextCursor;
+          cursor = next;
+        } while (flags.all && next);
+        show({ migrations: items, ...(next ? { nextCursor: next } : {}) }, () => renderList(items) + (next ? `\nmore: cutover list --cursor ${next}` : ''));
+        return 0;
+      }
+      case 'status': {
+        const status = await request<StatusBody>(target, 'GET', path());
+        show(status, () => renderStatus(status));
+        return 0;
+      }
+      case 'watch':
+        return await watch(target, path(), flags, io);
+      case 'approve':
+      case 'reject': {
+        const gate = need(args[1], 'a gate (cutover, step-N, decommission, preflight-override)');
+        const body = { gate, decision: command, ...(flags.comment ? { comment: flags.comment } : {}) };
+        const answer = await request<{ gate: string; decision: string }>(target, 'POST', `${path()}/approvals`, body);
+        show(answer, () => `${answer.gate}: ${answer.decision === 'approve' ? 'approved' : 'rejected'}`);
+        return 0;
+      }
+      case 'rollback': {
+        const reason = need(flags.reason, '--reason (it goes into the audit log)');
+        const answer = await request<{ accepted: boolean; weights?: { blue: number; green: number } }>(target, 'POST', `${path()}/rollback${flags.wait ? '?wait=true' : ''}`, { reason });
+        show(answer, () => (answer.weights ? `rolled back: blue ${answer.weights.blue} %, green ${answer.weights.green} %` : 'rollback accepted; traffic is on its way back to blue'));
+        return 0;
+      }
+      case 'pause':
+      case 'resume':
+      case 'retry':
+      case 'abort':
+      case 'cancel': {
+        const answer = await request<{ ok: boolean }>(target, 'POST', `${path()}/${command}`, flags.reason ? { reason: flags.reason } : {});
+        show(answer, () => `${command}: accepted`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`cutover: ${err.message}\n(cutover --help for usage)\n`);
+      return 2;
+    }
+    if (err instanceof ApiError) {
+      io.stderr.write(`cutover: ${err.describe()}\n`);
+      return 1;
+    }
+    if (err instanceof UnreachableError) {
+      io.stderr.write(`cutover: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function readSpec(flags: Flags, io: Io): unknown {
+  const file = need(flags.file, '-f SPEC (a YAML or JSON file)');
+  let text: string;
+  try {
+    text = file === '-' ? (io.stdin ?? (() => readFileSync(0, 'utf8')))() : readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    // YAML 1.2 reads JSON too; a .json file gets JSON's stricter parser and its messages.
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+const MAX_RECONNECTS = 5;
+
+/**
+ * Follows the events stream. On a terminal the screen is redrawn every second so timers
+ * count down; into a pipe or file, one line per change. Reconnects if the stream drops.
+ */
+async function watch(target: ApiTarget, path: string, flags: Flags, io: Io): Promise<number> {
+  const tty = !!io.stdout.isTTY && !flags.json;
+  let latest: StatusBody | undefined;
+  let updatedAt = Date.now();
+  const draw = () => {
+    if (!latest) return;
+    const age = Math.round((Date.now() - updatedAt) / 1000);
+    io.stdout.write(`\x1b[H\x1b[2J${renderStatus(latest)}\n\n  updated ${age}s ago · Ctrl-C to stop\n`);
+  };
+  const ticker = tty ? setInterval(draw, 1000) : undefined;
+  let failures = 0;
+  let retryMs = 3000;
+  try {
+    for (;;) {
+      try {
+        const res = await open(target, 'GET', `${path}/events`, { accept: 'text/event-stream' });
+        for await (const event of readEvents(res.body!)) {
+          failures = 0;
+          if (event.retry) retryMs = event.retry;
+          const data = JSON.parse(event.data);
+          if (event.event === 'status') {
+            latest = data as StatusBody;
+            updatedAt = Date.now();
+            if (flags.json) io.stdout.write(`${event.data}\n`);
+            else if (tty) draw();
+            else io.stdout.write(`${progressLine(latest)}\n`);
+          } else if (event.event === 'unavailable') {
+            if (!flags.json) io.stderr.write(`cutover: ${data.message}\n`);
+          } else if (event.event === 'end') {
+            if (!flags.json) io.stdout.write(`migration ended: ${data.workflowStatus} (phase ${data.phase})\n`);
+            return 0;
+          }
+        }
+      } catch (err) {
+        // A refusal (404, 401, …) will not get better by retrying.
+        if (err instanceof ApiError) throw err;
+        if (++failures > MAX_RECONNECTS) throw err instanceof UnreachableError ? err : new UnreachableError(`events stream lost: ${(err as Error).message}`);
+      }
+      if (++failures > MAX_RECONNECTS) throw new UnreachableError('events stream keeps closing; giving up');
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+}

@@ -1,0 +1,128 @@
+// How the CLI shows things to a person: a status as a table, timers as countdowns, a list,
+// a plan, and one-line progress for `watch` when stdout is not a terminal.
+import type { StatusBody } from '../api/schemas.js';
+
+export interface ListItem {
+  id: string;
+  phase?: string;
+  blue?: string;
+  green?: string;
+  targetVersion?: string;
+  workflowStatus: string;
+  startTime?: string;
+}
+
+export interface PlanAnswer {
+  id: string;
+  plan: {
+    phases: string[];
+    steps: { index: number; weights: { blue: number; green: number }; approvalGate?: string; observe: string }[];
+    gates: string[];
+    timers: { name: string; duration: string }[];
+    decommission: { removeRouting: boolean; deleteBlueCluster?: string };
+  };
+}
+
+/** "6d 23h", "1h 02m", "4m 05s", "12s": two units are enough to read at a glance. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (d) return `${d}d ${two(h)}h`;
+  if (h) return `${h}h ${two(m)}m`;
+  if (m) return `${m}m ${two(sec)}s`;
+  return `${sec}s`;
+}
+
+function clock(iso: string, now: Date): string {
+  const t = new Date(iso);
+  const sameDay = t.toDateString() === now.toDateString();
+  return sameDay ? t.toLocaleTimeString('en-GB', { hour12: false }) : t.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function weightBar(green: number, width = 20): string {
+  const filled = Math.round((green / 100) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export function timerLine(t: { name: string; firesAt: string }, now: Date): string {
+  const left = Date.parse(t.firesAt) - now.getTime();
+  return left > 0 ? `${t.name} fires in ${humanDuration(left)} (${clock(t.firesAt, now)})` : `${t.name} firing now`;
+}
+
+function table(rows: string[][], indent = ''): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+}
+
+export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): string {
+  const rows: string[][] = [
+    ['phase', `${s.phase}${s.paused ? '  (PAUSED: holds at the next boundary)' : ''}`],
+    ['weights', `blue ${s.weights.blue} %  green ${s.weights.green} %  ${weightBar(s.weights.green)}`],
+  ];
+  if (s.step) rows.push(['step', `${s.step.index}/${s.step.of} (green ${s.step.greenWeight} %)`]);
+  if (s.pendingGate) {
+    rows.push(['pending gate', `${s.pendingGate.gate}, waiting ${humanDuration(now.getTime() - Date.parse(s.pendingGate.since))}  →  cutover approve ${s.id} ${s.pendingGate.gate}`]);
+  }
+  for (const t of s.timers) rows.push(['timer', timerLine(t, now)]);
+  const health = s.health.watching ? `watching${s.health.lastVerdict ? `, last verdict ${s.health.lastVerdict}` : ''}` : 'not watching';
+  rows.push(['health', `${health}${s.health.lastBreach ? `; last breach ${clock(s.health.lastBreach.at, now)}: ${s.health.lastBreach.reason}` : ''}`]);
+  rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
+  if (s.blueDeleted) rows.push(['blue', 'deleted']);
+  rows.push(['started by', s.startedBy]);
+  if (s.error) rows.push(['error', s.error]);
+  rows.push(['Temporal UI', s.links.temporalUi]);
+
+  const out = [`${s.id}  (${s.workflowStatus})`, ...table(rows, '  ')];
+  if (s.findings.length) {
+    out.push('  findings');
+    out.push(...table(s.findings.map((f) => [f.severity, f.source, f.message]), '    '));
+  }
+  if (s.audit.length) {
+    out.push('  recent events');
+    out.push(...table(s.audit.slice(-auditLimit).map((e) => [clock(e.at, now), e.actor, e.action, e.reason]), '    '));
+  }
+  return out.join('\n');
+}
+
+/** One line per change, for `watch` into a file or a pipe. */
+export function progressLine(s: StatusBody, now = new Date()): string {
+  const parts = [
+    clock(now.toISOString(), now),
+    `phase ${s.phase}${s.paused ? ' (paused)' : ''}`,
+    `blue ${s.weights.blue}/green ${s.weights.green}`,
+  ];
+  if (s.step) parts.push(`step ${s.step.index}/${s.step.of}`);
+  if (s.pendingGate) parts.push(`waiting for gate ${s.pendingGate.gate}`);
+  for (const t of s.timers) parts.push(timerLine(t, now));
+  if (s.error) parts.push(`error: ${s.error}`);
+  return parts.join('  ');
+}
+
+export function renderList(items: ListItem[]): string {
+  if (!items.length) return 'no migrations';
+  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', 'STARTED']];
+  const now = new Date();
+  for (const m of items) {
+    rows.push([m.id, m.phase ?? '?', m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', m.startTime ? clock(m.startTime, now) : '']);
+  }
+  return table(rows).join('\n');
+}
+
+export function renderPlan(answer: PlanAnswer): string {
+  const { plan } = answer;
+  const out = [`plan for ${answer.id} (nothing started)`, `  phases  ${plan.phases.join(' → ')}`, '  steps'];
+  out.push(
+    ...table(
+      plan.steps.map((s) => [`${s.index}.`, `blue ${s.weights.blue} %`, `green ${s.weights.green} %`, `observe ${s.observe}`, s.approvalGate ? `after gate ${s.approvalGate}` : '']),
+      '    ',
+    ),
+  );
+  out.push(`  gates   ${plan.gates.join(', ')}`);
+  out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}`).join(', ')}`);
+  out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}`);
+  return out.join('\n');
+}

@@ -1,0 +1,59 @@
+// Configuration is checked at boot: every wrong setting is named at once, tokens never echoed.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadApiConfig, parseTokens } from '../../api/config.js';
+
+const load = (env: NodeJS.ProcessEnv) => {
+  try {
+    return loadApiConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+};
+
+describe('loadApiConfig', () => {
+  it('runs the sandbox with no settings at all', () => {
+    const config = loadApiConfig({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info', eventsPollMs: 1000, awsEndpoint: 'http://127.0.0.1:5000' });
+    expect(config.tokens.get('dev-approver-1')).toEqual({ subject: 'alice@sandbox', role: 'approver' });
+  });
+
+  it('names every bad setting in one error', () => {
+    const err = load({ CUTOVER_API_PORT: '80800', LOG_LEVEL: 'loud', CUTOVER_TEMPORAL_UI_URL: 'localhost:8233', CUTOVER_API_EVENTS_POLL_MS: '5', CUTOVER_MODE: 'prod' });
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    for (const name of ['CUTOVER_API_PORT', 'LOG_LEVEL', 'CUTOVER_TEMPORAL_UI_URL', 'CUTOVER_API_EVENTS_POLL_MS', 'CUTOVER_MODE']) expect(message).toContain(name);
+  });
+
+  it('needs real tokens in aws mode, from a file or the environment', () => {
+    expect((load({ CUTOVER_MODE: 'aws' }) as Error).message).toContain('CUTOVER_TOKENS_FILE or CUTOVER_TOKENS is required when CUTOVER_MODE=aws');
+    const inline = loadApiConfig({ CUTOVER_MODE: 'aws', CUTOVER_TOKENS: JSON.stringify({ 'a-long-secret-token': { subject: 'ci@corp', role: 'operator' } }) });
+    expect([...inline.tokens.values()]).toEqual([{ subject: 'ci@corp', role: 'operator' }]);
+    expect(inline.awsEndpoint).toBeUndefined();
+
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-config-')), 'tokens.json');
+    writeFileSync(file, '{ not json');
+    expect((load({ CUTOVER_MODE: 'aws', CUTOVER_TOKENS_FILE: file }) as Error).message).toContain(`CUTOVER_TOKENS_FILE (${file})`);
+  });
+});
+
+describe('parseTokens', () => {
+  it('reports every bad entry without echoing any token', () => {
+    const secret = 'short';
+    const err = (() => {
+      try {
+        parseTokens('tokens.json', { [secret]: { subject: 'a@x', role: 'viewer' }, 'long-enough-token': { subject: '', role: 'root' } });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toContain('entry 1 (a@x): token must be at least 8 characters');
+    expect(err?.message).toContain('entry 2: subject is required');
+    expect(err?.message).toContain('entry 2: role must be one of viewer, operator, approver');
+    expect(err?.message).not.toContain(secret);
+    expect(() => parseTokens('tokens.json', {})).toThrow(/no tokens configured/);
+  });
+});

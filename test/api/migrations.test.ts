@@ -1,0 +1,217 @@
+// Every /v1 endpoint through the real app factory against the real dev server, worker and
+// moto: each success path and each error code, with the migration's state in every 409.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRoute53Weights } from '../../activities/route53.js';
+import { createAwsClients } from '../../activities/aws.js';
+import { resolveSpec } from '../../workflows/plan.js';
+import type { MigrationSpec } from '../../workflows/spec.js';
+import { eventually, stack } from '../helpers.js';
+import { call, seededSpec, startApi, startAtCutover, type ApiHarness } from './support.js';
+
+let api: ApiHarness;
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const post = (url: string, token: string, payload?: object) => call(api.app, { method: 'POST', url, token, ...(payload ? { payload } : {}) });
+const weightsInMoto = (spec: MigrationSpec) => readRoute53Weights(createAwsClients({ endpoint: stack().motoUrl }).route53(), resolveSpec(spec).traffic.route53!);
+
+describe('POST /v1/plans', () => {
+  it('returns the plan with its steps, gates and timers, and where the run will be', async () => {
+    const { spec } = await seededSpec({ traffic: { stepApproval: 'manual' } });
+    const res = await post('/v1/plans', 'dev-viewer', spec);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.id).toBe(`migration-${spec.region}-${spec.blue.cluster}`);
+    expect(body.plan.steps.map((s: { weights: { green: number } }) => s.weights.green)).toEqual([20, 50, 100]);
+    expect(body.plan.gates).toEqual(['cutover', 'step-2', 'step-3', 'decommission']);
+    expect(body.plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: spec.blue.cluster });
+    expect(body.links.temporalUi).toBe(`http://ui.test/namespaces/default/workflows/${body.id}`);
+  });
+
+  it('400 names every schema error by field path and reason', async () => {
+    const res = await post('/v1/plans', 'dev-viewer', {
+      region: 'Mars',
+      blue: {},
+      green: { cluster: 'g', kubernetesVersion: 'latest', colour: 'green' },
+      traffic: { driver: 'carrier-pigeon', steps: [0] },
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.requestId).toBe(res.headers['x-request-id']);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { path: '/region', message: expect.stringContaining('pattern') },
+        { path: '/blue/cluster', message: 'is required' },
+        { path: '/green/kubernetesVersion', message: expect.stringContaining('pattern') },
+        { path: '/green/colour', message: 'is not allowed' },
+        { path: '/traffic/driver', message: expect.stringMatching(/^must be one of route53, alb/) },
+        { path: '/traffic/steps/0', message: expect.stringContaining('>= 1') },
+      ]),
+    );
+  });
+
+  it('400 names every semantic error the schema cannot express', async () => {
+    const { spec } = await seededSpec();
+    const res = await post('/v1/plans', 'dev-viewer', {
+      ...spec,
+      green: { ...spec.green, cluster: spec.blue.cluster },
+      traffic: { driver: 'alb', steps: [50, 20, 90], observe: 'soon' },
+      bake: 'a week',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual(
+      expect.arrayContaining([
+        { path: '/traffic/steps/1', message: 'must be greater than previous step' },
+        { path: '/traffic/steps/2', message: 'last step must be 100' },
+        { path: '/traffic/observe', message: expect.stringContaining('not a duration') },
+        { path: '/bake', message: expect.stringContaining('not a duration') },
+        { path: '/traffic/alb', message: 'required when driver is alb' },
+        { path: '/green/cluster', message: 'must differ from blue cluster' },
+      ]),
+    );
+  });
+
+  it("400 when the target is not newer than blue's version in EKS", async () => {
+    const { spec } = await seededSpec();
+    const res = await post('/v1/plans', 'dev-viewer', { ...spec, green: { ...spec.green, kubernetesVersion: '1.33' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: '/green/kubernetesVersion', message: "must be newer than blue's version 1.33" }]);
+  });
+});
+
+describe('a migration driven through every endpoint', () => {
+  it('answers each request that does not apply with 409 and the phase it is in', async () => {
+    const { spec } = await seededSpec();
+    const { id } = await startAtCutover(api, spec);
+
+    const again = await post('/v1/migrations', 'dev-operator', spec);
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: 'Conflict', id, phase: 'awaiting-cutover', workflowStatus: 'RUNNING', links: { temporalUi: expect.stringContaining(id) } });
+    expect(again.json().message).toContain('already running');
+
+    const refusals: [string, object | undefined, RegExp][] = [
+      ['approvals', { gate: 'decommission', decision: 'approve' }, /gate decommission is not pending.*pending gate cutover/],
+      ['rollback', { reason: 'nothing shifted yet' }, /nothing to roll back/],
+      ['retry', undefined, /only a rolled-back migration/],
+      ['abort', undefined, /only a rolled-back migration/],
+      ['resume', undefined, /not paused/],
+    ];
+    for (const [action, payload, message] of refusals) {
+      const res = await post(`/v1/migrations/${id}/${action}`, action === 'approvals' ? 'dev-approver-1' : 'dev-operator', payload);
+      expect(res.statusCode, `${action}: ${res.body}`).toBe(409);
+      expect(res.json()).toMatchObject({ error: 'Conflict', phase: 'awaiting-cutover', workflowStatus: 'RUNNING', requestId: res.headers['x-request-id'] });
+      expect(res.json().message).toMatch(message);
+    }
+
+    expect((await post(`/v1/migrations/${id}/pause`, 'dev-operator', { reason: 'change freeze' })).json()).toMatchObject({ ok: true });
+    const twice = await post(`/v1/migrations/${id}/pause`, 'dev-operator');
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json()).toMatchObject({ phase: 'awaiting-cutover', message: expect.stringContaining('already paused') });
+    expect((await post(`/v1/migrations/${id}/resume`, 'dev-operator')).statusCode).toBe(200);
+  });
+
+  it('approves, rolls back, retries and cancels, each visible in status and in moto', async () => {
+    const { spec } = await seededSpec();
+    const { id, status } = await startAtCutover(api, spec);
+
+    const current = await status();
+    expect(current).toMatchObject({ id, phase: 'awaiting-cutover', workflowStatus: 'RUNNING', paused: false, weights: { blue: 100, green: 0 }, startedBy: 'ops@sandbox' });
+    expect(current.links.temporalUi).toBe(`http://ui.test/namespaces/default/workflows/${id}`);
+
+    const approved = await post(`/v1/migrations/${id}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve', comment: 'go' });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ gate: 'cutover', decision: 'approve', links: { temporalUi: expect.any(String) } });
+    await eventually(status, (s) => s.step?.index === 1 && s.weights.green === 20);
+
+    const rollback = await post(`/v1/migrations/${id}/rollback`, 'dev-operator', { reason: 'latency' });
+    expect(rollback.statusCode, rollback.body).toBe(202);
+    expect(rollback.json()).toMatchObject({ accepted: true });
+    await eventually(status, (s) => s.phase === 'rolled-back');
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 100, green: 0 }]);
+
+    expect((await post(`/v1/migrations/${id}/retry`, 'dev-operator', { reason: 'fixed' })).statusCode).toBe(200);
+    await eventually(status, (s) => s.phase === 'awaiting-cutover');
+
+    expect((await post(`/v1/migrations/${id}/cancel`, 'dev-operator', { reason: 'not this week' })).statusCode).toBe(200);
+    const cancelled = await eventually(status, (s) => s.workflowStatus === 'COMPLETED');
+    expect(cancelled.phase).toBe('cancelled');
+    expect(cancelled.audit.at(-1)).toMatchObject({ actor: 'ops@sandbox', action: 'cancel', reason: 'not this week' });
+
+    const ended = await post(`/v1/migrations/${id}/cancel`, 'dev-operator');
+    expect(ended.statusCode).toBe(409);
+    expect(ended.json()).toMatchObject({ phase: 'cancelled', workflowStatus: 'COMPLETED', message: expect.stringContaining('has ended') });
+  });
+
+  it('refuses self-approval under distinctApprover (403) and rolls back with ?wait=true (200)', async () => {
+    const { spec } = await seededSpec();
+    const { id, status } = await startAtCutover(api, spec, 'dev-approver-1');
+
+    const self = await post(`/v1/migrations/${id}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve' });
+    expect(self.statusCode).toBe(403);
+    expect(self.json()).toMatchObject({ error: 'Forbidden', phase: 'awaiting-cutover', message: expect.stringContaining('distinctApprover') });
+
+    expect((await post(`/v1/migrations/${id}/approvals`, 'dev-approver-2', { gate: 'cutover', decision: 'approve' })).statusCode).toBe(200);
+    await eventually(status, (s) => s.weights.green === 20);
+
+    const rollback = await call(api.app, { method: 'POST', url: `/v1/migrations/${id}/rollback?wait=true`, token: 'dev-operator', payload: { reason: 'errors' } });
+    expect(rollback.statusCode, rollback.body).toBe(200);
+    expect(rollback.json()).toMatchObject({ accepted: true, weights: { blue: 100, green: 0 } });
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 100, green: 0 }]);
+
+    expect((await post(`/v1/migrations/${id}/abort`, 'dev-operator')).statusCode).toBe(200);
+    await eventually(status, (s) => s.phase === 'aborted' && s.workflowStatus === 'COMPLETED');
+  });
+
+  it('rejecting the cutover gate rolls back to blue', async () => {
+    const { spec } = await seededSpec();
+    const { id, status } = await startAtCutover(api, spec);
+    const rejected = await post(`/v1/migrations/${id}/approvals`, 'dev-approver-2', { gate: 'cutover', decision: 'reject', comment: 'not ready' });
+    expect(rejected.statusCode, rejected.body).toBe(200);
+    expect(rejected.json()).toMatchObject({ gate: 'cutover', decision: 'reject' });
+    await eventually(status, (s) => s.phase === 'rolled-back');
+    await post(`/v1/migrations/${id}/abort`, 'dev-operator');
+  });
+});
+
+describe('unknown and malformed requests', () => {
+  const unknown = 'migration-us-east-1-no-such-cluster';
+
+  it('404 for an unknown migration on every route that names one', async () => {
+    const routes: [string, string, string, object?][] = [
+      ['GET', `/v1/migrations/${unknown}`, 'dev-viewer'],
+      ['GET', `/v1/migrations/${unknown}/events`, 'dev-viewer'],
+      ['POST', `/v1/migrations/${unknown}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve' }],
+      ['POST', `/v1/migrations/${unknown}/rollback`, 'dev-operator', { reason: 'x' }],
+      ...['pause', 'resume', 'retry', 'abort', 'cancel'].map((a): [string, string, string] => ['POST', `/v1/migrations/${unknown}/${a}`, 'dev-operator']),
+    ];
+    for (const [method, url, token, payload] of routes) {
+      const res = await call(api.app, { method: method as 'GET', url, token, ...(payload ? { payload } : {}) });
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(404);
+      expect(res.json()).toMatchObject({ error: 'Not Found', message: `no migration ${unknown}`, requestId: expect.any(String) });
+    }
+  });
+
+  it('400 for a malformed ID, gate, decision, rollback without reason, or list filter', async () => {
+    const cases: [string, string, string, object?, string?][] = [
+      ['GET', '/v1/migrations/has%20space', 'dev-viewer', undefined, '/params/id'],
+      ['POST', `/v1/migrations/${unknown}/approvals`, 'dev-approver-1', { gate: 'lunch', decision: 'approve' }, '/gate'],
+      ['POST', `/v1/migrations/${unknown}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'maybe' }, '/decision'],
+      ['POST', `/v1/migrations/${unknown}/rollback`, 'dev-operator', {}, '/reason'],
+      ['POST', `/v1/migrations/${unknown}/rollback`, 'dev-operator', { reason: '   ' }, '/reason'],
+      ['POST', `/v1/migrations/${unknown}/pause`, 'dev-operator', { why: 'x' }, '/why'],
+      ['GET', '/v1/migrations?pageSize=0', 'dev-viewer', undefined, '/querystring/pageSize'],
+      ['GET', '/v1/migrations?phase=sideways', 'dev-viewer', undefined, '/querystring/phase'],
+      ['GET', "/v1/migrations?blue=x'%20OR%201=1", 'dev-viewer', undefined, '/querystring/blue'],
+      ['GET', '/v1/migrations?cursor=bm90LWEtY3Vyc29y', 'dev-viewer', undefined, '/querystring/cursor'],
+    ];
+    for (const [method, url, token, payload, path] of cases) {
+      const res = await call(api.app, { method: method as 'GET', url, token, ...(payload ? { payload } : {}) });
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(400);
+      expect(res.json().errors.map((e: { path: string }) => e.path), `${method} ${url}`).toContain(path);
+    }
+  });
+});

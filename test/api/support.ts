@@ -1,0 +1,91 @@
+// Plumbing for the API tests: the real app factory on the harness's worker and task queue,
+// with the extras main.ts wires in (blue's version from moto, request logs captured), and
+// specs for worlds seeded in moto.
+import { Writable } from 'node:stream';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { buildApp } from '../../api/app.js';
+import { eksClusterVersions } from '../../api/blue-version.js';
+import { parseTokens, SANDBOX_TOKENS } from '../../api/config.js';
+import type { MigrationSpec } from '../../workflows/spec.js';
+import { auth, eventually, seedWorld, stack, startHarness, type Harness } from '../helpers.js';
+
+export interface ApiHarness {
+  harness: Harness;
+  app: FastifyInstance;
+  /** Every log line the app wrote (pino JSON). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startApi(): Promise<ApiHarness> {
+  const harness = await startHarness();
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      tokens: parseTokens('test tokens', SANDBOX_TOKENS),
+      temporal: { connection: { address: stack().temporalAddress }, namespace: 'default', uiUrl: 'http://ui.test' },
+      eventsPollMs: 100,
+    },
+    temporal: harness.client,
+    taskQueue: harness.taskQueue,
+    blueVersion: eksClusterVersions(stack().motoUrl),
+    logger: { level: 'info', stream },
+  });
+  return {
+    harness,
+    app,
+    logs,
+    async close() {
+      await app.close();
+      await harness.close();
+    },
+  };
+}
+
+/** A spec for a freshly seeded world: blue at 1.33 in moto, Route 53 weights blue 100. */
+export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['traffic']> } & Partial<Omit<MigrationSpec, 'traffic'>> = {}) {
+  const w = await seedWorld();
+  const { traffic, ...rest } = overrides;
+  const spec: MigrationSpec = {
+    region: w.world.region,
+    blue: { cluster: w.world.blue },
+    green: { cluster: w.world.green, mode: 'create', kubernetesVersion: '1.34' },
+    traffic: {
+      driver: 'route53',
+      route53: { hostedZoneName: w.world.zoneName, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+      steps: [20, 50, 100],
+      observe: '1h',
+      ...traffic,
+    },
+    bake: '0s',
+    freeze: '0s',
+    approvals: { distinctApprover: true },
+    ...rest,
+  };
+  return { spec, w };
+}
+
+export type Call = Omit<InjectOptions, 'headers'> & { token?: string };
+
+/** One request through the app; `token` becomes the bearer header. */
+export function call(app: FastifyInstance, { token, ...options }: Call) {
+  return app.inject({ ...options, headers: token ? auth(token) : {} });
+}
+
+/** Starts a migration as `token` and waits until it waits at the cutover gate. */
+export async function startAtCutover(api: ApiHarness, spec: MigrationSpec, token = 'dev-operator') {
+  const started = await call(api.app, { method: 'POST', url: '/v1/migrations', token, payload: spec });
+  if (started.statusCode !== 201) throw new Error(`start failed: ${started.statusCode} ${started.body}`);
+  const id: string = started.json().id;
+  const status = () => call(api.app, { method: 'GET', url: `/v1/migrations/${id}`, token: 'dev-viewer' }).then((r) => r.json());
+  await eventually(status, (s) => s.pendingGate?.gate === 'cutover');
+  return { id, status };
+}

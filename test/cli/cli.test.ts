@@ -1,0 +1,140 @@
+// The `cutover` CLI end to end, as a person would use it: the real bin as a child process
+// against the real API (listening on a port) on the real dev server, worker and moto.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createAwsClients } from '../../activities/aws.js';
+import { readRoute53Weights } from '../../activities/route53.js';
+import { resolveSpec } from '../../workflows/plan.js';
+import { eventually, stack } from '../helpers.js';
+import { call, seededSpec, startApi, type ApiHarness } from '../api/support.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/cutover.mjs');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-cli-'));
+
+let api: ApiHarness;
+let apiUrl: string;
+beforeAll(async () => {
+  api = await startApi();
+  apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cutover …` to completion as `token`. */
+async function cutover(token: string | undefined, ...args: string[]): Promise<Result> {
+  const env = { ...process.env, CUTOVER_API_URL: apiUrl, CUTOVER_TOKEN: token ?? '' };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('cutover CLI', () => {
+  it('starts from YAML, approves, watches a step land, and rolls back with --wait', async () => {
+    const { spec } = await seededSpec();
+    const specFile = path.join(dir, 'spec.yaml');
+    writeFileSync(specFile, stringify(spec));
+
+    const plan = await cutover('dev-viewer', 'plan', '-f', specFile);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/steps\n\s+1\.\s+blue 80 %\s+green 20 %/);
+
+    const started = await cutover('dev-operator', 'start', '-f', specFile);
+    expect(started.code, started.stderr).toBe(0);
+    const id = /^started (\S+)/.exec(started.stdout)![1];
+    expect(id).toBe(`migration-${spec.region}-${spec.blue.cluster}`);
+
+    const viewerStatus = () => call(api.app, { method: 'GET', url: `/v1/migrations/${id}`, token: 'dev-viewer' }).then((r) => r.json());
+    await eventually(viewerStatus, (s) => s.pendingGate?.gate === 'cutover');
+    const status = await cutover('dev-viewer', 'status', id);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/phase\s+awaiting-cutover/);
+    expect(status.stdout).toMatch(/pending gate\s+cutover, waiting \d+s/);
+    expect(status.stdout).toMatch(/weights\s+blue 100 %\s+green 0 %/);
+
+    // Visibility catches up within a moment; the list then shows the migration in its row.
+    const listed = await eventually(() => cutover('dev-viewer', 'list', '--blue', spec.blue.cluster), (r) => r.stdout.includes(id));
+    expect(listed.stdout).toMatch(new RegExp(`^ID\\s+PHASE\\s+STATUS[^\\n]*\\n${id}\\s+awaiting-cutover\\s+RUNNING\\s+${spec.blue.cluster} → ${spec.green.cluster}\\s+1\\.34`));
+
+    // watch runs until killed; into a pipe it prints one line per change.
+    const watch = spawn(process.execPath, [BIN, 'watch', id], { env: { ...process.env, CUTOVER_API_URL: apiUrl, CUTOVER_TOKEN: 'dev-viewer' } });
+    let watched = '';
+    watch.stdout.on('data', (chunk) => (watched += String(chunk)));
+    try {
+      await eventually(async () => watched, (text) => text.includes('waiting for gate cutover'));
+
+      const approved = await cutover('dev-approver-1', 'approve', id, 'cutover', '--comment', 'go');
+      expect(approved.code, approved.stderr).toBe(0);
+      expect(approved.stdout.trim()).toBe('cutover: approved');
+
+      // The step shows first, then its weights once Route 53 has them.
+      const landed = /phase shifting\s+blue 80\/green 20\s+step 1\/3/;
+      await eventually(async () => watched, (text) => landed.test(text));
+    } finally {
+      watch.kill();
+    }
+
+    const again = await cutover('dev-approver-1', 'approve', id, 'cutover');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/409 Conflict: gate cutover is not pending \(phase shifting\)/);
+
+    const rolledBack = await cutover('dev-operator', 'rollback', id, '--reason', 'cli test', '--wait');
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(rolledBack.stdout.trim()).toBe('rolled back: blue 100 %, green 0 %');
+    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    expect(await readRoute53Weights(route53, resolveSpec(spec).traffic.route53!)).toEqual([{ blue: 100, green: 0 }]);
+
+    const aborted = await cutover('dev-operator', 'abort', id, '--reason', 'done testing');
+    expect(aborted.code, aborted.stderr).toBe(0);
+    await eventually(viewerStatus, (s) => s.phase === 'aborted');
+  });
+
+  it("exits non-zero with the API's own words", async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, stringify({ region: 'us-east-1', blue: { cluster: 'b' }, green: { cluster: 'g', kubernetesVersion: '1.34' }, traffic: { driver: 'route53', steps: [50, 20] } }));
+    const invalid = await cutover('dev-operator', 'start', '-f', bad);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('400 Bad Request: invalid migration spec');
+    expect(invalid.stderr).toContain('/traffic/steps/1: must be greater than previous step');
+    expect(invalid.stderr).toContain('/traffic/route53: required when driver is route53');
+    expect(invalid.stderr).toMatch(/request id: \S+/);
+
+    const forbidden = await cutover('dev-viewer', 'pause', 'migration-us-east-1-x');
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toContain('403 Forbidden: viewer@sandbox has role viewer; this needs operator or above');
+
+    const missing = await cutover('dev-viewer', 'status', 'migration-us-east-1-nothing');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('404 Not Found: no migration migration-us-east-1-nothing');
+
+    const json = path.join(dir, 'broken.json');
+    writeFileSync(json, '{"region": ');
+    const unreadable = await cutover('dev-operator', 'plan', '-f', json);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain('is not valid JSON');
+
+    const anonymous = await cutover(undefined, 'list');
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toContain('no token');
+
+    const wrongToken = await cutover('not-a-token', 'list');
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toContain('401 Unauthorized');
+  });
+});

@@ -1,0 +1,72 @@
+// The CLI's pure parts: reading an event stream in arbitrary chunks, and what a person sees.
+import { describe, expect, it } from 'vitest';
+import type { StatusBody } from '../../api/schemas.js';
+import { humanDuration, progressLine, renderStatus } from '../../cli/render.js';
+import { readEvents } from '../../cli/sse.js';
+
+function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(encoder.encode(c));
+      controller.close();
+    },
+  });
+}
+
+describe('readEvents', () => {
+  it('parses events split anywhere, skipping heartbeats, keeping the last retry', async () => {
+    const text = 'retry: 3000\n\nevent: status\nid: 1\ndata: {"a":1}\n\n: heartbeat 12:00\n\nevent: end\r\ndata: {"b":\r\ndata: 2}\r\n\r\n';
+    const chunked = text.match(/.{1,7}/gs)!;
+    const events = [];
+    for await (const e of readEvents(streamOf(chunked))) events.push(e);
+    expect(events).toEqual([
+      { event: 'status', data: '{"a":1}', id: '1', retry: 3000 },
+      { event: 'end', data: '{"b":\n2}', id: undefined, retry: 3000 },
+    ]);
+  });
+});
+
+const status: StatusBody = {
+  id: 'migration-us-east-1-blue',
+  phase: 'baking',
+  workflowStatus: 'RUNNING',
+  paused: false,
+  weights: { blue: 0, green: 100 },
+  step: { index: 3, of: 3, greenWeight: 100 },
+  findings: [{ severity: 'warning', source: 'smoke', message: 'no smoke checks configured' }],
+  timers: [{ name: 'bake', firesAt: '2026-01-08T12:00:00.000Z' }],
+  health: { watching: true, lastVerdict: 'healthy' },
+  greenCreatedByMigration: true,
+  blueDeleted: false,
+  startedBy: 'ops@sandbox',
+  audit: [{ at: '2026-01-01T11:59:00.000Z', actor: 'alice@sandbox', action: 'gate-approve', reason: 'go' }],
+  links: { temporalUi: 'http://ui/namespaces/default/workflows/migration-us-east-1-blue' },
+};
+
+describe('rendering', () => {
+  const now = new Date('2026-01-01T12:00:00.000Z');
+
+  it('counts timers down in two units', () => {
+    expect(humanDuration(7 * 86_400_000)).toBe('7d 00h');
+    expect(humanDuration(3_725_000)).toBe('1h 02m');
+    expect(humanDuration(65_000)).toBe('1m 05s');
+    expect(humanDuration(-5)).toBe('0s');
+  });
+
+  it('shows a status as a table a person can read', () => {
+    const text = renderStatus(status, now);
+    expect(text).toContain('migration-us-east-1-blue  (RUNNING)');
+    expect(text).toMatch(/weights\s+blue 0 %\s+green 100 %\s+\[#{20}\]/);
+    expect(text).toMatch(/step\s+3\/3 \(green 100 %\)/);
+    expect(text).toMatch(/timer\s+bake fires in 7d 00h/);
+    expect(text).toMatch(/warning\s+smoke\s+no smoke checks configured/);
+    expect(text).toMatch(/alice@sandbox\s+gate-approve\s+go/);
+  });
+
+  it('prints one progress line per change for pipes', () => {
+    expect(progressLine({ ...status, phase: 'shifting', pendingGate: { gate: 'step-2', since: now.toISOString() } }, now)).toMatch(
+      /phase shifting\s+blue 0\/green 100\s+step 3\/3\s+waiting for gate step-2\s+bake fires in 7d 00h/,
+    );
+  });
+});
