@@ -3,7 +3,7 @@
 // validators, so a request that does not apply now is refused without touching history.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Actor, GateName, MigrationStatus, Weights } from './model.js';
+import type { Actor, AuditEvent, GateName, MigrationStatus, Weights } from './model.js';
 
 export const TASK_QUEUE = 'cutover';
 export const WORKFLOW_TYPE = 'migration';
@@ -26,6 +26,8 @@ export interface ActorRequest {
 }
 
 export const statusQuery = defineQuery<MigrationStatus>('status');
+/** The whole audit trail (the status carries only the latest events). */
+export const auditQuery = defineQuery<AuditEvent[]>('audit');
 export const approveUpdate = defineUpdate<{ gate: GateName; decision: string }, [ApprovalRequest]>('approve');
 export const rollbackUpdate = defineUpdate<{ accepted: true; weights?: Weights }, [RollbackRequest]>('rollback');
 export const pauseUpdate = defineUpdate<void, [ActorRequest]>('pause');

@@ -7,6 +7,7 @@ import type { Activities } from '../activities/index.js';
 import {
   abortUpdate,
   approveUpdate,
+  auditQuery,
   cancelUpdate,
   pauseUpdate,
   REJECTION,
@@ -55,18 +56,26 @@ const longPoll = wf.proxyActivities<Activities>({
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
-const watcher = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '3650 days',
-  heartbeatTimeout: '2m',
-  cancellationType: wf.ActivityCancellationType.TRY_CANCEL,
-  retry: { initialInterval: '5s', maximumInterval: '1m' },
-});
+/** The health watcher heartbeats once per check, so its heartbeat timeout follows the check interval. */
+const healthWatcher = (interval: string) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: '3650 days',
+    heartbeatTimeout: 2 * msToNumber(interval) + 60_000,
+    // Don't wait for the watcher to acknowledge: it learns of the cancel only at its next
+    // heartbeat (up to a check interval away), and an abort or rollback must not wait that
+    // long. A watcher only reads health; one left over from a closed run stops at its next
+    // heartbeat, when the server answers that the run is gone.
+    cancellationType: wf.ActivityCancellationType.TRY_CANCEL,
+    retry: { initialInterval: '5s', maximumInterval: '1m' },
+  });
 
 export interface MigrationInput {
   spec: MigrationSpec;
   startedBy: Actor;
   /** State carried over a continue-as-new; absent on the first run. */
   carried?: CarriedState;
+  /** Continue-as-new at the next phase boundary once history is this long (besides the server's suggestion). */
+  historyLimit?: number;
 }
 
 export interface MigrationOutcome {
@@ -96,6 +105,10 @@ export interface CarriedState {
   blueDeleted: boolean;
   /** When green first carried 100 % (ISO); bake+freeze count from here. */
   greenFullSince?: string;
+  /** Who approved the traffic now moving to green (cutover or the last step gate). */
+  shiftApprovedBy?: Actor;
+  /** Who approved decommissioning in this cycle (cleared by a rollback). */
+  decommissionApprovedBy?: Actor;
   interrupt?: Interrupt;
   rollbacksRequested: number;
   rollbacksDone: number;
@@ -112,6 +125,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   const spec = resolveSpec(input.spec);
   const plan = buildPlan(spec);
   const id = wf.workflowInfo().workflowId;
+  const watcher = healthWatcher(spec.health.interval);
   const state: CarriedState = input.carried ?? {
     phase: 'preflight',
     paused: false,
@@ -166,6 +180,8 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     };
   });
 
+  wf.setHandler(auditQuery, () => state.audit);
+
   wf.setHandler(
     approveUpdate,
     (req) => {
@@ -197,6 +213,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     {
       validator: (req) => {
         if (!ROLLBACK_PHASES.includes(state.phase)) refuse(`nothing to roll back in phase ${state.phase}`);
+        if (state.interrupt?.kind === 'cancel') refuse('the migration is being cancelled');
         if (!req.reason?.trim()) refuse('a rollback needs a reason');
       },
     },
@@ -281,36 +298,49 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       entry = { name, firesAt: new Date(Date.now() + msToNumber(duration)).toISOString() };
       state.timers.push(entry);
     }
-    const remaining = Date.parse(entry.firesAt) - Date.now();
-    if (remaining > 0) await waitFor(() => false, remaining);
-    state.timers = state.timers.filter((t) => t !== entry);
+    try {
+      const remaining = Date.parse(entry.firesAt) - Date.now();
+      if (remaining > 0) await waitFor(() => false, remaining);
+    } finally {
+      // An interrupted timer is gone too: the status must not show a bake that no longer runs.
+      state.timers = state.timers.filter((t) => t !== entry);
+    }
   };
   type Decision = { decision: 'approve' | 'reject'; actor: Actor };
   const gate = async (name: GateName): Promise<Decision> => {
     state.pendingGate = { gate: name, since: now() };
-    await notify('gate-pending', `${id}: gate ${name} waits for approval`);
-    while (!state.decisions[name]) {
-      const decided = await waitFor(() => !!state.decisions[name], spec.approvals.reminderInterval);
-      if (!decided) await notify('gate-reminder', `${id}: gate ${name} pending since ${state.pendingGate?.since}`);
+    try {
+      await notify('gate-pending', `${id}: gate ${name} waits for approval`);
+      while (!state.decisions[name]) {
+        const decided = await waitFor(() => !!state.decisions[name], spec.approvals.reminderInterval);
+        if (!decided) await notify('gate-reminder', `${id}: gate ${name} pending since ${state.pendingGate?.since}`);
+      }
+      const { decision, actor, comment } = state.decisions[name];
+      audit(actor, `gate-${decision}`, comment ?? `${name} ${decision}d`, { gate: name });
+      return { decision, actor };
+    } finally {
+      // Also when a rollback or cancel interrupts the wait: an approval must only count for the
+      // gate a person saw pending, never be accepted later and consumed by a future gate.
+      delete state.decisions[name];
+      state.pendingGate = undefined;
     }
-    const { decision, actor, comment } = state.decisions[name];
-    delete state.decisions[name];
-    state.pendingGate = undefined;
-    audit(actor, `gate-${decision}`, comment ?? `${name} ${decision}d`, { gate: name });
-    return { decision, actor };
   };
 
   // --- effects -------------------------------------------------------------------------
   const enter = (phase: Phase) => {
     state.phase = phase;
+    // A retry or abort answers one rollback; a choice from an earlier one must not linger.
+    if (phase === 'rolled-back') state.afterRollback = undefined;
     wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
   };
   const trafficInput = { region: spec.region, traffic: spec.traffic };
   /** Moves traffic in one atomic change and waits until it is applied. */
   const shift = async (weights: Weights, actor: Actor, reason: string, waitInterruptibly: boolean) => {
-    const result = await cloudMutation.setWeights({ ...trafficInput, weights, actor, reason });
+    // Not abandoned halfway by a workflow cancel: the state must know what the routing serves.
+    const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.setWeights({ ...trafficInput, weights, actor, reason }));
     state.weights = weights;
-    if (result.changed) audit(actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changeIds: result.changeIds });
+    // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
+    audit(actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
     const applied = () => longPoll.waitWeightsApplied({ ...trafficInput, changeIds: result.changeIds, weights });
     if (waitInterruptibly) {
       await interruptible(applied);
@@ -319,13 +349,15 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       await applied();
     }
   };
+  /** Puts all traffic on blue; the caller records the new phase before anything slower. */
   const rollBack = async (actor: Actor, reason: string) => {
     await shift(ALL_BLUE, actor, reason, false);
-    state.rollbacksDone = state.rollbacksRequested;
     state.greenFullSince = undefined;
+    state.decommissionApprovedBy = undefined;
     state.currentStep = 0;
-    await notify('rollback', `${id}: traffic back on blue (${reason}, by ${actor})`);
   };
+  /** Settles when the last health watcher has stopped (not merely been asked to). */
+  let watcherStopped: Promise<unknown> = Promise.resolve();
   /** Runs the health watcher beside `work`; a breach acts per spec.health.onBreach. */
   const withHealthWatcher = async (work: () => Promise<void>) => {
     if (spec.health.smoke.length === 0) return work();
@@ -348,7 +380,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
         }
       }
     });
-    watching.catch((err) => {
+    watcherStopped = watching.catch((err) => {
       if (!wf.isCancellation(err)) wf.log.error('health watcher failed', { error: String(err) });
     });
     try {
@@ -385,7 +417,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       });
       if (result.created && !state.greenCreated) {
         state.greenCreated = true;
-        audit(SYSTEM_ACTOR, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
+        audit(input.startedBy, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
       }
       return plan.phases.includes('bootstrapping') ? 'bootstrapping' : 'validating';
     },
@@ -403,16 +435,24 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       state.error = `validation failed: ${blocking.map((f) => f.message).join('; ')}`;
       return 'rolled-back';
     },
-    'awaiting-cutover': async () => ((await gate('cutover')).decision === 'approve' ? 'shifting' : 'rolled-back'),
+    'awaiting-cutover': async () => {
+      const { decision, actor } = await gate('cutover');
+      if (decision === 'reject') return 'rolled-back';
+      state.shiftApprovedBy = actor;
+      return 'shifting';
+    },
     shifting: async () => {
       for (const step of plan.steps.slice(state.stepsDone)) {
         await boundary();
         if (step.approvalGate) {
           const { decision, actor } = await gate(step.approvalGate);
           if (decision === 'reject') requestRollback(actor, `${step.approvalGate} rejected`);
+          state.shiftApprovedBy = actor;
         }
         state.currentStep = step.index;
-        await shift(step.weights, SYSTEM_ACTOR, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
+        // The person who approved this traffic is its actor; the workflow only carries it out.
+        const actor = state.shiftApprovedBy ?? input.startedBy;
+        await shift(step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
         if (step.weights.green === 100) state.greenFullSince ??= now();
         await waitFor(() => false, step.observe);
         state.stepsDone = step.index;
@@ -429,30 +469,30 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     },
     'awaiting-decommission': async () => {
       const { decision, actor } = await gate('decommission');
-      if (decision === 'approve') return 'decommissioning';
-      return requestRollback(actor, 'decommission rejected');
+      if (decision === 'reject') return requestRollback(actor, 'decommission rejected');
+      state.decommissionApprovedBy = actor;
+      return 'decommissioning';
     },
     decommissioning: async () => {
-      const approval = [...state.audit].reverse().find((e) => e.action === 'gate-approve' && e.detail?.gate === 'decommission');
+      const approver = state.decommissionApprovedBy;
       const verdict = blueDeletionAllowed({
         greenFullSince: state.greenFullSince,
         now: now(),
         bake: spec.bake,
         freeze: spec.freeze,
-        decommissionApproved: !!approval,
+        decommissionApproved: !!approver,
       });
       if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: 'InvariantViolation', message: verdict.reason, nonRetryable: true });
-      await cloudMutation.removeBlueRouting({ ...trafficInput, actor: approval!.actor, reason: 'decommission approved' });
-      audit(approval!.actor, 'remove-blue-routing', 'decommission approved');
+      await cloudMutation.removeBlueRouting({ ...trafficInput, actor: approver!, reason: 'decommission approved' });
+      audit(approver!, 'remove-blue-routing', 'decommission approved');
       if (plan.decommission.deleteBlueCluster) {
         await longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster });
         state.blueDeleted = true;
-        audit(approval!.actor, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
+        audit(approver!, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
       }
       return 'completed';
     },
     'rolled-back': async () => {
-      state.afterRollback = undefined;
       await waitFor(() => !!state.afterRollback);
       const { choice, actor } = state.afterRollback!;
       state.afterRollback = undefined;
@@ -478,6 +518,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   const cancelAndCompensate = async (actor: Actor, reason: string) => {
     await wf.CancellationScope.nonCancellable(async () => {
       if (state.weights.green > 0) await rollBack(actor, `cancel: ${reason}`);
+      state.rollbacksDone = state.rollbacksRequested;
       if (state.greenCreated && spec.green.deleteOnCancel) {
         compensations.push({
           name: 'delete green',
@@ -496,9 +537,13 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
 
   try {
     while (!isTerminal()) {
-      if (wf.workflowInfo().continueAsNewSuggested && !state.interrupt) {
+      const info = wf.workflowInfo();
+      if ((info.continueAsNewSuggested || (input.historyLimit && info.historyLength > input.historyLimit)) && !state.interrupt) {
+        await watcherStopped;
         await wf.condition(wf.allHandlersFinished);
-        return await wf.continueAsNew<typeof migration>({ ...input, carried: state });
+        // Search attributes are passed on explicitly so list filters keep finding the migration.
+        const next = wf.makeContinueAsNewFunc<typeof migration>({ typedSearchAttributes: info.typedSearchAttributes });
+        return await next({ ...input, carried: state });
       }
       try {
         await boundary();
@@ -506,18 +551,30 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
         if (!run) throw new Error(`no handler for phase ${state.phase}`);
         const inWatchedPhase = state.phase === 'shifting' || state.phase === 'baking' || state.phase === 'frozen';
         let next: Phase = state.phase;
-        await (inWatchedPhase ? withHealthWatcher(async () => void (next = await run())) : run().then((p) => void (next = p)));
+        const step = async () => {
+          next = await run();
+          // A pause holds before the next phase begins (its label and timers included), with
+          // the health watcher of the current phase still on duty.
+          if (!TERMINAL_PHASES.includes(next) && next !== 'rolled-back') await boundary();
+        };
+        await (inWatchedPhase ? withHealthWatcher(step) : step());
         enter(next);
         if (next === 'completed') await notify('completed', `${id}: completed`);
       } catch (err) {
         if (!(err instanceof Interrupted)) throw err;
-        const { kind, actor, reason } = state.interrupt!;
-        state.interrupt = undefined;
-        if (kind === 'cancel') {
-          await cancelAndCompensate(actor, reason);
+        // The interrupt stays set while it is handled, so validators see a rollback or cancel in
+        // progress; once handled it is cleared unless a cancel replaced it meanwhile.
+        const handling = state.interrupt!;
+        if (handling.kind === 'cancel') {
+          await cancelAndCompensate(handling.actor, handling.reason);
         } else {
-          await rollBack(actor, reason);
+          await rollBack(handling.actor, handling.reason);
+          // Phase first, then answer waiting rollback requests: a retry sent right after a
+          // `rollback?wait=true` must find the migration rolled back.
           enter('rolled-back');
+          state.rollbacksDone = state.rollbacksRequested;
+          if (state.interrupt === handling) state.interrupt = undefined;
+          await notify('rollback', `${id}: traffic back on blue (${handling.reason}, by ${handling.actor})`);
         }
       }
     }
@@ -531,5 +588,6 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       throw err;
     }
   }
+  await watcherStopped;
   return { phase: state.phase, weights: state.weights, error: state.error };
 }

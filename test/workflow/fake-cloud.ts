@@ -1,0 +1,218 @@
+// A simulated cloud behind mocked activities: one weighted routing table, the clusters that
+// exist, and an ordered log of every call and every message the test sent. Workflow tests
+// and the property test read the log to check DESIGN §1's invariants independently of what
+// the workflow believes about itself.
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import type { Activities } from '../../activities/index.js';
+import type { Finding, Weights } from '../../workflows/model.js';
+
+export type MockedActivities = Pick<
+  Activities,
+  | 'preflight'
+  | 'provisionGreen'
+  | 'validateGreen'
+  | 'setWeights'
+  | 'waitWeightsApplied'
+  | 'readWeights'
+  | 'watchHealth'
+  | 'removeBlueRouting'
+  | 'deleteCluster'
+  | 'notify'
+>;
+type Name = keyof MockedActivities;
+
+/** One thing that happened, in the order it happened. `at` is server (workflow) time. */
+export type LogEntry =
+  | { kind: 'call'; name: Name; at: number; input: unknown; outcome: 'ok' | 'fault' }
+  | { kind: 'mutation'; at: number; what: 'set-weights'; weights: Weights; actor: string; reason: string }
+  | { kind: 'mutation'; at: number; what: 'create-cluster' | 'delete-cluster' | 'remove-blue-routing'; cluster: string }
+  | { kind: 'validated'; at: number; passed: boolean }
+  | { kind: 'message'; name: string; arg: unknown; accepted?: boolean };
+
+export type Mutation = Extract<LogEntry, { kind: 'mutation' }>;
+
+interface Fault {
+  times: number;
+  /** The call takes effect, then its response is lost (the retry must be harmless). */
+  afterEffect?: boolean;
+  nonRetryable?: boolean;
+}
+
+interface Watcher {
+  activityId: string;
+  deliver: (reason: string) => void;
+  heartbeat: () => void;
+}
+
+/** The test server's clock: a running activity holds it still unless it lets go. */
+export interface Clock {
+  release(): Promise<void>;
+  hold(): Promise<void>;
+}
+
+export class FakeCloud {
+  readonly log: LogEntry[] = [];
+  routing: Weights = { blue: 100, green: 0 };
+  blueRouted = true;
+  readonly clusters = new Set<string>();
+  private createdBy = new Map<string, string>();
+  preflightFindings: Finding[] = [];
+  /** Findings of each validation in turn; the last one repeats. */
+  validationFindings: Finding[][] = [[]];
+  /** Holds waitWeightsApplied (as if Route 53 were slow to reach INSYNC) for matching weights. */
+  holdInsync: (w: Weights) => boolean = () => false;
+  settleSeconds = 0;
+  /** Broken invariants seen at the moment of a call (weights that do not add up, ...). */
+  readonly violations: string[] = [];
+  private faults = new Map<Name, Fault>();
+  private validations = 0;
+  private changes = 0;
+  private watchers: Watcher[] = [];
+  /** waitWeightsApplied calls being held right now. */
+  insyncHeld = 0;
+
+  constructor(
+    readonly blue: string,
+    readonly green: string,
+    private readonly clock?: Clock,
+  ) {
+    this.clusters.add(blue);
+  }
+
+  /** The next `times` calls of `name` fail (retryably, unless nonRetryable). */
+  fail(name: Name, fault: Fault): void {
+    this.faults.set(name, fault);
+  }
+  /** Lets held waitWeightsApplied calls return. */
+  releaseInsync(): void {
+    this.holdInsync = () => false;
+  }
+  /** Records a message the test is about to send; `settle` marks whether it was accepted. */
+  message(name: string, arg: unknown): { settle(accepted: boolean): void } {
+    const entry: LogEntry = { kind: 'message', name, arg };
+    this.log.push(entry);
+    return { settle: (accepted) => void (entry.accepted = accepted) };
+  }
+  mutations(): Mutation[] {
+    return this.log.filter((e): e is Mutation => e.kind === 'mutation');
+  }
+  calls(name: Name): Extract<LogEntry, { kind: 'call' }>[] {
+    return this.log.filter((e): e is Extract<LogEntry, { kind: 'call' }> => e.kind === 'call' && e.name === name);
+  }
+  /** Watcher invocations that are still running here (the workflow may have cancelled some). */
+  runningWatchers(): string[] {
+    return this.watchers.map((w) => w.activityId);
+  }
+  /** One heartbeat from every running watcher, as each would send after a check. */
+  heartbeatWatchers(): void {
+    for (const w of this.watchers) w.heartbeat();
+  }
+  /** Makes the running watcher with this activity ID report a breach. */
+  breach(activityId: string, reason: string): boolean {
+    const w = this.watchers.find((x) => x.activityId === activityId);
+    w?.deliver(reason);
+    return !!w;
+  }
+
+  private now(): number {
+    return Context.current().info.currentAttemptScheduledTimestampMs;
+  }
+  /** Logs the call and applies any injected fault; `effect` runs unless the fault is before it. */
+  private async call<T>(name: Name, input: unknown, effect: () => T | Promise<T>): Promise<T> {
+    const fault = this.faults.get(name);
+    const at = this.now();
+    if (fault && fault.times > 0) {
+      fault.times--;
+      if (fault.afterEffect) await effect();
+      this.log.push({ kind: 'call', name, at, input, outcome: 'fault' });
+      throw ApplicationFailure.create({
+        type: fault.nonRetryable ? 'AccessDenied' : 'Throttling',
+        message: `injected ${name} fault`,
+        nonRetryable: !!fault.nonRetryable,
+      });
+    }
+    const result = await effect();
+    this.log.push({ kind: 'call', name, at, input, outcome: 'ok' });
+    return result;
+  }
+  /** Waits until `done` holds or the activity is cancelled, heartbeating so a cancel can arrive. */
+  private async hold(done: () => boolean): Promise<void> {
+    const ctx = Context.current();
+    while (!done()) {
+      heartbeat();
+      await ctx.sleep(20); // rejects once the workflow cancels this activity
+    }
+  }
+
+  activities(): MockedActivities {
+    return {
+      preflight: (input) => this.call('preflight', input, () => ({ blueVersion: '1.33', findings: this.preflightFindings })),
+      provisionGreen: (input) =>
+        this.call('provisionGreen', input, () => {
+          if (input.mode === 'create' && !this.clusters.has(input.green)) {
+            this.clusters.add(input.green);
+            this.createdBy.set(input.green, input.migrationId); // the real activity tags the cluster
+            this.log.push({ kind: 'mutation', at: this.now(), what: 'create-cluster', cluster: input.green });
+          }
+          return { created: this.createdBy.get(input.green) === input.migrationId, status: 'ACTIVE' };
+        }),
+      validateGreen: (input) =>
+        this.call('validateGreen', input, () => {
+          const findings = this.validationFindings[Math.min(this.validations++, this.validationFindings.length - 1)];
+          this.log.push({ kind: 'validated', at: this.now(), passed: !findings.some((f) => f.severity === 'blocking') });
+          return { findings };
+        }),
+      setWeights: (input) =>
+        this.call('setWeights', input, () => {
+          const w = input.weights;
+          if (!(w.blue + w.green === 100 && w.blue >= 0 && w.green >= 0)) this.violations.push(`setWeights ${JSON.stringify(w)}`);
+          if (!this.blueRouted) this.violations.push('setWeights after blue was removed from routing');
+          const changed = w.blue !== this.routing.blue || w.green !== this.routing.green;
+          if (changed) {
+            this.routing = { ...w }; // both weights in one change, as Route 53's batch does
+            this.log.push({ kind: 'mutation', at: this.now(), what: 'set-weights', weights: { ...w }, actor: input.actor, reason: input.reason });
+          }
+          return { changeIds: [`C${++this.changes}`], settleSeconds: this.settleSeconds, changed };
+        }),
+      waitWeightsApplied: (input) =>
+        this.call('waitWeightsApplied', input, async () => {
+          if (!this.holdInsync(input.weights)) return;
+          this.insyncHeld++;
+          try {
+            await this.hold(() => !this.holdInsync(input.weights));
+          } finally {
+            this.insyncHeld--;
+          }
+        }),
+      readWeights: (input) => this.call('readWeights', input, () => [{ ...this.routing }]),
+      watchHealth: (input) =>
+        this.call('watchHealth', input, async () => {
+          const ctx = Context.current();
+          let reason: string | undefined;
+          const watcher: Watcher = { activityId: ctx.info.activityId, deliver: (r) => void (reason = r), heartbeat: () => ctx.heartbeat() };
+          this.watchers.push(watcher);
+          // A watcher waits for days: it must not stop the test server from skipping time.
+          await this.clock?.release();
+          try {
+            await this.hold(() => reason !== undefined);
+          } finally {
+            this.watchers = this.watchers.filter((x) => x !== watcher);
+            await this.clock?.hold();
+          }
+          return { reason: reason!, consecutiveFailures: input.health.failureThreshold };
+        }),
+      removeBlueRouting: (input) =>
+        this.call('removeBlueRouting', input, () => {
+          if (this.routing.blue !== 0) this.violations.push(`blue removed from routing while it carries ${this.routing.blue} %`);
+          if (this.blueRouted) this.log.push({ kind: 'mutation', at: this.now(), what: 'remove-blue-routing', cluster: this.blue });
+          this.blueRouted = false;
+        }),
+      deleteCluster: (input) =>
+        this.call('deleteCluster', input, () => {
+          if (input.cluster === this.blue && this.blueRouted) this.violations.push('blue deleted while still routed');
+          if (this.clusters.delete(input.cluster)) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-cluster', cluster: input.cluster });
+        }),
+      notify: (input) => this.call('notify', input, () => undefined),
+    };
+  }
+}

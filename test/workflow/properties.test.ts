@@ -1,0 +1,201 @@
+// Random sequences of what people, the clock, the health watcher and a flaky cloud do to a
+// migration; after every step the invariants of DESIGN §1 must hold (check-invariants.ts).
+// CUTOVER_PROPERTY_RUNS sets the number of sequences (default 40); a failure prints the
+// sequence and the seed to replay it (CUTOVER_PROPERTY_SEED).
+import fc from 'fast-check';
+import { afterAll, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { AuditEvent, MigrationStatus, Phase } from '../../workflows/model.js';
+import { brokenInvariants } from './check-invariants.js';
+import type { MockedActivities } from './fake-cloud.js';
+import { APPROVERS, baseSpec, STARTER, type Run } from './harness.js';
+import { useRuns } from './runs.js';
+
+const start = useRuns();
+const TERMINAL: Phase[] = ['completed', 'aborted', 'cancelled', 'failed'];
+const RUNS = Number(process.env.CUTOVER_PROPERTY_RUNS ?? 40);
+const people = [...APPROVERS, STARTER];
+
+type Command =
+  | { kind: 'approve'; decision: 'approve' | 'reject'; actor: string; gate: string | null }
+  | { kind: 'advance'; duration: string }
+  | { kind: 'rollback'; actor: string }
+  | { kind: 'pause' | 'resume' | 'retry' | 'abort' | 'cancel' | 'cancel-workflow' | 'slow-dns' }
+  | { kind: 'breach' }
+  | { kind: 'fault'; activity: keyof MockedActivities; times: number; afterEffect: boolean; nonRetryable: boolean };
+
+const rarely = fc.integer({ min: 0, max: 5 }).map((n) => n === 0);
+const faultable: (keyof MockedActivities)[] = ['setWeights', 'waitWeightsApplied', 'notify', 'provisionGreen', 'validateGreen', 'removeBlueRouting', 'deleteCluster', 'preflight'];
+
+/** Commands with weights for [calm, chaotic] sequences: calm ones mostly approve and let time pass. */
+const commands: [number, number, fc.Arbitrary<Command>][] = [
+  [10, 6, fc.record({ kind: fc.constant('approve' as const), decision: fc.constantFrom('approve' as const, 'approve' as const, 'approve' as const, 'reject' as const), actor: fc.constantFrom(...people, ...APPROVERS), gate: fc.option(fc.constantFrom<string>('cutover', 'step-2', 'decommission'), { freq: 8 }) as fc.Arbitrary<string | null> })],
+  [10, 6, fc.record({ kind: fc.constant('advance' as const), duration: fc.constantFrom('10m', '2h', '1 day', '4 days') })],
+  [1, 3, fc.record({ kind: fc.constant('rollback' as const), actor: fc.constantFrom(...people) })],
+  [1, 4, fc.record({ kind: fc.constantFrom('pause' as const, 'resume' as const, 'retry' as const, 'abort' as const, 'slow-dns' as const) })],
+  [0, 1, fc.record({ kind: fc.constantFrom('cancel' as const, 'cancel-workflow' as const) })],
+  [1, 2, fc.record({ kind: fc.constant('breach' as const) })],
+  [
+    2,
+    2,
+    fc.record({
+      kind: fc.constant('fault' as const),
+      activity: fc.constantFrom(...faultable),
+      times: fc.integer({ min: 1, max: 2 }),
+      afterEffect: fc.boolean(),
+      nonRetryable: rarely,
+    }),
+  ],
+];
+const sequence = (mood: 0 | 1) =>
+  fc.array(fc.oneof(...commands.filter((c) => c[mood] > 0).map((c) => ({ weight: c[mood], arbitrary: c[2] }))), { minLength: 8, maxLength: 30, size: 'max' });
+
+const scenario = fc.record({
+  stepApproval: fc.constantFrom('auto' as const, 'manual' as const),
+  onBreach: fc.constantFrom('rollback' as const, 'pause' as const, 'notify' as const),
+  mode: fc.constantFrom('create' as const, 'adopt' as const),
+  deleteOnCancel: fc.boolean(),
+  preflightBlocks: rarely,
+  validations: fc.array(fc.integer({ min: 0, max: 4 }).map((n) => n > 0), { minLength: 1, maxLength: 3 }), // true = passes
+  commands: fc.oneof(sequence(0), sequence(1)),
+});
+
+/** Refusals and requests to a closed workflow are part of the game; anything else is a failure. */
+async function tolerate(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return;
+    if (/completed|not found|closed/i.test(String((err as Error).message))) return;
+    throw err;
+  }
+}
+
+async function apply(run: Run, c: Command): Promise<void> {
+  switch (c.kind) {
+    case 'approve': {
+      const gate = c.gate ?? (await run.status()).pendingGate?.gate ?? 'cutover';
+      return tolerate(run.approve(gate as never, c.actor, c.decision));
+    }
+    case 'advance':
+      run.cloud.releaseInsync(); // time passing lets DNS catch up (a held wait also holds the clock)
+      await run.settle();
+      return run.advance(c.duration);
+    case 'rollback':
+      return tolerate(run.rollback(c.actor, 'property test'));
+    case 'pause':
+    case 'resume':
+    case 'retry':
+    case 'abort':
+      return tolerate(run[c.kind](STARTER));
+    case 'cancel':
+      return tolerate(run.cancel(STARTER));
+    case 'cancel-workflow':
+      return tolerate(run.handle.cancel());
+    case 'slow-dns':
+      run.cloud.holdInsync = (w) => w.green > 0;
+      return;
+    case 'breach':
+      await run.breach('property test breach');
+      return;
+    case 'fault': {
+      const nonRetryable = c.nonRetryable && (c.activity === 'preflight' || c.activity === 'provisionGreen');
+      run.cloud.fail(c.activity, { times: c.times, afterEffect: c.afterEffect, nonRetryable });
+      return;
+    }
+  }
+}
+
+const timing: Record<string, number> = { settle: 0, query: 0 };
+let sequences = 0;
+let steps = 0;
+const visited: Partial<Record<Phase, number>> = {}; // in how many sequences each phase was seen
+afterAll(() => {
+  if (process.env.DEBUG_PROP) console.log(timing);
+  console.log(`property test: ${sequences} sequences, ${steps} steps checked; sequences per phase seen ${JSON.stringify(visited)}`);
+});
+
+it(`keeps DESIGN §1's invariants under ${RUNS} random sequences of messages, faults and health verdicts`, { timeout: 900_000 }, async () => {
+  const seed = process.env.CUTOVER_PROPERTY_SEED ? Number(process.env.CUTOVER_PROPERTY_SEED) : undefined;
+  await fc.assert(
+    fc.asyncProperty(scenario, async (sc) => {
+      sequences++;
+      const spec = baseSpec();
+      spec.traffic.stepApproval = sc.stepApproval;
+      spec.health!.onBreach = sc.onBreach;
+      spec.health!.interval = '6h'; // fewer clock steps per skipped day (see Run.advance)
+      spec.green.mode = sc.mode;
+      spec.green.deleteOnCancel = sc.deleteOnCancel;
+      const tStart = Date.now();
+      const run = await start({
+        spec,
+        cloud: (cloud) => {
+          if (sc.mode === 'adopt') cloud.clusters.add(spec.green.cluster);
+          if (sc.preflightBlocks) cloud.preflightFindings = [{ severity: 'blocking', source: 'insights', message: 'deprecated APIs in use' }];
+          cloud.validationFindings = sc.validations.map((ok) => (ok ? [] : [{ severity: 'blocking', source: 'drift', message: 'configmap only in blue' }]));
+        },
+      });
+      timing.start = (timing.start ?? 0) + Date.now() - tStart;
+      try {
+        let audit: AuditEvent[] = [];
+        let audited = -1;
+        const check = async (after: string) => {
+          let t = Date.now();
+          await run.settle();
+          timing.settle += Date.now() - t; t = Date.now();
+          // One query at a time: two concurrent queries on a closed run stall the test server for ~90 s.
+          // A query on a closed run replays it from scratch (~1 s); its result says the same.
+          const closed = (await run.handle.describe()).status.name !== 'RUNNING';
+          const status: Partial<MigrationStatus> & Pick<MigrationStatus, 'phase' | 'weights'> = closed
+            ? await run.handle.result().catch(() => ({ phase: 'failed' as const, weights: run.cloud.routing }))
+            : await run.status();
+          // The trail only needs reading again when the cloud changed (queries are the slow part).
+          if (run.cloud.mutations().length !== audited || TERMINAL.includes(status.phase)) {
+            audit = await run.audit();
+            audited = run.cloud.mutations().length;
+          }
+          timing.query += Date.now() - t;
+          const broken = brokenInvariants(run.cloud, spec, status, audit);
+          expect(broken, `after ${after} (phase ${status.phase})`).toEqual([]);
+          return status;
+        };
+        const seen = new Set<Phase>();
+        let status = await check('start');
+        for (const c of sc.commands) {
+          seen.add(status.phase);
+          if (TERMINAL.includes(status.phase)) break;
+          const t0 = Date.now();
+          await apply(run, c);
+          const t1 = Date.now();
+          timing[c.kind] = (timing[c.kind] ?? 0) + t1 - t0;
+          status = await check(JSON.stringify(c));
+          if (process.env.DEBUG_PROP) console.log(`STEP ${sequences}`, JSON.stringify(c), '->', status.phase, status.paused ? 'paused' : '', JSON.stringify(status.pendingGate ?? null), JSON.stringify(status.weights), status.health?.lastBreach?.reason ?? '');
+          if (Date.now() - t0 > 3000) console.log('SLOW', Date.now() - t0, t1 - t0, JSON.stringify(c), status.phase, JSON.stringify(sc));
+          steps++;
+        }
+        // Then everyone cooperates until the migration ends, so the later phases (and blue's
+        // deletion) are reached after whatever the random prefix did.
+        for (let i = 0; i < 15 && !TERMINAL.includes(status.phase); i++) {
+          seen.add(status.phase);
+          const c: Command = status.paused
+            ? { kind: 'resume' }
+            : status.phase === 'rolled-back'
+              ? { kind: 'retry' }
+              : status.pendingGate
+                ? { kind: 'approve', decision: 'approve', actor: APPROVERS[i % 2], gate: status.pendingGate.gate }
+                : { kind: 'advance', duration: '4 days' };
+          const t0 = Date.now();
+          await apply(run, c);
+          timing['end-' + c.kind] = (timing['end-' + c.kind] ?? 0) + Date.now() - t0;
+          status = await check(`${JSON.stringify(c)} (cooperative end)`);
+          steps++;
+        }
+        seen.add(status.phase);
+        for (const p of seen) visited[p] = (visited[p] ?? 0) + 1;
+      } finally {
+        await run.close();
+      }
+    }),
+    { numRuns: RUNS, seed, endOnFailure: true, verbose: 1 },
+  );
+});
