@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import type { MigrationSpec } from '../workflows/spec.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
@@ -28,6 +29,29 @@ export async function seedWorld() {
   const world = namedWorld(tag, { recordTtl: 1 });
   const seeded = await seedMoto(stack().motoUrl, world);
   return { world, ...seeded };
+}
+
+/** A spec for a freshly seeded world: blue at 1.33 in moto, Route 53 weights blue 100. */
+export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['traffic']> } & Partial<Omit<MigrationSpec, 'traffic'>> = {}) {
+  const w = await seedWorld();
+  const { traffic, ...rest } = overrides;
+  const spec: MigrationSpec = {
+    region: w.world.region,
+    blue: { cluster: w.world.blue },
+    green: { cluster: w.world.green, mode: 'create', kubernetesVersion: '1.34' },
+    traffic: {
+      driver: 'route53',
+      route53: { hostedZoneName: w.world.zoneName, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+      steps: [20, 50, 100],
+      observe: '1h',
+      ...traffic,
+    },
+    bake: '0s',
+    freeze: '0s',
+    approvals: { distinctApprover: true },
+    ...rest,
+  };
+  return { spec, w };
 }
 
 export function realActivities(): Activities {

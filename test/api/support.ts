@@ -7,7 +7,9 @@ import { buildApp } from '../../api/app.js';
 import { eksClusterVersions } from '../../api/blue-version.js';
 import { parseTokens, SANDBOX_TOKENS } from '../../api/config.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { auth, eventually, seedWorld, stack, startHarness, type Harness } from '../helpers.js';
+import { auth, eventually, stack, startHarness, type Harness } from '../helpers.js';
+
+export { seededSpec } from '../helpers.js';
 
 export interface ApiHarness {
   harness: Harness;
@@ -50,28 +52,6 @@ export async function startApi(): Promise<ApiHarness> {
   };
 }
 
-/** A spec for a freshly seeded world: blue at 1.33 in moto, Route 53 weights blue 100. */
-export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['traffic']> } & Partial<Omit<MigrationSpec, 'traffic'>> = {}) {
-  const w = await seedWorld();
-  const { traffic, ...rest } = overrides;
-  const spec: MigrationSpec = {
-    region: w.world.region,
-    blue: { cluster: w.world.blue },
-    green: { cluster: w.world.green, mode: 'create', kubernetesVersion: '1.34' },
-    traffic: {
-      driver: 'route53',
-      route53: { hostedZoneName: w.world.zoneName, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
-      steps: [20, 50, 100],
-      observe: '1h',
-      ...traffic,
-    },
-    bake: '0s',
-    freeze: '0s',
-    approvals: { distinctApprover: true },
-    ...rest,
-  };
-  return { spec, w };
-}
 
 export type Call = Omit<InjectOptions, 'headers'> & { token?: string };
 

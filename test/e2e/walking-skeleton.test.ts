@@ -6,7 +6,7 @@ import { createAwsClients } from '../../activities/aws.js';
 import { readRoute53Weights } from '../../activities/route53.js';
 import { resolveSpec } from '../../workflows/plan.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { auth, eventually, seedWorld, stack, startHarness, type Harness } from '../helpers.js';
+import { auth, eventually, seededSpec, stack, startHarness, type Harness } from '../helpers.js';
 
 let harness: Harness;
 let green: http.Server;
@@ -27,26 +27,8 @@ afterAll(async () => {
   green?.close();
 });
 
-async function specFor(overrides: Partial<MigrationSpec['traffic']> = {}) {
-  const w = await seedWorld();
-  const spec: MigrationSpec = {
-    region: w.world.region,
-    blue: { cluster: w.world.blue },
-    green: { cluster: w.world.green, mode: 'create', kubernetesVersion: '1.34' },
-    traffic: {
-      driver: 'route53',
-      route53: { hostedZoneName: w.world.zoneName, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
-      steps: [20, 50, 100],
-      observe: '0s',
-      ...overrides,
-    },
-    health: { smoke: [{ url: greenUrl, host: 'app.example.test', expectStatus: 200 }], interval: '1s' },
-    bake: '0s',
-    freeze: '0s',
-    approvals: { distinctApprover: true },
-  };
-  return { spec, w };
-}
+const specFor = (traffic: Partial<MigrationSpec['traffic']> = {}) =>
+  seededSpec({ traffic: { observe: '0s', ...traffic }, health: { smoke: [{ url: greenUrl, host: 'app.example.test', expectStatus: 200 }], interval: '1s' } });
 
 const aws = () => createAwsClients({ endpoint: stack().motoUrl });
 
