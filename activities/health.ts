@@ -19,6 +19,7 @@ export interface SmokeResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+const HEARTBEAT_SLICE_MS = 5_000;
 const MAX_BODY = 256 * 1024;
 
 export function runSmokeCheck(check: SmokeCheck): Promise<SmokeResult> {
@@ -76,7 +77,12 @@ export function createHealthActivities() {
         if (consecutive >= input.health.failureThreshold) {
           return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
         }
-        await sleep(interval); // rejects when the workflow cancels the watcher
+        // Heartbeat while waiting for the next check, not only per check: a cancel reaches
+        // the watcher through a heartbeat, and must not wait a whole interval.
+        for (let waited = 0; waited < interval; waited += HEARTBEAT_SLICE_MS) {
+          await sleep(Math.min(HEARTBEAT_SLICE_MS, interval - waited)); // rejects once cancelled
+          heartbeat({ consecutive, lastReason: failed?.reason });
+        }
       }
     },
   };

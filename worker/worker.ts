@@ -25,5 +25,8 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Parked migrations cost nothing but cache; keep many so 1,000 gates stay warm.
     maxCachedWorkflows: 2_000,
+    // A cancelled health watcher learns of it from a heartbeat response: send heartbeats
+    // within 5 s so an abort or continue-as-new does not wait for the throttle (up to 60 s).
+    maxHeartbeatThrottleInterval: '5s',
   });
 }

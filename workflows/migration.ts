@@ -61,11 +61,9 @@ const healthWatcher = (interval: string) =>
   wf.proxyActivities<Activities>({
     startToCloseTimeout: '3650 days',
     heartbeatTimeout: 2 * msToNumber(interval) + 60_000,
-    // Don't wait for the watcher to acknowledge: it learns of the cancel only at its next
-    // heartbeat (up to a check interval away), and an abort or rollback must not wait that
-    // long. A watcher only reads health; one left over from a closed run stops at its next
-    // heartbeat, when the server answers that the run is gone.
-    cancellationType: wf.ActivityCancellationType.TRY_CANCEL,
+    // Settles only once the watcher has stopped, so a continue-as-new never leaves one running.
+    // The watcher heartbeats every few seconds (activities/health.ts), so this is quick.
+    cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '5s', maximumInterval: '1m' },
   });
 
