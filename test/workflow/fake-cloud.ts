@@ -40,14 +40,16 @@ interface Fault {
 
 interface Watcher {
   activityId: string;
+  taskToken: Uint8Array;
   deliver: (reason: string) => void;
-  heartbeat: () => void;
 }
 
 /** The test server's clock: a running activity holds it still unless it lets go. */
 export interface Clock {
   release(): Promise<void>;
   hold(): Promise<void>;
+  /** A heartbeat for the activity with this token, resolved once the server recorded it. */
+  heartbeat(taskToken: Uint8Array): Promise<void>;
 }
 
 export class FakeCloud {
@@ -104,8 +106,9 @@ export class FakeCloud {
     return this.watchers.map((w) => w.activityId);
   }
   /** One heartbeat from every running watcher, as each would send after a check. */
-  heartbeatWatchers(): void {
-    for (const w of this.watchers) w.heartbeat();
+  async heartbeatWatchers(): Promise<void> {
+    // A watcher the workflow cancelled answers "not found" or "cancelled": it needs none.
+    await Promise.all(this.watchers.map((w) => this.clock?.heartbeat(w.taskToken).catch(() => undefined)));
   }
   /** Makes the running watcher with this activity ID report a breach. */
   breach(activityId: string, reason: string): boolean {
@@ -189,7 +192,7 @@ export class FakeCloud {
         this.call('watchHealth', input, async () => {
           const ctx = Context.current();
           let reason: string | undefined;
-          const watcher: Watcher = { activityId: ctx.info.activityId, deliver: (r) => void (reason = r), heartbeat: () => ctx.heartbeat() };
+          const watcher: Watcher = { activityId: ctx.info.activityId, taskToken: ctx.info.taskToken, deliver: (r) => void (reason = r) };
           this.watchers.push(watcher);
           // A watcher waits for days: it must not stop the test server from skipping time.
           await this.clock?.release();

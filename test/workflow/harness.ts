@@ -2,10 +2,10 @@
 //
 // Time: the Java test server does not skip time while any activity is outstanding, and the
 // health watcher is an activity that runs for days. So the mocked watcher releases its own
-// hold on the clock while it runs, and `advance` moves time one health interval at a time,
-// heartbeating every running watcher in between, as the real watcher does once per check (its
-// heartbeat timeout is two intervals plus a minute). A server per run keeps the clock's lock
-// count of one run from leaking into the next.
+// hold on the clock while it runs, and `advance` moves time one health interval at a time with
+// a heartbeat of every running watcher in between (confirmed by the server, so none times out:
+// the heartbeat timeout is two intervals plus a minute), as the real watcher heartbeats once
+// per check. A server per run keeps one run's clock locks from leaking into the next.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -29,7 +29,7 @@ import {
 import type { migration } from '../../workflows/migration.js';
 import type { AuditEvent, GateName, MigrationStatus } from '../../workflows/model.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { FakeCloud } from './fake-cloud.js';
+import { FakeCloud, type Clock } from './fake-cloud.js';
 
 export const STARTER = 'ops@example';
 export const APPROVERS = ['alice@example', 'bob@example'] as const;
@@ -64,6 +64,14 @@ export async function timeSkippingEnv(testServerPath: string): Promise<TestWorkf
   return env;
 }
 
+export function testClock(env: TestWorkflowEnvironment): Clock {
+  return {
+    release: async () => void (await env.connection.testService!.unlockTimeSkipping({})),
+    hold: async () => void (await env.connection.testService!.lockTimeSkipping({})),
+    heartbeat: (taskToken) => env.client.activity.heartbeat(taskToken),
+  };
+}
+
 export interface RunOptions {
   testServerPath: string;
   workflowBundlePath: string;
@@ -88,10 +96,7 @@ export class Run {
   static async start(opts: RunOptions): Promise<Run> {
     const spec = opts.spec ?? baseSpec();
     const env = await timeSkippingEnv(opts.testServerPath);
-    const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster, {
-      release: async () => void (await env.connection.testService!.unlockTimeSkipping({})),
-      hold: async () => void (await env.connection.testService!.lockTimeSkipping({})),
-    });
+    const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster, testClock(env));
     opts.cloud?.(cloud);
     const taskQueue = `tq-${randomBytes(4).toString('hex')}`;
     const worker = await Worker.create({
@@ -99,7 +104,7 @@ export class Run {
       taskQueue,
       workflowBundle: { codePath: opts.workflowBundlePath },
       activities: cloud.activities(),
-      // Heartbeats must reach the server between two time skips, not once a wall-clock minute.
+      // A mock learns of its cancellation from heartbeat answers: send them at once, not once a minute.
       maxHeartbeatThrottleInterval: '1ms',
     });
     const running = worker.run();
@@ -141,19 +146,20 @@ export class Run {
   }
 
   /**
-   * Skips server time, one health interval at a time, with a heartbeat of every watcher in
-   * between. Where no watcher runs and no timer can start one (gates, rolled-back), the rest
-   * is skipped at once.
+   * Skips server time one health interval at a time, each running watcher heartbeating in
+   * between as the real one does after each check. Where no watcher runs and no timer can
+   * start one (gates, rolled-back), the rest is skipped at once.
    */
   async advance(duration: string): Promise<void> {
     const step = msToNumber(this.spec.health?.interval ?? '1m');
     for (let left = msToNumber(duration); left > 0; ) {
-      const { watching, phase } = await this.heartbeatsLanded();
-      const chunk = watching || WATCHED_PHASES.includes(phase) ? Math.min(left, step) : left;
+      await this.cloud.heartbeatWatchers();
+      const phase = (await this.handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '';
+      const chunk = this.cloud.runningWatchers().length > 0 || WATCHED_PHASES.includes(phase) ? Math.min(left, step) : left;
       await this.skip(chunk);
       left -= chunk;
     }
-    await this.heartbeatsLanded();
+    await this.cloud.heartbeatWatchers();
   }
 
   /** env.sleep, but a clock that stopped skipping (something holds it) fails fast with the culprits. */
@@ -169,31 +175,6 @@ export class Run {
       await Promise.race([this.env.sleep(ms), stuck]);
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  private lastHeartbeats = new Map<string, number>();
-  /**
-   * Heartbeats go out asynchronously; before the next skip the server must have one from every
-   * running watcher that is newer than the one it had before this skip.
-   */
-  private async heartbeatsLanded(): Promise<{ watching: boolean; phase: string }> {
-    for (let tries = 0; ; tries++) {
-      this.cloud.heartbeatWatchers();
-      const { raw, typedSearchAttributes } = await this.handle.describe();
-      const seen = new Map<string, number>();
-      for (const a of raw.pendingActivities ?? []) {
-        if (a.activityType?.name !== 'watchHealth' || a.state !== STARTED) continue;
-        const t = a.lastHeartbeatTime;
-        seen.set(a.activityId!, Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6);
-      }
-      if ([...seen].every(([id, t]) => t > (this.lastHeartbeats.get(id) ?? -1))) {
-        this.lastHeartbeats = seen;
-        const watching = (raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'watchHealth');
-        return { watching, phase: typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '' };
-      }
-      if (tries > 500) throw new Error('watcher heartbeats do not reach the test server');
-      await sleep(2);
     }
   }
 
@@ -278,7 +259,6 @@ export async function rejection(p: Promise<unknown>): Promise<string> {
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const STARTED = 2; // temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
 /** Phases whose timers can start a health watcher. */
 const WATCHED_PHASES = ['shifting', 'baking', 'frozen'];
 

@@ -1,0 +1,122 @@
+// Replays recorded migrations (test/histories/*.json) against the current workflow code: a
+// change that would break a running migration fails here as non-determinism. Keep old
+// fixtures; when behaviour must change, guard it with patched() so they still replay.
+//
+// Recording new fixtures (time-skipping server, mocked activities; a few seconds each):
+//   CUTOVER_RECORD_HISTORIES=1 npx vitest run test/replay.test.ts
+// writes every scenario below that has no fixture yet (delete a file to record it again).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import * as proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { APPROVERS, baseSpec, STARTER, type Run } from './workflow/harness.js';
+import { useRuns } from './workflow/runs.js';
+
+const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
+
+// Histories as the standard protobuf JSON (what `temporal workflow show -o json` prints). Not the
+// SDK's historyToJSON/historyFromJSON: in this install @temporalio/common and @temporalio/proto
+// each carry their own protobufjs copy, and those helpers fail with "type must be a Type".
+type History = proto.temporal.api.history.v1.IHistory;
+const requireFromProto = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
+const protojson = requireFromProto('protobufjs/ext/protojson') as { toJson(t: unknown, m: unknown): unknown; fromJson(t: unknown, j: unknown): History };
+const historyType = (proto as unknown as { lookupType(name: string): { fromObject(o: unknown): unknown } }).lookupType('temporal.api.history.v1.History');
+const historyToJSON = (h: History) => JSON.stringify(protojson.toJson(historyType, historyType.fromObject(h)), null, 1);
+const historyFromJSON = (json: string): History => protojson.fromJson(historyType, JSON.parse(json));
+const [alice, bob] = APPROVERS;
+
+async function shifted(run: Run) {
+  await run.until((s) => s.pendingGate?.gate === 'cutover');
+  await run.approve('cutover', alice);
+  await run.advance('40m');
+  await run.until((s) => s.phase === 'baking');
+}
+
+const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Promise<Run> }> = {
+  'happy-path': {
+    run: async (start) => {
+      const run = await start();
+      await shifted(run);
+      await run.advance('10 days');
+      await run.until((s) => s.pendingGate?.gate === 'decommission');
+      await run.approve('decommission', bob);
+      await run.handle.result();
+      return run;
+    },
+  },
+  'rollback-retry': {
+    run: async (start) => {
+      const spec = baseSpec();
+      spec.traffic.stepApproval = 'manual';
+      const run = await start({ spec });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.advance('10m');
+      await run.until((s) => s.pendingGate?.gate === 'step-2');
+      await run.rollback(bob, 'error rate', true);
+      await run.retry(STARTER);
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.until((s) => s.step?.greenWeight === 20);
+      expect(await run.breach('smoke checks failing')).toBe(true);
+      await run.until((s) => s.phase === 'rolled-back');
+      await run.abort(STARTER);
+      await run.handle.result();
+      return run;
+    },
+  },
+  cancel: {
+    run: async (start) => {
+      const run = await start();
+      await shifted(run);
+      await run.pause(STARTER);
+      await run.cancel(STARTER, 'postponed');
+      await run.handle.result();
+      return run;
+    },
+  },
+};
+
+const recording = !!process.env.CUTOVER_RECORD_HISTORIES;
+
+describe.runIf(recording)('recording histories', () => {
+  const start = useRuns();
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    const file = path.join(DIR, `${name}.json`);
+    it.skipIf(existsSync(file))(`records ${name}`, async () => {
+      const run = await scenario.run(start);
+      writeFileSync(file, historyToJSON(await run.handle.fetchHistory()) + '\n');
+    });
+  }
+});
+
+describe.skipIf(recording)('replay', () => {
+  const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+  const load = (f: string) => historyFromJSON(readFileSync(path.join(DIR, f), 'utf8'));
+  const options = () => ({ workflowBundle: { codePath: inject('stack').workflowBundlePath } });
+
+  it('has a fixture for every scenario', () => {
+    expect(fixtures.sort()).toEqual(Object.keys(scenarios).map((n) => `${n}.json`).sort());
+  });
+
+  it('replays every recorded migration with the current workflow code', async () => {
+    const failures: string[] = [];
+    const histories = fixtures.map((f) => ({ workflowId: f, history: load(f) }));
+    for await (const result of Worker.runReplayHistories(options(), histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('notices a history the code would not produce', async () => {
+    const history = load('happy-path.json');
+    // Pretend the first activity the workflow ran was a different one.
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
+    scheduled.activityType = { name: 'provisionGreen' };
+    await expect(Worker.runReplayHistory(options(), history, 'tampered')).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});
