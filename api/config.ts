@@ -91,6 +91,17 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 /** Reads and checks every setting; throws one ConfigError listing all problems. */
+/** An in-process API with the sandbox tokens, for tests and benchmarks (no env, no listening port). */
+export function sandboxApiConfig(temporalAddress: string, uiUrl: string, extra: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    tokens: parseTokens('sandbox tokens', SANDBOX_TOKENS),
+    temporal: { connection: { address: temporalAddress }, namespace: 'default', uiUrl },
+    ...extra,
+  };
+}
+
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const problems: string[] = [];
   const attempt = <T>(read: () => T): T | undefined => {

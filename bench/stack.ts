@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
-import { parseTokens, SANDBOX_TOKENS } from '../api/config.js';
+import { sandboxApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
 import { resolveTools, startMoto, startTemporal } from '../scripts/stack/peers.js';
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
@@ -43,7 +43,7 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const app = await buildApp({
-    config: { host: '127.0.0.1', port: 0, tokens: parseTokens('bench', SANDBOX_TOKENS), temporal: { connection: { address: temporal.address }, namespace: 'default', uiUrl: 'http://127.0.0.1:8233' } },
+    config: sandboxApiConfig(temporal.address, 'http://127.0.0.1:8233'),
     temporal: client,
     taskQueue,
   });

@@ -9,7 +9,7 @@ import type { MigrationSpec } from '../workflows/spec.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
-import { parseTokens, SANDBOX_TOKENS } from '../api/config.js';
+import { sandboxApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
 import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
 
@@ -80,12 +80,7 @@ export async function startHarness(activities: Partial<Activities> = realActivit
   const connection = await Connection.connect({ address: stack().temporalAddress });
   const client = new Client({ connection });
   const app = await buildApp({
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      tokens: parseTokens('test tokens', SANDBOX_TOKENS),
-      temporal: { connection: { address: stack().temporalAddress }, namespace: 'default', uiUrl: 'http://ui.test' },
-    },
+    config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test'),
     temporal: client,
     taskQueue,
   });

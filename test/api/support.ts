@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { eksClusterVersions } from '../../api/blue-version.js';
-import { parseTokens, SANDBOX_TOKENS } from '../../api/config.js';
+import { sandboxApiConfig } from '../../api/config.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, stack, startHarness, type Harness } from '../helpers.js';
 
@@ -29,13 +29,7 @@ export async function startApi(): Promise<ApiHarness> {
     },
   });
   const app = await buildApp({
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      tokens: parseTokens('test tokens', SANDBOX_TOKENS),
-      temporal: { connection: { address: stack().temporalAddress }, namespace: 'default', uiUrl: 'http://ui.test' },
-      eventsPollMs: 100,
-    },
+    config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test', { eventsPollMs: 100 }),
     temporal: harness.client,
     taskQueue: harness.taskQueue,
     blueVersion: eksClusterVersions(stack().motoUrl),
