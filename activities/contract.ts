@@ -75,7 +75,7 @@ export interface HealthBreach {
 
 export interface NotifyInput {
   migrationId: string;
-  event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'completed' | 'failed' | 'cancelled';
+  event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'warning' | 'completed' | 'failed' | 'cancelled';
   text: string;
   webhookUrl?: string;
 }

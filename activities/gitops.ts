@@ -8,7 +8,7 @@ import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Finding } from '../workflows/model.js';
 import type { AutoSyncInput, AutoSyncResult, BootstrapGitopsInput, BootstrapGitopsResult, GitopsObjectStatus, RegisterClusterInput, RegisterClusterResult } from './contract.js';
 import { invalidSpec } from './errors.js';
-import { kubeFailure, listAll, readObject, requireCluster, statusOf, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+import { kubeFailure, listAll, requireCluster, statusOf, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 
 export const ARGO_CLUSTER_LABEL = 'argocd.argoproj.io/secret-type';
 export const ARGO_APPLICATION = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' };
@@ -130,19 +130,30 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
       return registerCluster(access, input);
     },
 
-    /** Removes the cluster Secret cutover made for `cluster`; already gone counts as done. */
-    async deregisterArgoCluster(input: RegisterClusterInput): Promise<{ removed: boolean }> {
+    /**
+     * Removes `cluster` from Argo CD before it is deleted: cutover's Secret for it and any other
+     * cluster Secret pointing at its server (a registration of a deleted cluster is dead).
+     * Already gone counts as done.
+     */
+    async deregisterArgoCluster(input: RegisterClusterInput): Promise<{ removed: boolean; secrets: string[] }> {
       const mgmt = await requireCluster(access, input.argocd.managementContext, input.region);
       const namespace = input.argocd.namespace ?? DEFAULT_NAMESPACE;
-      const name = clusterSecretName(input.cluster);
-      if (!(await readObject(mgmt, { apiVersion: 'v1', kind: 'Secret', namespace, name }))) return { removed: false };
-      try {
-        await mgmt.objects.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } });
-      } catch (err) {
-        if (statusOf(err) === 404) return { removed: false };
-        throw kubeFailure(err, `deleting ${namespace}/${name} in ${mgmt.name}`);
+      const ours = clusterSecretName(input.cluster);
+      // A cluster the worker cannot reach any more still loses the Secret cutover made for it.
+      const server = await requireCluster(access, input.cluster, input.region).then((c) => c.server, () => undefined);
+      const doomed = (await argoClusterSecrets(mgmt, namespace))
+        .filter((s) => s.metadata?.name === ours || sameServer(decode(s.data?.server), server))
+        .map((s) => s.metadata!.name!);
+      const secrets: string[] = [];
+      for (const name of doomed) {
+        try {
+          await mgmt.objects.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } });
+          secrets.push(name);
+        } catch (err) {
+          if (statusOf(err) !== 404) throw kubeFailure(err, `deleting ${namespace}/${name} in ${mgmt.name}`);
+        }
       }
-      return { removed: true };
+      return { removed: secrets.length > 0, secrets };
     },
 
     /**

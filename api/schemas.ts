@@ -127,10 +127,10 @@ export const PlanBody = Type.Object(
   { description: 'The plan the migration would follow; nothing was started' },
 );
 
-export const GATE_PATTERN = '^(preflight-override|cutover|decommission|step-[1-9][0-9]{0,2})$';
+export const GATE_PATTERN = '^(preflight-override|bootstrap-override|cutover|decommission|step-[1-9][0-9]{0,2})$';
 export const ApprovalBody = Type.Object(
   {
-    gate: Type.String({ pattern: GATE_PATTERN, description: 'cutover, decommission, preflight-override or step-N' }),
+    gate: Type.String({ pattern: GATE_PATTERN, description: 'cutover, decommission, preflight-override, bootstrap-override or step-N' }),
     decision: StringEnum(['approve', 'reject'] as const),
     comment: Type.Optional(Type.String({ maxLength: 2000 })),
   },

@@ -79,6 +79,21 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Recorded with the patches skip-zero-waits and gitops-lifecycle.
+  'gitops-rollback-in-freeze': {
+    run: async (start) => {
+      const spec = { ...baseSpec(), gitops: { argocd: { managementContext: 'mgmt', registerCluster: true } } };
+      spec.traffic.observe = '0s';
+      const run = await start({ spec });
+      await shifted(run);
+      await run.advance('7 days');
+      await run.until((s) => s.phase === 'frozen');
+      await run.rollback(bob, 'latency regression', true);
+      await run.abort(STARTER);
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

@@ -35,7 +35,7 @@ import {
   type TimerStatus,
   type Weights,
 } from './model.js';
-import { buildPlan, resolveSpec } from './plan.js';
+import { buildPlan, DEFAULTS, resolveSpec } from './plan.js';
 import { blueDeletionAllowed } from './invariants.js';
 import type { MigrationSpec } from './spec.js';
 
@@ -56,6 +56,13 @@ const longPoll = wf.proxyActivities<Activities>({
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
+/** Waits until GitOps has converged on green; the activity itself gives up at `syncTimeout` and says what still waits. */
+const gitopsConvergence = (syncTimeout: string) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: msToNumber(syncTimeout) + 10 * 60_000,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
 /** The health watcher heartbeats once per check, so its heartbeat timeout follows the check interval. */
 const healthWatcher = (interval: string) =>
   wf.proxyActivities<Activities>({
@@ -82,6 +89,9 @@ export interface MigrationOutcome {
   error?: string;
 }
 
+/** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
+type GitopsRef = Pick<NonNullable<MigrationSpec['gitops']>, 'argocd' | 'flux'>;
+
 type Interrupt = { kind: 'rollback' | 'cancel'; actor: Actor; reason: string };
 type AfterRollback = { choice: 'retry' | 'abort'; actor: Actor };
 
@@ -95,11 +105,15 @@ export interface CarriedState {
   currentStep: number;
   pendingGate?: PendingGate;
   decisions: Record<string, { decision: 'approve' | 'reject'; actor: Actor; comment?: string }>;
-  /** Findings of the last preflight and the last validation. */
-  findings: { preflight: Finding[]; validation: Finding[] };
+  /** Findings of the last preflight, GitOps bootstrap and validation. */
+  findings: { preflight: Finding[]; gitops?: Finding[]; validation: Finding[] };
   timers: TimerStatus[];
   health: HealthStatus;
   greenCreated: boolean;
+  /** This run registered green in Argo CD (so a cancel that deletes green deregisters it). */
+  greenRegistered?: boolean;
+  /** Blue's GitOps auto-sync may be paused by this run (set before asking, so a rollback always restores it). */
+  blueAutoSyncPaused?: boolean;
   blueDeleted: boolean;
   /** When green first carried 100 % (ISO); bake+freeze count from here. */
   greenFullSince?: string;
@@ -124,6 +138,11 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   const plan = buildPlan(spec);
   const id = wf.workflowInfo().workflowId;
   const watcher = healthWatcher(spec.health.interval);
+  // Behaviour added after histories were recorded: a run that began without a patch's marker
+  // keeps replaying as it ran (test/histories). Asked once, at the start, for the whole run.
+  const skipZeroWaits = wf.patched('skip-zero-waits');
+  const gitopsLifecycle = wf.patched('gitops-lifecycle');
+  const gitops: GitopsRef | undefined = gitopsLifecycle && spec.gitops ? { argocd: spec.gitops.argocd, flux: spec.gitops.flux } : undefined;
   const state: CarriedState = input.carried ?? {
     phase: 'preflight',
     paused: false,
@@ -167,7 +186,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       weights: state.weights,
       step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
       pendingGate: state.pendingGate,
-      findings: [...state.findings.preflight, ...state.findings.validation],
+      findings: [...state.findings.preflight, ...(state.findings.gitops ?? []), ...state.findings.validation],
       timers: state.timers,
       health: state.health,
       greenCreatedByMigration: state.greenCreated,
@@ -267,6 +286,11 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   };
   /** Waits for `done` (or `timeout`), but gives way at once to a rollback or cancel. */
   const waitFor = async (done: () => boolean, timeout?: string | number): Promise<boolean> => {
+    // No timer for a zero wait (e.g. observe: "0s"): the server would fire it only on its next tick.
+    if (skipZeroWaits && timeout !== undefined && msToNumber(timeout) === 0) {
+      throwIfInterrupted();
+      return done();
+    }
     const met = timeout === undefined ? (await wf.condition(() => done() || interruptPending()), true) : await wf.condition(() => done() || interruptPending(), timeout);
     throwIfInterrupted();
     return met && done();
@@ -354,6 +378,44 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     state.decommissionApprovedBy = undefined;
     state.currentStep = 0;
   };
+  const gitopsInput = (cluster: string) => ({ region: spec.region, cluster, argocd: gitops?.argocd, flux: gitops?.flux });
+  /** GitOps steps around the freeze and decommission are safeguards: a failure is reported, never fatal. */
+  const reportFailure = async (what: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (err) {
+      if (err instanceof Interrupted || wf.isCancellation(err)) throw err;
+      const reason = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
+      const message = `${what} failed: ${reason}`;
+      state.findings.gitops = [...(state.findings.gitops ?? []), { severity: 'warning', source: 'gitops', message }];
+      await notify('warning', `${id}: ${message}`);
+    }
+  };
+  /** Freeze: blue's GitOps stops re-syncing it, so blue stays as it was for a rollback. */
+  const pauseBlueAutoSync = (actor: Actor) =>
+    reportFailure(`pausing ${spec.blue.cluster}'s auto-sync`, async () => {
+      // Recorded before asking: a rollback must restore whatever part of the pause took effect.
+      state.blueAutoSyncPaused = true;
+      const result = await interruptible(() => cloudMutation.pauseBlueAutoSync(gitopsInput(spec.blue.cluster)));
+      audit(actor, 'pause-blue-auto-sync', 'freeze: blue is kept as it is', { changed: result.changed });
+    });
+  /** Blue serves traffic again (rollback, cancel): its GitOps must keep it current again. */
+  const resumeBlueAutoSync = async (actor: Actor, reason: string) => {
+    if (!state.blueAutoSyncPaused) return;
+    await reportFailure(`resuming ${spec.blue.cluster}'s auto-sync`, async () => {
+      const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.resumeBlueAutoSync(gitopsInput(spec.blue.cluster)));
+      audit(actor, 'resume-blue-auto-sync', reason, { changed: result.changed });
+    });
+    state.blueAutoSyncPaused = false;
+  };
+  const deregisterFromArgo = (cluster: string, actor: Actor, reason: string) =>
+    reportFailure(`deregistering ${cluster} from Argo CD`, async () => {
+      const argocd = gitops?.argocd;
+      if (!argocd) return;
+      const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.deregisterArgoCluster({ region: spec.region, cluster, argocd }));
+      audit(actor, 'deregister-cluster', reason, { cluster, removed: result.removed });
+    });
+
   /** Settles when the last health watcher has stopped (not merely been asked to). */
   let watcherStopped: Promise<unknown> = Promise.resolve();
   /** Runs the health watcher beside `work`; a breach acts per spec.health.onBreach. */
@@ -419,7 +481,30 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       }
       return plan.phases.includes('bootstrapping') ? 'bootstrapping' : 'validating';
     },
-    bootstrapping: async () => 'validating',
+    bootstrapping: async () => {
+      if (!gitops) return 'validating';
+      const green = spec.green.cluster;
+      const argocd = gitops.argocd;
+      if (argocd?.registerCluster) {
+        // Recorded before asking: a cancel that deletes green must also remove its registration.
+        state.greenRegistered = true;
+        const registered = await interruptible(() => cloudMutation.registerArgoCluster({ region: spec.region, cluster: green, argocd }));
+        audit(input.startedBy, 'register-cluster', `green ${green} registered in Argo CD`, { secret: registered.secretName, changed: registered.changed });
+      }
+      const syncTimeout = spec.gitops?.syncTimeout ?? DEFAULTS.gitopsSyncTimeout;
+      const result = await interruptible(() =>
+        gitopsConvergence(syncTimeout).bootstrapGitops({
+          region: spec.region,
+          green,
+          argocd: argocd && { ...argocd, registerCluster: false },
+          flux: gitops.flux,
+          timeout: syncTimeout,
+        }),
+      );
+      state.findings.gitops = result.findings;
+      if (result.ready) return 'validating';
+      return (await gate('bootstrap-override')).decision === 'approve' ? 'validating' : 'failed';
+    },
     validating: async () => {
       const result = await quick.validateGreen({
         region: spec.region,
@@ -462,6 +547,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       return 'frozen';
     },
     frozen: async () => {
+      if (gitops && !state.blueAutoSyncPaused) await pauseBlueAutoSync(state.shiftApprovedBy ?? input.startedBy);
       await timer('freeze', spec.freeze);
       return 'awaiting-decommission';
     },
@@ -483,6 +569,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: 'InvariantViolation', message: verdict.reason, nonRetryable: true });
       await cloudMutation.removeBlueRouting({ ...trafficInput, actor: approver!, reason: 'decommission approved' });
       audit(approver!, 'remove-blue-routing', 'decommission approved');
+      await deregisterFromArgo(spec.blue.cluster, approver!, 'decommission approved');
       if (plan.decommission.deleteBlueCluster) {
         await longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster });
         state.blueDeleted = true;
@@ -517,6 +604,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     await wf.CancellationScope.nonCancellable(async () => {
       if (state.weights.green > 0) await rollBack(actor, `cancel: ${reason}`);
       state.rollbacksDone = state.rollbacksRequested;
+      await resumeBlueAutoSync(actor, `cancel: ${reason}`);
       if (state.greenCreated && spec.green.deleteOnCancel) {
         compensations.push({
           name: 'delete green',
@@ -525,6 +613,10 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
             audit(actor, 'delete-cluster', `green ${spec.green.cluster} removed on cancel`);
           },
         });
+        // Pushed last, so it runs first: the registration goes before the cluster it points at.
+        if (state.greenRegistered) {
+          compensations.push({ name: 'deregister green', run: () => deregisterFromArgo(spec.green.cluster, actor, `green ${spec.green.cluster} removed on cancel`) });
+        }
       }
       for (const step of compensations.reverse()) await step.run();
       audit(actor, 'cancel', reason);
@@ -572,6 +664,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
           enter('rolled-back');
           state.rollbacksDone = state.rollbacksRequested;
           if (state.interrupt === handling) state.interrupt = undefined;
+          await resumeBlueAutoSync(handling.actor, `rollback: ${handling.reason}`);
           await notify('rollback', `${id}: traffic back on blue (${handling.reason}, by ${handling.actor})`);
         }
       }

@@ -26,7 +26,7 @@ export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'aborted', 'cance
 /** Phases in which green may carry traffic, so a rollback has something to undo. */
 export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission'];
 
-export type GateName = 'preflight-override' | 'cutover' | 'decommission' | `step-${number}`;
+export type GateName = 'preflight-override' | 'bootstrap-override' | 'cutover' | 'decommission' | `step-${number}`;
 
 export interface Weights {
   blue: number;

@@ -176,7 +176,7 @@ export function buildPlan(spec: ResolvedSpec): Plan {
   const phases: Phase[] = [
     'preflight',
     'provisioning',
-    ...(spec.gitops?.argocd ? (['bootstrapping'] as const) : []),
+    ...(spec.gitops ? (['bootstrapping'] as const) : []),
     'validating',
     'awaiting-cutover',
     'shifting',

@@ -62,6 +62,9 @@ export const MigrationSpecSchema = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          flux: Type.Optional(
+            Type.Boolean({ description: "also wait for green's Flux Kustomizations/HelmReleases and suspend blue's during the freeze (default true)" }),
+          ),
           syncTimeout: Type.Optional(Duration),
         },
         { additionalProperties: false },

@@ -74,8 +74,28 @@ describe('gitops activities', () => {
     const again = await kubeApi('management').read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: clusterSecretName(n.green), namespace: argoNs } });
     expect(again.metadata?.resourceVersion).toBe(resourceVersion);
 
-    expect(await acts.deregisterArgoCluster(input)).toEqual({ removed: true });
-    expect(await acts.deregisterArgoCluster(input)).toEqual({ removed: false });
+    expect(await acts.deregisterArgoCluster(input)).toEqual({ removed: true, secrets: [clusterSecretName(n.green)] });
+    expect(await acts.deregisterArgoCluster(input)).toEqual({ removed: false, secrets: [] });
+  });
+
+  it('deregistering a cluster before its deletion also removes registrations made by hand for its server', async () => {
+    const n = names();
+    const argoNs = await uniqueNamespace(['management'], 'argocd');
+    const registration = (name: string, server: string) =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: argoNs, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+        stringData: { name, server, config: '{}' },
+      }) as KubernetesObject;
+    await createAll('management', [registration('blue-by-hand', `${stack().kube.blue.server}/`), registration('green-by-hand', stack().kube.green.server)]);
+    const acts = activitiesWith({ clusters: clusterAccess(n) });
+
+    const result = await acts.deregisterArgoCluster({ region: 'us-east-1', cluster: n.blue, argocd: { managementContext: n.management, namespace: argoNs } });
+
+    expect(result).toEqual({ removed: true, secrets: ['blue-by-hand'] });
+    const left = await kubeApi('management').list('v1', 'Secret', argoNs);
+    expect(left.items.map((s) => s.metadata?.name)).toEqual(['green-by-hand']);
   });
 
   it('leaves a registration someone else made for the same server alone', async () => {

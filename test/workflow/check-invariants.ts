@@ -12,6 +12,10 @@ const AUDITED: Record<Mutation['what'], string> = {
   'create-cluster': 'create-cluster',
   'delete-cluster': 'delete-cluster',
   'remove-blue-routing': 'remove-blue-routing',
+  'register-cluster': 'register-cluster',
+  'deregister-cluster': 'deregister-cluster',
+  'pause-auto-sync': 'pause-blue-auto-sync',
+  'resume-auto-sync': 'resume-blue-auto-sync',
 };
 const BLUE_ONLY_PHASES = ['preflight', 'provisioning', 'validating', 'awaiting-cutover', 'rolled-back', 'aborted', 'cancelled'];
 

@@ -18,6 +18,11 @@ export type MockedActivities = Pick<
   | 'removeBlueRouting'
   | 'deleteCluster'
   | 'notify'
+  | 'registerArgoCluster'
+  | 'bootstrapGitops'
+  | 'pauseBlueAutoSync'
+  | 'resumeBlueAutoSync'
+  | 'deregisterArgoCluster'
 >;
 type Name = keyof MockedActivities;
 
@@ -26,6 +31,7 @@ export type LogEntry =
   | { kind: 'call'; name: Name; at: number; input: unknown; outcome: 'ok' | 'fault' }
   | { kind: 'mutation'; at: number; what: 'set-weights'; weights: Weights; actor: string; reason: string }
   | { kind: 'mutation'; at: number; what: 'create-cluster' | 'delete-cluster' | 'remove-blue-routing'; cluster: string }
+  | { kind: 'mutation'; at: number; what: 'register-cluster' | 'deregister-cluster' | 'pause-auto-sync' | 'resume-auto-sync'; cluster: string }
   | { kind: 'validated'; at: number; passed: boolean }
   | { kind: 'message'; name: string; arg: unknown; accepted?: boolean };
 
@@ -70,6 +76,10 @@ export class FakeCloud {
   private validations = 0;
   private changes = 0;
   private watchers: Watcher[] = [];
+  /** GitOps: clusters registered in Argo CD, whether blue's auto-sync is paused, what bootstrap reports. */
+  readonly argoClusters = new Set<string>();
+  blueAutoSyncPaused = false;
+  gitopsReady = true;
   /** waitWeightsApplied calls being held right now. */
   insyncHeld = 0;
 
@@ -216,6 +226,42 @@ export class FakeCloud {
           if (this.clusters.delete(input.cluster)) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-cluster', cluster: input.cluster });
         }),
       notify: (input) => this.call('notify', input, () => undefined),
+      registerArgoCluster: (input) =>
+        this.call('registerArgoCluster', input, () => {
+          const changed = !this.argoClusters.has(input.cluster);
+          if (changed) {
+            this.argoClusters.add(input.cluster);
+            this.log.push({ kind: 'mutation', at: this.now(), what: 'register-cluster', cluster: input.cluster });
+          }
+          return { secretName: `cluster-${input.cluster}`, changed };
+        }),
+      bootstrapGitops: (input) =>
+        this.call('bootstrapGitops', input, () => ({
+          registered: false,
+          ready: this.gitopsReady,
+          objects: [{ kind: 'Application', namespace: 'argocd', name: 'shop', ready: this.gitopsReady, detail: this.gitopsReady ? 'Synced/Healthy' : 'OutOfSync/Progressing' }],
+          findings: this.gitopsReady ? [] : [{ severity: 'blocking' as const, source: 'argocd', message: `Application argocd/shop is OutOfSync/Progressing, not ready for ${input.green}` }],
+        })),
+      pauseBlueAutoSync: (input) =>
+        this.call('pauseBlueAutoSync', input, () => {
+          if (this.blueAutoSyncPaused) return { changed: [] };
+          this.blueAutoSyncPaused = true;
+          this.log.push({ kind: 'mutation', at: this.now(), what: 'pause-auto-sync', cluster: input.cluster });
+          return { changed: ['Application argocd/shop'] };
+        }),
+      resumeBlueAutoSync: (input) =>
+        this.call('resumeBlueAutoSync', input, () => {
+          if (!this.blueAutoSyncPaused) return { changed: [] };
+          this.blueAutoSyncPaused = false;
+          this.log.push({ kind: 'mutation', at: this.now(), what: 'resume-auto-sync', cluster: input.cluster });
+          return { changed: ['Application argocd/shop'] };
+        }),
+      deregisterArgoCluster: (input) =>
+        this.call('deregisterArgoCluster', input, () => {
+          if (!this.argoClusters.delete(input.cluster)) return { removed: false, secrets: [] };
+          this.log.push({ kind: 'mutation', at: this.now(), what: 'deregister-cluster', cluster: input.cluster });
+          return { removed: true, secrets: [`cluster-${input.cluster}`] };
+        }),
     };
   }
 }
