@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { SANDBOX_TOKENS } from '../api/config.js';
 import { resolveTools, startKube, startMoto, startTemporal } from './stack/peers.js';
 import { portInUse, ProcessGroup, waitUntil } from './stack/processes.js';
-import { seedKube } from './stack/kube-seed.js';
+import { seedArgo, seedKube, startArgoStandIn } from './stack/kube-seed.js';
 import { seedMoto } from './stack/seed.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,6 +78,9 @@ async function main(): Promise<void> {
     ]);
     const world = await seedMoto(motoUrl);
     await seedKube(kube);
+    await seedArgo(kube);
+    const argo = startArgoStandIn(kube.management);
+    process.on('exit', () => argo.stop());
     // The worker's clusterAccess seam reads this map: cluster name → local API server.
     const clustersFile = path.join(DATA, 'clusters.json');
     writeFileSync(
@@ -118,7 +121,7 @@ cutover sandbox is up (${((Date.now() - started) / 1000).toFixed(1)} s)
   tokens (Authorization: Bearer <token>):
 ${tokens}
 
-  example spec     examples/sandbox.json
+  example spec     examples/sandbox.json  (with Argo CD: examples/sandbox-gitops.json)
   try it           curl -s -X POST ${apiUrl}/v1/migrations -H 'Authorization: Bearer dev-operator' \\
                      -H 'content-type: application/json' --data @examples/sandbox.json
 

@@ -3,9 +3,18 @@
 // Kubernetes no longer serves (a last-applied annotation, a Helm release manifest).
 // No controllers run beside these apiservers, so green's rollout status is written here,
 // the way the Deployment controller would.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { parse } from 'yaml';
 import { AppsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { ObjectApi } from '../../activities/kubernetes.js';
 import type { KubeEndpoint } from './peers.js';
+import { waitUntil } from './processes.js';
+
+/** CRDs of the tools Cutover works with (Argo CD, Flux), trimmed to what it reads. */
+export const CRDS = fileURLToPath(new URL('./crds/', import.meta.url));
 
 export function kubeConfigFor(name: string, endpoint: KubeEndpoint): KubeConfig {
   const kc = new KubeConfig();
@@ -91,4 +100,95 @@ export async function seedKube(endpoints: Record<string, KubeEndpoint>, namespac
   await ensure(blue, [...app(namespace), ...blueOnly(namespace)]);
   await ensure(green, app(namespace));
   await markDeploymentReady(greenConfig, namespace, 'web');
+}
+
+/** Installs a CRD from a YAML file and waits until the API server serves its kind. */
+export async function installCrd(kc: KubeConfig, file: string): Promise<void> {
+  const crd = modelKeys(parse(readFileSync(file, 'utf8'))) as KubernetesObject & {
+    spec: { group: string; names: { kind: string }; versions: { name: string }[] };
+  };
+  await ensure(KubernetesObjectApi.makeApiClient(kc), [crd]);
+  const api = ObjectApi.forConfig(kc);
+  const served = () => api.served(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind).catch(() => undefined);
+  await waitUntil(`${crd.spec.names.kind} served by ${kc.getCurrentCluster()?.server}`, async () => !!(await served()), { timeoutMs: 30_000 });
+}
+
+/**
+ * The client serializes a CRD through its typed model, which knows `x-kubernetes-*` schema
+ * keys only by their model names (x_kubernetes_preserve_unknown_fields): rename them so they
+ * reach the API server instead of being dropped.
+ */
+function modelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(modelKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.startsWith('x-kubernetes-') ? k.replaceAll('-', '_') : k, modelKeys(v)]));
+}
+
+export const ARGOCD_NAMESPACE = 'argocd';
+const argoApplication = (name: string, server: string, namespace: string, automated?: boolean): KubernetesObject =>
+  ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: ARGOCD_NAMESPACE },
+    spec: {
+      project: 'default',
+      source: { repoURL: 'https://git.sandbox.example/shop', path: 'deploy', targetRevision: 'main' },
+      destination: { server, namespace },
+      ...(automated ? { syncPolicy: { automated: { prune: true, selfHeal: true } } } : {}),
+    },
+  }) as KubernetesObject;
+
+/**
+ * Argo CD in the management cluster: its Application CRD, blue registered long ago (by hand)
+ * with an auto-syncing Application, and green's Application waiting for green to be registered.
+ */
+export async function seedArgo(endpoints: Record<string, KubeEndpoint>, namespace = 'shop'): Promise<void> {
+  const kc = kubeConfigFor('management', endpoints.management);
+  await installCrd(kc, path.join(CRDS, 'argocd-application-crd.yaml'));
+  await ensure(KubernetesObjectApi.makeApiClient(kc), [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'sandbox-blue', namespace: ARGOCD_NAMESPACE, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+      stringData: { name: 'sandbox-blue', server: endpoints.blue.server, config: '{}' },
+    } as KubernetesObject,
+    argoApplication('shop-blue', endpoints.blue.server, namespace, true),
+    argoApplication('shop-green', endpoints.green.server, namespace),
+  ]);
+}
+
+type ArgoObject = KubernetesObject & { spec?: { destination?: { server?: string } }; status?: { sync?: { status?: string } }; data?: Record<string, string> };
+
+/**
+ * No Argo CD controller runs in the sandbox. This stand-in does the part Cutover watches: an
+ * Application whose destination cluster is registered is reported Synced and Healthy.
+ */
+export function startArgoStandIn(endpoint: KubeEndpoint, intervalMs = 2_000): { stop(): void } {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfigFor('management', endpoint));
+  let busy = false;
+  let lastError = '';
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const secrets = (await api.list('v1', 'Secret', ARGOCD_NAMESPACE, undefined, undefined, undefined, undefined, 'argocd.argoproj.io/secret-type=cluster')).items as ArgoObject[];
+      const registered = new Set(secrets.map((s) => Buffer.from(s.data?.server ?? '', 'base64').toString('utf8').replace(/\/+$/, '')));
+      const apps = (await api.list('argoproj.io/v1alpha1', 'Application', ARGOCD_NAMESPACE)).items as ArgoObject[];
+      for (const app of apps) {
+        const server = app.spec?.destination?.server?.replace(/\/+$/, '');
+        if (!server || !registered.has(server) || app.status?.sync?.status === 'Synced') continue;
+        await api.replace({ ...app, status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } } as ArgoObject);
+      }
+      lastError = '';
+    } catch (err) {
+      const message = String((err as Error).message ?? err);
+      if (message !== lastError) console.error(`argo stand-in: ${message}`);
+      lastError = message;
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,20 +1,19 @@
 // Plumbing for the activity integration tests: activities wired to this run's moto and
 // kube-apiservers, an activity context for those that heartbeat, unique kube namespaces,
 // and a small HTTP proxy between the AWS SDK and moto that counts calls and injects faults.
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { createAwsClients } from '../../activities/aws.js';
-import { localClusterAccess, ObjectApi, type ClusterAccess } from '../../activities/kubernetes.js';
-import { kubeConfigFor } from '../../scripts/stack/kube-seed.js';
-import { eventually, seedWorld as seedWorldOnce, stack, uniqueName } from '../helpers.js';
+import { localClusterAccess, type ClusterAccess } from '../../activities/kubernetes.js';
+import { CRDS, installCrd as installCrdFile, kubeConfigFor } from '../../scripts/stack/kube-seed.js';
+import { seedWorld as seedWorldOnce, stack, uniqueName } from '../helpers.js';
 import type { TrafficInput } from '../../activities/contract.js';
 
 export type TrafficSpec = TrafficInput['traffic'];
@@ -190,28 +189,8 @@ export function albTraffic(w: Seeded): TrafficSpec {
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-/** Installs a CRD from test/fixtures and waits until the API server serves its kind. */
-export async function installCrd(role: 'blue' | 'green' | 'management', fixture: string): Promise<void> {
-  const crd = modelKeys(parse(readFileSync(path.join(FIXTURES, fixture), 'utf8'))) as KubernetesObject & {
-    spec: { group: string; names: { kind: string }; versions: { name: string }[] };
-  };
-  await createAll(role, [crd]);
-  const api = ObjectApi.forConfig(kubeConfigFor(role, stack().kube[role]));
-  await eventually(
-    () => api.served(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind).catch(() => undefined),
-    (r) => r !== undefined,
-  );
-}
-
-/**
- * The client serializes a CRD through its typed model, which knows `x-kubernetes-*` schema
- * keys only by their model names (x_kubernetes_preserve_unknown_fields): rename them so they
- * reach the API server instead of being dropped.
- */
-function modelKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(modelKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k.startsWith('x-kubernetes-') ? k.replaceAll('-', '_') : k, modelKeys(v)]),
-  );
+/** Installs a CRD (test-only ones from test/fixtures, Argo CD's and Flux's from scripts/stack/crds) and waits until it is served. */
+export async function installCrd(role: 'blue' | 'green' | 'management', file: string): Promise<void> {
+  const local = path.join(FIXTURES, file);
+  await installCrdFile(kubeConfigFor(role, stack().kube[role]), existsSync(local) ? local : path.join(CRDS, file));
 }
