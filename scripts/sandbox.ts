@@ -47,10 +47,12 @@ async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
   const group = new ProcessGroup(path.join(DATA, 'logs'));
   let stopping = false;
+  let argo: { stop(): void } | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\ncutover sandbox: stopping…');
+    argo?.stop();
     await group.stop();
     process.exit(code);
   };
@@ -79,8 +81,7 @@ async function main(): Promise<void> {
     const world = await seedMoto(motoUrl);
     await seedKube(kube);
     await seedArgo(kube);
-    const argo = startArgoStandIn(kube.management);
-    process.on('exit', () => argo.stop());
+    argo = startArgoStandIn(kube.management);
     // The worker's clusterAccess seam reads this map: cluster name → local API server.
     const clustersFile = path.join(DATA, 'clusters.json');
     writeFileSync(
