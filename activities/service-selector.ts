@@ -9,7 +9,7 @@ import { kubeFailure, readObject, requireCluster, type ClusterAccess } from './k
 
 type Service = KubernetesObject & { spec?: { selector?: Record<string, string> } };
 
-const values = (t: ServiceSelectorTarget) => ({ key: t.key ?? 'track', blue: t.blueValue ?? 'blue', green: t.greenValue ?? 'green' });
+const values = (t: ServiceSelectorTarget) => ({ key: t.key, blue: t.blueValue, green: t.greenValue });
 
 export function createServiceSelectorDriver(access: ClusterAccess | undefined) {
   async function read(region: string, target: ServiceSelectorTarget) {

@@ -12,9 +12,6 @@ import { createServiceSelectorDriver } from './service-selector.js';
 
 const POLL_MS = 500;
 
-/** Driver settings the spec may carry beside route53/alb (see contract.ts). */
-type AnyTraffic = TrafficInput['traffic'] & { externalDns?: ExternalDnsTarget; serviceSelector?: ServiceSelectorTarget };
-
 function route53Target(input: TrafficInput): Route53Target {
   if (!input.traffic.route53) throw invalidSpec('traffic.route53 is required for the route53 driver');
   return input.traffic.route53;
@@ -24,12 +21,12 @@ function albTarget(input: TrafficInput): AlbTarget {
   return input.traffic.alb;
 }
 function externalDnsTarget(input: TrafficInput): ExternalDnsTarget {
-  const target = (input.traffic as AnyTraffic).externalDns;
+  const target = input.traffic.externalDns;
   if (!target) throw invalidSpec('traffic.externalDns is required for the external-dns driver');
   return target;
 }
 function serviceSelectorTarget(input: TrafficInput): ServiceSelectorTarget {
-  const target = (input.traffic as AnyTraffic).serviceSelector;
+  const target = input.traffic.serviceSelector;
   if (!target) throw invalidSpec('traffic.serviceSelector is required for the service-selector driver');
   return target;
 }

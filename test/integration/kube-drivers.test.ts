@@ -75,7 +75,7 @@ describe('service-selector driver', () => {
   it('switches the selector in one patch, keeps the rest of it, and a retry changes nothing', async () => {
     const ns = await uniqueNamespace(['blue'], 'sel');
     await createAll('blue', [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web', track: 'blue' }, ports: [{ port: 80 }] } } as KubernetesObject]);
-    const serviceSelector: ServiceSelectorTarget = { cluster: 'one-cluster', namespace: ns, service: 'web' };
+    const serviceSelector: ServiceSelectorTarget = { cluster: 'one-cluster', namespace: ns, service: 'web', key: 'track', blueValue: 'blue', greenValue: 'green' };
     const traffic = { ...base, steps: [100], driver: 'service-selector', serviceSelector } as TrafficSpec;
     const acts = activitiesWith({ clusters: clusterAccess({ blue: 'one-cluster', green: 'unused' }) });
     const input = { region: 'us-east-1', traffic, actor: 'alice', reason: 'cutover' };
