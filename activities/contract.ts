@@ -53,6 +53,25 @@ export interface SetWeightsResult {
   changed: boolean;
 }
 
+/**
+ * checkGreenTargets(TrafficInput): can green take traffic now? Called before each shift that
+ * raises green's weight. Read-only and idempotent; one call, no waiting (call again to re-check).
+ * - alb: DescribeTargetHealth of traffic.alb.greenTargetGroupArn.
+ * - service-selector: the Pods in the Service's namespace that the switched selector (the
+ *   Service's selector with key=greenValue) picks, by their Ready condition.
+ * - external-dns: green's objects exist in greenCluster with a set-identifier annotation and
+ *   (Ingress, LoadBalancer Service) a load balancer address; green's record in Route 53 when
+ *   externalDns.route53 names the records.
+ * - route53: no findings (nothing of green's to ask beyond validateGreen's smoke tests).
+ * Findings have source `green-targets`. Only `blocking` ones mean "do not shift now"; one
+ * `info` finding sums up a clean check. Green missing or not readable (NotFound,
+ * AccessDenied, InvalidSpec, Unsupported) is a blocking finding too, not a failure; throttling,
+ * 5xx and unreachable API servers throw retryable failures (the retry policy handles them).
+ */
+export interface GreenTargetsResult {
+  findings: Finding[];
+}
+
 export interface WaitAppliedInput extends TrafficInput {
   changeIds: string[];
   weights: Weights;
