@@ -1,5 +1,6 @@
 // Every /v1 endpoint through the real app factory against the real dev server, worker and
 // moto: each success path and each error code, with the migration's state in every 409.
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRoute53Weights } from '../../activities/route53.js';
 import { createAwsClients } from '../../activities/aws.js';
@@ -100,6 +101,16 @@ describe('POST /v1/plans', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().plan.steps).toEqual([{ index: 1, weights: { blue: 0, green: 100 }, observe: '10m' }]);
     expect(res.json().plan.gates).toEqual(['cutover', 'decommission']);
+  });
+
+  it('plans every example spec in examples/', async () => {
+    const dir = new URL('../../examples/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files).toEqual(expect.arrayContaining(['sandbox.json', 'external-dns.json', 'service-selector.json']));
+    for (const file of files) {
+      const res = await post('/v1/plans', 'dev-viewer', JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+      expect(res.statusCode, `${file}: ${res.body}`).toBe(200);
+    }
   });
 
   it("400 names the missing settings of each driver, and another driver's settings left beside them", async () => {
