@@ -102,7 +102,7 @@ function resolveRoute53(route53: Route53Settings): ResolvedRoute53 {
 
 /** Steps when the spec gives none: the driver decides (a selector switch has only one). */
 export function defaultSteps(driver: TrafficDriver): number[] {
-  return driver === 'service-selector' ? DEFAULTS.serviceSelectorSteps : DEFAULTS.steps;
+  return [...(driver === 'service-selector' ? DEFAULTS.serviceSelectorSteps : DEFAULTS.steps)];
 }
 
 export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
