@@ -1,7 +1,7 @@
 // Inputs and outputs of the activities, as plain JSON the workflow can carry in history.
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, Weights } from '../workflows/model.js';
-import type { ResolvedSpec } from '../workflows/plan.js';
+import type { ResolvedExternalDns, ResolvedServiceSelector, ResolvedSpec } from '../workflows/plan.js';
 
 export interface ClusterRef {
   region: string;
@@ -53,6 +53,25 @@ export interface SetWeightsResult {
   changed: boolean;
 }
 
+/**
+ * checkGreenTargets(TrafficInput): can green take traffic now? Called before each shift that
+ * raises green's weight. Read-only and idempotent; one call, no waiting (call again to re-check).
+ * - alb: DescribeTargetHealth of traffic.alb.greenTargetGroupArn.
+ * - service-selector: the Pods in the Service's namespace that the switched selector (the
+ *   Service's selector with key=greenValue) picks, by their Ready condition.
+ * - external-dns: green's objects exist in greenCluster with a set-identifier annotation and
+ *   (Ingress, LoadBalancer Service) a load balancer address; green's record in Route 53 when
+ *   externalDns.route53 names the records.
+ * - route53: no findings (nothing of green's to ask beyond validateGreen's smoke tests).
+ * Findings have source `green-targets`. Only `blocking` ones mean "do not shift now"; one
+ * `info` finding sums up a clean check. Green missing or not readable (NotFound,
+ * AccessDenied, InvalidSpec, Unsupported) is a blocking finding too, not a failure; throttling,
+ * 5xx and unreachable API servers throw retryable failures (the retry policy handles them).
+ */
+export interface GreenTargetsResult {
+  findings: Finding[];
+}
+
 export interface WaitAppliedInput extends TrafficInput {
   changeIds: string[];
   weights: Weights;
@@ -81,31 +100,18 @@ export interface NotifyInput {
 }
 
 /**
- * traffic.externalDns (driver `external-dns`): the Ingresses/Services whose
- * `external-dns.alpha.kubernetes.io/aws-weight` annotation sets each cluster's Route 53 weight.
- * The same objects (kind, namespace, name) exist in blue and in green.
+ * traffic.externalDns (driver `external-dns`), defaults filled in by resolveSpec: the
+ * Ingresses/Services whose `external-dns.alpha.kubernetes.io/aws-weight` annotation sets each
+ * cluster's Route 53 weight. The same objects (kind, namespace, name) exist in blue and in green.
  */
-export interface ExternalDnsTarget {
-  blueCluster: string;
-  greenCluster: string;
-  objects: { kind: 'Ingress' | 'Service'; namespace: string; name: string }[];
-  /** The weighted records external-dns writes; when given, "applied" means Route 53 serves the weights. */
-  route53?: { hostedZoneId?: string; hostedZoneName?: string; records: { name: string; type: string; blueSetIdentifier: string; greenSetIdentifier: string }[] };
-}
+export type ExternalDnsTarget = ResolvedExternalDns;
 
 /**
- * traffic.serviceSelector (driver `service-selector`): blue and green run in ONE cluster and a
- * Service's selector picks one of them; the switch is a single patch, so weights are 0 or 100.
+ * traffic.serviceSelector (driver `service-selector`), defaults filled in by resolveSpec: blue
+ * and green pods run in ONE cluster and a Service's selector picks one of them; the switch is
+ * a single patch, so weights are 0 or 100.
  */
-export interface ServiceSelectorTarget {
-  cluster: string;
-  namespace: string;
-  service: string;
-  /** Selector key that tells the two apart; default `track`. */
-  key?: string;
-  blueValue?: string;
-  greenValue?: string;
-}
+export type ServiceSelectorTarget = ResolvedServiceSelector;
 
 // --- GitOps (activities/gitops.ts) ---
 

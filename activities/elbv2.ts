@@ -1,5 +1,6 @@
 // ALB weighted forwarding: one listener (or rule) forwards to blue's and green's target
-// groups; one ModifyListener/ModifyRule call sets both weights at once.
+// groups; one ModifyListener/ModifyRule call sets both weights at once. Before a shift,
+// DescribeTargetHealth of green's target group tells whether green can take its share.
 import {
   DescribeListenersCommand,
   DescribeRulesCommand,
@@ -8,8 +9,9 @@ import {
   ModifyRuleCommand,
   type Action,
   type ElasticLoadBalancingV2Client,
+  type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Weights } from '../workflows/model.js';
+import type { Finding, Weights } from '../workflows/model.js';
 import { awsFailure, invalidSpec } from './errors.js';
 
 export interface AlbTarget {
@@ -67,10 +69,45 @@ export async function setAlbWeights(client: ElasticLoadBalancingV2Client, target
   return true;
 }
 
-/** Healthy targets in green's target group; shifting onto none would drop traffic. */
-export async function healthyTargets(client: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<number> {
+const DRAINING = new Set(['draining', 'unhealthy.draining']);
+/** Targets named one by one in a finding before the rest is counted. */
+const LISTED = 10;
+
+function describeTarget(d: TargetHealthDescription): string {
+  const t = d.Target;
+  const h = d.TargetHealth;
+  const why = h?.Reason ? ` (${h.Reason}${h.Description ? `: ${h.Description}` : ''})` : '';
+  return `${t?.Id ?? '?'}${t?.Port ? `:${t.Port}` : ''} ${h?.State ?? 'unknown'}${why}`;
+}
+
+function listed(targets: TargetHealthDescription[]): string {
+  const named = targets.slice(0, LISTED).map(describeTarget).join(', ');
+  return targets.length > LISTED ? `${named} and ${targets.length - LISTED} more` : named;
+}
+
+/**
+ * Whether the target group can take traffic, as findings: blocking when it has no registered
+ * target, no healthy one, or any registered target that is neither healthy nor draining
+ * (initial, unhealthy, unused, unavailable), each named with its state and reason; otherwise
+ * one info finding with the count. Draining targets are on their way out and neither count
+ * nor block.
+ */
+export async function targetGroupFindings(client: ElasticLoadBalancingV2Client, targetGroupArn: string, source: string): Promise<Finding[]> {
   const out = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })).catch((err) => {
-    throw awsFailure(err, `target group ${targetGroupArn}`);
+    throw awsFailure(err, `target health of ${targetGroupArn}`);
   });
-  return (out.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === 'healthy').length;
+  const targets = out.TargetHealthDescriptions ?? [];
+  const healthy = targets.filter((d) => d.TargetHealth?.State === 'healthy');
+  const notHealthy = targets.filter((d) => d.TargetHealth?.State !== 'healthy' && !DRAINING.has(d.TargetHealth?.State ?? ''));
+  const group = `green target group ${targetGroupArn}`;
+  if (targets.length === 0) {
+    return [{ severity: 'blocking', source, message: `${group} has no registered targets: green's share of the traffic would have nowhere to go` }];
+  }
+  if (healthy.length === 0) {
+    return [{ severity: 'blocking', source, message: `${group} has no healthy target (${targets.length} registered: ${listed(targets)})` }];
+  }
+  if (notHealthy.length > 0) {
+    return [{ severity: 'blocking', source, message: `${group}: ${notHealthy.length} of ${targets.length} targets not healthy: ${listed(notHealthy)}` }];
+  }
+  return [{ severity: 'info', source, message: `${group}: ${healthy.length}/${targets.length} targets healthy` }];
 }

@@ -4,11 +4,14 @@
 // both clusters; applied = Route 53 serves the new weights (when the records are named).
 // Two clusters cannot be patched in one call: green's share goes up only after blue's went
 // down (and the reverse), so Route 53 never gives green more than asked in between.
+// Before a shift, green's side must be publishable: its objects exist with a set identifier
+// and a load balancer address, and (when the records are named) its record is in Route 53.
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import type { Weights } from '../workflows/model.js';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Finding, Weights } from '../workflows/model.js';
 import type { AwsClients } from './aws.js';
 import type { ExternalDnsTarget } from './contract.js';
-import { invalidSpec, notFound } from './errors.js';
+import { FAILURE, invalidSpec, notFound } from './errors.js';
 import { kubeFailure, readObject, requireCluster, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 import { readRoute53Weights } from './route53.js';
 
@@ -29,6 +32,17 @@ async function objectsOf(cluster: KubeCluster, target: ExternalDnsTarget): Promi
     found.push(obj);
   }
   return found;
+}
+
+type Published = KubernetesObject & { spec?: { type?: string }; status?: { loadBalancer?: { ingress?: unknown[] } } };
+
+/** What keeps external-dns in green from publishing green's weighted record for `obj`, if anything. */
+function unpublishable(obj: Published): string | undefined {
+  if (!obj.metadata?.annotations?.[SET_IDENTIFIER]) return `has no ${SET_IDENTIFIER} annotation, so external-dns writes no weighted record for it`;
+  // external-dns points the record at the load balancer the status names; ClusterIP/NodePort Services have none to wait for.
+  const hasLoadBalancer = obj.kind === 'Ingress' || obj.spec?.type === 'LoadBalancer';
+  if (hasLoadBalancer && !obj.status?.loadBalancer?.ingress?.length) return 'has no load balancer address yet (status.loadBalancer.ingress is empty), so external-dns has nothing to publish';
+  return undefined;
 }
 
 const weightOf = (obj: KubernetesObject): number | undefined => {
@@ -83,6 +97,31 @@ export function createExternalDnsDriver(aws: AwsClients, access: ClusterAccess |
     async readWeights(region: string, target: ExternalDnsTarget): Promise<Weights[]> {
       if (target.route53) return readRoute53Weights(aws.route53(), target.route53);
       return annotatedWeights(region, target);
+    },
+
+    /** Green's objects (and, when named, its record in Route 53) as findings: blocking for each that cannot carry traffic yet. */
+    async greenFindings(region: string, target: ExternalDnsTarget, source: string): Promise<Finding[]> {
+      const green = await requireCluster(access, target.greenCluster, region);
+      const findings: Finding[] = [];
+      for (const ref of target.objects) {
+        const apiVersion = API_VERSION[ref.kind];
+        if (!apiVersion) throw invalidSpec(`external-dns driver: kind ${ref.kind} is not supported (Ingress or Service)`);
+        const obj = await readObject<Published>(green, { apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name });
+        const problem = obj ? unpublishable(obj) : `does not exist`;
+        if (problem) findings.push({ severity: 'blocking', source, message: `${ref.kind} ${ref.namespace}/${ref.name} in green ${target.greenCluster} ${problem}` });
+      }
+      if (target.route53) {
+        try {
+          await readRoute53Weights(aws.route53(), target.route53);
+        } catch (err) {
+          if (!(err instanceof ApplicationFailure) || err.type !== FAILURE.notFound) throw err;
+          findings.push({ severity: 'blocking', source, message: `Route 53 cannot weigh green yet: ${err.message} (external-dns in green publishes green's record once its objects are ready)` });
+        }
+      }
+      if (!findings.length) {
+        findings.push({ severity: 'info', source, message: `green ${target.greenCluster}: ${target.objects.length} object(s) ready for external-dns${target.route53 ? ', weighted records in Route 53' : ''}` });
+      }
+      return findings;
     },
   };
 }

@@ -1,15 +1,37 @@
 // The service-selector driver: blue and green inside one cluster, one Service whose selector
 // (e.g. `track: blue|green`) decides which pods get traffic. One merge patch switches it,
 // so the change is atomic; partial weights cannot exist, and asking for one is a spec error.
+//
+// Before the switch, green's pods are the Pods the switched selector would pick. Not the
+// Service's Endpoints/EndpointSlices: until the switch they list blue's pods, and they are
+// written by a controller (none runs beside a bare API server); a Pod's Ready condition is
+// what that controller itself reads to call an endpoint ready.
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import type { Weights } from '../workflows/model.js';
+import type { Finding, Weights } from '../workflows/model.js';
 import type { ServiceSelectorTarget } from './contract.js';
 import { invalidSpec, notFound } from './errors.js';
-import { kubeFailure, readObject, requireCluster, type ClusterAccess } from './kubernetes.js';
+import { kubeFailure, listAll, readObject, requireCluster, type ClusterAccess } from './kubernetes.js';
 
 type Service = KubernetesObject & { spec?: { selector?: Record<string, string> } };
+type Pod = KubernetesObject & {
+  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+};
 
-const values = (t: ServiceSelectorTarget) => ({ key: t.key ?? 'track', blue: t.blueValue ?? 'blue', green: t.greenValue ?? 'green' });
+/** Pods named one by one in a finding before the rest is counted. */
+const LISTED = 10;
+
+const readyCondition = (pod: Pod) => pod.status?.conditions?.find((c) => c.type === 'Ready');
+const isReady = (pod: Pod) => readyCondition(pod)?.status === 'True';
+/** Finished pods (Succeeded, Failed — evicted ones stay Failed) and terminating ones never get endpoints. */
+const mayServe = (pod: Pod) => !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+
+function describePod(pod: Pod): string {
+  const ready = readyCondition(pod);
+  const why = ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}` : 'no Ready condition';
+  return `${pod.metadata?.name} ${pod.status?.phase ?? 'Pending'}, ${why}`;
+}
+
+const values = (t: ServiceSelectorTarget) => ({ key: t.key, blue: t.blueValue, green: t.greenValue });
 
 export function createServiceSelectorDriver(access: ClusterAccess | undefined) {
   async function read(region: string, target: ServiceSelectorTarget) {
@@ -40,6 +62,31 @@ export function createServiceSelectorDriver(access: ClusterAccess | undefined) {
         throw kubeFailure(err, `switching Service ${target.namespace}/${target.service} in ${target.cluster} to ${v.key}=${v[all]}`);
       });
       return true;
+    },
+
+    /**
+     * Green's pods as the switched selector would pick them: blocking when none is Ready or
+     * any is not (each named), otherwise one info finding with the count. Read-only.
+     */
+    async greenFindings(region: string, target: ServiceSelectorTarget, source: string): Promise<Finding[]> {
+      const { cluster, service } = await read(region, target);
+      const v = values(target);
+      const selector = { ...service.spec?.selector, [v.key]: v.green };
+      const labelSelector = Object.entries(selector)
+        .map(([k, value]) => `${k}=${value}`)
+        .join(',');
+      const pods = (await listAll<Pod>(cluster, 'v1', 'Pod', { namespace: target.namespace, labelSelector })).filter(mayServe);
+      const notReady = pods.filter((p) => !isReady(p));
+      const where = `Service ${target.namespace}/${target.service} in ${target.cluster} with selector ${labelSelector}`;
+      if (pods.length === 0) {
+        return [{ severity: 'blocking', source, message: `no green pod for ${where}: switching would leave the Service without endpoints` }];
+      }
+      if (notReady.length > 0) {
+        const named = notReady.slice(0, LISTED).map(describePod).join('; ');
+        const more = notReady.length > LISTED ? `; and ${notReady.length - LISTED} more` : '';
+        return [{ severity: 'blocking', source, message: `${notReady.length} of ${pods.length} green pods for ${where} are not ready: ${named}${more}` }];
+      }
+      return [{ severity: 'info', source, message: `${pods.length}/${pods.length} green pods ready for ${where}` }];
     },
   };
 }

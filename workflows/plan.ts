@@ -1,7 +1,7 @@
 // Pure decisions about a spec: its defaults, the checks a schema cannot express, and the
 // plan (phases, steps, gates, timers). The API's POST /v1/plans and the workflow share them.
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { BreachAction, MigrationSpec } from './spec.js';
+import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
 import type { GateName, Phase } from './model.js';
 
 export const DEFAULTS = {
@@ -16,6 +16,13 @@ export const DEFAULTS = {
   reminderInterval: '4h',
   gitopsSyncTimeout: '30m',
   argocdNamespace: 'argocd',
+  /** A selector switch moves everything at once: one step. */
+  serviceSelectorSteps: [100],
+  selectorKey: 'track',
+  blueTrack: 'blue',
+  greenTrack: 'green',
+  blueSetIdentifier: 'blue',
+  greenSetIdentifier: 'green',
 };
 
 export interface ResolvedRecord {
@@ -25,14 +32,47 @@ export interface ResolvedRecord {
   greenSetIdentifier: string;
 }
 
+/** Weighted record pairs in one hosted zone (driver route53, and external-dns's records). */
+export interface ResolvedRoute53 {
+  hostedZoneId?: string;
+  hostedZoneName?: string;
+  records: ResolvedRecord[];
+}
+
+/** traffic.externalDns with its defaults: the activities' ExternalDnsTarget. */
+export interface ResolvedExternalDns {
+  /** Default: the spec's blue.cluster. */
+  blueCluster: string;
+  /** Default: the spec's green.cluster. */
+  greenCluster: string;
+  objects: ExternalDnsObject[];
+  /** The weighted records external-dns writes; when given, "applied" means Route 53 serves the weights. */
+  route53?: ResolvedRoute53;
+}
+
+/** traffic.serviceSelector with its defaults: the activities' ServiceSelectorTarget. */
+export interface ResolvedServiceSelector {
+  cluster: string;
+  namespace: string;
+  service: string;
+  /** Selector label that tells the two tracks apart; default `track`. */
+  key: string;
+  /** Default `blue`. */
+  blueValue: string;
+  /** Default `green`. */
+  greenValue: string;
+}
+
 /** A spec with every default filled in: what the workflow actually runs. */
 export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health'> {
   green: MigrationSpec['green'] & { mode: 'create' | 'adopt'; deleteOnCancel: boolean };
-  traffic: Omit<MigrationSpec['traffic'], 'route53'> & {
+  traffic: Omit<MigrationSpec['traffic'], 'route53' | 'externalDns' | 'serviceSelector'> & {
     steps: number[];
     stepApproval: 'auto' | 'manual';
     observe: string;
-    route53?: { hostedZoneId?: string; hostedZoneName?: string; records: ResolvedRecord[] };
+    route53?: ResolvedRoute53;
+    externalDns?: ResolvedExternalDns;
+    serviceSelector?: ResolvedServiceSelector;
   };
   health: {
     smoke: { url: string; host?: string; expectStatus: number; bodyContains?: string; timeout?: string }[];
@@ -46,25 +86,55 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health'> 
   decommission: { deleteBlue: boolean };
 }
 
+type Route53Settings = NonNullable<MigrationSpec['traffic']['route53']>;
+
+function resolveRoute53(route53: Route53Settings): ResolvedRoute53 {
+  return {
+    ...route53,
+    records: route53.records.map((r) => ({
+      name: r.name,
+      type: r.type ?? 'CNAME',
+      blueSetIdentifier: r.blueSetIdentifier ?? DEFAULTS.blueSetIdentifier,
+      greenSetIdentifier: r.greenSetIdentifier ?? DEFAULTS.greenSetIdentifier,
+    })),
+  };
+}
+
+/** Steps when the spec gives none: the driver decides (a selector switch has only one). */
+export function defaultSteps(driver: TrafficDriver): number[] {
+  return [...(driver === 'service-selector' ? DEFAULTS.serviceSelectorSteps : DEFAULTS.steps)];
+}
+
 export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
-  const route53 = spec.traffic.route53;
+  const { route53, externalDns, serviceSelector, ...traffic } = spec.traffic;
   return {
     ...spec,
     green: { ...spec.green, mode: spec.green.mode ?? 'create', deleteOnCancel: spec.green.deleteOnCancel ?? false },
     traffic: {
-      ...spec.traffic,
-      steps: spec.traffic.steps ?? DEFAULTS.steps,
+      ...traffic,
+      steps: spec.traffic.steps ?? defaultSteps(spec.traffic.driver),
       stepApproval: spec.traffic.stepApproval ?? DEFAULTS.stepApproval,
       observe: spec.traffic.observe ?? DEFAULTS.observe,
-      route53: route53 && {
-        ...route53,
-        records: route53.records.map((r) => ({
-          name: r.name,
-          type: r.type ?? 'CNAME',
-          blueSetIdentifier: r.blueSetIdentifier ?? 'blue',
-          greenSetIdentifier: r.greenSetIdentifier ?? 'green',
-        })),
-      },
+      // Only the settings a spec gives appear, so a route53 spec resolves as it always did.
+      ...(route53 && { route53: resolveRoute53(route53) }),
+      ...(externalDns && {
+        externalDns: {
+          blueCluster: externalDns.blueCluster ?? spec.blue.cluster,
+          greenCluster: externalDns.greenCluster ?? spec.green.cluster,
+          objects: externalDns.objects.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name })),
+          ...(externalDns.route53 && { route53: resolveRoute53(externalDns.route53) }),
+        },
+      }),
+      ...(serviceSelector && {
+        serviceSelector: {
+          cluster: serviceSelector.cluster,
+          namespace: serviceSelector.namespace,
+          service: serviceSelector.service,
+          key: serviceSelector.key ?? DEFAULTS.selectorKey,
+          blueValue: serviceSelector.blueValue ?? DEFAULTS.blueTrack,
+          greenValue: serviceSelector.greenValue ?? DEFAULTS.greenTrack,
+        },
+      }),
     },
     health: {
       smoke: (spec.health?.smoke ?? []).map((s) => ({ ...s, expectStatus: s.expectStatus ?? 200 })),
@@ -121,20 +191,76 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
       issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
     }
   }
-  const driver = spec.traffic.driver;
-  if (driver === 'route53') {
-    const r53 = spec.traffic.route53;
-    if (!r53) issues.push({ path: '/traffic/route53', message: 'required when driver is route53' });
-    else if (!r53.hostedZoneId && !r53.hostedZoneName) {
-      issues.push({ path: '/traffic/route53', message: 'needs hostedZoneId or hostedZoneName' });
-    }
-  }
-  if (driver === 'alb' && !spec.traffic.alb) issues.push({ path: '/traffic/alb', message: 'required when driver is alb' });
-  if (driver === 'external-dns' || driver === 'service-selector') {
-    issues.push({ path: '/traffic/driver', message: `driver ${driver} is not available yet; use route53 or alb` });
-  }
+  issues.push(...driverIssues(spec));
   if (spec.blue.cluster === spec.green.cluster) {
     issues.push({ path: '/green/cluster', message: 'must differ from blue cluster' });
+  }
+  return issues;
+}
+
+/** Each driver's settings live in the traffic field of the same name. */
+export const DRIVER_FIELDS = { route53: 'route53', alb: 'alb', 'external-dns': 'externalDns', 'service-selector': 'serviceSelector' } as const satisfies Record<
+  TrafficDriver,
+  keyof MigrationSpec['traffic']
+>;
+
+function zoneIssue(path: string, zone: Route53Settings): SpecIssue[] {
+  return zone.hostedZoneId || zone.hostedZoneName ? [] : [{ path, message: 'needs hostedZoneId or hostedZoneName' }];
+}
+
+/** The chosen driver's settings are there and make sense; no other driver's settings linger. */
+function driverIssues(spec: MigrationSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const traffic = spec.traffic;
+  const driver = traffic.driver;
+  const field = DRIVER_FIELDS[driver];
+  if (!traffic[field]) issues.push({ path: `/traffic/${field}`, message: `required when driver is ${driver}` });
+  for (const [other, otherField] of Object.entries(DRIVER_FIELDS)) {
+    if (other === driver || traffic[otherField] === undefined) continue;
+    const hint = driver === 'external-dns' && otherField === 'route53' ? '; the records external-dns writes go in /traffic/externalDns/route53' : '';
+    issues.push({ path: `/traffic/${otherField}`, message: `is read only by driver ${other}, and this spec's driver is ${driver}: remove it${hint}` });
+  }
+  if (driver === 'route53' && traffic.route53) issues.push(...zoneIssue('/traffic/route53', traffic.route53));
+
+  if (driver === 'external-dns' && traffic.externalDns) {
+    const x = traffic.externalDns;
+    if (x.route53) issues.push(...zoneIssue('/traffic/externalDns/route53', x.route53));
+    const blue = x.blueCluster ?? spec.blue.cluster;
+    const green = x.greenCluster ?? spec.green.cluster;
+    if (blue === green) {
+      issues.push({
+        path: x.greenCluster !== undefined ? '/traffic/externalDns/greenCluster' : '/traffic/externalDns/blueCluster',
+        message: `blue and green objects must live in different clusters (both are ${blue}); for one cluster use driver service-selector`,
+      });
+    }
+    const seen = new Map<string, number>();
+    x.objects.forEach((o, i) => {
+      const key = `${o.kind}/${o.namespace}/${o.name}`;
+      const first = seen.get(key);
+      if (first !== undefined) issues.push({ path: `/traffic/externalDns/objects/${i}`, message: `same object as /traffic/externalDns/objects/${first}` });
+      else seen.set(key, i);
+    });
+  }
+
+  if (driver === 'service-selector') {
+    // One selector patch moves everything; a partial weight cannot exist (the driver refuses it too).
+    const steps = traffic.steps;
+    if (steps && (steps.length !== 1 || steps[0] !== 100)) {
+      issues.push({ path: '/traffic/steps', message: 'must be [100] (or left out) for driver service-selector: a selector switch moves all traffic at once' });
+    }
+    const sel = traffic.serviceSelector;
+    if (sel) {
+      const blueValue = sel.blueValue ?? DEFAULTS.blueTrack;
+      if ((sel.greenValue ?? DEFAULTS.greenTrack) === blueValue) {
+        issues.push({ path: sel.greenValue !== undefined ? '/traffic/serviceSelector/greenValue' : '/traffic/serviceSelector/blueValue', message: `blue and green must differ (both are ${blueValue})` });
+      }
+      if (sel.cluster === spec.blue.cluster && (spec.decommission?.deleteBlue ?? true)) {
+        issues.push({
+          path: '/traffic/serviceSelector/cluster',
+          message: `is blue (${sel.cluster}), which decommissioning deletes with the Service that routes green's traffic; route from a cluster that stays, or set decommission.deleteBlue false`,
+        });
+      }
+    }
   }
   return issues;
 }

@@ -8,6 +8,7 @@ const Duration = Type.String({
   examples: ['10m'],
 });
 const Name = Type.String({ minLength: 1, maxLength: 255 });
+const NameWith = (description: string) => Type.String({ minLength: 1, maxLength: 255, description });
 
 /** A string limited to `values`, typed as their union (Type.Union over a mapped array loses it). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
@@ -25,6 +26,71 @@ export const Route53Record = Type.Object(
     greenSetIdentifier: Type.Optional(Type.String({ minLength: 1, description: 'default green' })),
   },
   { additionalProperties: false },
+);
+
+/** Weighted record sets in one hosted zone (named by ID or by name). */
+const Route53Settings = (description: string) =>
+  Type.Object(
+    {
+      hostedZoneId: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone ID (one of hostedZoneId, hostedZoneName is required)' })),
+      hostedZoneName: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone name, e.g. example.com.' })),
+      records: Type.Array(Route53Record, { minItems: 1 }),
+    },
+    { additionalProperties: false, description },
+  );
+
+// Kubernetes names, as the API server checks them: namespaces are DNS labels, object names
+// DNS subdomains, label keys qualified names (optional DNS prefix and a slash).
+const KubeNamespace = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'Kubernetes namespace' });
+const KubeObjectName = Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' });
+const LABEL_NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const LabelKey = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 317, pattern: `^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?${LABEL_NAME}$`, description });
+const LabelValue = (description: string) => Type.String({ minLength: 1, maxLength: 63, pattern: `^${LABEL_NAME}$`, description });
+
+export const EXTERNAL_DNS_KINDS = ['Ingress', 'Service'] as const;
+
+export const ExternalDnsObject = Type.Object(
+  {
+    kind: StringEnum(EXTERNAL_DNS_KINDS, { description: 'Ingress (networking.k8s.io/v1) or Service (v1)' }),
+    namespace: KubeNamespace,
+    name: KubeObjectName,
+  },
+  { additionalProperties: false, description: 'an object external-dns publishes; the same kind/namespace/name in blue and in green' },
+);
+
+export const ExternalDnsSettings = Type.Object(
+  {
+    blueCluster: Type.Optional(NameWith("cluster whose objects carry blue's weight (default: blue.cluster)")),
+    greenCluster: Type.Optional(NameWith("cluster whose objects carry green's weight (default: green.cluster)")),
+    objects: Type.Array(ExternalDnsObject, { minItems: 1, maxItems: 100 }),
+    route53: Type.Optional(
+      Route53Settings(
+        "the weighted records external-dns writes from these objects (set identifiers default blue/green): when given, a shift is applied once Route 53 serves the new weights, and green's record must exist before a shift; without it, once the annotations are written",
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "driver external-dns: each cluster runs external-dns, and the external-dns.alpha.kubernetes.io/aws-weight annotation on these objects sets that cluster's Route 53 weight (objects need the set-identifier annotation)",
+  },
+);
+
+export const ServiceSelectorSettings = Type.Object(
+  {
+    cluster: NameWith("cluster that serves the Service and both tracks' pods; it must outlive the migration (not blue when decommission.deleteBlue)"),
+    namespace: KubeNamespace,
+    service: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', description: 'Service name' }),
+    key: Type.Optional(LabelKey('selector label that tells blue pods from green pods (default track)')),
+    blueValue: Type.Optional(LabelValue('value of key on blue pods (default blue)')),
+    greenValue: Type.Optional(LabelValue('value of key on green pods (default green)')),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "driver service-selector: one Service whose selector picks blue's or green's pods; one patch switches all traffic, so steps must be [100] (the default for this driver)",
+  },
 );
 
 export const MigrationSpecSchema = Type.Object(
@@ -72,32 +138,26 @@ export const MigrationSpecSchema = Type.Object(
     ),
     traffic: Type.Object(
       {
-        driver: StringEnum(TRAFFIC_DRIVERS),
-        route53: Type.Optional(
-          Type.Object(
-            {
-              hostedZoneId: Type.Optional(Type.String({ minLength: 1 })),
-              hostedZoneName: Type.Optional(Type.String({ minLength: 1 })),
-              records: Type.Array(Route53Record, { minItems: 1 }),
-            },
-            { additionalProperties: false },
-          ),
-        ),
+        driver: StringEnum(TRAFFIC_DRIVERS, { description: 'which routing layer moves traffic; its settings go in the field of the same name (route53, alb, externalDns, serviceSelector)' }),
+        route53: Type.Optional(Route53Settings('driver route53: both weights of each record pair change in one ChangeResourceRecordSets batch')),
         alb: Type.Optional(
           Type.Object(
             {
               listenerArn: Name,
-              ruleArn: Type.Optional(Name),
+              ruleArn: Type.Optional(NameWith("forward rule to set instead of the listener's default action")),
               blueTargetGroupArn: Name,
               greenTargetGroupArn: Name,
             },
-            { additionalProperties: false },
+            { additionalProperties: false, description: 'driver alb: one ModifyListener (or ModifyRule) sets both target-group weights' },
           ),
         ),
+        externalDns: Type.Optional(ExternalDnsSettings),
+        serviceSelector: Type.Optional(ServiceSelectorSettings),
         steps: Type.Optional(
           Type.Array(Type.Integer({ minimum: 1, maximum: 100 }), {
             minItems: 1,
-            description: 'green weight (percent) after each step; ascending, ending at 100 (default 20, 50, 80, 100)',
+            description:
+              'green weight (percent) after each step; ascending, ending at 100 (default 20, 50, 80, 100; for service-selector the only choice and default is [100])',
           }),
         ),
         stepApproval: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')], { description: 'default auto' })),
@@ -151,3 +211,4 @@ export const MigrationSpecSchema = Type.Object(
 export type MigrationSpec = Static<typeof MigrationSpecSchema>;
 export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
+export type ExternalDnsObject = Static<typeof ExternalDnsObject>;

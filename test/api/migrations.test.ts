@@ -1,5 +1,6 @@
 // Every /v1 endpoint through the real app factory against the real dev server, worker and
 // moto: each success path and each error code, with the migration's state in every 409.
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRoute53Weights } from '../../activities/route53.js';
 import { createAwsClients } from '../../activities/aws.js';
@@ -73,6 +74,99 @@ describe('POST /v1/plans', () => {
         { path: '/green/cluster', message: 'must differ from blue cluster' },
       ]),
     );
+  });
+
+  it('plans an external-dns spec with the default steps 20/50/80/100', async () => {
+    const { spec, w } = await seededSpec();
+    const res = await post('/v1/plans', 'dev-viewer', {
+      ...spec,
+      traffic: {
+        driver: 'external-dns',
+        externalDns: {
+          objects: [{ kind: 'Ingress', namespace: 'shop', name: 'web' }],
+          route53: { hostedZoneName: w.world.zoneName, records: [{ name: w.world.recordName }] },
+        },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().plan.steps.map((s: { weights: { green: number } }) => s.weights.green)).toEqual([20, 50, 80, 100]);
+  });
+
+  it('plans a service-selector spec as one switch to green', async () => {
+    const { spec } = await seededSpec();
+    const res = await post('/v1/plans', 'dev-viewer', {
+      ...spec,
+      traffic: { driver: 'service-selector', serviceSelector: { cluster: spec.green.cluster, namespace: 'shop', service: 'web', key: 'app.kubernetes.io/track' } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().plan.steps).toEqual([{ index: 1, weights: { blue: 0, green: 100 }, observe: '10m' }]);
+    expect(res.json().plan.gates).toEqual(['cutover', 'decommission']);
+  });
+
+  it('plans every example spec in examples/', async () => {
+    const dir = new URL('../../examples/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files).toEqual(expect.arrayContaining(['sandbox.json', 'external-dns.json', 'service-selector.json']));
+    for (const file of files) {
+      const res = await post('/v1/plans', 'dev-viewer', JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+      expect(res.statusCode, `${file}: ${res.body}`).toBe(200);
+    }
+  });
+
+  it("400 names the missing settings of each driver, and another driver's settings left beside them", async () => {
+    const { spec } = await seededSpec();
+    for (const [driver, path] of [
+      ['external-dns', '/traffic/externalDns'],
+      ['service-selector', '/traffic/serviceSelector'],
+      ['alb', '/traffic/alb'],
+    ]) {
+      const res = await post('/v1/plans', 'dev-viewer', { ...spec, traffic: { driver } });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors).toEqual([{ path, message: `required when driver is ${driver}` }]);
+    }
+    // The route53 settings of the seeded spec stay while the driver changes: misplaced external-dns records.
+    const res = await post('/v1/plans', 'dev-viewer', { ...spec, traffic: { ...spec.traffic, driver: 'external-dns', externalDns: { objects: [{ kind: 'Ingress', namespace: 'shop', name: 'web' }] } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: '/traffic/route53', message: expect.stringContaining('go in /traffic/externalDns/route53') }]);
+  });
+
+  it('400 names every invalid field of the external-dns and service-selector settings', async () => {
+    const { spec } = await seededSpec();
+    const schemaErrors = async (traffic: object) => {
+      const res = await post('/v1/plans', 'dev-viewer', { ...spec, traffic });
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().errors;
+    };
+    expect(
+      await schemaErrors({ driver: 'external-dns', externalDns: { objects: [{ kind: 'Deployment', namespace: 'Shop_1', name: 'web' }], blueCluster: '', weight: 5 } }),
+    ).toEqual(
+      expect.arrayContaining([
+        { path: '/traffic/externalDns/objects/0/kind', message: expect.stringContaining('must be one of Ingress, Service') },
+        { path: '/traffic/externalDns/objects/0/namespace', message: expect.stringContaining('pattern') },
+        { path: '/traffic/externalDns/blueCluster', message: expect.stringContaining('fewer than 1') },
+        { path: '/traffic/externalDns/weight', message: 'is not allowed' },
+      ]),
+    );
+    expect(await schemaErrors({ driver: 'external-dns', externalDns: { objects: [] } })).toEqual([{ path: '/traffic/externalDns/objects', message: expect.stringContaining('fewer than 1') }]);
+    expect(await schemaErrors({ driver: 'service-selector', serviceSelector: { namespace: 'shop', service: 'Web', key: 'a/b/c' } })).toEqual(
+      expect.arrayContaining([
+        { path: '/traffic/serviceSelector/cluster', message: 'is required' },
+        { path: '/traffic/serviceSelector/service', message: expect.stringContaining('pattern') },
+        { path: '/traffic/serviceSelector/key', message: expect.stringContaining('pattern') },
+      ]),
+    );
+    // Schema-valid, but not a sound plan.
+    expect(
+      await schemaErrors({ driver: 'service-selector', steps: [50, 100], serviceSelector: { cluster: spec.blue.cluster, namespace: 'shop', service: 'web', greenValue: 'blue' } }),
+    ).toEqual([
+      { path: '/traffic/steps', message: expect.stringContaining('must be [100] (or left out) for driver service-selector') },
+      { path: '/traffic/serviceSelector/greenValue', message: 'blue and green must differ (both are blue)' },
+      { path: '/traffic/serviceSelector/cluster', message: expect.stringContaining('decommissioning deletes') },
+    ]);
+    expect(await schemaErrors({ driver: 'external-dns', externalDns: { greenCluster: spec.blue.cluster, objects: [{ kind: 'Service', namespace: 'shop', name: 'web' }], route53: { records: [{ name: 'a.example.com' }] } } })).toEqual([
+      { path: '/traffic/externalDns/route53', message: 'needs hostedZoneId or hostedZoneName' },
+      { path: '/traffic/externalDns/greenCluster', message: expect.stringContaining('different clusters') },
+    ]);
   });
 
   it("400 when the target is not newer than blue's version in EKS", async () => {

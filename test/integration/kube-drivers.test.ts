@@ -1,14 +1,15 @@
 // The traffic drivers that live in Kubernetes: external-dns weight annotations on both
 // clusters (the test plays external-dns and writes Route 53), and the in-cluster Service
-// selector switch.
+// selector switch. Their settings come from a whole migration spec through checkSpec and
+// resolveSpec, exactly as the workflow hands them to the activities.
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../activities/aws.js';
-import type { ExternalDnsTarget, ServiceSelectorTarget } from '../../activities/contract.js';
 import { AWS_WEIGHT } from '../../activities/external-dns.js';
-import { eventually, stack } from '../helpers.js';
-import { activitiesWith, clusterAccess, createAll, failureOf, kubeApi, seedWorld, startActivity, type TrafficSpec, uniqueNamespace } from './support.js';
+import type { MigrationSpec } from '../../workflows/spec.js';
+import { eventually, stack, uniqueName } from '../helpers.js';
+import { activitiesWith, clusterAccess, createAll, failureOf, kubeApi, runActivity, seedWorld, specTraffic, startActivity, uniqueNamespace } from './support.js';
 
 const ingress = (ns: string, setId: string): KubernetesObject =>
   ({
@@ -18,7 +19,13 @@ const ingress = (ns: string, setId: string): KubernetesObject =>
     spec: { rules: [{ host: 'app.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
   }) as KubernetesObject;
 
-const base = { steps: [20, 50, 80, 100], stepApproval: 'auto' as const, observe: '0s' };
+/** A whole spec around `traffic`, for clusters named blue and green. */
+const specFor = (names: { blue: string; green: string }, traffic: MigrationSpec['traffic']): MigrationSpec => ({
+  region: 'us-east-1',
+  blue: { cluster: names.blue },
+  green: { cluster: names.green, kubernetesVersion: '1.34' },
+  traffic: { observe: '0s', ...traffic },
+});
 
 describe('external-dns driver', () => {
   it('annotates both clusters, once; applied when Route 53 serves the weights', async () => {
@@ -26,13 +33,14 @@ describe('external-dns driver', () => {
     const ns = await uniqueNamespace(['blue', 'green'], 'xdns');
     await createAll('blue', [ingress(ns, 'blue')]);
     await createAll('green', [ingress(ns, 'green')]);
-    const externalDns: ExternalDnsTarget = {
-      blueCluster: w.world.blue,
-      greenCluster: w.world.green,
-      objects: [{ kind: 'Ingress', namespace: ns, name: 'web' }],
-      route53: { hostedZoneId: w.hostedZoneId, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
-    };
-    const traffic = { ...base, driver: 'external-dns', externalDns } as TrafficSpec;
+    // Clusters default to blue.cluster and green.cluster; the records' set identifiers to blue/green.
+    const traffic = specTraffic(
+      specFor(w.world, {
+        driver: 'external-dns',
+        externalDns: { objects: [{ kind: 'Ingress', namespace: ns, name: 'web' }], route53: { hostedZoneId: w.hostedZoneId, records: [{ name: w.world.recordName }] } },
+      }),
+    );
+    expect(traffic.externalDns).toMatchObject({ blueCluster: w.world.blue, greenCluster: w.world.green });
     const acts = activitiesWith({ clusters: clusterAccess(w.world) });
     const input = { region: w.world.region, traffic, weights: { blue: 70, green: 30 }, actor: 'alice', reason: 'step 1' };
     const annotation = async (role: 'blue' | 'green') =>
@@ -62,10 +70,8 @@ describe('external-dns driver', () => {
     const w = await seedWorld();
     const ns = await uniqueNamespace(['blue', 'green'], 'xdns');
     await createAll('blue', [ingress(ns, 'blue')]);
-    const externalDns: ExternalDnsTarget = { blueCluster: w.world.blue, greenCluster: w.world.green, objects: [{ kind: 'Ingress', namespace: ns, name: 'web' }] };
-    const failure = await failureOf(
-      activitiesWith({ clusters: clusterAccess(w.world) }).setWeights({ region: w.world.region, traffic: { ...base, driver: 'external-dns', externalDns } as TrafficSpec, weights: { blue: 50, green: 50 }, actor: 'a', reason: 'r' }),
-    );
+    const traffic = specTraffic(specFor(w.world, { driver: 'external-dns', externalDns: { objects: [{ kind: 'Ingress', namespace: ns, name: 'web' }] } }));
+    const failure = await failureOf(activitiesWith({ clusters: clusterAccess(w.world) }).setWeights({ region: w.world.region, traffic, weights: { blue: 50, green: 50 }, actor: 'a', reason: 'r' }));
     expect(failure).toMatchObject({ type: 'NotFound', nonRetryable: true });
     expect(failure.message).toContain(`Ingress ${ns}/web not found in ${w.world.green}`);
   });
@@ -75,9 +81,12 @@ describe('service-selector driver', () => {
   it('switches the selector in one patch, keeps the rest of it, and a retry changes nothing', async () => {
     const ns = await uniqueNamespace(['blue'], 'sel');
     await createAll('blue', [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web', track: 'blue' }, ports: [{ port: 80 }] } } as KubernetesObject]);
-    const serviceSelector: ServiceSelectorTarget = { cluster: 'one-cluster', namespace: ns, service: 'web' };
-    const traffic = { ...base, steps: [100], driver: 'service-selector', serviceSelector } as TrafficSpec;
-    const acts = activitiesWith({ clusters: clusterAccess({ blue: 'one-cluster', green: 'unused' }) });
+    // The Service lives in a cluster that stays (here the apiserver standing in for blue, under another name).
+    const names = { blue: uniqueName('old'), green: uniqueName('new') };
+    const edge = uniqueName('edge');
+    const traffic = specTraffic(specFor(names, { driver: 'service-selector', serviceSelector: { cluster: edge, namespace: ns, service: 'web' } }));
+    expect(traffic).toMatchObject({ steps: [100], serviceSelector: { key: 'track', blueValue: 'blue', greenValue: 'green' } });
+    const acts = activitiesWith({ clusters: clusterAccess({ blue: edge, green: names.green }) });
     const input = { region: 'us-east-1', traffic, actor: 'alice', reason: 'cutover' };
 
     expect(await acts.readWeights(input)).toEqual([{ blue: 100, green: 0 }]);
@@ -92,5 +101,23 @@ describe('service-selector driver', () => {
     // Rollback is the same single switch.
     expect(await acts.setWeights({ ...input, weights: { blue: 100, green: 0 } })).toMatchObject({ changed: true });
     expect(await acts.readWeights(input)).toEqual([{ blue: 100, green: 0 }]);
+  });
+
+  it("switches on a selector key and values of the spec's choosing", async () => {
+    const ns = await uniqueNamespace(['green'], 'sel');
+    const key = 'app.example.com/release';
+    await createAll('green', [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns }, spec: { selector: { app: 'api', [key]: 'v1' }, ports: [{ port: 80 }] } } as KubernetesObject]);
+    const names = { blue: uniqueName('old'), green: uniqueName('new') };
+    const traffic = specTraffic(specFor(names, { driver: 'service-selector', steps: [100], serviceSelector: { cluster: names.green, namespace: ns, service: 'api', key, blueValue: 'v1', greenValue: 'v2' } }));
+    const acts = activitiesWith({ clusters: clusterAccess(names) });
+    const input = { region: 'us-east-1', traffic, actor: 'alice', reason: 'cutover' };
+
+    expect(await acts.readWeights(input)).toEqual([{ blue: 100, green: 0 }]);
+    expect(await acts.setWeights({ ...input, weights: { blue: 0, green: 100 } })).toMatchObject({ changed: true });
+    await runActivity(acts.waitWeightsApplied, { ...input, changeIds: [], weights: { blue: 0, green: 100 } });
+    const service = (await kubeApi('green').read({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns } })) as KubernetesObject & { spec: { selector: Record<string, string> } };
+    expect(service.spec.selector).toEqual({ app: 'api', [key]: 'v2' });
+    await acts.removeBlueRouting(input);
+    expect(await acts.readWeights(input)).toEqual([{ blue: 0, green: 100 }]);
   });
 });

@@ -15,8 +15,17 @@ import { localClusterAccess, type ClusterAccess } from '../../activities/kuberne
 import { CRDS, installCrd as installCrdFile, kubeConfigFor } from '../../scripts/stack/kube-seed.js';
 import { seedWorld as seedWorldOnce, stack, uniqueName } from '../helpers.js';
 import type { TrafficInput } from '../../activities/contract.js';
+import { checkSpec, resolveSpec } from '../../workflows/plan.js';
+import type { MigrationSpec } from '../../workflows/spec.js';
 
 export type TrafficSpec = TrafficInput['traffic'];
+
+/** The traffic settings the workflow would hand the activities for `spec`: checked, then resolved. */
+export function specTraffic(spec: MigrationSpec): TrafficSpec {
+  const issues = checkSpec(spec);
+  if (issues.length) throw new Error(`unsound test spec: ${JSON.stringify(issues)}`);
+  return resolveSpec(spec).traffic;
+}
 
 /** Cluster names of a test world → this run's kube-apiservers (blue, green, management). */
 export function clusterAccess(names: { blue: string; green: string; management?: string }): ClusterAccess {

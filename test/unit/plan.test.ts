@@ -11,6 +11,16 @@ const minimal = (): MigrationSpec => ({
   traffic: { driver: 'route53', route53: { hostedZoneId: 'Z0123', records: [{ name: 'app.example.com' }] } },
 });
 
+const externalDnsSpec = (): MigrationSpec => ({
+  ...minimal(),
+  traffic: { driver: 'external-dns', externalDns: { objects: [{ kind: 'Ingress', namespace: 'shop', name: 'web' }] } },
+});
+
+const selectorSpec = (): MigrationSpec => ({
+  ...minimal(),
+  traffic: { driver: 'service-selector', serviceSelector: { cluster: 'edge', namespace: 'shop', service: 'web' } },
+});
+
 describe('resolveSpec', () => {
   it('fills every default a minimal spec leaves out', () => {
     const r = resolveSpec(minimal());
@@ -97,11 +107,102 @@ describe('checkSpec', () => {
     ]);
   });
 
-  it('needs a hosted zone for route53 and refuses drivers that do not exist yet', () => {
+  it('needs a hosted zone for route53', () => {
     expect(checkSpec({ ...minimal(), traffic: { driver: 'route53', route53: { records: [{ name: 'a' }] } } })).toEqual([
       { path: '/traffic/route53', message: 'needs hostedZoneId or hostedZoneName' },
     ]);
-    expect(checkSpec({ ...minimal(), traffic: { driver: 'external-dns' } }).map((i) => i.path)).toEqual(['/traffic/driver']);
+  });
+
+  it("requires each driver's own settings, naming the field", () => {
+    const cases: [MigrationSpec['traffic']['driver'], string][] = [
+      ['route53', '/traffic/route53'],
+      ['alb', '/traffic/alb'],
+      ['external-dns', '/traffic/externalDns'],
+      ['service-selector', '/traffic/serviceSelector'],
+    ];
+    for (const [driver, path] of cases) {
+      expect(checkSpec({ ...minimal(), traffic: { driver } }), driver).toEqual([{ path, message: `required when driver is ${driver}` }]);
+    }
+  });
+
+  it("refuses another driver's settings beside the chosen driver's, pointing external-dns records to their place", () => {
+    const spec = externalDnsSpec();
+    spec.traffic.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com' }] };
+    spec.traffic.serviceSelector = { cluster: 'edge', namespace: 'shop', service: 'web' };
+    expect(checkSpec(spec)).toEqual([
+      { path: '/traffic/route53', message: expect.stringContaining('records external-dns writes go in /traffic/externalDns/route53') },
+      { path: '/traffic/serviceSelector', message: "is read only by driver service-selector, and this spec's driver is external-dns: remove it" },
+    ]);
+  });
+
+  it('accepts an external-dns spec and refuses what cannot work with it', () => {
+    expect(checkSpec(externalDnsSpec())).toEqual([]);
+    const spec = externalDnsSpec();
+    spec.traffic.externalDns = {
+      greenCluster: 'prod-blue',
+      objects: [
+        { kind: 'Ingress', namespace: 'shop', name: 'web' },
+        { kind: 'Service', namespace: 'shop', name: 'web' },
+        { kind: 'Ingress', namespace: 'shop', name: 'web' },
+      ],
+      route53: { records: [{ name: 'app.example.com' }] },
+    };
+    expect(checkSpec(spec)).toEqual([
+      { path: '/traffic/externalDns/route53', message: 'needs hostedZoneId or hostedZoneName' },
+      { path: '/traffic/externalDns/greenCluster', message: expect.stringContaining('different clusters (both are prod-blue)') },
+      { path: '/traffic/externalDns/objects/2', message: 'same object as /traffic/externalDns/objects/0' },
+    ]);
+  });
+
+  it('accepts a service-selector spec; steps other than [100] and a Service in a blue that decommissioning deletes are refused', () => {
+    expect(checkSpec(selectorSpec())).toEqual([]);
+    expect(checkSpec({ ...selectorSpec(), traffic: { ...selectorSpec().traffic, steps: [100] } })).toEqual([]);
+    for (const steps of [[50, 100], [20, 50, 80, 100], [50]]) {
+      expect(checkSpec({ ...selectorSpec(), traffic: { ...selectorSpec().traffic, steps } }), String(steps)).toContainEqual({
+        path: '/traffic/steps',
+        message: expect.stringContaining('must be [100] (or left out) for driver service-selector'),
+      });
+    }
+
+    const inBlue = selectorSpec();
+    inBlue.traffic.serviceSelector = { cluster: 'prod-blue', namespace: 'shop', service: 'web', blueValue: 'v1', greenValue: 'v1' };
+    expect(checkSpec(inBlue)).toEqual([
+      { path: '/traffic/serviceSelector/greenValue', message: 'blue and green must differ (both are v1)' },
+      { path: '/traffic/serviceSelector/cluster', message: expect.stringContaining('decommissioning deletes') },
+    ]);
+    // Blue kept after the migration: its Service may keep routing.
+    expect(checkSpec({ ...inBlue, decommission: { deleteBlue: false } }).map((i) => i.path)).toEqual(['/traffic/serviceSelector/greenValue']);
+  });
+});
+
+describe('resolveSpec of the Kubernetes drivers', () => {
+  it('external-dns: clusters default to blue.cluster and green.cluster, record set identifiers to blue/green', () => {
+    const spec = externalDnsSpec();
+    spec.traffic.externalDns!.route53 = { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com' }] };
+    const r = resolveSpec(spec);
+    expect(r.traffic.externalDns).toEqual({
+      blueCluster: 'prod-blue',
+      greenCluster: 'prod-green',
+      objects: [{ kind: 'Ingress', namespace: 'shop', name: 'web' }],
+      route53: { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com', type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+    });
+    expect(r.traffic.steps).toEqual(DEFAULTS.steps);
+    expect(r.traffic).not.toHaveProperty('route53');
+    expect(r.traffic).not.toHaveProperty('serviceSelector');
+
+    spec.traffic.externalDns = { blueCluster: 'old-east', greenCluster: 'new-east', objects: [{ kind: 'Service', namespace: 'shop', name: 'api' }] };
+    expect(resolveSpec(spec).traffic.externalDns).toEqual({ blueCluster: 'old-east', greenCluster: 'new-east', objects: [{ kind: 'Service', namespace: 'shop', name: 'api' }] });
+  });
+
+  it('service-selector: key track, values blue/green, and one step of 100 unless told', () => {
+    const r = resolveSpec(selectorSpec());
+    expect(r.traffic.serviceSelector).toEqual({ cluster: 'edge', namespace: 'shop', service: 'web', key: 'track', blueValue: 'blue', greenValue: 'green' });
+    expect(r.traffic.steps).toEqual([100]);
+    expect(buildPlan(r).steps.map((s) => s.weights)).toEqual([{ blue: 0, green: 100 }]);
+
+    const spec = selectorSpec();
+    spec.traffic.serviceSelector = { cluster: 'edge', namespace: 'shop', service: 'web', key: 'app.example.com/version', blueValue: 'v1', greenValue: 'v2' };
+    expect(resolveSpec(spec).traffic.serviceSelector).toMatchObject({ key: 'app.example.com/version', blueValue: 'v1', greenValue: 'v2' });
   });
 });
 
