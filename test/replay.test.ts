@@ -94,6 +94,26 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Recorded with the patches skip-zero-waits, gitops-lifecycle and green-target-check.
+  'green-targets-pause-resume': {
+    run: async (start) => {
+      const blocking = { severity: 'blocking' as const, source: 'green-targets', message: 'no healthy target in green-tg' };
+      const run = await start({ cloud: (c) => void (c.greenTargetFindings = [[blocking]]) });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.advance('5m');
+      await run.until((s) => s.paused);
+      run.cloud.greenTargetFindings = [[]];
+      await run.resume(STARTER);
+      await run.advance('40m');
+      await run.until((s) => s.phase === 'baking');
+      await run.advance('10 days');
+      await run.until((s) => s.pendingGate?.gate === 'decommission');
+      await run.approve('decommission', bob);
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

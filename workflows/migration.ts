@@ -105,8 +105,8 @@ export interface CarriedState {
   currentStep: number;
   pendingGate?: PendingGate;
   decisions: Record<string, { decision: 'approve' | 'reject'; actor: Actor; comment?: string }>;
-  /** Findings of the last preflight, GitOps bootstrap and validation. */
-  findings: { preflight: Finding[]; gitops?: Finding[]; validation: Finding[] };
+  /** Findings of the last preflight, GitOps bootstrap, validation and check of green's targets. */
+  findings: { preflight: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[] };
   timers: TimerStatus[];
   health: HealthStatus;
   greenCreated: boolean;
@@ -132,6 +132,9 @@ export interface CarriedState {
 class Interrupted extends Error {}
 
 const AUDIT_IN_STATUS = 20;
+/** Green's targets are checked this many times, TARGET_RECHECK apart, before the migration pauses. */
+const TARGET_CHECKS = 10;
+const TARGET_RECHECK = '30s';
 
 export async function migration(input: MigrationInput): Promise<MigrationOutcome> {
   const spec = resolveSpec(input.spec);
@@ -142,6 +145,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   // keeps replaying as it ran (test/histories). Asked once, at the start, for the whole run.
   const skipZeroWaits = wf.patched('skip-zero-waits');
   const gitopsLifecycle = wf.patched('gitops-lifecycle');
+  const checkGreenTargets = wf.patched('green-target-check');
   const gitops: GitopsRef | undefined = gitopsLifecycle && spec.gitops ? { argocd: spec.gitops.argocd, flux: spec.gitops.flux } : undefined;
   const state: CarriedState = input.carried ?? {
     phase: 'preflight',
@@ -186,7 +190,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       weights: state.weights,
       step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
       pendingGate: state.pendingGate,
-      findings: [...state.findings.preflight, ...(state.findings.gitops ?? []), ...state.findings.validation],
+      findings: [...state.findings.preflight, ...(state.findings.gitops ?? []), ...state.findings.validation, ...(state.findings.targets ?? [])],
       timers: state.timers,
       health: state.health,
       greenCreatedByMigration: state.greenCreated,
@@ -371,6 +375,29 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       await applied();
     }
   };
+  /**
+   * Green must be able to take more traffic before it gets it (healthy ALB targets, ready pods).
+   * A blocking finding holds the step; still there after a few re-checks, the migration pauses
+   * with the findings in its status until a person resumes it. Traffic stays where it is.
+   */
+  const greenCanTakeMore = async (stepIndex: number) => {
+    for (let checks = 1; ; checks++) {
+      const { findings } = await quick.checkGreenTargets(trafficInput);
+      state.findings.targets = findings;
+      const blocking = findings.filter((f) => f.severity === 'blocking');
+      if (blocking.length === 0) return;
+      if (checks < TARGET_CHECKS) {
+        await waitFor(() => false, TARGET_RECHECK);
+        continue;
+      }
+      const reason = `green not ready for step ${stepIndex}: ${blocking.map((f) => f.message).join('; ')}`;
+      state.paused = true;
+      audit(SYSTEM_ACTOR, 'pause', reason);
+      await notify('warning', `${id}: paused, ${reason}`);
+      await boundary();
+      checks = 0;
+    }
+  };
   /** Puts all traffic on blue; the caller records the new phase before anything slower. */
   const rollBack = async (actor: Actor, reason: string) => {
     await shift(ALL_BLUE, actor, reason, false);
@@ -532,6 +559,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
           if (decision === 'reject') requestRollback(actor, `${step.approvalGate} rejected`);
           state.shiftApprovedBy = actor;
         }
+        if (checkGreenTargets && step.weights.green > state.weights.green) await greenCanTakeMore(step.index);
         state.currentStep = step.index;
         // The person who approved this traffic is its actor; the workflow only carries it out.
         const actor = state.shiftApprovedBy ?? input.startedBy;

@@ -23,6 +23,7 @@ export type MockedActivities = Pick<
   | 'pauseBlueAutoSync'
   | 'resumeBlueAutoSync'
   | 'deregisterArgoCluster'
+  | 'checkGreenTargets'
 >;
 type Name = keyof MockedActivities;
 
@@ -67,6 +68,9 @@ export class FakeCloud {
   preflightFindings: Finding[] = [];
   /** Findings of each validation in turn; the last one repeats. */
   validationFindings: Finding[][] = [[]];
+  /** Findings of each check of green's targets in turn; the last one repeats. */
+  greenTargetFindings: Finding[][] = [[]];
+  private targetChecks = 0;
   /** Holds waitWeightsApplied (as if Route 53 were slow to reach INSYNC) for matching weights. */
   holdInsync: (w: Weights) => boolean = () => false;
   settleSeconds = 0;
@@ -226,6 +230,10 @@ export class FakeCloud {
           if (this.clusters.delete(input.cluster)) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-cluster', cluster: input.cluster });
         }),
       notify: (input) => this.call('notify', input, () => undefined),
+      checkGreenTargets: (input) =>
+        this.call('checkGreenTargets', input, () => ({
+          findings: this.greenTargetFindings[Math.min(this.targetChecks++, this.greenTargetFindings.length - 1)],
+        })),
       registerArgoCluster: (input) =>
         this.call('registerArgoCluster', input, () => {
           const changed = !this.argoClusters.has(input.cluster);
