@@ -2,6 +2,7 @@
 // shape responses and feed /openapi.json, so the documentation cannot drift from the code.
 import { Type, type Static } from 'typebox';
 import { PHASES } from '../workflows/model.js';
+import { MIGRATION_ID_PATTERN } from '../workflows/plan.js';
 import { StringEnum } from '../workflows/spec.js';
 
 export const FieldError = Type.Object({
@@ -39,8 +40,7 @@ const ERROR_MEANINGS: Record<number, string> = {
 export const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [c, { ...ErrorBody, description: ERROR_MEANINGS[c] ?? 'Error' }]));
 
-/** A workflow ID as Cutover makes them (printable ASCII, no spaces; Temporal's own limit is 1,000 bytes). */
-export const MIGRATION_ID_PATTERN = '^[!-~]{1,400}$';
+/** A workflow ID as Cutover makes them (checkSpec refuses a spec whose ID would not match). */
 const MigrationId = { pattern: MIGRATION_ID_PATTERN, description: 'migration ID, e.g. migration-us-east-1-sandbox-blue' };
 export const IdParams = Type.Object({ id: Type.String({ ...MigrationId, examples: ['migration-us-east-1-sandbox-blue'] }) });
 /** Without an example: an example ID would lead a fuzzer into a stream that lasts as long as the migration. */

@@ -165,9 +165,41 @@ function isDuration(value: string): boolean {
   }
 }
 
-/** Checks a schema-valid spec for what JSON Schema cannot say. Empty when the spec is sound. */
+/** A workflow ID as Cutover makes them (printable ASCII, no spaces; Temporal's own limit is 1,000 bytes). */
+export const MIGRATION_ID_PATTERN = '^[!-~]{1,400}$';
+const MIGRATION_ID = new RegExp(MIGRATION_ID_PATTERN);
+
+/** A target version: the schema allows any digits; Temporal caps a search attribute value, and no minor has 4 digits. */
+export const KUBERNETES_MINOR = /^1\.\d{1,3}$/;
+
+/**
+ * An absolute http(s) URL with a host. The schema only asks for an http(s) prefix, and a URL
+ * that cannot be parsed would fail every check. URL is a global in Node and in Temporal's
+ * workflow sandbox (which injects Node's), and parsing is deterministic.
+ */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks a schema-valid spec for what JSON Schema cannot say: everything that needs only the
+ * spec (the API adds blue's version, which needs EKS). Empty when the spec is sound.
+ */
 export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
+  if (!MIGRATION_ID.test(migrationId(spec))) {
+    // The ID is migration-<region>-<blue>; the region's own pattern already excludes odd characters.
+    const path = spec.region.length > 50 ? '/region' : '/blue/cluster';
+    issues.push({ path, message: 'must be printable ASCII without spaces and short enough to name the migration (ID at most 400 characters)' });
+  }
+  if (!KUBERNETES_MINOR.test(spec.green.kubernetesVersion)) {
+    issues.push({ path: '/green/kubernetesVersion', message: 'must be a Kubernetes minor version such as 1.34' });
+  }
   const steps = spec.traffic.steps;
   if (steps) {
     steps.forEach((w, i) => {
@@ -190,6 +222,13 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     if (value !== undefined && !isDuration(value)) {
       issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
     }
+  }
+  const urls: [string, string | undefined][] = [
+    ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),
+    ['/notify/webhookUrl', spec.notify?.webhookUrl],
+  ];
+  for (const [path, url] of urls) {
+    if (url !== undefined && !isHttpUrl(url)) issues.push({ path, message: `"${url}" is not a valid http(s) URL` });
   }
   issues.push(...driverIssues(spec));
   if (spec.blue.cluster === spec.green.cluster) {

@@ -175,6 +175,39 @@ describe('checkSpec', () => {
   });
 });
 
+describe('checkSpec: what the API, the CLI and the workflow agree on', () => {
+  it('refuses a spec that cannot name its migration (ID migration-<region>-<blue>), naming the field at fault', () => {
+    for (const cluster of ['prod blue', 'prod-blüe']) {
+      expect(checkSpec({ ...minimal(), blue: { cluster } }), cluster).toEqual([{ path: '/blue/cluster', message: expect.stringContaining('printable ASCII without spaces') }]);
+    }
+    // A name may be 255 characters; only an (oddly) long region pushes the ID past 400.
+    expect(checkSpec({ ...minimal(), blue: { cluster: 'b'.repeat(255) } })).toEqual([]);
+    expect(checkSpec({ ...minimal(), region: `eu-${'west'.repeat(100)}-1` })).toEqual([{ path: '/region', message: expect.stringContaining('ID at most 400 characters') }]);
+  });
+
+  it('wants a Kubernetes minor of at most 3 digits as the target', () => {
+    for (const kubernetesVersion of ['1.34', '1.9', '1.100']) {
+      expect(checkSpec({ ...minimal(), green: { cluster: 'prod-green', kubernetesVersion } }), kubernetesVersion).toEqual([]);
+    }
+    expect(checkSpec({ ...minimal(), green: { cluster: 'prod-green', kubernetesVersion: '1.1000' } })).toEqual([
+      { path: '/green/kubernetesVersion', message: 'must be a Kubernetes minor version such as 1.34' },
+    ]);
+  });
+
+  it('wants smoke check and webhook URLs that parse, with a host', () => {
+    const spec: MigrationSpec = {
+      ...minimal(),
+      health: { smoke: [{ url: 'https://green-lb.example/healthz' }, { url: 'http://' }, { url: 'https://[::1' }] },
+      notify: { webhookUrl: 'https://exa mple.com/hook' },
+    };
+    expect(checkSpec(spec)).toEqual([
+      { path: '/health/smoke/1/url', message: '"http://" is not a valid http(s) URL' },
+      { path: '/health/smoke/2/url', message: '"https://[::1" is not a valid http(s) URL' },
+      { path: '/notify/webhookUrl', message: '"https://exa mple.com/hook" is not a valid http(s) URL' },
+    ]);
+  });
+});
+
 describe('resolveSpec of the Kubernetes drivers', () => {
   it('external-dns: clusters default to blue.cluster and green.cluster, record set identifiers to blue/green', () => {
     const spec = externalDnsSpec();
