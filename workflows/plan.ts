@@ -173,6 +173,57 @@ const MIGRATION_ID = new RegExp(MIGRATION_ID_PATTERN);
 export const KUBERNETES_MINOR = /^1\.\d{1,3}$/;
 
 /**
+ * Least values of the durations a loop waits on; shorter ones make it spin. traffic.observe,
+ * bake and freeze may be 0 (the workflow skips a zero wait); a smoke check's timeout must be > 0.
+ */
+export const MINIMUMS = {
+  reminderInterval: '1m',
+  healthInterval: '1s',
+  gitopsSyncTimeout: '1m',
+} as const;
+
+interface DurationField {
+  path: string;
+  value: string | undefined;
+  /** The least a value may be: its field name, the test in ms, the rule and why (for the message). */
+  least?: { field: string; ok: (ms: number) => boolean; rule: string; why: string };
+}
+
+function durationFields(spec: MigrationSpec): DurationField[] {
+  const atLeast = (field: string, least: string, why: string) => ({ field, ok: (ms: number) => ms >= msToNumber(least), rule: `at least ${least}`, why });
+  return [
+    { path: '/traffic/observe', value: spec.traffic.observe },
+    { path: '/bake', value: spec.bake },
+    { path: '/freeze', value: spec.freeze },
+    {
+      path: '/health/interval',
+      value: spec.health?.interval,
+      least: atLeast('health.interval', MINIMUMS.healthInterval, 'the health watcher checks green once per interval, and 0 would check in a tight loop'),
+    },
+    {
+      path: '/approvals/reminderInterval',
+      value: spec.approvals?.reminderInterval,
+      least: atLeast('approvals.reminderInterval', MINIMUMS.reminderInterval, 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop'),
+    },
+    {
+      path: '/gitops/syncTimeout',
+      value: spec.gitops?.syncTimeout,
+      least: atLeast('gitops.syncTimeout', MINIMUMS.gitopsSyncTimeout, 'bootstrapping waits that long for GitOps to sync green, and less sends every migration to gate bootstrap-override'),
+    },
+    ...(spec.health?.smoke ?? []).map((s, i): DurationField => ({
+      path: `/health/smoke/${i}/timeout`,
+      value: s.timeout,
+      least: {
+        field: `health.smoke[${i}].timeout`,
+        ok: (ms) => ms > 0,
+        rule: 'more than 0s',
+        why: 'the HTTP client reads 0 as no time limit, and a check that hangs stalls validation and the health watcher',
+      },
+    })),
+  ];
+}
+
+/**
  * An absolute http(s) URL with a host. The schema only asks for an http(s) prefix, and a URL
  * that cannot be parsed would fail every check. URL is a global in Node and in Temporal's
  * workflow sandbox (which injects Node's), and parsing is deterministic.
@@ -209,19 +260,10 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
       issues.push({ path: `/traffic/steps/${steps.length - 1}`, message: 'last step must be 100' });
     }
   }
-  const durations: [string, string | undefined][] = [
-    ['/traffic/observe', spec.traffic.observe],
-    ['/bake', spec.bake],
-    ['/freeze', spec.freeze],
-    ['/health/interval', spec.health?.interval],
-    ['/approvals/reminderInterval', spec.approvals?.reminderInterval],
-    ['/gitops/syncTimeout', spec.gitops?.syncTimeout],
-    ...(spec.health?.smoke ?? []).map((s, i): [string, string | undefined] => [`/health/smoke/${i}/timeout`, s.timeout]),
-  ];
-  for (const [path, value] of durations) {
-    if (value !== undefined && !isDuration(value)) {
-      issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
-    }
+  for (const { path, value, least } of durationFields(spec)) {
+    if (value === undefined) continue;
+    if (!isDuration(value)) issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
+    else if (least && !least.ok(msToNumber(value as never))) issues.push({ path, message: `${least.field} "${value}" must be ${least.rule}: ${least.why}` });
   }
   const urls: [string, string | undefined][] = [
     ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),

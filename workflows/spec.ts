@@ -2,11 +2,9 @@
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
 import { Type, type Static } from 'typebox';
 
-const Duration = Type.String({
-  minLength: 1,
-  description: 'Temporal duration string, e.g. "7 days", "10m", "0s"',
-  examples: ['10m'],
-});
+const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
+/** A duration field, its meaning and limits after the format (minimums are checked by checkSpec). */
+const Duration = (description: string) => Type.String({ minLength: 1, description: `${DURATION}: ${description}`, examples: ['10m'] });
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const NameWith = (description: string) => Type.String({ minLength: 1, maxLength: 255, description });
 
@@ -131,7 +129,9 @@ export const MigrationSpecSchema = Type.Object(
           flux: Type.Optional(
             Type.Boolean({ description: "also wait for green's Flux Kustomizations/HelmReleases and suspend blue's during the freeze (default true)" }),
           ),
-          syncTimeout: Type.Optional(Duration),
+          syncTimeout: Type.Optional(
+            Duration('how long bootstrapping waits for GitOps to sync green before gate bootstrap-override; at least 1m (default 30m)'),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -161,7 +161,7 @@ export const MigrationSpecSchema = Type.Object(
           }),
         ),
         stepApproval: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')], { description: 'default auto' })),
-        observe: Type.Optional(Duration),
+        observe: Type.Optional(Duration('time each step is observed under the health watcher before the next; may be 0s (default 10m)')),
       },
       { additionalProperties: false },
     ),
@@ -175,25 +175,25 @@ export const MigrationSpecSchema = Type.Object(
                 host: Type.Optional(Type.String()),
                 expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'default 200' })),
                 bodyContains: Type.Optional(Type.String()),
-                timeout: Type.Optional(Duration),
+                timeout: Type.Optional(Duration('time limit of one check; more than 0s (default 5s)')),
               },
               { additionalProperties: false },
             ),
           ),
-          interval: Type.Optional(Duration),
+          interval: Type.Optional(Duration('time between two health checks of green; at least 1s (default 1m)')),
           failureThreshold: Type.Optional(Type.Integer({ minimum: 1, description: 'consecutive failures (default 3)' })),
           onBreach: Type.Optional(StringEnum(BREACH_ACTIONS, { description: 'default rollback' })),
         },
         { additionalProperties: false },
       ),
     ),
-    bake: Type.Optional(Duration),
-    freeze: Type.Optional(Duration),
+    bake: Type.Optional(Duration('time green carries 100 % under the health watcher before the freeze; may be 0s (default 7 days)')),
+    freeze: Type.Optional(Duration("time blue is kept reachable and idle, its GitOps paused, before the decommission gate; may be 0s (default 3 days)")),
     approvals: Type.Optional(
       Type.Object(
         {
           distinctApprover: Type.Optional(Type.Boolean({ description: 'default false' })),
-          reminderInterval: Type.Optional(Duration),
+          reminderInterval: Type.Optional(Duration('a pending gate notifies again after each interval; at least 1m (default 4h)')),
         },
         { additionalProperties: false },
       ),

@@ -175,6 +175,41 @@ describe('POST /v1/plans', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([{ path: '/green/kubernetesVersion', message: "must be newer than blue's version 1.33" }]);
   });
+
+  it('400 from POST /v1/plans and POST /v1/migrations alike for durations below their least and unparsable URLs, and nothing starts', async () => {
+    const { spec } = await seededSpec({
+      approvals: { distinctApprover: true, reminderInterval: '0s' },
+      health: { smoke: [{ url: 'https://green.example', timeout: '0s' }], interval: '500ms' },
+      gitops: { argocd: { managementContext: 'management' }, syncTimeout: '30s' },
+      notify: { webhookUrl: 'https://exa mple.com/hook' },
+    });
+    const expected = [
+      { path: '/health/interval', message: expect.stringMatching(/^health\.interval "500ms" must be at least 1s: /) },
+      { path: '/approvals/reminderInterval', message: expect.stringMatching(/^approvals\.reminderInterval "0s" must be at least 1m: .*notify in a loop/) },
+      { path: '/gitops/syncTimeout', message: expect.stringMatching(/^gitops\.syncTimeout "30s" must be at least 1m: /) },
+      { path: '/health/smoke/0/timeout', message: expect.stringMatching(/^health\.smoke\[0\]\.timeout "0s" must be more than 0s: /) },
+      { path: '/notify/webhookUrl', message: '"https://exa mple.com/hook" is not a valid http(s) URL' },
+    ];
+    for (const [url, token] of [['/v1/plans', 'dev-viewer'], ['/v1/migrations', 'dev-operator']]) {
+      const res = await post(url, token, spec);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+      expect(res.json().errors, url).toEqual(expected);
+    }
+    const id = `migration-${spec.region}-${spec.blue.cluster}`;
+    expect((await call(api.app, { method: 'GET', url: `/v1/migrations/${id}`, token: 'dev-viewer' })).statusCode).toBe(404);
+
+    // At the least values, and with observe, bake and freeze at 0, the spec plans.
+    const least = {
+      ...spec,
+      traffic: { ...spec.traffic, observe: '0s' },
+      approvals: { reminderInterval: '1m' },
+      health: { smoke: [{ url: 'https://green.example', timeout: '1ms' }], interval: '1s' },
+      gitops: { argocd: { managementContext: 'management' }, syncTimeout: '1m' },
+      notify: undefined,
+    };
+    const ok = await post('/v1/plans', 'dev-viewer', least);
+    expect(ok.statusCode, ok.body).toBe(200);
+  });
 });
 
 describe('a migration driven through every endpoint', () => {

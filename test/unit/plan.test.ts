@@ -208,6 +208,76 @@ describe('checkSpec: what the API, the CLI and the workflow agree on', () => {
   });
 });
 
+describe('checkSpec: least durations, so that no loop spins', () => {
+  const gitops = { argocd: { managementContext: 'mgmt' } };
+
+  it('refuses a reminder interval under 1m, naming the field and why', () => {
+    for (const reminderInterval of ['0s', '59s', '59999ms']) {
+      expect(checkSpec({ ...minimal(), approvals: { reminderInterval } }), reminderInterval).toEqual([
+        { path: '/approvals/reminderInterval', message: `approvals.reminderInterval "${reminderInterval}" must be at least 1m: a pending gate notifies its approvers again every interval, and 0 would notify in a loop` },
+      ]);
+    }
+    expect(checkSpec({ ...minimal(), approvals: { reminderInterval: '1m' } })).toEqual([]);
+    expect(checkSpec({ ...minimal(), approvals: { reminderInterval: '60s' } })).toEqual([]);
+  });
+
+  it('refuses a health interval under 1s', () => {
+    for (const interval of ['0s', '999ms']) {
+      expect(checkSpec({ ...minimal(), health: { smoke: [], interval } }), interval).toEqual([
+        { path: '/health/interval', message: expect.stringMatching(new RegExp(`^health\\.interval "${interval}" must be at least 1s: the health watcher checks green once per interval`)) },
+      ]);
+    }
+    expect(checkSpec({ ...minimal(), health: { smoke: [], interval: '1s' } })).toEqual([]);
+  });
+
+  it('refuses a smoke check timeout of 0, naming the check; leaving it out keeps the default', () => {
+    const smoke = [{ url: 'https://g.example' }, { url: 'https://g.example/a', timeout: '0s' }, { url: 'https://g.example/b', timeout: '500ms' }];
+    expect(checkSpec({ ...minimal(), health: { smoke } })).toEqual([
+      { path: '/health/smoke/1/timeout', message: expect.stringMatching(/^health\.smoke\[1\]\.timeout "0s" must be more than 0s: the HTTP client reads 0 as no time limit/) },
+    ]);
+  });
+
+  it('refuses a GitOps sync timeout under 1m', () => {
+    expect(checkSpec({ ...minimal(), gitops: { ...gitops, syncTimeout: '30s' } })).toEqual([
+      { path: '/gitops/syncTimeout', message: expect.stringMatching(/^gitops\.syncTimeout "30s" must be at least 1m: bootstrapping waits that long/) },
+    ]);
+    expect(checkSpec({ ...minimal(), gitops: { ...gitops, syncTimeout: '1m' } })).toEqual([]);
+  });
+
+  it('lets observe, bake and freeze be 0, and names each field below its least together', () => {
+    expect(checkSpec({ ...minimal(), traffic: { ...minimal().traffic, observe: '0s' }, bake: '0s', freeze: '0' })).toEqual([]);
+    const spec: MigrationSpec = {
+      ...minimal(),
+      gitops: { ...gitops, syncTimeout: '0s' },
+      health: { smoke: [{ url: 'https://g.example', timeout: '0ms' }], interval: '0s' },
+      approvals: { reminderInterval: '0s' },
+    };
+    expect(checkSpec(spec).map((i) => [i.path, i.message.split(' ')[0]])).toEqual([
+      ['/health/interval', 'health.interval'],
+      ['/approvals/reminderInterval', 'approvals.reminderInterval'],
+      ['/gitops/syncTimeout', 'gitops.syncTimeout'],
+      ['/health/smoke/0/timeout', 'health.smoke[0].timeout'],
+    ]);
+  });
+
+  it('says "not a duration" rather than "too short" for what does not parse', () => {
+    expect(checkSpec({ ...minimal(), approvals: { reminderInterval: 'often' } })).toEqual([
+      { path: '/approvals/reminderInterval', message: '"often" is not a duration (e.g. "10m", "7 days")' },
+    ]);
+  });
+
+  it('the defaults pass', () => {
+    const r = resolveSpec({ ...minimal(), gitops });
+    const spec: MigrationSpec = {
+      ...minimal(),
+      gitops: { ...gitops, syncTimeout: DEFAULTS.gitopsSyncTimeout },
+      health: { smoke: [{ url: 'https://g.example', timeout: '5s' }], interval: r.health.interval },
+      approvals: { reminderInterval: r.approvals.reminderInterval },
+    };
+    expect(checkSpec(spec)).toEqual([]);
+  });
+});
+
 describe('resolveSpec of the Kubernetes drivers', () => {
   it('external-dns: clusters default to blue.cluster and green.cluster, record set identifiers to blue/green', () => {
     const spec = externalDnsSpec();
