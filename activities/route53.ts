@@ -3,7 +3,6 @@
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  GetHostedZoneCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   type Change,
@@ -27,15 +26,9 @@ const MAX_WEIGHT = 255;
 const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
 
 export async function resolveHostedZoneId(client: Route53Client, target: Route53Target): Promise<string> {
-  if (target.hostedZoneId) {
-    const id = target.hostedZoneId.replace(/^\/hostedzone\//, '');
-    try {
-      await client.send(new GetHostedZoneCommand({ Id: id }));
-      return id;
-    } catch (err) {
-      throw awsFailure(err, `hosted zone ${id}`);
-    }
-  }
+  // An ID is used as given: the record calls that follow fail with NotFound naming it when the
+  // zone does not exist, so checking it first (GetHostedZone) would only cost a round trip.
+  if (target.hostedZoneId) return target.hostedZoneId.replace(/^\/hostedzone\//, '');
   const name = fqdn(target.hostedZoneName ?? '');
   const page = await client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 })).catch((err) => {
     throw awsFailure(err, `hosted zone ${name}`);
@@ -66,7 +59,7 @@ async function listRecordSets(client: Route53Client, zoneId: string, record: Res
         }),
       )
       .catch((err) => {
-        throw awsFailure(err, `records of zone ${zoneId}`);
+        throw awsFailure(err, `records of hosted zone ${zoneId}`);
       });
     const sets = page.ResourceRecordSets ?? [];
     const same = sets.filter((s) => fqdn(s.Name ?? '') === fqdn(record.name) && s.Type === record.type);
@@ -100,6 +93,20 @@ function withWeight(set: ResourceRecordSet, weight: number): Change {
   return { Action: 'UPSERT', ResourceRecordSet: { ...set, Weight: weight } };
 }
 
+/**
+ * Changes Route 53 already reported INSYNC, per client. INSYNC is final, so a wait for such a
+ * change need not ask again (moto, and a fast Route 53, report it in the change's own answer).
+ */
+const insyncByClient = new WeakMap<Route53Client, Set<string>>();
+const INSYNC_REMEMBERED = 10_000;
+
+function rememberInSync(client: Route53Client, changeId: string): void {
+  let known = insyncByClient.get(client);
+  if (!known) insyncByClient.set(client, (known = new Set()));
+  known.add(changeId);
+  if (known.size > INSYNC_REMEMBERED) known.delete(known.values().next().value!);
+}
+
 export interface WeightChange {
   changeIds: string[];
   settleSeconds: number;
@@ -125,7 +132,10 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
       .catch((err) => {
         throw awsFailure(err, `changing weights in zone ${zoneId}`);
       });
-    if (result.ChangeInfo?.Id) changeIds.push(result.ChangeInfo.Id);
+    if (result.ChangeInfo?.Id) {
+      changeIds.push(result.ChangeInfo.Id);
+      if (result.ChangeInfo.Status === 'INSYNC') rememberInSync(client, result.ChangeInfo.Id);
+    }
   }
   return { changeIds, settleSeconds, changed: toChange.length > 0 };
 }
@@ -133,10 +143,12 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
 /** True once Route 53 reports every change INSYNC. */
 export async function changesInSync(client: Route53Client, changeIds: string[]): Promise<boolean> {
   for (const id of changeIds) {
+    if (insyncByClient.get(client)?.has(id)) continue;
     const result = await client.send(new GetChangeCommand({ Id: id })).catch((err) => {
       throw awsFailure(err, `change ${id}`);
     });
     if (result.ChangeInfo?.Status !== 'INSYNC') return false;
+    rememberInSync(client, id);
   }
   return true;
 }
