@@ -111,6 +111,8 @@ export interface WeightChange {
   changeIds: string[];
   settleSeconds: number;
   changed: boolean;
+  /** Route 53 answered every change of this call INSYNC already: there is nothing to wait for. */
+  inSync: boolean;
 }
 
 /** Sets every record pair to `weights`; pairs already there are left alone (idempotent). */
@@ -123,6 +125,7 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
   const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green.TTL ?? 0)));
   const toChange = pairs.filter((p) => p.blue.Weight !== weights.blue || p.green.Weight !== weights.green);
   const changeIds: string[] = [];
+  let inSync = toChange.length > 0;
   for (let i = 0; i < toChange.length; i += PAIRS_PER_BATCH) {
     const batch = toChange.slice(i, i + PAIRS_PER_BATCH);
     // Each pair lives in one batch, and Route 53 applies a batch all or nothing.
@@ -136,8 +139,9 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
       changeIds.push(result.ChangeInfo.Id);
       if (result.ChangeInfo.Status === 'INSYNC') rememberInSync(client, result.ChangeInfo.Id);
     }
+    if (result.ChangeInfo?.Status !== 'INSYNC') inSync = false;
   }
-  return { changeIds, settleSeconds, changed: toChange.length > 0 };
+  return { changeIds, settleSeconds, changed: toChange.length > 0, inSync };
 }
 
 /** True once Route 53 reports every change INSYNC. */
