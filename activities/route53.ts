@@ -3,7 +3,6 @@
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  GetHostedZoneCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   type Change,
@@ -27,15 +26,9 @@ const MAX_WEIGHT = 255;
 const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
 
 export async function resolveHostedZoneId(client: Route53Client, target: Route53Target): Promise<string> {
-  if (target.hostedZoneId) {
-    const id = target.hostedZoneId.replace(/^\/hostedzone\//, '');
-    try {
-      await client.send(new GetHostedZoneCommand({ Id: id }));
-      return id;
-    } catch (err) {
-      throw awsFailure(err, `hosted zone ${id}`);
-    }
-  }
+  // An ID is used as given: the record calls that follow fail with NotFound naming it when the
+  // zone does not exist, so checking it first (GetHostedZone) would only cost a round trip.
+  if (target.hostedZoneId) return target.hostedZoneId.replace(/^\/hostedzone\//, '');
   const name = fqdn(target.hostedZoneName ?? '');
   const page = await client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 })).catch((err) => {
     throw awsFailure(err, `hosted zone ${name}`);
@@ -66,7 +59,7 @@ async function listRecordSets(client: Route53Client, zoneId: string, record: Res
         }),
       )
       .catch((err) => {
-        throw awsFailure(err, `records of zone ${zoneId}`);
+        throw awsFailure(err, `records of hosted zone ${zoneId}`);
       });
     const sets = page.ResourceRecordSets ?? [];
     const same = sets.filter((s) => fqdn(s.Name ?? '') === fqdn(record.name) && s.Type === record.type);
@@ -100,10 +93,26 @@ function withWeight(set: ResourceRecordSet, weight: number): Change {
   return { Action: 'UPSERT', ResourceRecordSet: { ...set, Weight: weight } };
 }
 
+/**
+ * Changes Route 53 already reported INSYNC, per client. INSYNC is final, so a wait for such a
+ * change need not ask again (moto, and a fast Route 53, report it in the change's own answer).
+ */
+const insyncByClient = new WeakMap<Route53Client, Set<string>>();
+const INSYNC_REMEMBERED = 10_000;
+
+function rememberInSync(client: Route53Client, changeId: string): void {
+  let known = insyncByClient.get(client);
+  if (!known) insyncByClient.set(client, (known = new Set()));
+  known.add(changeId);
+  if (known.size > INSYNC_REMEMBERED) known.delete(known.values().next().value!);
+}
+
 export interface WeightChange {
   changeIds: string[];
   settleSeconds: number;
   changed: boolean;
+  /** Route 53 answered every change of this call INSYNC already: there is nothing to wait for. */
+  inSync: boolean;
 }
 
 /** Sets every record pair to `weights`; pairs already there are left alone (idempotent). */
@@ -116,6 +125,7 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
   const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green.TTL ?? 0)));
   const toChange = pairs.filter((p) => p.blue.Weight !== weights.blue || p.green.Weight !== weights.green);
   const changeIds: string[] = [];
+  let inSync = toChange.length > 0;
   for (let i = 0; i < toChange.length; i += PAIRS_PER_BATCH) {
     const batch = toChange.slice(i, i + PAIRS_PER_BATCH);
     // Each pair lives in one batch, and Route 53 applies a batch all or nothing.
@@ -125,18 +135,24 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
       .catch((err) => {
         throw awsFailure(err, `changing weights in zone ${zoneId}`);
       });
-    if (result.ChangeInfo?.Id) changeIds.push(result.ChangeInfo.Id);
+    if (result.ChangeInfo?.Id) {
+      changeIds.push(result.ChangeInfo.Id);
+      if (result.ChangeInfo.Status === 'INSYNC') rememberInSync(client, result.ChangeInfo.Id);
+    }
+    if (result.ChangeInfo?.Status !== 'INSYNC') inSync = false;
   }
-  return { changeIds, settleSeconds, changed: toChange.length > 0 };
+  return { changeIds, settleSeconds, changed: toChange.length > 0, inSync };
 }
 
 /** True once Route 53 reports every change INSYNC. */
 export async function changesInSync(client: Route53Client, changeIds: string[]): Promise<boolean> {
   for (const id of changeIds) {
+    if (insyncByClient.get(client)?.has(id)) continue;
     const result = await client.send(new GetChangeCommand({ Id: id })).catch((err) => {
       throw awsFailure(err, `change ${id}`);
     });
     if (result.ChangeInfo?.Status !== 'INSYNC') return false;
+    rememberInSync(client, id);
   }
   return true;
 }

@@ -1,21 +1,45 @@
 // DESIGN §7 rollback figure: REST rollback?wait=true → both weights back on blue in Route 53.
 // Goal: p99 < 300 ms on loopback and ≤ 3× one bare ChangeResourceRecordSets call, same run.
+// Also prints where a rollback's time goes: in Route 53 calls (timed in the worker's own client)
+// and in everything else (REST, the Update, workflow and activity tasks), with the history
+// events each rollback added.
 // Run: npx tsx bench/rollback.ts [migrations=30]
 import { randomBytes } from 'node:crypto';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { readRoute53Weights } from '../activities/route53.js';
 import { resolveSpec } from '../workflows/plan.js';
 import type { MigrationSpec } from '../workflows/spec.js';
 import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
-import { api, percentile, startBenchStack, summary, until } from './stack.js';
+import { api, loadAverage, percentile, startBenchStack, summary, until } from './stack.js';
 
 const runs = Number(process.argv[2] ?? 30);
-const stack = await startBenchStack();
+/** Route 53 calls the worker's activities made, with their durations (ms). */
+const workerCalls: { command: string; ms: number }[] = [];
+const stack = await startBenchStack((motoUrl) => {
+  const aws = createAwsClients({ endpoint: motoUrl });
+  aws.route53().middlewareStack.add(
+    (next, context) => async (args) => {
+      const t0 = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        workerCalls.push({ command: context.commandName ?? '?', ms: performance.now() - t0 });
+      }
+    },
+    { step: 'initialize', name: 'benchTiming' },
+  );
+  return createActivities({ aws });
+});
 const route53 = createAwsClients({ endpoint: stack.motoUrl }).route53();
 const rollbackMs: number[] = [];
 const bareMs: number[] = [];
+const route53Ms: number[] = [];
+const callsPerRollback = new Map<string, number>();
+const eventsPerRollback = new Map<string, number>();
 try {
+  console.log(`load ${loadAverage()} at start`);
   for (let i = 0; i < runs; i++) {
     const world = namedWorld(`b${randomBytes(3).toString('hex')}`, { recordTtl: 0 });
     const seeded = await seedMoto(stack.motoUrl, world);
@@ -33,12 +57,28 @@ try {
     await until(() => api(stack.apiUrl, 'GET', path, 'dev-viewer'), (r) => r.json.pendingGate?.gate === 'cutover');
     await api(stack.apiUrl, 'POST', `${path}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve' });
     await until(() => readRoute53Weights(route53, target), (w) => w[0].green === 20);
+    // Let the step finish (it ends starting its observe timer), so the rollback is all that runs.
+    const settled = await until(
+      async () => (await stack.client.workflow.getHandle(json.id).fetchHistory()).events ?? [],
+      (events) => !!events.at(-1)?.timerStartedEventAttributes,
+    );
+    const historyBefore = settled.length;
 
+    workerCalls.length = 0;
     const t0 = performance.now();
     const res = await api(stack.apiUrl, 'POST', `${path}/rollback?wait=true`, 'dev-operator', { reason: 'bench' });
     rollbackMs.push(performance.now() - t0);
+    const calls = [...workerCalls];
     const after = await readRoute53Weights(route53, target);
     if (res.status !== 200 || after[0].blue !== 100 || after[0].green !== 0) throw new Error(`rollback did not land: ${res.status} ${JSON.stringify(after)}`);
+    route53Ms.push(calls.reduce((sum, c) => sum + c.ms, 0));
+    for (const c of calls) callsPerRollback.set(c.command, (callsPerRollback.get(c.command) ?? 0) + 1 / runs);
+    const history = (await stack.client.workflow.getHandle(json.id).fetchHistory()).events ?? [];
+    const completed = history.findIndex((e, n) => n >= historyBefore && e.workflowExecutionUpdateCompletedEventAttributes);
+    for (const e of history.slice(historyBefore, completed + 1)) {
+      const type = Object.keys(e).find((k) => k.endsWith('EventAttributes'))!.replace('EventAttributes', '');
+      eventsPerRollback.set(type, (eventsPerRollback.get(type) ?? 0) + 1 / runs);
+    }
 
     // The floor: one bare weight change of the same record pair, straight to moto.
     const change = (blue: number) =>
@@ -60,9 +100,14 @@ try {
   }
   const p99 = percentile(rollbackMs, 99);
   const bareP99 = percentile(bareMs, 99);
+  const otherMs = rollbackMs.map((ms, i) => ms - route53Ms[i]);
+  const per = (m: Map<string, number>) => [...m].map(([k, n]) => `${k.replace(/Command$/, '')} ${n.toFixed(1)}`).join(', ');
   console.log(`rollback (REST → weights on blue): ${summary(rollbackMs)}`);
+  console.log(`  in Route 53 calls:                ${summary(route53Ms)}  [per rollback: ${per(callsPerRollback)}]`);
+  console.log(`  REST, Update, tasks (the rest):   ${summary(otherMs)}`);
+  console.log(`  history events per rollback: ${per(eventsPerRollback)}`);
   console.log(`bare ChangeResourceRecordSets:      ${summary(bareMs)}`);
-  console.log(`p99 ratio rollback/bare: ${(p99 / bareP99).toFixed(2)}× (goal ≤ 3×); p99 ${p99.toFixed(1)} ms (goal < 300 ms)`);
+  console.log(`p99 ratio rollback/bare: ${(p99 / bareP99).toFixed(2)}× (goal ≤ 3×); p99 ${p99.toFixed(1)} ms (goal < 300 ms); load ${loadAverage()} at end`);
 } finally {
   await stack.close();
 }

@@ -2,14 +2,29 @@
 // them all and measure approve → next activity (the first weight shift) starting.
 // Goal: p99 < 1 s for 1,000 on 2 cores; prints the worker's RSS.
 // Cloud calls are in-memory here: this measures orchestration, not moto.
-// Run: npx tsx bench/scale.ts [migrations=1000] [concurrency=50]
+//
+// As deployed, the worker runs alone in its process: this one. The API and the people calling
+// it run in a second process (bench/scale-driver.ts), so their CPU and event loop are not the
+// worker's, and the RSS printed is the worker's. Both stamp wall-clock times; the figure is the
+// REST approve sent (driver) → the next activity running (worker).
+//
+// Run: npx tsx bench/scale.ts [migrations=1000] [concurrency=50] [rate]
+//   concurrency  approvals in flight at once; the next is sent when one is answered (closed loop)
+//   rate         if given, approvals are sent at this many per second whatever the answers (open loop)
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Activities } from '../activities/index.js';
-import type { MigrationSpec } from '../workflows/spec.js';
-import { api, percentile, startBenchStack, summary, until } from './stack.js';
+import type { DriverReply, DriverRequest } from './scale-driver.js';
+import { cpuSeconds, cpuSecondsByThread, epochMs, loadAverage, percentile, scrapeMetrics, startBenchStack, summary, until } from './stack.js';
 
 const total = Number(process.argv[2] ?? 1000);
 const concurrency = Number(process.argv[3] ?? 50);
+const rate = process.argv[4] ? Number(process.argv[4]) : undefined;
+
+/** Migration name → when its first weight shift began running in the worker (epoch ms). */
 const firstShiftAt = new Map<string, number>();
+/** Migrations whose cutover gate is pending (the gate's notification ran). */
+const parked = new Set<string>();
 
 const fakeActivities = (): Partial<Activities> => ({
   async preflight() {
@@ -23,52 +38,102 @@ const fakeActivities = (): Partial<Activities> => ({
   },
   async setWeights(input) {
     const name = input.traffic.route53!.records[0].name;
-    if (!firstShiftAt.has(name)) firstShiftAt.set(name, performance.now());
+    if (!firstShiftAt.has(name)) firstShiftAt.set(name, epochMs());
     return { changeIds: [], settleSeconds: 0, changed: true };
   },
   async waitWeightsApplied() {},
-  async notify() {},
+  async notify(input) {
+    if (input.event === 'gate-pending' && input.text.includes('gate cutover')) parked.add(input.migrationId);
+  },
 });
 
-async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await run(items[next++]);
-  }));
+const stack = await startBenchStack(() => fakeActivities(), { moto: false, api: false });
+const driver = fork(fileURLToPath(new URL('./scale-driver.ts', import.meta.url)), { stdio: 'inherit' });
+const replies: DriverReply[] = [];
+let wake: (() => void) | undefined;
+driver.on('message', (m: DriverReply) => {
+  replies.push(m);
+  wake?.();
+});
+const driverExited = new Promise<void>((_, reject) => driver.once('exit', (code) => reject(new Error(`scale driver exited (${code})`))));
+driverExited.catch(() => {});
+const send = (m: DriverRequest) => driver.send(m);
+async function reply<K extends DriverReply['kind']>(kind: K): Promise<Extract<DriverReply, { kind: K }>> {
+  for (;;) {
+    const i = replies.findIndex((r) => r.kind === kind);
+    if (i >= 0) return replies.splice(i, 1)[0] as Extract<DriverReply, { kind: K }>;
+    await Promise.race([new Promise<void>((r) => (wake = r)), driverExited]);
+  }
+}
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+try {
+  const t0 = performance.now();
+  send({ kind: 'start', temporalAddress: stack.temporalAddress, total, concurrency, rate });
+  const started = await reply('started');
+  console.log(`started ${total} migrations in ${started.seconds.toFixed(1)} s (load ${loadAverage()})`);
+  await until(async () => parked.size, (n) => n >= total, 600_000, 200);
+  send({ kind: 'verify' });
+  const verified = await reply('verified');
+  console.log(
+    `all ${total} parked at the cutover gate after ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+      `worker RSS ${mib(process.memoryUsage().rss)} (worker process alone; API + callers in another process: ${mib(verified.rss)})`,
+  );
+
+  // What the approvals cost, and where: CPU per process, and the dev server's persistence.
+  const pids = { worker: process.pid, api: driver.pid!, server: stack.temporalPid };
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const threads0 = cpuSecondsByThread(process.pid);
+  const metrics0 = await scrapeMetrics(stack.serverMetricsUrl);
+  const load0 = loadAverage();
+  const w0 = performance.now();
+  send({ kind: 'approve' });
+  const approved = await reply('approved');
+  await until(async () => firstShiftAt.size, (n) => n >= total, 600_000, 20);
+  const wall = (performance.now() - w0) / 1000;
+  const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - cpu0[k]]));
+  const threads = [...cpuSecondsByThread(process.pid)].map(([name, s]) => [name, s - (threads0.get(name) ?? 0)] as const).filter(([, s]) => s >= 0.05);
+  const metrics1 = await scrapeMetrics(stack.serverMetricsUrl);
+  const delta = (key: string) => (metrics1.get(key) ?? 0) - (metrics0.get(key) ?? 0);
+
+  const sentAt = new Map(approved.sentAt);
+  const latencies = [...sentAt].map(([name, at]) => firstShiftAt.get(name)! - at);
+  const mode = rate ? `open loop, ${rate} approvals/s` : `closed loop, ${concurrency} in flight`;
+  console.log(`approve → next activity (${mode}): ${summary(latencies)} (goal p99 < 1000 ms)`);
+  console.log(`approvals took ${wall.toFixed(1)} s: ${(total / wall).toFixed(0)}/s; load ${load0} before, ${loadAverage()} after`);
+  console.log(
+    `CPU during approvals: worker ${cpu.worker.toFixed(1)} s (${threads.map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}), ` +
+      `API + callers ${cpu.api.toFixed(1)} s, dev server ${cpu.server.toFixed(1)} s`,
+  );
+  const writes = delta('persistence_requests{UpdateWorkflowExecution}');
+  const lockWait = delta('semaphore_latency_sum{ShardInfo}') / Math.max(1, delta('semaphore_latency_count{ShardInfo}'));
+  const writeMs = delta('persistence_latency_sum{UpdateWorkflowExecution}') / Math.max(1, delta('persistence_latency_count{UpdateWorkflowExecution}'));
+  console.log(
+    `dev server (one history shard): ${writes} workflow writes (${(writes / total).toFixed(1)} per approval), ` +
+      `each waited ${(lockWait * 1000).toFixed(0)} ms on average for the shard's persistence lock and took ${(writeMs * 1000).toFixed(1)} ms`,
+  );
+  await breakdown(sentAt);
+  console.log(`p99 ${percentile(latencies, 99).toFixed(0)} ms; worker RSS after approvals ${mib(process.memoryUsage().rss)}`);
+  send({ kind: 'stop' });
+} finally {
+  driver.kill();
+  await stack.close();
 }
 
-const stack = await startBenchStack(() => fakeActivities());
-try {
-  const names = Array.from({ length: total }, (_, i) => `scale-${i}`);
-  const specOf = (name: string): MigrationSpec => ({
-    region: 'us-east-1',
-    blue: { cluster: name },
-    green: { cluster: `${name}-green`, kubernetesVersion: '1.34' },
-    // The record name carries the migration's name to the fake setWeights above.
-    traffic: { driver: 'route53', route53: { hostedZoneId: 'Z1', records: [{ name }] }, steps: [100], observe: '1h' },
-  });
-  const t0 = performance.now();
-  await pool(names, concurrency, async (name) => {
-    const res = await api(stack.apiUrl, 'POST', '/v1/migrations', 'dev-operator', specOf(name));
-    if (res.status !== 201) throw new Error(`start ${name}: ${res.status} ${JSON.stringify(res.json)}`);
-  });
-  console.log(`started ${total} migrations in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  await pool(names, concurrency, async (name) => {
-    await until(() => api(stack.apiUrl, 'GET', `/v1/migrations/migration-us-east-1-${name}`, 'dev-viewer'), (r) => r.json?.pendingGate?.gate === 'cutover', 300_000);
-  });
-  console.log(`all ${total} parked at the cutover gate after ${((performance.now() - t0) / 1000).toFixed(1)} s; worker RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (worker, client and API in one process)`);
-
-  const approvedAt = new Map<string, number>();
-  await pool(names, concurrency, async (name) => {
-    const id = `migration-us-east-1-${name}`;
-    approvedAt.set(name, performance.now());
-    const res = await api(stack.apiUrl, 'POST', `/v1/migrations/${id}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve' });
-    if (res.status !== 200) throw new Error(`approve ${id}: ${res.status}`);
-  });
-  await until(async () => firstShiftAt.size, (n) => n >= total, 300_000);
-  const latencies = [...approvedAt].map(([name, at]) => firstShiftAt.get(name)! - at);
-  console.log(`approve → next activity: ${summary(latencies)} (goal p99 < 1000 ms)`);
-  console.log(`p99 ${percentile(latencies, 99).toFixed(0)} ms; worker RSS after approvals ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
-} finally {
-  await stack.close();
+/** Where a sample of approvals spent their time, from the server's history timestamps. */
+async function breakdown(sentAt: Map<string, number>): Promise<void> {
+  const steps: Record<string, number[]> = {};
+  const add = (k: string, v: number) => (steps[k] ??= []).push(v);
+  const names = [...sentAt.keys()].filter((_, i) => i % Math.max(1, Math.floor(sentAt.size / 100)) === 0);
+  for (const name of names) {
+    const events = (await stack.client.workflow.getHandle(`migration-us-east-1-${name}`).fetchHistory()).events ?? [];
+    const at = (i: number) => Number(events[i].eventTime!.seconds) * 1000 + (events[i].eventTime!.nanos ?? 0) / 1e6;
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const taskStarted = events.findLastIndex((e, i) => i < accepted && e.workflowTaskStartedEventAttributes);
+    if (accepted < 0 || taskStarted < 0) continue;
+    add('approve sent → its workflow task handed to the worker', at(taskStarted) - sentAt.get(name)!);
+    add('handed to the worker → next activity running', firstShiftAt.get(name)! - at(taskStarted));
+    add('handed to the worker → update accepted (task completed)', at(accepted) - at(taskStarted));
+  }
+  for (const [step, v] of Object.entries(steps)) console.log(`  ${step.padEnd(58)} ${summary(v)}`);
 }

@@ -2,7 +2,7 @@
 // activities and the real API listening on a loopback port, and small statistics helpers.
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -15,52 +15,82 @@ import { resolveTools, startMoto, startTemporal } from '../scripts/stack/peers.j
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
 
 export interface BenchStack {
+  temporalAddress: string;
+  taskQueue: string;
+  /** The dev server's Prometheus endpoint. */
+  serverMetricsUrl: string;
+  /** Process ID of the dev server, for CPU accounting. */
+  temporalPid: number;
+  /** Empty when started without moto. */
   motoUrl: string;
+  /** Empty when started without the in-process API. */
   apiUrl: string;
   client: Client;
   worker: Worker;
-  app: FastifyInstance;
   close(): Promise<void>;
 }
 
-export async function startBenchStack(activities?: (motoUrl: string) => Partial<Activities>): Promise<BenchStack> {
+export interface BenchStackOptions {
+  /** Start moto (default true); the scale benchmark's cloud is in memory. */
+  moto?: boolean;
+  /** Serve the API from this process (default true); the scale benchmark runs it in a process of its own. */
+  api?: boolean;
+}
+
+export const BENCH_TASK_QUEUE = 'bench';
+
+export async function startBenchStack(activities?: (motoUrl: string) => Partial<Activities>, opts: BenchStackOptions = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-bench-'));
   const group = new ProcessGroup(path.join(dir, 'logs'));
   const tools = resolveTools();
+  const metricsPort = await freePort();
   const [temporal, motoUrl] = await Promise.all([
-    startTemporal(group, tools, { port: await freePort(), httpPort: await freePort(), metricsPort: await freePort() }),
-    startMoto(group, tools, { port: await freePort() }),
+    startTemporal(group, tools, { port: await freePort(), httpPort: await freePort(), metricsPort }),
+    opts.moto === false ? Promise.resolve('') : startMoto(group, tools, { port: await freePort() }),
   ]);
   const native = await NativeConnection.connect({ address: temporal.address });
-  const taskQueue = 'bench';
   const worker = await createCutoverWorker({
     connection: native,
-    taskQueue,
+    taskQueue: BENCH_TASK_QUEUE,
     activities: activities ? activities(motoUrl) : createActivities({ aws: createAwsClients({ endpoint: motoUrl }) }),
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
-  const app = await buildApp({
-    config: sandboxApiConfig(temporal.address, 'http://127.0.0.1:8233'),
-    temporal: client,
-    taskQueue,
-  });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const api = await startBenchApi(temporal.address, opts.api !== false);
   return {
+    temporalAddress: temporal.address,
+    taskQueue: BENCH_TASK_QUEUE,
+    serverMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    temporalPid: temporal.pid,
     motoUrl,
-    apiUrl,
-    client,
+    apiUrl: api.apiUrl,
+    client: api.client,
     worker,
-    app,
     async close() {
-      await app.close();
+      await api.close();
       worker.shutdown();
       await running;
-      await connection.close();
       await native.close();
       await group.stop();
+    },
+  };
+}
+
+/** A Temporal client and (unless `listen` is false) the real API on a loopback port, as `npm run api` serves it. */
+export async function startBenchApi(temporalAddress: string, listen = true): Promise<{ apiUrl: string; client: Client; app?: FastifyInstance; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const app = listen
+    ? await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://127.0.0.1:8233'), temporal: client, taskQueue: BENCH_TASK_QUEUE })
+    : undefined;
+  const apiUrl = app ? await app.listen({ host: '127.0.0.1', port: 0 }) : '';
+  return {
+    apiUrl,
+    client,
+    app,
+    async close() {
+      await app?.close();
+      await connection.close();
     },
   };
 }
@@ -74,6 +104,49 @@ export function summary(samples: number[]): string {
   return `n=${samples.length} p50=${percentile(samples, 50).toFixed(1)} ms p99=${percentile(samples, 99).toFixed(1)} ms max=${Math.max(...samples).toFixed(1)} ms`;
 }
 
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable between processes on one machine. */
+export const epochMs = () => performance.timeOrigin + performance.now();
+
+/** The machine's 1-minute load average, printed beside every figure (other work on the box skews them). */
+export const loadAverage = () => os.loadavg()[0].toFixed(2);
+
+/** CPU seconds (user + system) a process has used so far, all threads. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds per thread name of a process (node: main thread "node", workflow thread, Rust core "tokio-…"). */
+export function cpuSecondsByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Sums of a Prometheus text exposition by `name{operation}` (labels other than operation folded). */
+export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  const text = await (await fetch(url)).text();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)(?:\{(.*)\})? ([-+\d.eE]+|NaN)$/.exec(line);
+    if (!m) continue;
+    const op = /operation="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? '';
+    const key = `${m[1]}{${op}}`;
+    sums.set(key, (sums.get(key) ?? 0) + Number(m[3]));
+  }
+  return sums;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- benchmarks read loose JSON bodies
 export async function api(apiUrl: string, method: string, url: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${apiUrl}${url}`, {
@@ -85,12 +158,22 @@ export async function api(apiUrl: string, method: string, url: string, token: st
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-export async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
     if (done(v)) return v;
     if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Runs `run` over `items`, at most `limit` at a time. */
+export async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await run(items[next++]);
+    }),
+  );
 }

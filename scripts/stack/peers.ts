@@ -43,6 +43,8 @@ export function resolveTools(): Tools {
 export interface TemporalPeer {
   address: string;
   uiUrl?: string;
+  /** The dev server's process ID (benchmarks account its CPU). */
+  pid: number;
 }
 
 export async function startTemporal(
@@ -73,7 +75,7 @@ export async function startTemporal(
     },
     { process: proc, timeoutMs: 90_000 },
   );
-  return { address, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined };
+  return { address, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, pid: proc.child.pid! };
 }
 
 export async function startMoto(group: ProcessGroup, tools: Tools, opts: { port: number }): Promise<string> {
