@@ -51,6 +51,8 @@ export interface SetWeightsResult {
   /** How long resolvers may keep serving the old answer once applied (record TTL). */
   settleSeconds: number;
   changed: boolean;
+  /** The routing serves the new weights already (Route 53 answered INSYNC): nothing to wait for. */
+  applied?: boolean;
 }
 
 /**

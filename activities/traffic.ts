@@ -77,7 +77,7 @@ export function createTrafficActivities(aws: AwsClients, clusters?: ClusterAcces
     switch (input.traffic.driver) {
       case 'route53': {
         const r = await setRoute53Weights(aws.route53(), route53Target(input), input.weights, comment);
-        return { changeIds: r.changeIds, settleSeconds: r.settleSeconds, changed: r.changed };
+        return { changeIds: r.changeIds, settleSeconds: r.settleSeconds, changed: r.changed, ...(r.inSync ? { applied: true } : {}) };
       }
       case 'alb': {
         const changed = await setAlbWeights(aws.elbv2(input.region), albTarget(input), input.weights);

@@ -114,6 +114,19 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Recorded with the patches up to local-weight-changes (weight changes as local activities).
+  'local-weight-changes-rollback': {
+    run: async (start) => {
+      const run = await start();
+      await shifted(run);
+      await run.rollback(bob, 'error rate', true);
+      await run.retry(STARTER);
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.cancel(STARTER, 'postponed');
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

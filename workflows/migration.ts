@@ -51,6 +51,13 @@ const cloudMutation = wf.proxyActivities<Activities>({
   // Short first retry: a rollback must land in well under a second even after a blip.
   retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
+// A weight change runs as a local activity: in the worker, within the workflow task that
+// decided it, with no activity task round trip through the server (a rollback lands sooner).
+// Only the change itself (a few calls): a wait for it to apply can take minutes and stays an activity.
+const localMutation = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
 const longPoll = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2h',
   heartbeatTimeout: '1m',
@@ -146,6 +153,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   const skipZeroWaits = wf.patched('skip-zero-waits');
   const gitopsLifecycle = wf.patched('gitops-lifecycle');
   const checkGreenTargets = wf.patched('green-target-check');
+  const localWeightChanges = wf.patched('local-weight-changes');
   const gitops: GitopsRef | undefined = gitopsLifecycle && spec.gitops ? { argocd: spec.gitops.argocd, flux: spec.gitops.flux } : undefined;
   const state: CarriedState = input.carried ?? {
     phase: 'preflight',
@@ -363,11 +371,15 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   /** Moves traffic in one atomic change and waits until it is applied. */
   const shift = async (weights: Weights, actor: Actor, reason: string, waitInterruptibly: boolean) => {
     // Not abandoned halfway by a workflow cancel: the state must know what the routing serves.
-    const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.setWeights({ ...trafficInput, weights, actor, reason }));
+    const mutation = localWeightChanges ? localMutation : cloudMutation;
+    const result = await wf.CancellationScope.nonCancellable(() => mutation.setWeights({ ...trafficInput, weights, actor, reason }));
     state.weights = weights;
     // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
     audit(actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
-    const applied = () => longPoll.waitWeightsApplied({ ...trafficInput, changeIds: result.changeIds, weights });
+    const applied = async () => {
+      if (localWeightChanges && result.applied) return; // the answer to the change said so already
+      await longPoll.waitWeightsApplied({ ...trafficInput, changeIds: result.changeIds, weights });
+    };
     if (waitInterruptibly) {
       await interruptible(applied);
       if (result.settleSeconds > 0) await waitFor(() => false, result.settleSeconds * 1000);
