@@ -70,8 +70,8 @@ export class FakeCloud {
   private validations = 0;
   private changes = 0;
   private watchers: Watcher[] = [];
-  /** waitWeightsApplied calls being held right now. */
-  insyncHeld = 0;
+  /** Weights of the waitWeightsApplied calls being held right now. */
+  private held: Weights[] = [];
 
   constructor(
     readonly blue: string,
@@ -88,6 +88,10 @@ export class FakeCloud {
   /** Lets held waitWeightsApplied calls return. */
   releaseInsync(): void {
     this.holdInsync = () => false;
+  }
+  /** Held waitWeightsApplied calls still meant to be held (a released one is on its way back). */
+  get insyncHeld(): number {
+    return this.held.filter((w) => this.holdInsync(w)).length;
   }
   /** Records a message the test is about to send; `settle` marks whether it was accepted. */
   message(name: string, arg: unknown): { settle(accepted: boolean): void } {
@@ -180,11 +184,12 @@ export class FakeCloud {
       waitWeightsApplied: (input) =>
         this.call('waitWeightsApplied', input, async () => {
           if (!this.holdInsync(input.weights)) return;
-          this.insyncHeld++;
+          const weights = input.weights;
+          this.held.push(weights);
           try {
-            await this.hold(() => !this.holdInsync(input.weights));
+            await this.hold(() => !this.holdInsync(weights));
           } finally {
-            this.insyncHeld--;
+            this.held = this.held.filter((w) => w !== weights);
           }
         }),
       readWeights: (input) => this.call('readWeights', input, () => [{ ...this.routing }]),

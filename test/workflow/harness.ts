@@ -7,6 +7,16 @@
 // the heartbeat timeout is two intervals plus a minute), as the real watcher heartbeats once
 // per check. A server per run keeps one run's clock locks from leaking into the next.
 //
+// Messages only to a settled workflow: the test server records the end of an activity that
+// finishes while a workflow task is in flight only once that task completes, and refuses a
+// completion of that task which cancels the activity (FAILED_PRECONDITION "ACTIVITY_UNKNOWN for
+// scheduledEventId=…"; a real server accepts it). The refused task then neither completes nor
+// times out and the run hangs for good. The workflow cancels short activities when a message
+// interrupts it (a rollback cancels the watcher's scope, and with it a breach notification in
+// flight), so the tests send a message only once `settle` saw no workflow task and no short
+// activity in flight, and `settle` counts a watcher told to breach, or a released INSYNC wait,
+// as in flight until the server recorded its end.
+//
 // Every client call has a deadline (CALL_TIMEOUT_MS): a run the server stopped answering
 // fails with `diagnose()`'s account of it instead of hanging until the test's timeout.
 import { randomBytes } from 'node:crypto';
@@ -322,7 +332,11 @@ export class Run {
     }
   }
 
-  /** Makes the watcher the workflow currently runs report a breach; false when none runs. */
+  /**
+   * Makes the watcher the workflow currently runs report a breach, and waits until the server
+   * recorded the watcher's end (until then the workflow looks settled: see the top of this
+   * file); false when no watcher runs.
+   */
   breach(reason: string): Promise<boolean> {
     return this.inflight.track('breach', () => this.breaching(reason));
   }
@@ -331,7 +345,13 @@ export class Run {
     while (Date.now() < deadline) {
       const id = openActivities(await this.history()).find((a) => a.type === 'watchHealth')?.activityId;
       if (!id) return false;
-      if (this.cloud.breach(id, reason)) return true;
+      if (this.cloud.breach(id, reason)) {
+        while (openActivities(await this.history()).some((a) => a.activityId === id)) {
+          if (Date.now() > deadline) throw new Error(`the breach of watcher ${id} was not recorded in 10 s`);
+          await sleep(10);
+        }
+        return true;
+      }
       await sleep(10); // scheduled, not yet picked up by the worker
     }
     throw new Error('the watcher never started');
@@ -490,7 +510,7 @@ export function lostWorkflowTask(events: HistoryEvent[], now: number, marginSeco
   return (
     ` — LOST WORKFLOW TASK: event ${String(started.eventId)} started ${age} s ago (server time) and neither completed nor timed out` +
     ` (timeout ${timeout} s): the test server refused its completion and wedged the run; see the worker's` +
-    ` "Error while completing workflow activation" warning`
+    ` "Error while completing workflow activation" warning and the top of test/workflow/harness.ts`
   );
 }
 
@@ -501,6 +521,7 @@ function quiescent(events: HistoryEvent[], cloud: FakeCloud): boolean {
     if (e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) taskOpen = false;
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes) return true;
   }
-  // Long waits are settled states; anything else in flight will change the state by itself.
+  // Long waits are settled states (a watcher told to breach is waited for by `breach`, a released
+  // INSYNC wait no longer counts as held); anything else in flight will change the state by itself.
   return !taskOpen && openActivities(events).every((a) => a.type === 'watchHealth' || (a.type === 'waitWeightsApplied' && cloud.insyncHeld > 0));
 }
