@@ -6,42 +6,51 @@ import { describe, expect, inject, it } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { APPROVERS, lostWorkflowTask, openActivities, poll, timeSkippingEnv } from './harness.js';
+import { APPROVERS, baseSpec, lostWorkflowTask, openActivities, poll, QUIET_MS, timeSkippingEnv } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
 const { CommandType } = proto.temporal.api.enums.v1;
 
+type Unseen = 'activity' | 'timer';
+
 /**
- * A message's workflow task starts while an activity runs, the activity ends meanwhile, and the
- * workflow answers the message by cancelling the activity it still believes running (what a
- * rollback does to a breach notification in flight). Returns the server's refusal, if any.
+ * A message's workflow task starts while an activity runs (or a timer), the activity ends (the
+ * timer fires) meanwhile, and the workflow answers the message by cancelling what it still
+ * believes running, as a rollback cancels a breach notification in flight, or an approval the
+ * gate's reminder timer. Returns the server's refusal, if any.
  */
-function cancelAfterUnseenEnd(connection: Connection, handle: WorkflowHandle): Promise<string | undefined> {
-  return connection.withDeadline(Date.now() + 20_000, () => cancelling(connection, handle));
+function cancelAfterUnseenEnd(connection: Connection, handle: WorkflowHandle, what: Unseen): Promise<string | undefined> {
+  return connection.withDeadline(Date.now() + 20_000, () => cancelling(connection, handle, what));
 }
-async function cancelling(connection: Connection, handle: WorkflowHandle): Promise<string | undefined> {
+async function cancelling(connection: Connection, handle: WorkflowHandle, what: Unseen): Promise<string | undefined> {
   const { workflowService: service } = connection;
   const namespace = 'default';
   const taskQueue = { name: handle.workflowId };
   const identity = 'harness.test';
-  await new Client({ connection }).workflow.start('anything', { taskQueue: taskQueue.name, workflowId: handle.workflowId, workflowTaskTimeout: '1s' });
+  await new Client({ connection }).workflow.start('anything', { taskQueue: taskQueue.name, workflowId: handle.workflowId, workflowTaskTimeout: '3s' });
   const first = await service.pollWorkflowTaskQueue({ namespace, taskQueue, identity });
-  const schedule = { activityId: 'notify', activityType: { name: 'notify' }, taskQueue, startToCloseTimeout: msToTs('1m') };
-  await service.respondWorkflowTaskCompleted({ namespace, identity, taskToken: first.taskToken, commands: [{ commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, scheduleActivityTaskCommandAttributes: schedule }] });
-  const scheduledEventId = (await handle.fetchHistory()).events!.find((e) => e.activityTaskScheduledEventAttributes)!.eventId!;
+  const start =
+    what === 'activity'
+      ? { commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, scheduleActivityTaskCommandAttributes: { activityId: 'notify', activityType: { name: 'notify' }, taskQueue, startToCloseTimeout: msToTs('1m') } }
+      : { commandType: CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 'reminder', startToFireTimeout: msToTs('1s') } };
+  await service.respondWorkflowTaskCompleted({ namespace, identity, taskToken: first.taskToken, commands: [start] });
+  const scheduledEventId = (await handle.fetchHistory()).events!.at(-1)!.eventId!;
 
   await service.signalWorkflowExecution({ namespace, workflowExecution: { workflowId: handle.workflowId }, signalName: 'message', identity });
   const task = await service.pollWorkflowTaskQueue({ namespace, taskQueue, identity });
-  const activity = await service.pollActivityTaskQueue({ namespace, taskQueue, identity });
-  await service.respondActivityTaskCompleted({ namespace, identity, taskToken: activity.taskToken });
+  if (what === 'activity') {
+    const activity = await service.pollActivityTaskQueue({ namespace, taskQueue, identity });
+    await service.respondActivityTaskCompleted({ namespace, identity, taskToken: activity.taskToken });
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // with a task in flight, the test server's clock runs at wall speed
+  }
+  const cancel =
+    what === 'activity'
+      ? { commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId } }
+      : { commandType: CommandType.COMMAND_TYPE_CANCEL_TIMER, cancelTimerCommandAttributes: { timerId: 'reminder' } };
   try {
-    await service.respondWorkflowTaskCompleted({
-      namespace,
-      identity,
-      taskToken: task.taskToken,
-      commands: [{ commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId } }],
-    });
+    await service.respondWorkflowTaskCompleted({ namespace, identity, taskToken: task.taskToken, commands: [cancel] });
     return undefined;
   } catch (err) {
     return String(err);
@@ -51,27 +60,32 @@ async function cancelling(connection: Connection, handle: WorkflowHandle): Promi
 const eventNames = async (handle: WorkflowHandle) =>
   ((await handle.fetchHistory()).events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof typeof e])!.replace('EventAttributes', ''));
 
-describe('a workflow task that cancels an activity whose end it has not seen yet', () => {
-  it('completes on a real Temporal server, which then hands out the activity’s end', async () => {
+describe.each<[Unseen, string, string[], RegExp]>([
+  // A real server records the cancel request, then the activity's end, and a task to tell the workflow.
+  ['activity', 'an activity whose end', ['activityTaskCancelRequested', 'activityTaskStarted', 'activityTaskCompleted', 'workflowTaskScheduled'], /FAILED_PRECONDITION: ACTIVITY_UNKNOWN/],
+  // A real server drops the timer's firing and records its cancellation.
+  ['timer', 'a timer whose firing', ['workflowTaskCompleted', 'timerCanceled'], /INVALID_ARGUMENT: invalid history builder state for action/],
+])('a workflow task that cancels %s', (what, subject, realServerTail, refusal) => {
+  it(`completes on a real Temporal server when ${subject} it has not seen yet`, async () => {
     const connection = await Connection.connect({ address: inject('stack').temporalAddress });
-    const handle = new Client({ connection }).workflow.getHandle(`unseen-end-${randomUUID()}`);
+    const handle = new Client({ connection }).workflow.getHandle(`unseen-${what}-${randomUUID()}`);
     try {
-      expect(await cancelAfterUnseenEnd(connection, handle)).toBeUndefined();
-      expect((await eventNames(handle)).slice(-3)).toEqual(['activityTaskStarted', 'activityTaskCompleted', 'workflowTaskScheduled']);
+      expect(await cancelAfterUnseenEnd(connection, handle, what)).toBeUndefined();
+      expect((await eventNames(handle)).slice(-realServerTail.length)).toEqual(realServerTail);
     } finally {
       await handle.terminate().catch(() => undefined);
       await connection.close();
     }
   });
 
-  it('is refused by the Java test server, which then neither completes nor times out the task', { timeout: 60_000 }, async () => {
+  it(`is refused by the Java test server when ${subject} it has not seen yet, and the task is lost`, { timeout: 60_000 }, async () => {
     const env = await timeSkippingEnv(inject('stack').testServerPath);
     try {
-      const handle = env.client.workflow.getHandle('unseen-end');
-      expect(await cancelAfterUnseenEnd(env.connection, handle)).toMatch(/FAILED_PRECONDITION: ACTIVITY_UNKNOWN/);
+      const handle = env.client.workflow.getHandle(`unseen-${what}`);
+      expect(await cancelAfterUnseenEnd(env.connection, handle, what)).toMatch(refusal);
       const before = await eventNames(handle);
       expect(before.at(-1)).toBe('workflowTaskStarted');
-      await new Promise((resolve) => setTimeout(resolve, 4_000)); // the task's timeout is 1 s
+      await new Promise((resolve) => setTimeout(resolve, 6_000)); // the task's timeout is 3 s
       expect(await eventNames(handle)).toEqual(before);
       const now = Number((await env.connection.testService!.getCurrentTime({})).time!.seconds);
       expect(lostWorkflowTask((await handle.fetchHistory()).events!, now, 0)).toMatch(/LOST WORKFLOW TASK/);
@@ -103,5 +117,15 @@ describe('settle', () => {
     expect(run.cloud.insyncHeld).toBe(0);
     await run.settle();
     expect(openActivities(await run.history()).map((a) => a.type)).not.toContain('waitWeightsApplied');
+  });
+
+  it(`lets a timer due within ${QUIET_MS / 1000} s fire before it counts the workflow settled`, async () => {
+    const spec = baseSpec();
+    spec.traffic.observe = '20s';
+    const run = await start({ spec });
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', APPROVERS[0]);
+    await run.settle(); // through every step's 20 s observe window, to the 7-day bake
+    expect((await run.status()).phase).toBe('baking');
   });
 });

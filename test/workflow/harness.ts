@@ -15,7 +15,11 @@
 // interrupts it (a rollback cancels the watcher's scope, and with it a breach notification in
 // flight), so the tests send a message only once `settle` saw no workflow task and no short
 // activity in flight, and `settle` counts a watcher told to breach, or a released INSYNC wait,
-// as in flight until the server recorded its end.
+// as in flight until the server recorded its end. Timers likewise: a task that cancels a timer
+// which fired while it was in flight is refused too (INVALID_ARGUMENT "invalid history builder
+// state for action"), and between skips the server's clock runs at wall speed, so a timer due
+// right after an `advance` (a gate reminder drifts by the seconds each reminder takes) would
+// fire in the middle of the next message; `settle` lets a timer due within QUIET_MS fire first.
 //
 // Every client call has a deadline (CALL_TIMEOUT_MS): a run the server stopped answering
 // fails with `diagnose()`'s account of it instead of hanging until the test's timeout.
@@ -31,7 +35,7 @@ import {
 } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { msToNumber, tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -61,6 +65,8 @@ export const CALL_TIMEOUT_MS = 60_000;
  * (seen at 50 s for 3,800 events on 2 loaded cores).
  */
 export const QUERY_TIMEOUT_MS = 180_000;
+/** A settled workflow has no timer due sooner than this (server time, which runs at wall speed between skips). */
+export const QUIET_MS = 30_000;
 
 export function baseSpec(): MigrationSpec {
   return {
@@ -282,7 +288,10 @@ export class Run {
     }
   }
 
-  /** Waits until the workflow has nothing to do but wait: no task and no short activity in flight. */
+  /**
+   * Waits until the workflow has nothing to do but wait: no task and no short activity in
+   * flight, and no timer due within QUIET_MS (one that is, is skipped to, so it fires now).
+   */
   settle(timeoutMs = 20_000): Promise<void> {
     return this.inflight.track('settle', () => this.settling(timeoutMs));
   }
@@ -290,7 +299,14 @@ export class Run {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const events = await this.history();
-      if (quiescent(events, this.cloud)) return;
+      const due = quiescent(events, this.cloud) ? nextTimer(events) : 0;
+      if (due === undefined) return;
+      if (due > 0) {
+        const now = await this.call('current time', () => this.env.currentTimeMs());
+        if (due - now > QUIET_MS) return;
+        const ms = Math.max(1, due - now + 1);
+        await this.call(`skip ${ms} ms to a timer`, () => this.skip(ms));
+      }
       if (Date.now() > deadline) throw new Error(`workflow did not settle in ${timeoutMs} ms; last events: ${events.slice(-6).map(eventName).join(', ')}`);
       await sleep(10);
     }
@@ -512,6 +528,19 @@ export function lostWorkflowTask(events: HistoryEvent[], now: number, marginSeco
     ` (timeout ${timeout} s): the test server refused its completion and wedged the run; see the worker's` +
     ` "Error while completing workflow activation" warning and the top of test/workflow/harness.ts`
   );
+}
+
+/** When the first timer still running fires (server time, ms); undefined when none runs or the run is closed. */
+function nextTimer(events: HistoryEvent[]): number | undefined {
+  const running = new Map<string, number>();
+  for (const e of events) {
+    if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes) return undefined;
+    const started = e.timerStartedEventAttributes;
+    if (started) running.set(started.timerId!, tsToMs(e.eventTime) + tsToMs(started.startToFireTimeout));
+    const ended = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
+    if (ended) running.delete(ended.timerId!);
+  }
+  return running.size ? Math.min(...running.values()) : undefined;
 }
 
 function quiescent(events: HistoryEvent[], cloud: FakeCloud): boolean {
