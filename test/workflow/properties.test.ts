@@ -1,8 +1,8 @@
 // Random sequences of what people, the clock, the health watcher and a flaky cloud do to a
 // migration; after every step the invariants of DESIGN §1 must hold (check-invariants.ts).
 // CUTOVER_PROPERTY_RUNS sets the number of sequences (default 25, about 2½ minutes alone on 2
-// cores); the seed is printed first and a failure prints the sequence, CUTOVER_PROPERTY_SEED
-// replays them. A step that takes over a minute prints what its run is stuck on (Run.diagnose).
+// cores); the seed is printed first and a failure prints the sequence with its seed and path,
+// CUTOVER_PROPERTY_SEED replays them and with CUTOVER_PROPERTY_PATH just the failing one. A step that takes over a minute prints what its run is stuck on (Run.diagnose).
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -219,6 +219,6 @@ it(`keeps DESIGN §1's invariants under ${RUNS} random sequences of messages, fa
         await run.close();
       }
     }),
-    { numRuns: RUNS, seed, endOnFailure: true, verbose: 1 },
+    { numRuns: RUNS, seed, path: process.env.CUTOVER_PROPERTY_PATH, endOnFailure: true, verbose: 1 },
   );
 });
