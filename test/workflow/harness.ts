@@ -58,6 +58,10 @@ import { FakeCloud, type Clock } from './fake-cloud.js';
 
 export const STARTER = 'ops@example';
 export const APPROVERS = ['alice@example', 'bob@example'] as const;
+/** A call the test server did not answer in time; its message says what the run was stuck on. */
+export class NoAnswerError extends Error {
+  override name = 'NoAnswerError';
+}
 /** The longest one harness call to the test server may take (an update, a describe, one skip of time). */
 export const CALL_TIMEOUT_MS = 60_000;
 /**
@@ -201,7 +205,7 @@ export class Run {
       return await this.inflight.track(label, () => this.env.connection.withDeadline(Date.now() + timeoutMs, fn));
     } catch (err) {
       if (!isGrpcDeadlineError(err) && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
-      throw new Error(`${label}: no answer from the test server in ${timeoutMs / 1000} s\n  ${await this.diagnose()}`, { cause: err });
+      throw new NoAnswerError(`${label}: no answer from the test server in ${timeoutMs / 1000} s\n  ${await this.diagnose()}`, { cause: err });
     }
   }
 
