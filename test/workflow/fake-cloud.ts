@@ -84,8 +84,8 @@ export class FakeCloud {
   readonly argoClusters = new Set<string>();
   blueAutoSyncPaused = false;
   gitopsReady = true;
-  /** waitWeightsApplied calls being held right now. */
-  insyncHeld = 0;
+  /** Weights of the waitWeightsApplied calls being held right now. */
+  private held: Weights[] = [];
 
   constructor(
     readonly blue: string,
@@ -102,6 +102,10 @@ export class FakeCloud {
   /** Lets held waitWeightsApplied calls return. */
   releaseInsync(): void {
     this.holdInsync = () => false;
+  }
+  /** Held waitWeightsApplied calls still meant to be held (a released one is on its way back). */
+  get insyncHeld(): number {
+    return this.held.filter((w) => this.holdInsync(w)).length;
   }
   /** Records a message the test is about to send; `settle` marks whether it was accepted. */
   message(name: string, arg: unknown): { settle(accepted: boolean): void } {
@@ -194,11 +198,12 @@ export class FakeCloud {
       waitWeightsApplied: (input) =>
         this.call('waitWeightsApplied', input, async () => {
           if (!this.holdInsync(input.weights)) return;
-          this.insyncHeld++;
+          const weights = input.weights;
+          this.held.push(weights);
           try {
-            await this.hold(() => !this.holdInsync(input.weights));
+            await this.hold(() => !this.holdInsync(weights));
           } finally {
-            this.insyncHeld--;
+            this.held = this.held.filter((w) => w !== weights);
           }
         }),
       readWeights: (input) => this.call('readWeights', input, () => [{ ...this.routing }]),

@@ -6,11 +6,36 @@
 // a heartbeat of every running watcher in between (confirmed by the server, so none times out:
 // the heartbeat timeout is two intervals plus a minute), as the real watcher heartbeats once
 // per check. A server per run keeps one run's clock locks from leaking into the next.
+//
+// Messages only to a settled workflow: the test server records the end of an activity that
+// finishes while a workflow task is in flight only once that task completes, and refuses a
+// completion of that task which cancels the activity (FAILED_PRECONDITION "ACTIVITY_UNKNOWN for
+// scheduledEventId=…"; a real server accepts it). The refused task then neither completes nor
+// times out and the run hangs for good. The workflow cancels short activities when a message
+// interrupts it (a rollback cancels the watcher's scope, and with it a breach notification in
+// flight), so the tests send a message only once `settle` saw no workflow task and no short
+// activity in flight, and `settle` counts a watcher told to breach, or a released INSYNC wait,
+// as in flight until the server recorded its end. Timers likewise: a task that cancels a timer
+// which fired while it was in flight is refused too (INVALID_ARGUMENT "invalid history builder
+// state for action"), and between skips the server's clock runs at wall speed, so a timer due
+// right after an `advance` (a gate reminder drifts by the seconds each reminder takes) would
+// fire in the middle of the next message; `settle` lets a timer due within QUIET_MS fire first.
+//
+// Every client call has a deadline (CALL_TIMEOUT_MS): a run the server stopped answering
+// fails with `diagnose()`'s account of it instead of hanging until the test's timeout.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  Connection,
+  isGrpcDeadlineError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { msToNumber, tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -33,6 +58,19 @@ import { FakeCloud, type Clock } from './fake-cloud.js';
 
 export const STARTER = 'ops@example';
 export const APPROVERS = ['alice@example', 'bob@example'] as const;
+/** A call the test server did not answer in time; its message says what the run was stuck on. */
+export class NoAnswerError extends Error {
+  override name = 'NoAnswerError';
+}
+/** The longest one harness call to the test server may take (an update, a describe, one skip of time). */
+export const CALL_TIMEOUT_MS = 60_000;
+/**
+ * The longest a query may take: one on a closed run makes the worker replay the whole history
+ * (seen at 50 s for 3,800 events on 2 loaded cores).
+ */
+export const QUERY_TIMEOUT_MS = 180_000;
+/** A settled workflow has no timer due sooner than this (server time, which runs at wall speed between skips). */
+export const QUIET_MS = 30_000;
 
 export function baseSpec(): MigrationSpec {
   return {
@@ -64,12 +102,51 @@ export async function timeSkippingEnv(testServerPath: string): Promise<TestWorkf
   return env;
 }
 
-export function testClock(env: TestWorkflowEnvironment): Clock {
+export function testClock(env: TestWorkflowEnvironment, inflight = new InFlight()): Clock {
   return {
-    release: async () => void (await env.connection.testService!.unlockTimeSkipping({})),
-    hold: async () => void (await env.connection.testService!.lockTimeSkipping({})),
+    release: () => inflight.track('clock.release (watcher)', async () => void (await env.connection.testService!.unlockTimeSkipping({}))),
+    hold: () => inflight.track('clock.hold (watcher)', async () => void (await env.connection.testService!.lockTimeSkipping({}))),
     heartbeat: (taskToken) => env.client.activity.heartbeat(taskToken),
   };
+}
+
+/**
+ * What a run is waiting on right now: the harness operations in progress and every gRPC call
+ * of the test's client under them, each with its age. A stalled test prints this.
+ */
+export class InFlight {
+  private seq = 0;
+  private readonly open = new Map<number, { label: string; since: number }>();
+  async track<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const id = ++this.seq;
+    this.open.set(id, { label, since: Date.now() });
+    try {
+      return await fn();
+    } finally {
+      this.open.delete(id);
+    }
+  }
+  report(): string[] {
+    const now = Date.now();
+    return [...this.open.values()].map((o) => `${o.label} for ${((now - o.since) / 1000).toFixed(1)} s`);
+  }
+  /** Tracks every call of the connection's workflow and test services as `grpc <method>`. */
+  instrument(connection: Connection): void {
+    const wrap = (service: object | undefined, prefix: string) => {
+      if (!service) return;
+      const target = service as Record<string, unknown>;
+      // The workflow service is a plain object of methods; the test service has them on its class.
+      const proto = Object.getPrototypeOf(target) as object;
+      const names = new Set([...Object.keys(target), ...(proto === Object.prototype ? [] : Object.getOwnPropertyNames(proto))]);
+      for (const name of names) {
+        const method = target[name];
+        if (name === 'constructor' || typeof method !== 'function') continue;
+        target[name] = (...args: unknown[]) => this.track(`${prefix}.${name}`, () => (method as (...a: unknown[]) => Promise<unknown>).apply(service, args));
+      }
+    };
+    wrap(connection.workflowService, 'grpc workflow');
+    wrap(connection.testService, 'grpc test');
+  }
 }
 
 export interface RunOptions {
@@ -91,12 +168,15 @@ export class Run {
     readonly handle: Handle,
     private readonly worker: Worker,
     private readonly running: Promise<void>,
+    readonly inflight: InFlight,
   ) {}
 
   static async start(opts: RunOptions): Promise<Run> {
     const spec = opts.spec ?? baseSpec();
     const env = await timeSkippingEnv(opts.testServerPath);
-    const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster, testClock(env));
+    const inflight = new InFlight();
+    inflight.instrument(env.connection);
+    const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster, testClock(env, inflight));
     opts.cloud?.(cloud);
     const taskQueue = `tq-${randomBytes(4).toString('hex')}`;
     const worker = await Worker.create({
@@ -113,14 +193,92 @@ export class Run {
       workflowId: `migration-${randomBytes(4).toString('hex')}`,
       args: [{ spec, startedBy: STARTER, historyLimit: opts.historyLimit }],
     });
-    return new Run(env, cloud, spec, handle, worker, running);
+    return new Run(env, cloud, spec, handle, worker, running, inflight);
+  }
+
+  /**
+   * One call to the test server, labelled for `diagnose` and bounded by a deadline; a call the
+   * server does not answer in time fails with the diagnosis of what the run is stuck on.
+   */
+  async call<T>(label: string, fn: () => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+    try {
+      return await this.inflight.track(label, () => this.env.connection.withDeadline(Date.now() + timeoutMs, fn));
+    } catch (err) {
+      if (!isGrpcDeadlineError(err) && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
+      throw new NoAnswerError(`${label}: no answer from the test server in ${timeoutMs / 1000} s\n  ${await this.diagnose()}`, { cause: err });
+    }
   }
 
   status(): Promise<MigrationStatus> {
-    return this.handle.query(statusQuery);
+    return this.call('status query', () => this.handle.query(statusQuery), QUERY_TIMEOUT_MS);
   }
   audit(): Promise<AuditEvent[]> {
-    return this.handle.query(auditQuery);
+    return this.call('audit query', () => this.handle.query(auditQuery), QUERY_TIMEOUT_MS);
+  }
+  describe() {
+    return this.call('describe', () => this.handle.describe());
+  }
+  result() {
+    return this.call('result', () => this.handle.result());
+  }
+  history() {
+    return this.call('history', async () => (await this.handle.fetchHistory()).events ?? []);
+  }
+  /** Asks the workflow to cancel (a workflow cancellation, not the cancel update). */
+  cancelWorkflow() {
+    return this.call('cancel workflow', () => this.handle.cancel());
+  }
+
+  /**
+   * What the run is stuck on, read over a fresh connection with short deadlines (the test's own
+   * connection may be the thing that hangs): calls in flight, the workflow's last events and
+   * pending activities, the server's clock, and the state of the test server process.
+   */
+  async diagnose(): Promise<string> {
+    const lines = [`in flight: ${JSON.stringify(this.inflight.report())}`];
+    lines.push(`cloud: routing ${JSON.stringify(this.cloud.routing)}, watchers ${JSON.stringify(this.cloud.runningWatchers())}, insyncHeld ${this.cloud.insyncHeld}`);
+    const conn = await Connection.connect({ address: this.env.address, connectTimeout: 5_000, [InternalConnectionOptionsSymbol]: { supportsTestService: true } } as InternalConnectionOptions).catch((err: unknown) => {
+      lines.push(`fresh connection failed: ${String(err)}`);
+      return undefined;
+    });
+    const ask = async (what: string, fn: (c: Connection) => Promise<string>) => {
+      if (!conn) return;
+      const t0 = Date.now();
+      try {
+        lines.push(`${what}: ${await conn.withDeadline(Date.now() + 5_000, () => fn(conn))}`);
+      } catch (err) {
+        lines.push(`${what}: FAILED after ${Date.now() - t0} ms: ${String(err)}`);
+      }
+    };
+    const namespace = this.env.namespace ?? 'default';
+    const execution = { workflowId: this.handle.workflowId };
+    await ask('describe', async (c) => {
+      const d = await c.workflowService.describeWorkflowExecution({ namespace, execution });
+      const info = d.workflowExecutionInfo;
+      const pending = (d.pendingActivities ?? []).map((a) => ({
+        id: a.activityId,
+        type: a.activityType?.name,
+        state: a.state,
+        attempt: a.attempt,
+        lastHeartbeat: a.lastHeartbeatTime?.seconds?.toString(),
+        lastStarted: a.lastStartedTime?.seconds?.toString(),
+        failure: a.lastFailure?.message,
+      }));
+      return JSON.stringify({ status: info?.status, historyLength: info?.historyLength?.toString(), pendingWorkflowTask: d.pendingWorkflowTask, pending });
+    });
+    let events: HistoryEvent[] = [];
+    await ask('last events', async (c) => {
+      const h = await c.workflowService.getWorkflowExecutionHistory({ namespace, execution });
+      events = h.history?.events ?? [];
+      return events.slice(-15).map((e) => `${String(e.eventId)} ${eventName(e)}${e.eventTime?.seconds ? ` @${String(e.eventTime.seconds)}` : ''}`).join(', ');
+    });
+    await ask('server time', async (c) => {
+      const now = Number((await c.testService!.getCurrentTime({})).time?.seconds ?? 0);
+      return `${now}${lostWorkflowTask(events, now) ?? ''}`;
+    });
+    await conn?.close().catch(() => undefined);
+    lines.push(`test server ${this.env.address}: ${await serverProcess(this.env.address)}`);
+    return lines.join('\n  ');
   }
 
   /** Polls the status (no time skipped) until `done` holds. */
@@ -134,12 +292,25 @@ export class Run {
     }
   }
 
-  /** Waits until the workflow has nothing to do but wait: no task and no short activity in flight. */
-  async settle(timeoutMs = 20_000): Promise<void> {
+  /**
+   * Waits until the workflow has nothing to do but wait: no task and no short activity in
+   * flight, and no timer due within QUIET_MS (one that is, is skipped to, so it fires now).
+   */
+  settle(timeoutMs = 20_000): Promise<void> {
+    return this.inflight.track('settle', () => this.settling(timeoutMs));
+  }
+  private async settling(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const events = (await this.handle.fetchHistory()).events ?? [];
-      if (quiescent(events, this.cloud)) return;
+      const events = await this.history();
+      const due = quiescent(events, this.cloud) ? nextTimer(events) : 0;
+      if (due === undefined) return;
+      if (due > 0) {
+        const now = await this.call('current time', () => this.env.currentTimeMs());
+        if (due - now > QUIET_MS) return;
+        const ms = Math.max(1, due - now + 1);
+        await this.call(`skip ${ms} ms to a timer`, () => this.skip(ms));
+      }
       if (Date.now() > deadline) throw new Error(`workflow did not settle in ${timeoutMs} ms; last events: ${events.slice(-6).map(eventName).join(', ')}`);
       await sleep(10);
     }
@@ -150,16 +321,19 @@ export class Run {
    * between as the real one does after each check. Where no watcher runs and no timer can
    * start one (gates, rolled-back), the rest is skipped at once.
    */
-  async advance(duration: string): Promise<void> {
+  advance(duration: string): Promise<void> {
+    return this.inflight.track(`advance ${duration}`, () => this.advancing(duration));
+  }
+  private async advancing(duration: string): Promise<void> {
     const step = msToNumber(this.spec.health?.interval ?? '1m');
     for (let left = msToNumber(duration); left > 0; ) {
-      await this.cloud.heartbeatWatchers();
-      const phase = (await this.handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '';
+      await this.call('heartbeat watchers', () => this.cloud.heartbeatWatchers());
+      const phase = (await this.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '';
       const chunk = this.cloud.runningWatchers().length > 0 || WATCHED_PHASES.includes(phase) ? Math.min(left, step) : left;
-      await this.skip(chunk);
+      await this.call(`skip ${chunk} ms`, () => this.skip(chunk));
       left -= chunk;
     }
-    await this.cloud.heartbeatWatchers();
+    await this.call('heartbeat watchers', () => this.cloud.heartbeatWatchers());
   }
 
   /** env.sleep, but a clock that stopped skipping (something holds it) fails fast with the culprits. */
@@ -167,7 +341,7 @@ export class Run {
     let timer: NodeJS.Timeout | undefined;
     const stuck = new Promise<never>((_, reject) => {
       timer = setTimeout(async () => {
-        const { raw } = await this.handle.describe().catch(() => ({ raw: {} as { pendingActivities?: unknown[] } }));
+        const { raw } = await this.call('describe', () => this.handle.describe(), 5_000).catch(() => ({ raw: {} as { pendingActivities?: unknown[] } }));
         reject(new Error(`the test server clock does not skip; pending activities: ${JSON.stringify(raw.pendingActivities)}`));
       }, 15_000);
     });
@@ -178,14 +352,26 @@ export class Run {
     }
   }
 
-  /** Makes the watcher the workflow currently runs report a breach; false when none runs. */
-  async breach(reason: string): Promise<boolean> {
+  /**
+   * Makes the watcher the workflow currently runs report a breach, and waits until the server
+   * recorded the watcher's end (until then the workflow looks settled: see the top of this
+   * file); false when no watcher runs.
+   */
+  breach(reason: string): Promise<boolean> {
+    return this.inflight.track('breach', () => this.breaching(reason));
+  }
+  private async breaching(reason: string): Promise<boolean> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const events = (await this.handle.fetchHistory()).events ?? [];
-      const id = openActivities(events).find((a) => a.type === 'watchHealth')?.activityId;
+      const id = openActivities(await this.history()).find((a) => a.type === 'watchHealth')?.activityId;
       if (!id) return false;
-      if (this.cloud.breach(id, reason)) return true;
+      if (this.cloud.breach(id, reason)) {
+        while (openActivities(await this.history()).some((a) => a.activityId === id)) {
+          if (Date.now() > deadline) throw new Error(`the breach of watcher ${id} was not recorded in 10 s`);
+          await sleep(10);
+        }
+        return true;
+      }
       await sleep(10); // scheduled, not yet picked up by the worker
     }
     throw new Error('the watcher never started');
@@ -195,7 +381,7 @@ export class Run {
   private async send<T>(name: string, arg: unknown, call: () => Promise<T>): Promise<T> {
     const entry = this.cloud.message(name, arg);
     try {
-      const result = await call();
+      const result = await this.call(`update ${name}`, call);
       entry.settle(true);
       return result;
     } catch (err) {
@@ -258,6 +444,46 @@ export async function rejection(p: Promise<unknown>): Promise<string> {
   throw new Error('the update was accepted');
 }
 
+/** The test server process serving `address` (Linux /proc): state, threads, CPU used over a second. */
+async function serverProcess(address: string): Promise<string> {
+  const port = address.split(':').at(-1)!;
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const pid = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .find((d) => {
+      const args = read(`/proc/${d}/cmdline`).split('\0');
+      return args.some((a) => a.endsWith('temporal-test-server')) && args.includes(port);
+    });
+  if (!pid) return 'no process found';
+  const cpu = () => {
+    const f = read(`/proc/${pid}/stat`).split(') ')[1]?.split(' ') ?? [];
+    return { state: f[0], ticks: Number(f[11]) + Number(f[12]) };
+  };
+  const threads = () => {
+    const states: Record<string, number> = {};
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const st = read(`/proc/${pid}/task/${t}/stat`).split(') ')[1]?.[0] ?? '?';
+      states[st] = (states[st] ?? 0) + 1;
+    }
+    return states;
+  };
+  try {
+    const before = cpu();
+    await sleep(1000);
+    const after = cpu();
+    const rss = /VmRSS:\s*(.*)/.exec(read(`/proc/${pid}/status`))?.[1];
+    return `pid ${pid}, state ${after.state}, ${after.ticks - before.ticks} CPU ticks in the last second (${after.ticks} in all), threads ${JSON.stringify(threads())}, RSS ${rss}`;
+  } catch (err) {
+    return `pid ${pid}: ${String(err)}`;
+  }
+}
+
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 /** Phases whose timers can start a health watcher. */
 const WATCHED_PHASES = ['shifting', 'baking', 'frozen'];
@@ -284,6 +510,43 @@ export function openActivities(events: HistoryEvent[]): { type: string; activity
   return [...open.values()];
 }
 
+/**
+ * The workflow task the test server lost, if any: started, and neither closed nor timed out
+ * although its start-to-close timeout (and a margin) has passed in server time (`now`, seconds).
+ */
+export function lostWorkflowTask(events: HistoryEvent[], now: number, marginSeconds = 5): string | undefined {
+  const timeouts = new Map<number, number>();
+  let started: HistoryEvent | undefined;
+  for (const e of events) {
+    const scheduled = e.workflowTaskScheduledEventAttributes;
+    if (scheduled) timeouts.set(Number(e.eventId), Number(scheduled.startToCloseTimeout?.seconds ?? 10));
+    if (e.workflowTaskStartedEventAttributes) started = e;
+    if (e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) started = undefined;
+  }
+  if (!started) return undefined;
+  const age = now - Number(started.eventTime?.seconds ?? now);
+  const timeout = timeouts.get(Number(started.workflowTaskStartedEventAttributes!.scheduledEventId)) ?? 10;
+  if (age <= timeout + marginSeconds) return undefined;
+  return (
+    ` — LOST WORKFLOW TASK: event ${String(started.eventId)} started ${age} s ago (server time) and neither completed nor timed out` +
+    ` (timeout ${timeout} s): the test server refused its completion and wedged the run; see the worker's` +
+    ` "Error while completing workflow activation" warning and the top of test/workflow/harness.ts`
+  );
+}
+
+/** When the first timer still running fires (server time, ms); undefined when none runs or the run is closed. */
+function nextTimer(events: HistoryEvent[]): number | undefined {
+  const running = new Map<string, number>();
+  for (const e of events) {
+    if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes) return undefined;
+    const started = e.timerStartedEventAttributes;
+    if (started) running.set(started.timerId!, tsToMs(e.eventTime) + tsToMs(started.startToFireTimeout));
+    const ended = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
+    if (ended) running.delete(ended.timerId!);
+  }
+  return running.size ? Math.min(...running.values()) : undefined;
+}
+
 function quiescent(events: HistoryEvent[], cloud: FakeCloud): boolean {
   let taskOpen = false;
   for (const e of events) {
@@ -291,6 +554,7 @@ function quiescent(events: HistoryEvent[], cloud: FakeCloud): boolean {
     if (e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) taskOpen = false;
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes) return true;
   }
-  // Long waits are settled states; anything else in flight will change the state by itself.
+  // Long waits are settled states (a watcher told to breach is waited for by `breach`, a released
+  // INSYNC wait no longer counts as held); anything else in flight will change the state by itself.
   return !taskOpen && openActivities(events).every((a) => a.type === 'watchHealth' || (a.type === 'waitWeightsApplied' && cloud.insyncHeld > 0));
 }

@@ -1,0 +1,131 @@
+// The harness's own promises, and the test server flaw they work around (see the top of
+// harness.ts): a message must only reach a settled workflow, and `settle` must see what the
+// test itself set in motion.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
+import { APPROVERS, baseSpec, lostWorkflowTask, openActivities, poll, QUIET_MS, timeSkippingEnv } from './harness.js';
+import { useRuns } from './runs.js';
+
+const start = useRuns();
+const { CommandType } = proto.temporal.api.enums.v1;
+
+type Unseen = 'activity' | 'timer';
+
+/**
+ * A message's workflow task starts while an activity runs (or a timer), the activity ends (the
+ * timer fires) meanwhile, and the workflow answers the message by cancelling what it still
+ * believes running, as a rollback cancels a breach notification in flight, or an approval the
+ * gate's reminder timer. Returns the server's refusal, if any.
+ */
+function cancelAfterUnseenEnd(connection: Connection, handle: WorkflowHandle, what: Unseen): Promise<string | undefined> {
+  return connection.withDeadline(Date.now() + 20_000, () => cancelling(connection, handle, what));
+}
+async function cancelling(connection: Connection, handle: WorkflowHandle, what: Unseen): Promise<string | undefined> {
+  const { workflowService: service } = connection;
+  const namespace = 'default';
+  const taskQueue = { name: handle.workflowId };
+  const identity = 'harness.test';
+  await new Client({ connection }).workflow.start('anything', { taskQueue: taskQueue.name, workflowId: handle.workflowId, workflowTaskTimeout: '3s' });
+  const first = await service.pollWorkflowTaskQueue({ namespace, taskQueue, identity });
+  const start =
+    what === 'activity'
+      ? { commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, scheduleActivityTaskCommandAttributes: { activityId: 'notify', activityType: { name: 'notify' }, taskQueue, startToCloseTimeout: msToTs('1m') } }
+      : { commandType: CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 'reminder', startToFireTimeout: msToTs('1s') } };
+  await service.respondWorkflowTaskCompleted({ namespace, identity, taskToken: first.taskToken, commands: [start] });
+  const scheduledEventId = (await handle.fetchHistory()).events!.at(-1)!.eventId!;
+
+  await service.signalWorkflowExecution({ namespace, workflowExecution: { workflowId: handle.workflowId }, signalName: 'message', identity });
+  const task = await service.pollWorkflowTaskQueue({ namespace, taskQueue, identity });
+  if (what === 'activity') {
+    const activity = await service.pollActivityTaskQueue({ namespace, taskQueue, identity });
+    await service.respondActivityTaskCompleted({ namespace, identity, taskToken: activity.taskToken });
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // with a task in flight, the test server's clock runs at wall speed
+  }
+  const cancel =
+    what === 'activity'
+      ? { commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK, requestCancelActivityTaskCommandAttributes: { scheduledEventId } }
+      : { commandType: CommandType.COMMAND_TYPE_CANCEL_TIMER, cancelTimerCommandAttributes: { timerId: 'reminder' } };
+  try {
+    await service.respondWorkflowTaskCompleted({ namespace, identity, taskToken: task.taskToken, commands: [cancel] });
+    return undefined;
+  } catch (err) {
+    return String(err);
+  }
+}
+
+const eventNames = async (handle: WorkflowHandle) =>
+  ((await handle.fetchHistory()).events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof typeof e])!.replace('EventAttributes', ''));
+
+describe.each<[Unseen, string, string[], RegExp]>([
+  // A real server records the cancel request, then the activity's end, and a task to tell the workflow.
+  ['activity', 'an activity whose end', ['activityTaskCancelRequested', 'activityTaskStarted', 'activityTaskCompleted', 'workflowTaskScheduled'], /FAILED_PRECONDITION: ACTIVITY_UNKNOWN/],
+  // A real server drops the timer's firing and records its cancellation.
+  ['timer', 'a timer whose firing', ['workflowTaskCompleted', 'timerCanceled'], /INVALID_ARGUMENT: invalid history builder state for action/],
+])('a workflow task that cancels %s', (what, subject, realServerTail, refusal) => {
+  it(`completes on a real Temporal server when ${subject} it has not seen yet`, async () => {
+    const connection = await Connection.connect({ address: inject('stack').temporalAddress });
+    const handle = new Client({ connection }).workflow.getHandle(`unseen-${what}-${randomUUID()}`);
+    try {
+      expect(await cancelAfterUnseenEnd(connection, handle, what)).toBeUndefined();
+      expect((await eventNames(handle)).slice(-realServerTail.length)).toEqual(realServerTail);
+    } finally {
+      await handle.terminate().catch(() => undefined);
+      await connection.close();
+    }
+  });
+
+  it(`is refused by the Java test server when ${subject} it has not seen yet, and the task is lost`, { timeout: 60_000 }, async () => {
+    const env = await timeSkippingEnv(inject('stack').testServerPath);
+    try {
+      const handle = env.client.workflow.getHandle(`unseen-${what}`);
+      expect(await cancelAfterUnseenEnd(env.connection, handle, what)).toMatch(refusal);
+      const before = await eventNames(handle);
+      expect(before.at(-1)).toBe('workflowTaskStarted');
+      await new Promise((resolve) => setTimeout(resolve, 6_000)); // the task's timeout is 3 s
+      expect(await eventNames(handle)).toEqual(before);
+      const now = Number((await env.connection.testService!.getCurrentTime({})).time!.seconds);
+      expect(lostWorkflowTask((await handle.fetchHistory()).events!, now, 0)).toMatch(/LOST WORKFLOW TASK/);
+    } finally {
+      await env.teardown();
+    }
+  });
+});
+
+describe('settle', () => {
+  it('counts a breach as in flight until the server recorded the watcher’s end', async () => {
+    const run = await start();
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', APPROVERS[0]);
+    await run.until((s) => s.step?.greenWeight === 20, 'first step');
+    await run.settle();
+    const watcher = openActivities(await run.history()).find((a) => a.type === 'watchHealth')!;
+    expect(await run.breach('5xx rate 12 %')).toBe(true);
+    expect(openActivities(await run.history())).not.toContainEqual(watcher);
+  });
+
+  it('counts a released INSYNC wait as in flight until the server recorded its end', async () => {
+    const run = await start({ cloud: (c) => void (c.holdInsync = (w) => w.green > 0) });
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', APPROVERS[0]);
+    await poll(() => run.cloud.insyncHeld > 0, 'a held INSYNC wait');
+    await run.settle(); // a held wait is a settled state
+    run.cloud.releaseInsync();
+    expect(run.cloud.insyncHeld).toBe(0);
+    await run.settle();
+    expect(openActivities(await run.history()).map((a) => a.type)).not.toContain('waitWeightsApplied');
+  });
+
+  it(`lets a timer due within ${QUIET_MS / 1000} s fire before it counts the workflow settled`, async () => {
+    const spec = baseSpec();
+    spec.traffic.observe = '20s';
+    const run = await start({ spec });
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', APPROVERS[0]);
+    await run.settle(); // through every step's 20 s observe window, to the 7-day bake
+    expect((await run.status()).phase).toBe('baking');
+  });
+});
