@@ -3,7 +3,7 @@
 // pause blue's auto-sync during the freeze and restore it exactly as it was. Flux: wait until
 // green's Kustomizations and HelmReleases are Ready; suspend blue's during the freeze.
 import { Context, heartbeat, sleep } from '@temporalio/activity';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from '../workflows/duration.js';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Finding } from '../workflows/model.js';
 import type { AutoSyncInput, AutoSyncResult, BootstrapGitopsInput, BootstrapGitopsResult, GitopsObjectStatus, RegisterClusterInput, RegisterClusterResult } from './contract.js';
@@ -178,8 +178,8 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
       const namespace = input.argocd?.namespace ?? DEFAULT_NAMESPACE;
       // A retried attempt keeps the deadline the first one set, so a crash does not extend the wait.
       const resumed = (Context.current().info.heartbeatDetails as { deadline?: number } | undefined)?.deadline;
-      const deadline = resumed ?? Date.now() + msToNumber((input.timeout ?? DEFAULT_TIMEOUT) as never);
-      const pollMs = msToNumber((input.pollInterval ?? DEFAULT_POLL) as never);
+      const deadline = resumed ?? Date.now() + durationMs((input.timeout ?? DEFAULT_TIMEOUT) as never);
+      const pollMs = durationMs((input.pollInterval ?? DEFAULT_POLL) as never);
 
       for (let polls = 0; ; polls++) {
         // EKS tokens live 15 minutes; a long wait reconnects before they run out.

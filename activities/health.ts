@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Context, heartbeat, sleep } from '@temporalio/activity';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
 import type { HealthBreach, ValidateInput, WatchHealthInput } from './contract.js';
 
@@ -25,7 +25,7 @@ const MAX_BODY = 256 * 1024;
 export function runSmokeCheck(check: SmokeCheck): Promise<SmokeResult> {
   const started = performance.now();
   const url = new URL(check.url);
-  const timeout = check.timeout ? msToNumber(check.timeout) : DEFAULT_TIMEOUT_MS;
+  const timeout = check.timeout ? durationMs(check.timeout) : DEFAULT_TIMEOUT_MS;
   const get = url.protocol === 'https:' ? https.get : http.get;
   const result = (ok: boolean, extra: Partial<SmokeResult>): SmokeResult => ({ url: check.url, ok, latencyMs: Math.round(performance.now() - started), ...extra });
   return new Promise((resolve) => {
@@ -66,7 +66,7 @@ export function createHealthActivities() {
 
     /** Checks every interval; returns when `failureThreshold` checks in a row failed. */
     async watchHealth(input: WatchHealthInput): Promise<HealthBreach> {
-      const interval = msToNumber(input.health.interval);
+      const interval = durationMs(input.health.interval);
       // Resume the count a crashed attempt had reached.
       let consecutive = (Context.current().info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
       for (;;) {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ActivityCancelledError, ActivityNotFoundError } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from '../workflows/duration.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTools } from '../scripts/stack/peers.js';
 import { WORKFLOWS_PATH } from '../worker/worker.js';
@@ -27,7 +27,7 @@ const spec = baseSpec();
 spec.health = { ...spec.health!, interval: '1m' };
 spec.bake = '7 days';
 spec.freeze = '3 days';
-const interval = msToNumber(spec.health.interval!);
+const interval = durationMs(spec.health.interval!);
 
 const wallStart = performance.now();
 const [env, bundle] = await Promise.all([

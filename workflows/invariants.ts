@@ -1,6 +1,6 @@
 // DESIGN §1's safety rules as pure functions: the workflow consults them before acting,
 // and the property tests check them after every step.
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from './duration.js';
 import type { Weights } from './model.js';
 
 export function weightsValid(w: Weights): boolean {
@@ -20,7 +20,7 @@ export function blueDeletionAllowed(f: BlueDeletionFacts): { allowed: boolean; r
   if (!f.decommissionApproved) return { allowed: false, reason: 'decommission was not approved' };
   if (!f.greenFullSince) return { allowed: false, reason: 'green has not carried all traffic' };
   const carriedMs = Date.parse(f.now) - Date.parse(f.greenFullSince);
-  const neededMs = msToNumber(f.bake) + msToNumber(f.freeze);
+  const neededMs = durationMs(f.bake) + durationMs(f.freeze);
   if (carriedMs < neededMs) {
     return { allowed: false, reason: `green carried traffic for ${carriedMs} ms, less than bake+freeze (${neededMs} ms)` };
   }

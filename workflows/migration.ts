@@ -2,7 +2,7 @@
 // (DESIGN §1). It only sequences; pure decisions live in plan.ts and invariants.ts,
 // outside effects in activities. Every wait is interruptible by rollback and cancel.
 import * as wf from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from './duration.js';
 import type { Activities } from '../activities/index.js';
 import {
   abortUpdate,
@@ -66,7 +66,7 @@ const longPoll = wf.proxyActivities<Activities>({
 /** Waits until GitOps has converged on green; the activity itself gives up at `syncTimeout` and says what still waits. */
 const gitopsConvergence = (syncTimeout: string) =>
   wf.proxyActivities<Activities>({
-    startToCloseTimeout: msToNumber(syncTimeout) + 10 * 60_000,
+    startToCloseTimeout: durationMs(syncTimeout) + 10 * 60_000,
     heartbeatTimeout: '1m',
     retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
   });
@@ -74,7 +74,7 @@ const gitopsConvergence = (syncTimeout: string) =>
 const healthWatcher = (interval: string) =>
   wf.proxyActivities<Activities>({
     startToCloseTimeout: '3650 days',
-    heartbeatTimeout: 2 * msToNumber(interval) + 60_000,
+    heartbeatTimeout: 2 * durationMs(interval) + 60_000,
     // Settles only once the watcher has stopped, so a continue-as-new never leaves one running.
     // The watcher heartbeats every few seconds (activities/health.ts), so this is quick.
     cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -299,7 +299,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   /** Waits for `done` (or `timeout`), but gives way at once to a rollback or cancel. */
   const waitFor = async (done: () => boolean, timeout?: string | number): Promise<boolean> => {
     // No timer for a zero wait (e.g. observe: "0s"): the server would fire it only on its next tick.
-    if (skipZeroWaits && timeout !== undefined && msToNumber(timeout) === 0) {
+    if (skipZeroWaits && timeout !== undefined && durationMs(timeout) === 0) {
       throwIfInterrupted();
       return done();
     }
@@ -329,7 +329,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     // Fire times are absolute and kept in state, so a continue-as-new resumes the same timer.
     let entry = state.timers.find((t) => t.name === name);
     if (!entry) {
-      entry = { name, firesAt: new Date(Date.now() + msToNumber(duration)).toISOString() };
+      entry = { name, firesAt: new Date(Date.now() + durationMs(duration)).toISOString() };
       state.timers.push(entry);
     }
     try {

@@ -1,6 +1,6 @@
 // Pure decisions about a spec: its defaults, the checks a schema cannot express, and the
 // plan (phases, steps, gates, timers). The API's POST /v1/plans and the workflow share them.
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from './duration.js';
 import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
 import type { GateName, Phase } from './model.js';
 
@@ -159,7 +159,7 @@ export interface SpecIssue {
 
 function isDuration(value: string): boolean {
   try {
-    return msToNumber(value as never) >= 0;
+    return durationMs(value as never) >= 0;
   } catch {
     return false;
   }
@@ -190,7 +190,7 @@ interface DurationField {
 }
 
 function durationFields(spec: MigrationSpec): DurationField[] {
-  const atLeast = (field: string, least: string, why: string) => ({ field, ok: (ms: number) => ms >= msToNumber(least), rule: `at least ${least}`, why });
+  const atLeast = (field: string, least: string, why: string) => ({ field, ok: (ms: number) => ms >= durationMs(least), rule: `at least ${least}`, why });
   return [
     { path: '/traffic/observe', value: spec.traffic.observe },
     { path: '/bake', value: spec.bake },
@@ -263,7 +263,7 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   for (const { path, value, least } of durationFields(spec)) {
     if (value === undefined) continue;
     if (!isDuration(value)) issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
-    else if (least && !least.ok(msToNumber(value as never))) issues.push({ path, message: `${least.field} "${value}" must be ${least.rule}: ${least.why}` });
+    else if (least && !least.ok(durationMs(value as never))) issues.push({ path, message: `${least.field} "${value}" must be ${least.rule}: ${least.why}` });
   }
   const urls: [string, string | undefined][] = [
     ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),

@@ -1,6 +1,6 @@
 // DESIGN §1's invariants, checked against the simulated cloud's own log (what really happened
 // and in which order) rather than against what the workflow believes. Returns the broken ones.
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { durationMs } from '../../workflows/duration.js';
 import type { ApprovalRequest } from '../../workflows/messages.js';
 import type { AuditEvent, MigrationStatus } from '../../workflows/model.js';
 import { resolveSpec } from '../../workflows/plan.js';
@@ -56,7 +56,7 @@ export function brokenInvariants(cloud: FakeCloud, spec: MigrationSpec, status: 
     // 3. Blue goes only after decommission approval, once green carried everything for bake+freeze.
     if ((e.what === 'delete-cluster' && e.cluster === cloud.blue) || e.what === 'remove-blue-routing') {
       if (!since(lastShift, 'decommission')) broken.push(`${e.what} of blue without a decommission approval after the last shift`);
-      const needed = msToNumber(resolved.bake) + msToNumber(resolved.freeze);
+      const needed = durationMs(resolved.bake) + durationMs(resolved.freeze);
       if (greenFullAt === undefined || e.at - greenFullAt < needed) broken.push(`${e.what} of blue after ${greenFullAt === undefined ? 'no' : e.at - greenFullAt} ms of green at 100 % (needs ${needed})`);
     }
   });

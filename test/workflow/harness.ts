@@ -35,7 +35,8 @@ import {
 } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { msToNumber, tsToMs } from '@temporalio/common/lib/time.js';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+import { durationMs } from '../../workflows/duration.js';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -325,8 +326,8 @@ export class Run {
     return this.inflight.track(`advance ${duration}`, () => this.advancing(duration));
   }
   private async advancing(duration: string): Promise<void> {
-    const step = msToNumber(this.spec.health?.interval ?? '1m');
-    for (let left = msToNumber(duration); left > 0; ) {
+    const step = durationMs(this.spec.health?.interval ?? '1m');
+    for (let left = durationMs(duration); left > 0; ) {
       await this.call('heartbeat watchers', () => this.cloud.heartbeatWatchers());
       const phase = (await this.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '';
       const chunk = this.cloud.runningWatchers().length > 0 || WATCHED_PHASES.includes(phase) ? Math.min(left, step) : left;
