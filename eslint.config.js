@@ -1,8 +1,24 @@
-// Lint: typed rules (floating promises lose errors and ordering) and, in workflows/,
-// no Node built-ins: workflow code must stay deterministic and sandbox-safe.
+// Lint: typed rules (floating promises lose errors and ordering) and the layers of
+// docs/architecture.md: workflow code stays deterministic (no Node built-ins, only types from
+// activities/), activities never reach into the processes that use them, the API reaches the
+// cloud only through the workflow, and the CLI is a client of the REST API.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+
+/** An import of the top-level folder `dir`, from any depth below the repository root. */
+const folder = (...dirs) => `^(\\.\\./)+(${dirs.join('|')})/`;
+
+/** One layer's import rules: `forbid` entries are [regex, message, typesAllowed]. */
+const layer = (files, forbid, paths = []) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { paths, patterns: forbid.map(([regex, message, allowTypeImports = false]) => ({ regex, message, allowTypeImports })) },
+    ],
+  },
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'dist/', 'test/histories/'] },
@@ -18,19 +34,16 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  {
-    files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: builtinModules.map((name) => ({ name, message: 'workflow code must not use Node built-ins' })),
-          patterns: [
-            { group: ['node:*'], message: 'workflow code must not use Node built-ins' },
-            { group: ['../activities/*', '!../activities/index.js', '!../activities/contract.js'], message: 'workflows import only activity types' },
-          ],
-        },
-      ],
-    },
-  },
+  layer(
+    ['workflows/**/*.ts'],
+    [
+      ['^node:', 'workflow code must not use Node built-ins'],
+      [folder('activities'), 'workflows import only activity types (import type …)', true],
+      [folder('api', 'worker', 'cli'), 'workflow code imports only workflows/ (and activity types)'],
+    ],
+    builtinModules.map((name) => ({ name, message: 'workflow code must not use Node built-ins' })),
+  ),
+  layer(['activities/**/*.ts'], [[folder('api', 'worker', 'cli'), 'activities are used by the worker; they import nothing of the processes']]),
+  layer(['api/**/*.ts'], [[folder('activities'), 'the API reaches the cloud only through the workflow, never by calling activities']]),
+  layer(['cli/**/*.ts'], [[folder('activities', 'worker', 'workflows', 'api'), 'the CLI is a client of the REST API: it imports only types from the rest', true]]),
 );
