@@ -1,6 +1,8 @@
 // The plan a spec turns into (what POST /v1/plans shows and the workflow runs), its defaults,
 // and the checks JSON Schema cannot express.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { weightsValid } from '../../workflows/invariants.js';
 import { buildPlan, checkSpec, compareMinor, DEFAULTS, migrationId, resolveSpec } from '../../workflows/plan.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 
@@ -77,10 +79,26 @@ describe('buildPlan', () => {
     expect(plan.decommission.deleteBlueCluster).toBeNull();
   });
 
-  it('weights of every step add up to 100', () => {
-    const spec = minimal();
-    spec.traffic.steps = [1, 33, 99, 100];
-    for (const s of buildPlan(resolveSpec(spec)).steps) expect(s.weights.blue + s.weights.green).toBe(100);
+  it('accepts exactly the steps that rise strictly to 100, and plans each as one shift in that order', () => {
+    const rising = fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 5 }).map((greens) => [...greens.sort((a, b) => a - b), 100]);
+    // Near misses: one step repeated, or two neighbours swapped.
+    const nearMiss = rising.chain((steps) =>
+      fc.nat(steps.length - 1).map((i) => (i + 1 < steps.length && i % 2 ? [...steps.slice(0, i), steps[i + 1], steps[i], ...steps.slice(i + 2)] : [...steps.slice(0, i + 1), ...steps.slice(i)])),
+    );
+    const any = fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(fc.oneof(rising, nearMiss, any), (steps) => {
+        const spec = minimal();
+        spec.traffic.steps = steps;
+        const risesTo100 = steps.every((green, i) => i === 0 || green > steps[i - 1]) && steps.at(-1) === 100;
+        const stepIssues = checkSpec(spec).filter((issue) => issue.path.startsWith('/traffic/steps'));
+        expect(stepIssues.length === 0, JSON.stringify(stepIssues)).toBe(risesTo100);
+        if (!risesTo100) return;
+        const planned = buildPlan(resolveSpec(spec)).steps;
+        expect(planned.map((s) => ({ index: s.index, green: s.weights.green }))).toEqual(steps.map((green, i) => ({ index: i + 1, green })));
+        expect(planned.every((s) => weightsValid(s.weights))).toBe(true);
+      }),
+    );
   });
 });
 
