@@ -1,6 +1,8 @@
-// Seeds moto with the sandbox world of DESIGN §6: a blue EKS cluster at 1.33, a hosted zone
-// with weighted records (blue 100, green 0), and an ALB listener over blue/green target groups.
-// Idempotent: seeding twice leaves one of each.
+// Seeds moto with a sandbox world (what `npm start` serves): a blue EKS cluster at 1.33, a
+// hosted zone with weighted records (blue 100, green 0), and an ALB listener over
+// blue/green target groups. Each world has a network of its own, so worlds seeded at once
+// (parallel test files, benchmarks) share nothing in moto and cannot race. Idempotent:
+// seeding a world twice leaves one of each.
 import { CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import {
   CreateListenerCommand,
@@ -49,19 +51,18 @@ export async function seedMoto(endpoint: string, world: World = SANDBOX): Promis
   const r53 = aws.route53();
   const elb = aws.elbv2(world.region);
 
-  // Network: one VPC with two subnets, tagged so a second seed finds them.
-  const tag = { Key: 'cutover-sandbox', Value: 'true' };
-  let vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:cutover-sandbox', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId;
+  // Network: one VPC with two subnets, tagged with the world's name so a second seed finds them.
+  const tag = { Key: 'cutover-world', Value: world.blue };
+  const vpcFilter = [{ Name: `tag:${tag.Key}`, Values: [tag.Value] }];
+  let vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: vpcFilter }))).Vpcs?.[0]?.VpcId;
   if (!vpcId) {
     vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.40.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [tag] }] }))).Vpc!.VpcId!;
   }
   let subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
   if (subnets.length < 2) {
     for (const [i, az] of ['a', 'b'].entries()) {
-      // Two seeds at once (parallel tests) may race for the same subnet: one of them wins.
-      await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${i}.0/24`, AvailabilityZone: `${world.region}${az}` })).catch((err) => {
-        if ((err as Error).name !== 'InvalidSubnet.Conflict') throw err;
-      });
+      if (subnets.some((s) => s.AvailabilityZone === `${world.region}${az}`)) continue;
+      await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${i}.0/24`, AvailabilityZone: `${world.region}${az}` }));
     }
     subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
   }
