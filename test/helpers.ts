@@ -1,7 +1,7 @@
 // Shared test plumbing: a worker and an API on a fresh task queue against the run's real
 // peers, and a unique sandbox-shaped world in moto per test.
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { inject, onTestFailed, onTestFinished } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -101,14 +101,37 @@ export async function startHarness(activities: Partial<Activities> = realActivit
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Polls `read` until `done` holds; fails with the last value seen after `timeoutMs`. */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `read` until `done` holds. No deadline of its own (a busy machine is slow, not wrong):
+ * only the test's timeout bounds the wait, and if the test fails while it waits, the report
+ * says what it waited for and the last value seen.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
+  if (done(last)) return last;
+  let waiting = true;
+  let testOver = false;
+  try {
+    onTestFinished(() => void (testOver = true));
+    onTestFailed(() => {
+      if (waiting) throw new Error(`eventually: still waiting for ${String(done)}; last value: ${JSON.stringify(last)}`);
+    });
+  } catch {
+    // Called from a hook, not a test: hookTimeout bounds the wait.
   }
+  // A test that timed out is abandoned, not stopped: stop polling its (closed) peers, and settle
+  // never, so no rejection surfaces after the test has already been reported.
+  const abandoned = () => new Promise<never>(() => {});
+  while (!done(last)) {
+    await new Promise((r) => setTimeout(r, 100)); // poll interval
+    if (testOver) return abandoned();
+    try {
+      last = await read();
+    } catch (err) {
+      if (testOver) return abandoned();
+      throw err;
+    }
+  }
+  waiting = false;
   return last;
 }
