@@ -1,13 +1,14 @@
-// Prints vitest's JSON report as the one line CI reads: "N passed, M failed".
+// Prints vitest's JSON report as the one line CI reads, last: "N passed, M failed".
 import { existsSync, readFileSync } from 'node:fs';
 
 const file = process.argv[2] ?? '.data/test-results.json';
 if (!existsSync(file)) {
+  console.error(`no test report at ${file}: the tests did not run (see the output above)`);
   console.log('0 passed, 0 failed');
-  console.error(`no test report at ${file}: the tests did not run (see typecheck/lint above)`);
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (skipped) console.log(`${skipped} skipped`);
+console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed`);
 process.exit(report.numFailedTests > 0 || report.numTotalTests === 0 ? 1 : 0);
