@@ -1,6 +1,6 @@
-// DESIGN §7 history figure: a whole migration with a 7-day bake, a 3-day freeze and a health
-// check every minute stays under 2,000 history events (the watcher is one heartbeating
-// activity per phase, not one activity per check).
+// The history figure (docs/architecture.md, "Figures"): a whole migration with a 7-day bake, a
+// 3-day freeze and a health check every minute stays under 2,000 history events (the watcher
+// is one heartbeating activity per phase, not one activity per check).
 // Run: npm run bench:history   (starts its own time-skipping test server; ~1 minute)
 //
 // The mocked watcher behaves like the real one: one check per interval of server time, a

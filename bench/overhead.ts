@@ -1,6 +1,7 @@
-// DESIGN §7 orchestration overhead: a whole migration with every wait set to 0, through
-// REST and the workflow, against a plain script making the same cloud calls (the same
-// activity code run directly, outside Temporal). Goal: workflow ≤ 2× script, same run.
+// The orchestration overhead figure (docs/architecture.md, "Figures"): a whole migration with
+// every wait set to 0, through REST and the workflow, against a plain script making the same
+// cloud calls (the same activity code run directly, outside Temporal). Goal: workflow ≤ 2×
+// script, same run.
 // Run: npx tsx bench/overhead.ts [rounds=5]
 import { randomBytes } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';

@@ -1,5 +1,6 @@
-// DESIGN §7 rollback figure: REST rollback?wait=true → both weights back on blue in Route 53.
-// Goal: p99 < 300 ms on loopback and ≤ 3× one bare ChangeResourceRecordSets call, same run.
+// The rollback figure (docs/architecture.md, "Figures"): REST rollback?wait=true → both
+// weights back on blue in Route 53. Goal: p99 < 300 ms on loopback and ≤ 3× one bare
+// ChangeResourceRecordSets call, same run.
 // Also prints where a rollback's time goes: in Route 53 calls (timed in the worker's own client)
 // and in everything else (REST, the Update, workflow and activity tasks), with the history
 // events each rollback added.

@@ -1,6 +1,6 @@
-// DESIGN §7 scale figure: N migrations parked at the cutover gate on one worker; approve
-// them all and measure approve → next activity (the first weight shift) starting.
-// Goal: p99 < 1 s for 1,000 on 2 cores; prints the worker's RSS.
+// The scale figure (docs/architecture.md, "Figures"): N migrations parked at the cutover gate
+// on one worker; approve them all and measure approve → next activity (the first weight shift)
+// starting. Goal: p99 < 1 s for 1,000 on 2 cores; prints the worker's RSS.
 // Cloud calls are in-memory here: this measures orchestration, not moto.
 //
 // As deployed, the worker runs alone in its process: this one. The API and the people calling

@@ -1,6 +1,6 @@
-// `npm start`: the whole Cutover sandbox on loopback (DESIGN §6). Temporal keeps its state
-// in .data/, so a migration started before a restart is still there after it. Ctrl-C stops
-// every process started here.
+// `npm start`: the whole Cutover sandbox on loopback (README, "What `npm start` gives you").
+// Temporal keeps its state in .data/, so a migration started before a restart is still there
+// after it. Ctrl-C stops every process started here.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

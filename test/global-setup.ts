@@ -1,5 +1,5 @@
-// Starts the real peers once per test run (DESIGN §5) and bundles the workflow code once;
-// tests receive the addresses through vitest's inject().
+// Starts the real peers once per test run (docs/architecture.md, "Tests and their peers") and
+// bundles the workflow code once; tests receive the addresses through vitest's inject().
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

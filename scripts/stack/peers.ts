@@ -1,5 +1,6 @@
-// The real peers of DESIGN §5, started on loopback: the Temporal dev server, moto, and
-// kube-apiservers (blue, green, management) sharing one etcd under separate prefixes.
+// The real peers (docs/architecture.md, "Tests and their peers"), started on loopback: the
+// Temporal dev server, moto, and kube-apiservers (blue, green, management) sharing one etcd
+// under separate prefixes.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import https from 'node:https';
