@@ -49,7 +49,9 @@ describe('a migration with Argo CD over REST', () => {
         clusterChecks: { inventory: { namespaces: [appNs] } },
       }),
     );
-    spec = { ...seeded.spec, traffic: { ...seeded.spec.traffic, observe: '0s' }, gitops: { argocd: { managementContext: management, namespace: argoNs, registerCluster: true }, flux: false, syncTimeout: '2m' } };
+    // syncTimeout is the default (30m): however slow the machine, bootstrapping waits for the
+    // sync this test reports, never times out into gate bootstrap-override.
+    spec = { ...seeded.spec, traffic: { ...seeded.spec.traffic, observe: '0s' }, gitops: { argocd: { managementContext: management, namespace: argoNs, registerCluster: true }, flux: false } };
     // Blue has been in Argo CD for years (registered by hand) and syncs itself automatically.
     await createAll('management', [
       {
