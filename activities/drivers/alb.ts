@@ -15,7 +15,7 @@ import {
 import type { Finding, Weights } from '../../workflows/model.js';
 import type { ResolvedSpec } from '../../workflows/plan.js';
 import { awsFailure, invalidSpec } from '../errors.js';
-import { ALL_GREEN, appliedAtOnce, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
+import { ALL_GREEN, changeResult, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
 type AlbSettings = NonNullable<ResolvedSpec['traffic']['alb']>;
 
@@ -110,7 +110,7 @@ async function targetGroupFindings(client: ElasticLoadBalancingV2Client, targetG
 export function createAlbDriver({ aws }: DriverClients): TrafficDriver<AlbSettings> {
   const driver: TrafficDriver<AlbSettings> = {
     readWeights: async ({ region, settings }) => [await readAlbWeights(aws.elbv2(region), settings)],
-    setWeights: async ({ region, settings }, weights) => appliedAtOnce(await setAlbWeights(aws.elbv2(region), settings, weights)),
+    setWeights: async ({ region, settings }, weights) => changeResult(await setAlbWeights(aws.elbv2(region), settings, weights)),
     waitApplied: (at, { weights }) => untilReadBack(driver, at, weights),
     checkGreen: ({ region, settings }) => targetGroupFindings(aws.elbv2(region), settings.greenTargetGroupArn),
     greenSubject: (settings) => greenGroup(settings.greenTargetGroupArn),

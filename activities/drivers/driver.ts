@@ -48,8 +48,8 @@ export interface TrafficDriver<Settings> {
 
 export const ALL_GREEN: Weights = { blue: 0, green: 100 };
 
-/** The result of a change that applies at once: nothing to wait for, nothing cached downstream. */
-export const appliedAtOnce = (changed: boolean): SetWeightsResult => ({ changeIds: [], settleSeconds: 0, changed });
+/** The result of a change with no change ID to wait on and no TTL to sit out (every driver but route53's). */
+export const changeResult = (changed: boolean): SetWeightsResult => ({ changeIds: [], settleSeconds: 0, changed });
 
 /** waitApplied of a driver whose change is applied once reading the weights back shows it everywhere. */
 export async function untilReadBack<Settings>(driver: Pick<TrafficDriver<Settings>, 'readWeights'>, at: Routing<Settings>, weights: Weights): Promise<void> {

@@ -15,7 +15,7 @@ import type { ResolvedExternalDns } from '../../workflows/plan.js';
 import { FAILURE, invalidSpec, notFound } from '../errors.js';
 import { kubeFailure, readObject, requireCluster, type KubeCluster } from '../kubernetes.js';
 import { checkRoute53Weights, readRoute53Weights } from '../route53.js';
-import { ALL_GREEN, appliedAtOnce, GREEN_TARGETS, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
+import { ALL_GREEN, changeResult, GREEN_TARGETS, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
 export const AWS_WEIGHT = 'external-dns.alpha.kubernetes.io/aws-weight';
 export const SET_IDENTIFIER = 'external-dns.alpha.kubernetes.io/set-identifier';
@@ -100,7 +100,7 @@ export function createExternalDnsDriver({ aws, clusters: access }: DriverClients
       const order: Side[] = greenRises ? ['blue', 'green'] : ['green', 'blue'];
       let changed = false;
       for (const side of order) changed = (await setSide(c[side], settings, weights[side])) || changed;
-      return appliedAtOnce(changed);
+      return changeResult(changed);
     },
 
     /** Applied once Route 53 serves the weights (external-dns has caught up) when the records are named; otherwise once annotated. */

@@ -12,7 +12,7 @@ import type { Weights } from '../../workflows/model.js';
 import type { ResolvedServiceSelector } from '../../workflows/plan.js';
 import { invalidSpec, notFound } from '../errors.js';
 import { kubeFailure, listAll, readObject, requireCluster, type Condition } from '../kubernetes.js';
-import { ALL_GREEN, appliedAtOnce, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
+import { ALL_GREEN, changeResult, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
 type Service = KubernetesObject & { spec?: { selector?: Record<string, string> } };
 type Pod = KubernetesObject & { status?: { phase?: string; conditions?: Condition[] } };
@@ -53,12 +53,12 @@ export function createServiceSelectorDriver({ clusters: access }: DriverClients)
       if (!all) throw invalidSpec(`the service-selector driver switches all traffic at once; weights must be 100/0 or 0/100, got ${weights.blue}/${weights.green} (use steps: [100])`);
       const { cluster, service } = await read(region, settings);
       const v = values(settings);
-      if (service.spec?.selector?.[v.key] === v[all]) return appliedAtOnce(false);
+      if (service.spec?.selector?.[v.key] === v[all]) return changeResult(false);
       const patch = { apiVersion: 'v1', kind: 'Service', metadata: { name: settings.service, namespace: settings.namespace }, spec: { selector: { [v.key]: v[all] } } };
       await cluster.objects.patch(patch, undefined, undefined, 'cutover', undefined, PatchStrategy.MergePatch).catch((err) => {
         throw kubeFailure(err, `switching Service ${settings.namespace}/${settings.service} in ${settings.cluster} to ${v.key}=${v[all]}`);
       });
-      return appliedAtOnce(true);
+      return changeResult(true);
     },
 
     waitApplied: (at, { weights }) => untilReadBack(driver, at, weights),
