@@ -2,13 +2,13 @@
 // (blocking), drift between blue and green (warnings: approving the cutover gate approves
 // them), green's workload readiness (blocking while not ready). A cluster this worker cannot
 // reach is a finding too, so a missing access entry shows up instead of a silent skip.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding } from '../workflows/model.js';
 import type { PreflightInput, ValidateInput } from './contract.js';
 import { FAILURE } from './errors.js';
-import { auditDrift, describeKey, scanRemovedApis, workloadReadiness, type InventoryOptions } from './kube-audit.js';
-import { KUBE_UNAVAILABLE, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+import { auditDrift, scanRemovedApis, workloadReadiness, type InventoryOptions } from './kube-audit.js';
+import { describeObject, KUBE_UNAVAILABLE, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+import { activityContext } from './poll.js';
 
 /** Findings listed one by one per category before the rest is summed up. */
 const MAX_LISTED = 25;
@@ -25,13 +25,8 @@ function capped(findings: Finding[], source: string, what: string): Finding[] {
  */
 export const UNREACHABLE_AFTER_ATTEMPTS = 5;
 
-function attempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1; // called outside an activity
-  }
-}
+/** This activity's attempt; 1 when called outside an activity. */
+const attempt = (): number => activityContext()?.info.attempt ?? 1;
 
 /**
  * Access problems become a blocking finding naming the cluster (a person may override it);
@@ -71,7 +66,7 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
           scan.usages.map((u) => ({
             severity: 'blocking',
             source,
-            message: `${describeKey(u)} in ${input.blue} uses ${u.apiVersion} (${u.source}), removed in Kubernetes ${u.removedIn}${u.replacement ? `; migrate it to ${u.replacement}` : ''}`,
+            message: `${describeObject(u)} in ${input.blue} uses ${u.apiVersion} (${u.source}), removed in Kubernetes ${u.removedIn}${u.replacement ? `; migrate it to ${u.replacement}` : ''}`,
           })),
           source,
           'objects using removed APIs',
@@ -95,12 +90,12 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
         const report = await auditDrift(blue, green, opts.inventory);
         const findings: Finding[] = [
           ...capped(
-            report.blueOnly.map((k) => ({ severity: 'warning', source: 'drift', message: `${describeKey(k)} exists only in blue ${input.blue}: it is lost at cutover unless green gets it` })),
+            report.blueOnly.map((k) => ({ severity: 'warning', source: 'drift', message: `${describeObject(k)} exists only in blue ${input.blue}: it is lost at cutover unless green gets it` })),
             'drift',
             'objects only in blue',
           ),
           ...capped(
-            report.differs.map((d) => ({ severity: 'warning', source: 'drift', message: `${describeKey(d.key)} differs between ${input.blue} and ${input.green} at ${d.paths.join(', ')}` })),
+            report.differs.map((d) => ({ severity: 'warning', source: 'drift', message: `${describeObject(d.key)} differs between ${input.blue} and ${input.green} at ${d.paths.join(', ')}` })),
             'drift',
             'objects that differ',
           ),
@@ -117,7 +112,7 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
         const notReady = workloads.filter((w) => !w.ready);
         return [
           ...capped(
-            notReady.map((w) => ({ severity: 'blocking', source: 'readiness', message: `${describeKey(w)} in ${input.green} is not ready: ${w.detail}` })),
+            notReady.map((w) => ({ severity: 'blocking', source: 'readiness', message: `${describeObject(w)} in ${input.green} is not ready: ${w.detail}` })),
             'readiness',
             'workloads not ready',
           ),

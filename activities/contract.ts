@@ -1,7 +1,7 @@
 // Inputs and outputs of the activities, as plain JSON the workflow can carry in history.
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, Weights } from '../workflows/model.js';
-import type { ResolvedExternalDns, ResolvedServiceSelector, ResolvedSpec } from '../workflows/plan.js';
+import type { ResolvedSpec } from '../workflows/plan.js';
 
 export interface ClusterRef {
   region: string;
@@ -100,20 +100,6 @@ export interface NotifyInput {
   text: string;
   webhookUrl?: string;
 }
-
-/**
- * traffic.externalDns (driver `external-dns`), defaults filled in by resolveSpec: the
- * Ingresses/Services whose `external-dns.alpha.kubernetes.io/aws-weight` annotation sets each
- * cluster's Route 53 weight. The same objects (kind, namespace, name) exist in blue and in green.
- */
-export type ExternalDnsTarget = ResolvedExternalDns;
-
-/**
- * traffic.serviceSelector (driver `service-selector`), defaults filled in by resolveSpec: blue
- * and green pods run in ONE cluster and a Service's selector picks one of them; the switch is
- * a single patch, so weights are 0 or 100.
- */
-export type ServiceSelectorTarget = ResolvedServiceSelector;
 
 // --- GitOps (activities/gitops.ts) ---
 

@@ -12,19 +12,22 @@ import {
   DescribeNodegroupCommand,
   ListInsightsCommand,
   ListNodegroupsCommand,
+  waitUntilClusterActive,
+  waitUntilClusterDeleted,
+  waitUntilNodegroupActive,
+  waitUntilNodegroupDeleted,
   type Cluster,
   type EKSClient,
 } from '@aws-sdk/client-eks';
-import { heartbeat, sleep } from '@temporalio/activity';
 import type { Finding } from '../workflows/model.js';
 import { compareMinor } from '../workflows/plan.js';
 import type { AwsClients } from './aws.js';
 import type { ClusterRef, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
 import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';
 import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
+import { POLL_INTERVAL, pollUntil, runWaiter, type Waiter } from './poll.js';
 
 const MIGRATION_TAG = 'cutover.io/migration';
-const POLL_MS = 2_000;
 
 async function describeCluster(eks: EKSClient, name: string): Promise<Cluster | undefined> {
   try {
@@ -48,13 +51,8 @@ async function listNodegroups(eks: EKSClient, cluster: string): Promise<string[]
   return names;
 }
 
-/** Polls until `done` says so, heartbeating so a lost worker is noticed within the heartbeat timeout. */
-async function pollUntil(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let polls = 0; !(await done()); polls++) {
-    heartbeat({ waitingFor: what, polls });
-    await sleep(POLL_MS);
-  }
-}
+/** EKS's own waiter for `describe`, polled every few seconds rather than the SDK's default half minute. */
+const eksWait = (describe: string, waiter: Waiter) => runWaiter(waiter, { describe, interval: POLL_INTERVAL.eks });
 
 export function createEksActivities(aws: AwsClients) {
   return {
@@ -154,12 +152,11 @@ export function createEksActivities(aws: AwsClients) {
             });
         }
       }
-      await pollUntil(`${input.green} ACTIVE`, async () => (await describeCluster(eks, input.green))?.status === 'ACTIVE');
+      await eksWait(`${input.green} ACTIVE`, (params) => waitUntilClusterActive({ client: eks, ...params }, { name: input.green }));
       for (const name of await listNodegroups(eks, input.green)) {
-        await pollUntil(`node group ${name} ACTIVE`, async () => {
-          const ng = await eks.send(new DescribeNodegroupCommand({ clusterName: input.green, nodegroupName: name }));
-          return ng.nodegroup?.status === 'ACTIVE';
-        });
+        await eksWait(`node group ${name} of ${input.green} ACTIVE`, (params) =>
+          waitUntilNodegroupActive({ client: eks, ...params }, { clusterName: input.green, nodegroupName: name }),
+        );
       }
       const created = green?.tags?.[MIGRATION_TAG] === input.migrationId;
       const findings: Finding[] = [];
@@ -167,7 +164,9 @@ export function createEksActivities(aws: AwsClients) {
       if (input.mode === 'create' && created) {
         const copied = await copyClusterConfig(eks, input.blue, input.green, input.targetVersion, { [MIGRATION_TAG]: input.migrationId });
         findings.push(...copied.findings);
-        await pollUntil(`add-ons of ${input.green} ACTIVE`, () => addonsActive(eks, input.green, copied.addons));
+        // Not EKS's add-on waiter: it gives up on DEGRADED, which an add-on can recover from;
+        // only CREATE_FAILED is final (addonsActive throws on it).
+        await pollUntil(() => addonsActive(eks, input.green, copied.addons), { describe: `add-ons of ${input.green} ACTIVE`, interval: POLL_INTERVAL.eks });
       }
       return { created, status: 'ACTIVE', findings };
     },
@@ -182,11 +181,15 @@ export function createEksActivities(aws: AwsClients) {
           if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting node group ${name}`);
         });
       }
-      await pollUntil(`node groups of ${input.cluster} deleted`, async () => (await listNodegroups(eks, input.cluster)).length === 0);
+      for (const name of groups) {
+        await eksWait(`node group ${name} of ${input.cluster} deleted`, (params) =>
+          waitUntilNodegroupDeleted({ client: eks, ...params }, { clusterName: input.cluster, nodegroupName: name }),
+        );
+      }
       await eks.send(new DeleteClusterCommand({ name: input.cluster })).catch((err) => {
         if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting ${input.cluster}`);
       });
-      await pollUntil(`${input.cluster} deleted`, async () => !(await describeCluster(eks, input.cluster)));
+      await eksWait(`${input.cluster} deleted`, (params) => waitUntilClusterDeleted({ client: eks, ...params }, { name: input.cluster }));
     },
   };
 }

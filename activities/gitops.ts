@@ -2,13 +2,14 @@
 // management cluster), wait until the Applications that target green are Synced and Healthy,
 // pause blue's auto-sync during the freeze and restore it exactly as it was. Flux: wait until
 // green's Kustomizations and HelmReleases are Ready; suspend blue's during the freeze.
-import { Context, heartbeat, sleep } from '@temporalio/activity';
-import { durationMs } from '../workflows/duration.js';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
+import { DEFAULTS } from '../workflows/plan.js';
 import type { AutoSyncInput, AutoSyncResult, BootstrapGitopsInput, BootstrapGitopsResult, GitopsObjectStatus, RegisterClusterInput, RegisterClusterResult } from './contract.js';
 import { invalidSpec } from './errors.js';
-import { kubeFailure, listAll, requireCluster, statusOf, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+import { describeObject, kubeFailure, listAll, requireCluster, statusOf, type ClusterAccess, type Condition, type KubeCluster } from './kubernetes.js';
+import { activityContext, POLL_INTERVAL, pollUntil } from './poll.js';
 
 export const ARGO_CLUSTER_LABEL = 'argocd.argoproj.io/secret-type';
 export const ARGO_APPLICATION = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' };
@@ -21,9 +22,6 @@ export const PAUSED_AUTOMATED = 'cutover.io/paused-automated';
 /** Marks a Flux object cutover suspended (and so must resume). */
 export const SUSPENDED_BY_CUTOVER = 'cutover.io/suspended';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'cutover' };
-const DEFAULT_NAMESPACE = 'argocd';
-const DEFAULT_TIMEOUT = '30m';
-const DEFAULT_POLL = '5s';
 const RECONNECT_MS = 10 * 60_000;
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown>; data?: Record<string, string> };
@@ -32,7 +30,7 @@ const dnsName = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').repl
 export const clusterSecretName = (cluster: string) => dnsName(`cluster-${cluster}`);
 const sameServer = (a?: string, b?: string) => !!a && !!b && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 const decode = (v?: string) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
-const ref = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+const ref = (o: Obj) => describeObject({ kind: o.kind, ...o.metadata });
 
 /** How Argo CD authenticates to `target`: EKS via its own IAM identity, otherwise the worker's credential for it. */
 function argoClusterConfig(target: KubeCluster): string {
@@ -50,7 +48,7 @@ async function argoClusterSecrets(mgmt: KubeCluster, namespace: string): Promise
 
 /** Registers `cluster` with Argo CD; a Secret already describing it (ours or anyone's) is left alone. */
 async function registerCluster(access: ClusterAccess | undefined, input: RegisterClusterInput): Promise<RegisterClusterResult> {
-  const namespace = input.argocd.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = input.argocd.namespace ?? DEFAULTS.argocdNamespace;
   const [mgmt, target] = await Promise.all([
     requireCluster(access, input.argocd.managementContext, input.region),
     requireCluster(access, input.cluster, input.region),
@@ -102,7 +100,7 @@ export function applicationStatus(app: Obj): GitopsObjectStatus {
 }
 
 export function fluxStatus(obj: Obj): GitopsObjectStatus {
-  const conditions = (obj.status?.conditions as { type: string; status: string; reason?: string; message?: string }[] | undefined) ?? [];
+  const conditions = (obj.status?.conditions as Condition[] | undefined) ?? [];
   const ready = conditions.find((c) => c.type === 'Ready');
   const observed = (obj.status?.observedGeneration as number | undefined) ?? 0;
   const current = observed >= (obj.metadata?.generation ?? 0);
@@ -137,7 +135,7 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
      */
     async deregisterArgoCluster(input: RegisterClusterInput): Promise<{ removed: boolean; secrets: string[] }> {
       const mgmt = await requireCluster(access, input.argocd.managementContext, input.region);
-      const namespace = input.argocd.namespace ?? DEFAULT_NAMESPACE;
+      const namespace = input.argocd.namespace ?? DEFAULTS.argocdNamespace;
       const ours = clusterSecretName(input.cluster);
       // A cluster the worker cannot reach any more still loses the Secret cutover made for it.
       const server = await requireCluster(access, input.cluster, input.region).then((c) => c.server, () => undefined);
@@ -175,33 +173,35 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
         mgmt: input.argocd ? await requireCluster(access, input.argocd.managementContext, input.region) : undefined,
       });
       let clusters = await connect();
-      const namespace = input.argocd?.namespace ?? DEFAULT_NAMESPACE;
+      const namespace = input.argocd?.namespace ?? DEFAULTS.argocdNamespace;
       // A retried attempt keeps the deadline the first one set, so a crash does not extend the wait.
-      const resumed = (Context.current().info.heartbeatDetails as { deadline?: number } | undefined)?.deadline;
-      const deadline = resumed ?? Date.now() + durationMs((input.timeout ?? DEFAULT_TIMEOUT) as never);
-      const pollMs = durationMs((input.pollInterval ?? DEFAULT_POLL) as never);
+      const resumed = (activityContext()?.info.heartbeatDetails as { deadline?: number } | undefined)?.deadline;
+      const deadline = resumed ?? Date.now() + durationMs(input.timeout ?? DEFAULTS.gitopsSyncTimeout);
 
-      for (let polls = 0; ; polls++) {
-        // EKS tokens live 15 minutes; a long wait reconnects before they run out.
-        if (Date.now() - clusters.at > RECONNECT_MS) clusters = await connect();
-        const { green, mgmt } = clusters;
-        const objects: GitopsObjectStatus[] = [];
-        if (mgmt) objects.push(...(await applicationsTargeting(mgmt, namespace, { name: input.green, server: green.server })).map(applicationStatus));
-        const argoWaiting = !!mgmt && !objects.some((o) => o.kind === 'Application');
-        if (input.flux !== false) objects.push(...(await fluxObjects(green)).filter((o) => !o.spec?.suspend).map(fluxStatus));
-        const waiting = objects.filter((o) => !o.ready);
-        if (!waiting.length && !argoWaiting) {
-          findings.push({ severity: 'info', source: 'gitops', message: objects.length ? `${objects.length} GitOps objects for ${input.green} are synced and healthy` : `no GitOps objects manage ${input.green}` });
-          return { registered, ready: true, objects, findings };
-        }
-        if (Date.now() >= deadline) {
-          if (argoWaiting) findings.push({ severity: 'blocking', source: 'argocd', message: `no Argo CD Application in ${namespace} targets ${input.green} (${green.server})` });
-          for (const o of waiting) findings.push({ severity: 'blocking', source: o.kind === 'Application' ? 'argocd' : 'flux', message: `${o.kind} ${o.namespace}/${o.name} is ${o.detail}, not ready for ${input.green}` });
-          return { registered, ready: false, objects, findings };
-        }
-        heartbeat({ polls, waiting: waiting.length, deadline });
-        await sleep(pollMs);
-      }
+      return pollUntil(
+        async (round) => {
+          // EKS tokens live 15 minutes; a long wait reconnects before they run out.
+          if (Date.now() - clusters.at > RECONNECT_MS) clusters = await connect();
+          const { green, mgmt } = clusters;
+          const objects: GitopsObjectStatus[] = [];
+          if (mgmt) objects.push(...(await applicationsTargeting(mgmt, namespace, { name: input.green, server: green.server })).map(applicationStatus));
+          const argoWaiting = !!mgmt && !objects.some((o) => o.kind === 'Application');
+          if (input.flux !== false) objects.push(...(await fluxObjects(green)).filter((o) => !o.spec?.suspend).map(fluxStatus));
+          const waiting = objects.filter((o) => !o.ready);
+          if (!waiting.length && !argoWaiting) {
+            findings.push({ severity: 'info', source: 'gitops', message: objects.length ? `${objects.length} GitOps objects for ${input.green} are synced and healthy` : `no GitOps objects manage ${input.green}` });
+            return { registered, ready: true, objects, findings };
+          }
+          if (round.last) {
+            if (argoWaiting) findings.push({ severity: 'blocking', source: 'argocd', message: `no Argo CD Application in ${namespace} targets ${input.green} (${green.server})` });
+            for (const o of waiting) findings.push({ severity: 'blocking', source: o.kind === 'Application' ? 'argocd' : 'flux', message: `${o.kind} ${o.namespace}/${o.name} is ${o.detail}, not ready for ${input.green}` });
+            return { registered, ready: false, objects, findings };
+          }
+          round.progress = { waiting: waiting.length };
+          return undefined;
+        },
+        { describe: `GitOps synced and healthy on ${input.green}`, interval: input.pollInterval ?? POLL_INTERVAL.gitops, deadline },
+      );
     },
 
     /**
@@ -213,7 +213,7 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
       const changed: string[] = [];
       if (input.argocd) {
         const [mgmt, blue] = await Promise.all([requireCluster(access, input.argocd.managementContext, input.region), requireCluster(access, input.cluster, input.region)]);
-        for (const app of await applicationsTargeting(mgmt, input.argocd.namespace ?? DEFAULT_NAMESPACE, { name: input.cluster, server: blue.server })) {
+        for (const app of await applicationsTargeting(mgmt, input.argocd.namespace ?? DEFAULTS.argocdNamespace, { name: input.cluster, server: blue.server })) {
           const automated = (app.spec?.syncPolicy as { automated?: unknown } | undefined)?.automated;
           if (!automated || app.metadata?.annotations?.[PAUSED_AUTOMATED]) continue;
           await patch(mgmt, app, { metadata: { annotations: { [PAUSED_AUTOMATED]: JSON.stringify(automated) } }, spec: { syncPolicy: { automated: null } } });
@@ -236,7 +236,7 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
       const changed: string[] = [];
       if (input.argocd) {
         const [mgmt, blue] = await Promise.all([requireCluster(access, input.argocd.managementContext, input.region), requireCluster(access, input.cluster, input.region)]);
-        for (const app of await applicationsTargeting(mgmt, input.argocd.namespace ?? DEFAULT_NAMESPACE, { name: input.cluster, server: blue.server })) {
+        for (const app of await applicationsTargeting(mgmt, input.argocd.namespace ?? DEFAULTS.argocdNamespace, { name: input.cluster, server: blue.server })) {
           const saved = app.metadata?.annotations?.[PAUSED_AUTOMATED];
           if (!saved) continue;
           await patch(mgmt, app, { metadata: { annotations: { [PAUSED_AUTOMATED]: null } }, spec: { syncPolicy: { automated: JSON.parse(saved) } } });

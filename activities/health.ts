@@ -3,10 +3,10 @@
 // breach, so a week of checks adds no events to history.
 import http from 'node:http';
 import https from 'node:https';
-import { Context, heartbeat, sleep } from '@temporalio/activity';
 import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
 import type { HealthBreach, ValidateInput, WatchHealthInput } from './contract.js';
+import { activityContext, pollUntil } from './poll.js';
 
 type SmokeCheck = WatchHealthInput['health']['smoke'][number];
 
@@ -19,7 +19,6 @@ export interface SmokeResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
-const HEARTBEAT_SLICE_MS = 5_000;
 const MAX_BODY = 256 * 1024;
 
 export function runSmokeCheck(check: SmokeCheck): Promise<SmokeResult> {
@@ -64,26 +63,22 @@ export function createHealthActivities() {
       return { findings };
     },
 
-    /** Checks every interval; returns when `failureThreshold` checks in a row failed. */
+    /**
+     * Checks every interval; returns when `failureThreshold` checks in a row failed. Each
+     * heartbeat carries the count, so a retried watcher resumes it.
+     */
     async watchHealth(input: WatchHealthInput): Promise<HealthBreach> {
-      const interval = durationMs(input.health.interval);
-      // Resume the count a crashed attempt had reached.
-      let consecutive = (Context.current().info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
-      for (;;) {
-        const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
-        const failed = results.find((r) => !r.ok);
-        consecutive = failed ? consecutive + 1 : 0;
-        heartbeat({ consecutive, lastReason: failed?.reason });
-        if (consecutive >= input.health.failureThreshold) {
-          return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
-        }
-        // Heartbeat while waiting for the next check, not only per check: a cancel reaches
-        // the watcher through a heartbeat, and must not wait a whole interval.
-        for (let waited = 0; waited < interval; waited += HEARTBEAT_SLICE_MS) {
-          await sleep(Math.min(HEARTBEAT_SLICE_MS, interval - waited)); // rejects once cancelled
-          heartbeat({ consecutive, lastReason: failed?.reason });
-        }
-      }
+      let consecutive = (activityContext()?.info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
+      return pollUntil(
+        async (round) => {
+          const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+          const failed = results.find((r) => !r.ok);
+          consecutive = failed ? consecutive + 1 : 0;
+          round.progress = { consecutive, lastReason: failed?.reason };
+          if (consecutive >= input.health.failureThreshold) return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+        },
+        { describe: 'a health breach of green', interval: input.health.interval },
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
-// All activities, built by one factory from the clients they use (DESIGN §4).
+// All activities, built by one factory from the clients they use, so a test or a benchmark
+// points them at moto and local API servers just by handing other clients in.
 import type { AwsClients } from './aws.js';
 import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
 import type { PreflightInput, PreflightResult, ValidateInput } from './contract.js';
@@ -24,7 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
   return {
     ...eks,
-    ...createTrafficActivities(deps.aws, deps.clusters),
+    ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
     ...health,
     ...createNotifyActivities({ webhookUrl: deps.webhookUrl }),
     ...createGitopsActivities(deps.clusters),

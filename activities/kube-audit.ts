@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { compareMinor } from '../workflows/plan.js';
-import { listPages, servedGroupVersions, type KubeCluster } from './kubernetes.js';
+import { describeObject, listPages, servedGroupVersions, type KubeCluster } from './kubernetes.js';
 import { REMOVED_APIS, type RemovedApi } from './removed-apis.js';
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -16,8 +16,6 @@ export interface ObjectKey {
   namespace?: string;
   name: string;
 }
-
-export const describeKey = (k: ObjectKey) => `${k.kind} ${k.namespace ? `${k.namespace}/` : ''}${k.name}`;
 
 type Obj = KubernetesObject & Record<string, unknown>;
 
@@ -88,7 +86,7 @@ export async function scanRemovedApis(cluster: KubeCluster, targetVersion: strin
   const removals = REMOVED_APIS.filter((r) => compareMinor(r.removedIn, targetVersion) <= 0);
   const served = await servedGroupVersions(cluster);
   const usages = new Map<string, ApiUsage>();
-  const add = (u: ApiUsage) => usages.set(`${u.source}|${u.apiVersion}|${describeKey(u)}`, u);
+  const add = (u: ApiUsage) => usages.set(`${u.source}|${u.apiVersion}|${describeObject(u)}`, u);
 
   const listed = new Set<string>();
   for (const r of removals) {
@@ -136,7 +134,7 @@ export interface InventoryKind {
   kind: string;
 }
 
-/** What the drift audit compares (DESIGN §1, validating). Custom resources are added per CRD. */
+/** What the drift audit compares while validating green. Custom resources are added per CRD. */
 export const INVENTORY_KINDS: readonly InventoryKind[] = [
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },

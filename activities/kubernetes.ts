@@ -1,16 +1,16 @@
-// How an activity reaches a cluster's API server: one seam, `ClusterAccess` (DESIGN §5).
-// In AWS it describes the EKS cluster and mints a token from the worker's own credentials;
+// How an activity reaches a cluster's API server: one seam, `ClusterAccess`, whatever the
+// cluster is. In AWS it describes the EKS cluster and mints a token from the worker's own credentials;
 // in the sandbox and tests it maps the cluster name to a local kube-apiserver; for clusters
 // outside EKS (EKS Anywhere in adopt mode) it uses the kubeconfig context of that name.
 // Tokens live only inside this process: never in activity inputs, results or history.
 import { existsSync, readFileSync } from 'node:fs';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { ApiException, ApisApi, CoreApi, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1APIResource } from '@kubernetes/client-node';
-import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsClients } from './aws.js';
 import { eksToken } from './eks-token.js';
 import { awsFailure, FAILURE, notFound } from './errors.js';
+import { pulse } from './poll.js';
 
 /** The local form of a cluster's endpoint (what the sandbox writes to CUTOVER_KUBE_CLUSTERS). */
 export interface ClusterEndpoint {
@@ -178,20 +178,22 @@ export function kubeFailure(err: unknown, what: string): Error {
   return failure(KUBE_UNAVAILABLE, false);
 }
 
+/** "Kind namespace/name" (or "Kind name" when cluster-scoped): how findings and failures name an object. */
+export const describeObject = (o: { kind?: string; namespace?: string; name?: string }) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+
+/** A status condition, as Pods and Flux objects report them. */
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   /** Page size; every list is paginated with `continue`. */
   limit?: number;
-}
-
-/** Heartbeats when running as an activity, so long audits of big clusters show progress; a no-op elsewhere. */
-function pulse(details: unknown): void {
-  try {
-    heartbeat(details);
-  } catch {
-    // Not inside an activity (a script or a direct call): nobody to tell.
-  }
 }
 
 /** Every object of a kind, page by page, so a large cluster never arrives in one response. */
@@ -203,6 +205,7 @@ export async function* listPages<T extends KubernetesObject = KubernetesObject>(
       .catch((err) => {
         throw kubeFailure(err, `listing ${kind} (${apiVersion}) in ${cluster.name}`);
       });
+    // Long audits of big clusters show progress (and a lost worker is noticed).
     pulse({ listing: kind, cluster: cluster.name });
     yield page.items;
     continueToken = page.metadata?._continue || undefined;

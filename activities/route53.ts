@@ -1,31 +1,37 @@
 // Route 53 weighted records: blue's and green's weights change together in one
-// ChangeResourceRecordSets batch, so no resolver ever sees a sum other than 100.
+// ChangeResourceRecordSets batch, so no resolver ever sees a sum other than 100. Used by the
+// route53 driver, and by the external-dns driver to read what external-dns wrote.
 import {
   ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
+  waitUntilResourceRecordSetsChanged,
   type Change,
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import type { Weights } from '../workflows/model.js';
-import type { ResolvedRecord } from '../workflows/plan.js';
+import type { ResolvedRecord, ResolvedRoute53 } from '../workflows/plan.js';
+import type { SetWeightsResult } from './contract.js';
 import { awsFailure, invalidSpec, notFound } from './errors.js';
-
-export interface Route53Target {
-  hostedZoneId?: string;
-  hostedZoneName?: string;
-  records: ResolvedRecord[];
-}
+import { POLL_INTERVAL, runWaiter } from './poll.js';
 
 /** Route 53 takes at most 1,000 changes a batch; we keep pairs whole and stay well below. */
 const PAIRS_PER_BATCH = 50;
 const MAX_WEIGHT = 255;
+/** Route 53 usually serves a change within a minute; a wait this long fails, naming what Route 53 answered, and is retried. */
+const INSYNC_TIMEOUT = '5m';
+
+/** Fails on weights a weighted record cannot hold, before anything is called. */
+export function checkRoute53Weights(weights: Weights): void {
+  if (weights.blue < 0 || weights.green < 0 || weights.blue > MAX_WEIGHT || weights.green > MAX_WEIGHT) {
+    throw invalidSpec(`Route 53 weights must be 0–${MAX_WEIGHT}, got blue ${weights.blue} green ${weights.green}`);
+  }
+}
 
 const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
 
-export async function resolveHostedZoneId(client: Route53Client, target: Route53Target): Promise<string> {
+async function resolveHostedZoneId(client: Route53Client, target: ResolvedRoute53): Promise<string> {
   // An ID is used as given: the record calls that follow fail with NotFound naming it when the
   // zone does not exist, so checking it first (GetHostedZone) would only cost a round trip.
   if (target.hostedZoneId) return target.hostedZoneId.replace(/^\/hostedzone\//, '');
@@ -39,7 +45,7 @@ export async function resolveHostedZoneId(client: Route53Client, target: Route53
   return zone.Id.replace(/^\/hostedzone\//, '');
 }
 
-export interface RecordPair {
+interface RecordPair {
   record: ResolvedRecord;
   blue: ResourceRecordSet;
   green: ResourceRecordSet;
@@ -70,7 +76,7 @@ async function listRecordSets(client: Route53Client, zoneId: string, record: Res
   }
 }
 
-export async function readPairs(client: Route53Client, zoneId: string, records: ResolvedRecord[]): Promise<RecordPair[]> {
+async function readPairs(client: Route53Client, zoneId: string, records: ResolvedRecord[]): Promise<RecordPair[]> {
   return Promise.all(
     records.map(async (record) => {
       const sets = await listRecordSets(client, zoneId, record);
@@ -85,7 +91,7 @@ export async function readPairs(client: Route53Client, zoneId: string, records: 
   );
 }
 
-export function weightsOf(pair: RecordPair): Weights {
+function weightsOf(pair: RecordPair): Weights {
   return { blue: pair.blue.Weight ?? 0, green: pair.green.Weight ?? 0 };
 }
 
@@ -107,19 +113,9 @@ function rememberInSync(client: Route53Client, changeId: string): void {
   if (known.size > INSYNC_REMEMBERED) known.delete(known.values().next().value!);
 }
 
-export interface WeightChange {
-  changeIds: string[];
-  settleSeconds: number;
-  changed: boolean;
-  /** Route 53 answered every change of this call INSYNC already: there is nothing to wait for. */
-  inSync: boolean;
-}
-
 /** Sets every record pair to `weights`; pairs already there are left alone (idempotent). */
-export async function setRoute53Weights(client: Route53Client, target: Route53Target, weights: Weights, comment: string): Promise<WeightChange> {
-  if (weights.blue < 0 || weights.green < 0 || weights.blue > MAX_WEIGHT || weights.green > MAX_WEIGHT) {
-    throw invalidSpec(`Route 53 weights must be 0–${MAX_WEIGHT}, got blue ${weights.blue} green ${weights.green}`);
-  }
+export async function setRoute53Weights(client: Route53Client, target: ResolvedRoute53, weights: Weights, comment: string): Promise<SetWeightsResult> {
+  checkRoute53Weights(weights);
   const zoneId = await resolveHostedZoneId(client, target);
   const pairs = await readPairs(client, zoneId, target.records);
   const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green.TTL ?? 0)));
@@ -141,29 +137,29 @@ export async function setRoute53Weights(client: Route53Client, target: Route53Ta
     }
     if (result.ChangeInfo?.Status !== 'INSYNC') inSync = false;
   }
-  return { changeIds, settleSeconds, changed: toChange.length > 0, inSync };
+  return { changeIds, settleSeconds, changed: toChange.length > 0, ...(inSync ? { applied: true } : {}) };
 }
 
-/** True once Route 53 reports every change INSYNC. */
-export async function changesInSync(client: Route53Client, changeIds: string[]): Promise<boolean> {
+/** Returns once Route 53 reports every change INSYNC (GetChange); changes it answered INSYNC already are not asked about again. */
+export async function waitInSync(client: Route53Client, changeIds: string[]): Promise<void> {
   for (const id of changeIds) {
     if (insyncByClient.get(client)?.has(id)) continue;
-    const result = await client.send(new GetChangeCommand({ Id: id })).catch((err) => {
-      throw awsFailure(err, `change ${id}`);
+    await runWaiter((params) => waitUntilResourceRecordSetsChanged({ client, ...params }, { Id: id }), {
+      describe: `Route 53 change ${id} INSYNC`,
+      interval: POLL_INTERVAL.traffic,
+      timeout: INSYNC_TIMEOUT,
     });
-    if (result.ChangeInfo?.Status !== 'INSYNC') return false;
     rememberInSync(client, id);
   }
-  return true;
 }
 
-export async function readRoute53Weights(client: Route53Client, target: Route53Target): Promise<Weights[]> {
+export async function readRoute53Weights(client: Route53Client, target: ResolvedRoute53): Promise<Weights[]> {
   const zoneId = await resolveHostedZoneId(client, target);
   return (await readPairs(client, zoneId, target.records)).map(weightsOf);
 }
 
 /** Decommission: delete blue's weighted record sets (green's stay, at weight 100). */
-export async function removeBlueRecords(client: Route53Client, target: Route53Target, comment: string): Promise<number> {
+export async function removeBlueRecords(client: Route53Client, target: ResolvedRoute53, comment: string): Promise<number> {
   const zoneId = await resolveHostedZoneId(client, target);
   const deletions: Change[] = [];
   for (const record of target.records) {

@@ -1,10 +1,11 @@
 // The ALB driver against moto: both target-group weights in one ModifyListener, idempotent,
-// applied as soon as the listener describes them.
+// applied as soon as the listener describes them (a wait until then heartbeats and can be cancelled).
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../activities/aws.js';
-import { stack } from '../helpers.js';
-import { activitiesWith, albTraffic, failureOf, type FaultProxy, runActivity, seedWorld, startFaultProxy } from './support.js';
+import { eventually, stack } from '../helpers.js';
+import { activitiesWith, albTraffic, failureOf, type FaultProxy, runActivity, seedWorld, startActivity, startFaultProxy } from './support.js';
 
 describe('alb driver', () => {
   let proxy: FaultProxy;
@@ -32,6 +33,17 @@ describe('alb driver', () => {
       [w.greenTargetGroupArn, 30],
     ]);
     expect(await acts.readWeights(input)).toEqual([{ blue: 70, green: 30 }]);
+  });
+
+  it('a wait for weights the listener does not forward holds, heartbeating, until cancelled', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith();
+    const input = { region: w.world.region, traffic: albTraffic(w), weights: { blue: 60, green: 40 }, actor: 'alice', reason: 'step 1' };
+    await acts.setWeights(input);
+    const waiting = startActivity(acts.waitWeightsApplied, { ...input, weights: { blue: 10, green: 90 }, changeIds: [] });
+    await eventually(async () => waiting.heartbeats.length, (n) => n >= 2);
+    waiting.cancel();
+    await expect(waiting.result).rejects.toBeInstanceOf(CancelledFailure);
   });
 
   it('removes blue from the forward once; a retry changes nothing', async () => {

@@ -6,7 +6,7 @@ import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../activities/aws.js';
-import { AWS_WEIGHT } from '../../activities/external-dns.js';
+import { AWS_WEIGHT } from '../../activities/drivers/external-dns.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { eventually, stack, uniqueName } from '../helpers.js';
 import { activitiesWith, clusterAccess, createAll, failureOf, kubeApi, runActivity, seedWorld, specTraffic, startActivity, uniqueNamespace } from './support.js';

@@ -1,5 +1,6 @@
 // The Route 53 driver against moto: one atomic batch per weight change, idempotent retries,
-// never a half-applied observation, NotFound naming what is missing.
+// never a half-applied observation, INSYNC awaited with Route 53's own waiter (not at all when
+// the change's answer said so), NotFound naming what is missing.
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../activities/aws.js';
@@ -7,6 +8,7 @@ import { stack } from '../helpers.js';
 import { activitiesWith, failureOf, type FaultProxy, route53Traffic, runActivity, seedWorld, startFaultProxy } from './support.js';
 
 const isChangeBatch = (c: { method: string; path: string }) => c.method === 'POST' && /\/rrset\/?$/.test(c.path);
+const isGetChange = (c: { method: string; path: string }) => c.method === 'GET' && /\/change\/[^/]+$/.test(c.path);
 
 describe('route53 driver', () => {
   let proxy: FaultProxy;
@@ -24,12 +26,29 @@ describe('route53 driver', () => {
     const first = await acts.setWeights(input);
     expect(first).toMatchObject({ changed: true, settleSeconds: 1 });
     expect(first.changeIds).toHaveLength(1);
+    // The change's own answer said INSYNC (moto always does): the wait need not ask again.
+    const getChanges = proxy.calls.filter(isGetChange).length;
     await runActivity(acts.waitWeightsApplied, { ...input, changeIds: first.changeIds });
+    expect(proxy.calls.filter(isGetChange).length).toBe(getChanges);
 
     const retry = await acts.setWeights(input);
     expect(retry).toEqual({ changed: false, changeIds: [], settleSeconds: 1 });
     expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
     expect(await acts.readWeights(input)).toEqual([{ blue: 80, green: 20 }]);
+  });
+
+  it('a worker that did not make the change asks Route 53 until the change is INSYNC', async () => {
+    const w = await seedWorld();
+    const input = { region: w.world.region, traffic: route53Traffic(w), weights: { blue: 40, green: 60 }, actor: 'alice', reason: 'step 2' };
+    const { changeIds } = await activitiesWith().setWeights(input);
+    // Another worker (its own clients) never saw the change's INSYNC answer.
+    const other = activitiesWith({ endpoint: proxy.url });
+    const before = proxy.calls.filter(isGetChange).length;
+    await runActivity(other.waitWeightsApplied, { ...input, changeIds });
+    expect(proxy.calls.filter(isGetChange).length - before).toBe(1);
+    // Known INSYNC from then on: waiting again asks nothing.
+    await runActivity(other.waitWeightsApplied, { ...input, changeIds });
+    expect(proxy.calls.filter(isGetChange).length - before).toBe(1);
   });
 
   it('finds the zone by name as well as by ID', async () => {

@@ -41,12 +41,12 @@ export function activitiesWith(opts: { endpoint?: string; clusters?: ClusterAcce
   });
 }
 
-/** Starts an activity in an activity context, as the worker would; heartbeats are recorded as they come. */
-export function startActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): { result: Promise<R>; heartbeats: unknown[] } {
+/** Starts an activity in an activity context, as the worker would; heartbeats are recorded as they come, and `cancel` cancels it as Temporal would. */
+export function startActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): { result: Promise<R>; heartbeats: unknown[]; cancel(): void } {
   const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 120_000, heartbeatTimeoutMs: 60_000 }, { logger: new DefaultLogger('ERROR') });
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  return { result: env.run(fn, ...args) as Promise<R>, heartbeats };
+  return { result: env.run(fn, ...args) as Promise<R>, heartbeats, cancel: () => env.cancel() };
 }
 
 export async function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<{ result: R; heartbeats: unknown[] }> {

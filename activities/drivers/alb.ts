@@ -1,5 +1,6 @@
-// ALB weighted forwarding: one listener (or rule) forwards to blue's and green's target
-// groups; one ModifyListener/ModifyRule call sets both weights at once. Before a shift,
+// The alb driver: one listener (or rule) forwards to blue's and green's target groups with
+// weights; one ModifyListener/ModifyRule call sets both at once, and the change is applied
+// as soon as the listener describes it (no DNS in between). Before a shift,
 // DescribeTargetHealth of green's target group tells whether green can take its share.
 import {
   DescribeListenersCommand,
@@ -11,17 +12,14 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Finding, Weights } from '../workflows/model.js';
-import { awsFailure, invalidSpec } from './errors.js';
+import type { Finding, Weights } from '../../workflows/model.js';
+import type { ResolvedSpec } from '../../workflows/plan.js';
+import { awsFailure, invalidSpec } from '../errors.js';
+import { ALL_GREEN, changeResult, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
-export interface AlbTarget {
-  listenerArn: string;
-  ruleArn?: string;
-  blueTargetGroupArn: string;
-  greenTargetGroupArn: string;
-}
+type AlbSettings = NonNullable<ResolvedSpec['traffic']['alb']>;
 
-async function currentActions(client: ElasticLoadBalancingV2Client, target: AlbTarget): Promise<Action[]> {
+async function currentActions(client: ElasticLoadBalancingV2Client, target: AlbSettings): Promise<Action[]> {
   if (target.ruleArn) {
     const out = await client.send(new DescribeRulesCommand({ RuleArns: [target.ruleArn] })).catch((err) => {
       throw awsFailure(err, `ALB rule ${target.ruleArn}`);
@@ -34,7 +32,7 @@ async function currentActions(client: ElasticLoadBalancingV2Client, target: AlbT
   return out.Listeners?.[0]?.DefaultActions ?? [];
 }
 
-export async function readAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbTarget): Promise<Weights> {
+async function readAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbSettings): Promise<Weights> {
   const forward = (await currentActions(client, target)).find((a) => a.Type === 'forward');
   const groups = forward?.ForwardConfig?.TargetGroups ?? (forward?.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : []);
   const weightOf = (arn: string) => groups.find((g) => g.TargetGroupArn === arn)?.Weight ?? 0;
@@ -45,7 +43,7 @@ export async function readAlbWeights(client: ElasticLoadBalancingV2Client, targe
   return total === 0 ? { blue: 0, green: 0 } : { blue: Math.round((blue * 100) / total), green: 100 - Math.round((blue * 100) / total) };
 }
 
-export async function setAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbTarget, weights: Weights): Promise<boolean> {
+async function setAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbSettings, weights: Weights): Promise<boolean> {
   if (weights.blue + weights.green !== 100) throw invalidSpec(`weights must sum to 100, got ${weights.blue}+${weights.green}`);
   const current = await readAlbWeights(client, target);
   if (current.blue === weights.blue && current.green === weights.green) return false;
@@ -70,8 +68,7 @@ export async function setAlbWeights(client: ElasticLoadBalancingV2Client, target
 }
 
 const DRAINING = new Set(['draining', 'unhealthy.draining']);
-/** Targets named one by one in a finding before the rest is counted. */
-const LISTED = 10;
+const greenGroup = (arn: string) => `green target group ${arn}`;
 
 function describeTarget(d: TargetHealthDescription): string {
   const t = d.Target;
@@ -80,10 +77,7 @@ function describeTarget(d: TargetHealthDescription): string {
   return `${t?.Id ?? '?'}${t?.Port ? `:${t.Port}` : ''} ${h?.State ?? 'unknown'}${why}`;
 }
 
-function listed(targets: TargetHealthDescription[]): string {
-  const named = targets.slice(0, LISTED).map(describeTarget).join(', ');
-  return targets.length > LISTED ? `${named} and ${targets.length - LISTED} more` : named;
-}
+const listed = (targets: TargetHealthDescription[]) => listSome(targets, describeTarget, ', ');
 
 /**
  * Whether the target group can take traffic, as findings: blocking when it has no registered
@@ -92,14 +86,15 @@ function listed(targets: TargetHealthDescription[]): string {
  * one info finding with the count. Draining targets are on their way out and neither count
  * nor block.
  */
-export async function targetGroupFindings(client: ElasticLoadBalancingV2Client, targetGroupArn: string, source: string): Promise<Finding[]> {
+async function targetGroupFindings(client: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<Finding[]> {
+  const source = GREEN_TARGETS;
   const out = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })).catch((err) => {
     throw awsFailure(err, `target health of ${targetGroupArn}`);
   });
   const targets = out.TargetHealthDescriptions ?? [];
   const healthy = targets.filter((d) => d.TargetHealth?.State === 'healthy');
   const notHealthy = targets.filter((d) => d.TargetHealth?.State !== 'healthy' && !DRAINING.has(d.TargetHealth?.State ?? ''));
-  const group = `green target group ${targetGroupArn}`;
+  const group = greenGroup(targetGroupArn);
   if (targets.length === 0) {
     return [{ severity: 'blocking', source, message: `${group} has no registered targets: green's share of the traffic would have nowhere to go` }];
   }
@@ -110,4 +105,19 @@ export async function targetGroupFindings(client: ElasticLoadBalancingV2Client, 
     return [{ severity: 'blocking', source, message: `${group}: ${notHealthy.length} of ${targets.length} targets not healthy: ${listed(notHealthy)}` }];
   }
   return [{ severity: 'info', source, message: `${group}: ${healthy.length}/${targets.length} targets healthy` }];
+}
+
+export function createAlbDriver({ aws }: DriverClients): TrafficDriver<AlbSettings> {
+  const driver: TrafficDriver<AlbSettings> = {
+    readWeights: async ({ region, settings }) => [await readAlbWeights(aws.elbv2(region), settings)],
+    setWeights: async ({ region, settings }, weights) => changeResult(await setAlbWeights(aws.elbv2(region), settings, weights)),
+    waitApplied: (at, { weights }) => untilReadBack(driver, at, weights),
+    checkGreen: ({ region, settings }) => targetGroupFindings(aws.elbv2(region), settings.greenTargetGroupArn),
+    greenSubject: (settings) => greenGroup(settings.greenTargetGroupArn),
+    // Green already carries 100 %; blue's target group simply stops being forwarded to.
+    async removeBlueRouting(at, comment) {
+      await driver.setWeights(at, ALL_GREEN, comment);
+    },
+  };
+  return driver;
 }

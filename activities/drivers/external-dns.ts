@@ -6,27 +6,33 @@
 // down (and the reverse), so Route 53 never gives green more than asked in between.
 // Before a shift, green's side must be publishable: its objects exist with a set identifier
 // and a load balancer address, and (when the records are named) its record is in Route 53.
+// The settings (traffic.externalDns, defaults filled in by resolveSpec) name the
+// Ingresses/Services; the same kind/namespace/name exists in blue and in green.
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Finding, Weights } from '../workflows/model.js';
-import type { AwsClients } from './aws.js';
-import type { ExternalDnsTarget } from './contract.js';
-import { FAILURE, invalidSpec, notFound } from './errors.js';
-import { kubeFailure, readObject, requireCluster, type ClusterAccess, type KubeCluster } from './kubernetes.js';
-import { readRoute53Weights } from './route53.js';
+import type { Finding, Weights } from '../../workflows/model.js';
+import type { ResolvedExternalDns } from '../../workflows/plan.js';
+import { FAILURE, invalidSpec, notFound } from '../errors.js';
+import { kubeFailure, readObject, requireCluster, type KubeCluster } from '../kubernetes.js';
+import { checkRoute53Weights, readRoute53Weights } from '../route53.js';
+import { ALL_GREEN, changeResult, GREEN_TARGETS, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
 export const AWS_WEIGHT = 'external-dns.alpha.kubernetes.io/aws-weight';
 export const SET_IDENTIFIER = 'external-dns.alpha.kubernetes.io/set-identifier';
 const API_VERSION: Record<string, string> = { Ingress: 'networking.k8s.io/v1', Service: 'v1' };
-const MAX_WEIGHT = 255;
+
+function apiVersionOf(kind: string): string {
+  const apiVersion = API_VERSION[kind];
+  if (!apiVersion) throw invalidSpec(`external-dns driver: kind ${kind} is not supported (Ingress or Service)`);
+  return apiVersion;
+}
 
 type Side = 'blue' | 'green';
 
-async function objectsOf(cluster: KubeCluster, target: ExternalDnsTarget): Promise<KubernetesObject[]> {
+async function objectsOf(cluster: KubeCluster, target: ResolvedExternalDns): Promise<KubernetesObject[]> {
   const found: KubernetesObject[] = [];
   for (const ref of target.objects) {
-    const apiVersion = API_VERSION[ref.kind];
-    if (!apiVersion) throw invalidSpec(`external-dns driver: kind ${ref.kind} is not supported (Ingress or Service)`);
+    const apiVersion = apiVersionOf(ref.kind);
     const obj = await readObject(cluster, { apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name });
     if (!obj) throw notFound(`external-dns driver: ${ref.kind} ${ref.namespace}/${ref.name} not found in ${cluster.name}`);
     found.push(obj);
@@ -50,14 +56,14 @@ const weightOf = (obj: KubernetesObject): number | undefined => {
   return raw === undefined || raw === '' ? undefined : Number(raw);
 };
 
-export function createExternalDnsDriver(aws: AwsClients, access: ClusterAccess | undefined) {
-  const clusters = async (region: string, target: ExternalDnsTarget): Promise<Record<Side, KubeCluster>> => {
+export function createExternalDnsDriver({ aws, clusters: access }: DriverClients): TrafficDriver<ResolvedExternalDns> {
+  const clusters = async (region: string, target: ResolvedExternalDns): Promise<Record<Side, KubeCluster>> => {
     const [blue, green] = await Promise.all([requireCluster(access, target.blueCluster, region), requireCluster(access, target.greenCluster, region)]);
     return { blue, green };
   };
 
   /** Sets one side's annotation on every selected object that does not have it yet; true when any changed. */
-  async function setSide(cluster: KubeCluster, target: ExternalDnsTarget, weight: number): Promise<boolean> {
+  async function setSide(cluster: KubeCluster, target: ResolvedExternalDns, weight: number): Promise<boolean> {
     let changed = false;
     for (const obj of await objectsOf(cluster, target)) {
       if (weightOf(obj) === weight) continue;
@@ -71,57 +77,67 @@ export function createExternalDnsDriver(aws: AwsClients, access: ClusterAccess |
   }
 
   /** Weights the annotations ask for, one entry per selected object pair. */
-  async function annotatedWeights(region: string, target: ExternalDnsTarget): Promise<Weights[]> {
+  async function annotatedWeights(region: string, target: ResolvedExternalDns): Promise<Weights[]> {
     const c = await clusters(region, target);
     const [blue, green] = await Promise.all([objectsOf(c.blue, target), objectsOf(c.green, target)]);
     return blue.map((b, i) => ({ blue: weightOf(b) ?? 0, green: weightOf(green[i]) ?? 0 }));
   }
 
-  return {
-    async setWeights(region: string, target: ExternalDnsTarget, weights: Weights): Promise<boolean> {
-      if (weights.blue < 0 || weights.green < 0 || weights.blue > MAX_WEIGHT || weights.green > MAX_WEIGHT) {
-        throw invalidSpec(`Route 53 weights must be 0–${MAX_WEIGHT}, got blue ${weights.blue} green ${weights.green}`);
-      }
-      if (!target.objects.length) throw invalidSpec('external-dns driver: no Ingress or Service selected');
-      const c = await clusters(region, target);
-      const current = await annotatedWeights(region, target);
+  const driver: TrafficDriver<ResolvedExternalDns> = {
+    /** What Route 53 serves when the records are named; otherwise what the annotations ask for. */
+    async readWeights({ region, settings }) {
+      if (settings.route53) return readRoute53Weights(aws.route53(), settings.route53);
+      return annotatedWeights(region, settings);
+    },
+
+    async setWeights({ region, settings }, weights) {
+      checkRoute53Weights(weights);
+      if (!settings.objects.length) throw invalidSpec('external-dns driver: no Ingress or Service selected');
+      const c = await clusters(region, settings);
+      const current = await annotatedWeights(region, settings);
       // Lower first, raise second: in between, the side being drained never carries more than asked.
       const greenRises = current.some((w) => weights.green > w.green);
       const order: Side[] = greenRises ? ['blue', 'green'] : ['green', 'blue'];
       let changed = false;
-      for (const side of order) changed = (await setSide(c[side], target, weights[side])) || changed;
-      return changed;
+      for (const side of order) changed = (await setSide(c[side], settings, weights[side])) || changed;
+      return changeResult(changed);
     },
 
-    /** What Route 53 serves when the records are named; otherwise what the annotations ask for. */
-    async readWeights(region: string, target: ExternalDnsTarget): Promise<Weights[]> {
-      if (target.route53) return readRoute53Weights(aws.route53(), target.route53);
-      return annotatedWeights(region, target);
-    },
+    /** Applied once Route 53 serves the weights (external-dns has caught up) when the records are named; otherwise once annotated. */
+    waitApplied: (at, { weights }) => untilReadBack(driver, at, weights),
 
-    /** Green's objects (and, when named, its record in Route 53) as findings: blocking for each that cannot carry traffic yet. */
-    async greenFindings(region: string, target: ExternalDnsTarget, source: string): Promise<Finding[]> {
-      const green = await requireCluster(access, target.greenCluster, region);
+    /** Green's objects (and, when named, its record in Route 53): blocking for each that cannot carry traffic yet. */
+    async checkGreen({ region, settings }) {
+      const source = GREEN_TARGETS;
+      const green = await requireCluster(access, settings.greenCluster, region);
       const findings: Finding[] = [];
-      for (const ref of target.objects) {
-        const apiVersion = API_VERSION[ref.kind];
-        if (!apiVersion) throw invalidSpec(`external-dns driver: kind ${ref.kind} is not supported (Ingress or Service)`);
+      for (const ref of settings.objects) {
+        const apiVersion = apiVersionOf(ref.kind);
         const obj = await readObject<Published>(green, { apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name });
         const problem = obj ? unpublishable(obj) : `does not exist`;
-        if (problem) findings.push({ severity: 'blocking', source, message: `${ref.kind} ${ref.namespace}/${ref.name} in green ${target.greenCluster} ${problem}` });
+        if (problem) findings.push({ severity: 'blocking', source, message: `${ref.kind} ${ref.namespace}/${ref.name} in green ${settings.greenCluster} ${problem}` });
       }
-      if (target.route53) {
+      if (settings.route53) {
         try {
-          await readRoute53Weights(aws.route53(), target.route53);
+          await readRoute53Weights(aws.route53(), settings.route53);
         } catch (err) {
           if (!(err instanceof ApplicationFailure) || err.type !== FAILURE.notFound) throw err;
           findings.push({ severity: 'blocking', source, message: `Route 53 cannot weigh green yet: ${err.message} (external-dns in green publishes green's record once its objects are ready)` });
         }
       }
       if (!findings.length) {
-        findings.push({ severity: 'info', source, message: `green ${target.greenCluster}: ${target.objects.length} object(s) ready for external-dns${target.route53 ? ', weighted records in Route 53' : ''}` });
+        findings.push({ severity: 'info', source, message: `green ${settings.greenCluster}: ${settings.objects.length} object(s) ready for external-dns${settings.route53 ? ', weighted records in Route 53' : ''}` });
       }
       return findings;
     },
+
+    greenSubject: (settings) => `green ${settings.greenCluster}'s external-dns objects`,
+
+    // Blue's external-dns owns blue's record and would re-create it while blue lives;
+    // weight 0 keeps it unused until blue (and its external-dns) is deleted.
+    async removeBlueRouting(at, comment) {
+      await driver.setWeights(at, ALL_GREEN, comment);
+    },
   };
+  return driver;
 }
