@@ -1,7 +1,7 @@
 // API configuration, validated at boot: every wrong setting is reported at once, by its
 // name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
-import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../worker/config.js';
+import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
