@@ -5,6 +5,7 @@ import { PHASES } from '../workflows/model.js';
 import { MIGRATION_ID_PATTERN } from '../workflows/plan.js';
 import { GateNameSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
 import { MigrationSpecSchema, StringEnum } from '../workflows/spec.js';
+import { DEFAULT_HEARTBEAT_S } from './event-stream.js';
 
 /** The groups of operations in /openapi.json. */
 export const TAGS = { migrations: 'migrations', operations: 'operations' } as const;
@@ -163,25 +164,6 @@ export const ListBody = Type.Object(
 );
 export type ListBody = Static<typeof ListBody>;
 
-/** Seconds between a stream's keep-alive comments, unless ?heartbeat= says otherwise. */
-export const DEFAULT_HEARTBEAT_S = 15;
-/** The reconnection delay a stream advises (its SSE `retry:`), in ms; the CLI waits as long before it is told. */
-export const EVENTS_RETRY_MS = 3_000;
-
 export const EventsQuery = Type.Object({
   heartbeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, description: `seconds between keep-alive comments (default ${DEFAULT_HEARTBEAT_S})` })),
 });
-
-/** The events a stream sends: the migration's status, that it cannot be read for now, and the end of the run. */
-export const SERVER_EVENTS = ['status', 'unavailable', 'end'] as const;
-export type ServerEventName = (typeof SERVER_EVENTS)[number];
-/** Data of `unavailable`. */
-export interface UnavailableEvent {
-  message: string;
-}
-/** Data of `end`: how the run closed. */
-export interface EndEvent {
-  workflowStatus: string;
-  phase: string;
-  message?: string;
-}

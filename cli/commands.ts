@@ -4,19 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import {
-  EVENTS_RETRY_MS,
-  type ActionBody,
-  type ApprovedBody,
-  type EndEvent,
-  type ListBody,
-  type PlanBody,
-  type RollbackAnswer,
-  type ServerEventName,
-  type StartedBody,
-  type StatusBody,
-  type UnavailableEvent,
-} from '../api/schemas.js';
+import { EVENTS_RETRY_MS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../api/event-stream.js';
+import type { ActionBody, ApprovedBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody } from '../api/schemas.js';
 import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
 import { progressLine, renderList, renderPlan, renderStatus, type ListItem } from './render.js';
 import { readEvents } from './sse.js';

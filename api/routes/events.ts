@@ -6,19 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEFAULT_EVENTS_POLL_MS } from '../config.js';
-import {
-  DEFAULT_HEARTBEAT_S,
-  errors,
-  EVENTS_RETRY_MS,
-  EventsQuery,
-  SERVER_EVENTS,
-  StreamIdParams,
-  TAGS,
-  type EndEvent,
-  type ServerEventName,
-  type StatusBody,
-  type UnavailableEvent,
-} from '../schemas.js';
+import { DEFAULT_HEARTBEAT_S, EVENTS_RETRY_MS, SERVER_EVENTS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../event-stream.js';
+import { errors, EventsQuery, StreamIdParams, TAGS, type StatusBody } from '../schemas.js';
 
 export interface EventRoutesOptions {
   /** How often a stream asks the migration for its status. */
