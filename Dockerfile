@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY workflows ./workflows
 COPY activities ./activities
+COPY config ./config
 COPY worker ./worker
 COPY api ./api
 ENV CUTOVER_MODE=aws NODE_ENV=production

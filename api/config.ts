@@ -1,7 +1,7 @@
 // API configuration, validated at boot: every wrong setting is reported at once, by its
 // name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
-import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../worker/config.js';
+import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,6 +10,8 @@ export interface Principal {
   subject: string;
   role: Role;
 }
+
+export const DEFAULT_EVENTS_POLL_MS = 1_000;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -21,13 +23,13 @@ export interface ApiConfig {
   tokens: Map<string, Principal>;
   temporal: TemporalSettings;
   logLevel?: LogLevel;
-  /** How often the events stream asks a migration for its status (default 1000 ms). */
+  /** How often the events stream asks a migration for its status (default DEFAULT_EVENTS_POLL_MS). */
   eventsPollMs?: number;
   /** Where the API looks up blue's Kubernetes version (moto in the sandbox; undefined = AWS). */
   awsEndpoint?: string;
 }
 
-/** The sandbox's well-known tokens (DESIGN §6); never used in aws mode. */
+/** The sandbox's well-known tokens (the README lists them); never used in aws mode. */
 export const SANDBOX_TOKENS: Record<string, Principal> = {
   'dev-operator': { subject: 'ops@sandbox', role: 'operator' },
   'dev-approver-1': { subject: 'alice@sandbox', role: 'approver' },
@@ -90,7 +92,6 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-/** Reads and checks every setting; throws one ConfigError listing all problems. */
 /** An in-process API with the sandbox tokens, for tests and benchmarks (no env, no listening port). */
 export function sandboxApiConfig(temporalAddress: string, uiUrl: string, extra: Partial<ApiConfig> = {}): ApiConfig {
   return {
@@ -102,6 +103,7 @@ export function sandboxApiConfig(temporalAddress: string, uiUrl: string, extra: 
   };
 }
 
+/** Reads and checks every setting; throws one ConfigError listing all problems. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const problems: string[] = [];
   const attempt = <T>(read: () => T): T | undefined => {
@@ -118,7 +120,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (!host.trim()) problems.push('CUTOVER_API_HOST must not be empty');
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
-  const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', 1000, 100, 60_000, problems);
+  const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', DEFAULT_EVENTS_POLL_MS, 100, 60_000, problems);
   const tokens = mode ? attempt(() => readTokens(env)) : undefined;
   const temporal = attempt(() => temporalSettings(env));
   if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {

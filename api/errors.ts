@@ -37,9 +37,8 @@ const TITLES: Record<number, string> = {
 };
 export const title = (status: number) => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 
-// gRPC status codes the API answers specifically (@grpc/grpc-js Status).
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_UNAVAILABLE = 14;
+/** gRPC status codes the API answers specifically (@grpc/grpc-js Status). */
+export const GRPC = { UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
 
 export interface ErrorReply {
   status: number;
@@ -68,7 +67,7 @@ export function errorReply(error: unknown): ErrorReply {
     return { status, body: { error: title(status), message: error.cause.message } };
   }
   const grpc = grpcCode(error);
-  if (grpc === GRPC_UNAVAILABLE || grpc === GRPC_DEADLINE_EXCEEDED) {
+  if (grpc === GRPC.UNAVAILABLE || grpc === GRPC.DEADLINE_EXCEEDED) {
     return { status: 503, body: { error: title(503), message: 'Temporal did not answer in time; try again shortly' }, headers: { 'retry-after': '5' }, internal: true };
   }
   // Fastify's own client errors (bad JSON, wrong content type, body too large): safe to echo.
@@ -83,7 +82,8 @@ export function errorReply(error: unknown): ErrorReply {
   };
 }
 
-function grpcCode(error: unknown): number | undefined {
+/** The gRPC status of a Temporal error, found on it or on one of its causes. */
+export function grpcCode(error: unknown): number | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     if (isGrpcServiceError(e)) return e.code;
   }

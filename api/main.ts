@@ -1,5 +1,5 @@
-// The API process: validated config, one Temporal client, graceful close on signals.
-import { Client, Connection } from '@temporalio/client';
+// The API process: validated config, the app (which connects to Temporal and closes that
+// connection when it closes), graceful close on SIGINT/SIGTERM.
 import { buildApp } from './app.js';
 import { eksClusterVersions } from './blue-version.js';
 import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
@@ -17,15 +17,7 @@ try {
   }
   throw err;
 }
-const connection = await Connection.connect(config.temporal.connection);
-const temporal = new Client({ connection, namespace: config.temporal.namespace });
-const app = await buildApp({
-  config,
-  temporal,
-  logger: { level: config.logLevel },
-  blueVersion: eksClusterVersions(config.awsEndpoint),
-});
-app.addHook('onClose', async () => connection.close());
+const app = await buildApp({ config, logger: { level: config.logLevel }, blueVersion: eksClusterVersions(config.awsEndpoint) });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -1,8 +1,9 @@
 // Reading a migration from Temporal: its live status (the workflow's status Query), its
-// state as Temporal's server knows it without a worker (describe + search attributes), and
-// the link to its run in the Web UI. Shared by the routes and the events stream.
+// state as Temporal's server knows it without a worker (describe + search attributes), the
+// link to its run in the Web UI, and the answer to a request it refused. Shared by the routes.
 import type { Client } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
+import { HttpError } from './errors.js';
 import type { StatusBody } from './schemas.js';
 
 /** A status Query needs a worker to replay the run; past this, the API answers 503, not a hang. */
@@ -20,9 +21,12 @@ export interface MigrationReader {
   status(id: string, signal?: AbortSignal): Promise<StatusBody>;
   /** Phase and execution status from the server alone (no worker needed). */
   state(id: string): Promise<MigrationState>;
+  /** The error for a request the migration refused: what the caller needs to know of its state. */
+  refusal(status: number, id: string, message: string): Promise<HttpError>;
 }
 
-export function migrationReader(client: Client, namespace: string, uiUrl: string): MigrationReader {
+export function migrationReader(client: Client, uiUrl: string): MigrationReader {
+  const namespace = client.options.namespace;
   const links = (id: string) => ({
     temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`,
   });
@@ -39,6 +43,10 @@ export function migrationReader(client: Client, namespace: string, uiUrl: string
       const timeout = AbortSignal.timeout(QUERY_TIMEOUT_MS);
       const status = await client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery));
       return { ...status, workflowStatus: described.status.name, links: links(id) };
+    },
+    async refusal(status, id, message) {
+      const known = await state(id).catch(() => ({ id }));
+      return new HttpError(status, message, { ...known, links: links(id) });
     },
   };
 }

@@ -3,7 +3,12 @@
 import { Type, type Static } from 'typebox';
 import { PHASES } from '../workflows/model.js';
 import { MIGRATION_ID_PATTERN } from '../workflows/plan.js';
-import { StringEnum } from '../workflows/spec.js';
+import { GateNameSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
+import { MigrationSpecSchema, StringEnum } from '../workflows/spec.js';
+import { DEFAULT_HEARTBEAT_S } from './event-stream.js';
+
+/** The groups of operations in /openapi.json. */
+export const TAGS = { migrations: 'migrations', operations: 'operations' } as const;
 
 export const FieldError = Type.Object({
   path: Type.String({ description: 'JSON pointer to the field, e.g. /traffic/steps/2 or /querystring/pageSize' }),
@@ -27,6 +32,7 @@ export const ErrorBody = Type.Object(
   },
   { additionalProperties: true, title: 'Error' },
 );
+export type ErrorBody = Static<typeof ErrorBody>;
 
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'Invalid request: errors[] names every bad field and why',
@@ -62,38 +68,14 @@ export const SPEC_EXAMPLE = {
   approvals: { distinctApprover: true },
 };
 
-const Weights = Type.Object({ blue: Type.Integer(), green: Type.Integer() });
+/** A spec in a request body, with the sandbox's as its example. */
+export const SpecBody = { ...MigrationSpecSchema, examples: [SPEC_EXAMPLE] } as typeof MigrationSpecSchema;
 
+/** The status Query's answer, with what Temporal's server knows of the run. */
 export const StatusBody = Type.Object(
   {
-    id: Type.String(),
-    phase: StringEnum(PHASES),
+    ...MigrationStatusSchema.properties,
     workflowStatus: Type.String({ description: 'Temporal execution status: RUNNING, COMPLETED, FAILED, …' }),
-    paused: Type.Boolean(),
-    weights: Weights,
-    step: Type.Optional(Type.Object({ index: Type.Integer(), of: Type.Integer(), greenWeight: Type.Integer() })),
-    pendingGate: Type.Optional(Type.Object({ gate: Type.String(), since: Type.String() })),
-    findings: Type.Array(Type.Object({ severity: Type.String(), source: Type.String(), message: Type.String() })),
-    timers: Type.Array(Type.Object({ name: Type.String(), firesAt: Type.String({ description: 'ISO time' }) })),
-    health: Type.Object({
-      watching: Type.Boolean(),
-      lastVerdict: Type.Optional(Type.String()),
-      lastBreach: Type.Optional(Type.Object({ at: Type.String(), reason: Type.String() })),
-    }),
-    greenCreatedByMigration: Type.Boolean(),
-    blueDeleted: Type.Boolean(),
-    startedBy: Type.String(),
-    audit: Type.Array(
-      Type.Object({
-        at: Type.String(),
-        actor: Type.String(),
-        action: Type.String(),
-        reason: Type.String(),
-        detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-      }),
-      { description: 'most recent audit events, oldest first' },
-    ),
-    error: Type.Optional(Type.String()),
     links: Links,
   },
   { additionalProperties: true, title: 'MigrationStatus', description: 'Where the migration stands' },
@@ -101,42 +83,28 @@ export const StatusBody = Type.Object(
 export type StatusBody = Static<typeof StatusBody>;
 
 export const StartedBody = Type.Object({ id: Type.String(), links: Links }, { description: 'Started; follow it at links.temporalUi or GET /v1/migrations/{id}' });
+export type StartedBody = Static<typeof StartedBody>;
 
 export const PlanBody = Type.Object(
   {
     id: Type.String({ description: 'the ID the migration would get' }),
-    plan: Type.Object({
-      phases: Type.Array(Type.String()),
-      steps: Type.Array(
-        Type.Object({
-          index: Type.Integer(),
-          weights: Weights,
-          approvalGate: Type.Optional(Type.String()),
-          observe: Type.String(),
-        }),
-      ),
-      gates: Type.Array(Type.String()),
-      timers: Type.Array(Type.Object({ name: Type.String(), duration: Type.String() })),
-      decommission: Type.Object({
-        removeRouting: Type.Boolean(),
-        deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
-      }),
-    }),
+    plan: PlanSchema,
     links: Links,
   },
   { description: 'The plan the migration would follow; nothing was started' },
 );
+export type PlanBody = Static<typeof PlanBody>;
 
-export const GATE_PATTERN = '^(preflight-override|bootstrap-override|cutover|decommission|step-[1-9][0-9]{0,2})$';
 export const ApprovalBody = Type.Object(
   {
-    gate: Type.String({ pattern: GATE_PATTERN, description: 'cutover, decommission, preflight-override, bootstrap-override or step-N' }),
+    gate: GateNameSchema,
     decision: StringEnum(['approve', 'reject'] as const),
     comment: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },
 );
 export const ApprovedBody = Type.Object({ gate: Type.String(), decision: Type.String(), links: Links }, { description: 'Decision recorded by the migration' });
+export type ApprovedBody = Static<typeof ApprovedBody>;
 
 export const ReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 export const RollbackBody = Type.Object(
@@ -147,8 +115,10 @@ export const RollbackQuery = Type.Object({
   wait: Type.Optional(Type.Boolean({ description: 'answer 200 only once blue carries 100 % again; otherwise 202 once accepted' })),
 });
 export const RollbackAccepted = Type.Object({ accepted: Type.Boolean(), links: Links }, { description: 'Rollback accepted; traffic is on its way back to blue' });
-export const RollbackDone = Type.Object({ accepted: Type.Boolean(), weights: Weights, links: Links }, { description: 'Blue carries 100 % again (?wait=true)' });
+export const RollbackDone = Type.Object({ accepted: Type.Boolean(), weights: WeightsSchema, links: Links }, { description: 'Blue carries 100 % again (?wait=true)' });
+export type RollbackAnswer = Static<typeof RollbackAccepted> | Static<typeof RollbackDone>;
 export const ActionBody = Type.Object({ ok: Type.Boolean(), links: Links }, { description: 'Accepted by the migration' });
+export type ActionBody = Static<typeof ActionBody>;
 
 // Accepted both as the API prints them (RUNNING) and as Temporal's visibility names them (Running).
 export const WORKFLOW_STATUSES = {
@@ -162,12 +132,13 @@ export const WORKFLOW_STATUSES = {
 } as const;
 const STATUS_FILTER = [...Object.keys(WORKFLOW_STATUSES), ...Object.values(WORKFLOW_STATUSES)] as string[];
 
+export const DEFAULT_PAGE_SIZE = 20;
 export const ListQuery = Type.Object(
   {
     phase: Type.Optional(StringEnum(PHASES)),
     status: Type.Optional(StringEnum(STATUS_FILTER, { description: 'Temporal execution status, e.g. RUNNING' })),
     blue: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,255}$', description: 'blue cluster name' })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })),
     cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,4096}$', description: 'nextCursor of the previous page' })),
   },
 );
@@ -191,7 +162,8 @@ export const ListBody = Type.Object(
   },
   { description: 'One page of migrations, newest first' },
 );
+export type ListBody = Static<typeof ListBody>;
 
 export const EventsQuery = Type.Object({
-  heartbeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, description: 'seconds between keep-alive comments (default 15)' })),
+  heartbeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, description: `seconds between keep-alive comments (default ${DEFAULT_HEARTBEAT_S})` })),
 });

@@ -4,8 +4,9 @@
 import { checkSpec, compareMinor, KUBERNETES_MINOR, type SpecIssue } from '../workflows/plan.js';
 import type { MigrationSpec } from '../workflows/spec.js';
 import type { ClusterVersionLookup } from './blue-version.js';
+import { HttpError } from './errors.js';
 
-export async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<SpecIssue[]> {
+async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<SpecIssue[]> {
   const issues = checkSpec(spec);
   const target = spec.green.kubernetesVersion;
   // A malformed target is already an issue of checkSpec's.
@@ -16,4 +17,10 @@ export async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersi
     }
   }
   return issues;
+}
+
+/** Throws a 400 naming every problem of a schema-valid spec. */
+export async function assertSound(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<void> {
+  const issues = await specIssues(spec, blueVersion);
+  if (issues.length) throw new HttpError(400, `invalid migration spec (${issues.length} problem${issues.length > 1 ? 's' : ''})`, { errors: issues });
 }

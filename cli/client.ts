@@ -1,17 +1,14 @@
 // The CLI's view of the REST API: one request helper that turns any non-2xx answer into an
 // ApiError carrying the API's own words (message, each field error, phase, request ID).
+import type { ErrorBody as ApiErrorBody } from '../api/schemas.js';
+
 export interface ApiTarget {
   url: string;
   token: string;
 }
 
-interface ErrorBody {
-  error?: string;
-  message?: string;
-  errors?: { path: string; message: string }[];
-  phase?: string;
-  requestId?: string;
-}
+/** The API's error body, or what is left of one when a proxy answered instead. */
+type ErrorBody = Partial<ApiErrorBody>;
 
 export class ApiError extends Error {
   constructor(

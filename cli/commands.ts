@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import type { StatusBody } from '../api/schemas.js';
+import { EVENTS_RETRY_MS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../api/event-stream.js';
+import type { ActionBody, ApprovedBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody } from '../api/schemas.js';
 import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
-import { progressLine, renderList, renderPlan, renderStatus, type ListItem, type PlanAnswer } from './render.js';
+import { progressLine, renderList, renderPlan, renderStatus, type ListItem } from './render.js';
 import { readEvents } from './sse.js';
 
 export interface Io {
@@ -83,12 +84,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
     switch (command) {
       case 'plan': {
-        const answer = await request<PlanAnswer>(target, 'POST', '/v1/plans', readSpec(flags, io));
+        const answer = await request<PlanBody>(target, 'POST', '/v1/plans', readSpec(flags, io));
         show(answer, () => renderPlan(answer));
         return 0;
       }
       case 'start': {
-        const answer = await request<{ id: string; links: { temporalUi: string } }>(target, 'POST', '/v1/migrations', readSpec(flags, io));
+        const answer = await request<StartedBody>(target, 'POST', '/v1/migrations', readSpec(flags, io));
         show(answer, () => `started ${answer.id}\n  follow it: cutover watch ${answer.id}\n  Temporal UI: ${answer.links.temporalUi}`);
         return 0;
       }
@@ -101,7 +102,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
           for (const key of ['phase', 'status', 'blue'] as const) if (flags[key]) query.set(key, flags[key]);
           if (flags['page-size']) query.set('pageSize', flags['page-size']);
           if (cursor) query.set('cursor', cursor);
-          const page = await request<{ migrations: ListItem[]; nextCursor?: string }>(target, 'GET', `/v1/migrations?${query}`);
+          const page = await request<ListBody>(target, 'GET', `/v1/migrations?${query}`);
           items.push(...page.migrations);
           next = page.nextCursor;
           cursor = next;
@@ -120,14 +121,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'reject': {
         const gate = need(args[1], 'a gate (cutover, step-N, decommission, preflight-override)');
         const body = { gate, decision: command, ...(flags.comment ? { comment: flags.comment } : {}) };
-        const answer = await request<{ gate: string; decision: string }>(target, 'POST', `${path()}/approvals`, body);
+        const answer = await request<ApprovedBody>(target, 'POST', `${path()}/approvals`, body);
         show(answer, () => `${answer.gate}: ${answer.decision === 'approve' ? 'approved' : 'rejected'}`);
         return 0;
       }
       case 'rollback': {
         const reason = need(flags.reason, '--reason (it goes into the audit log)');
-        const answer = await request<{ accepted: boolean; weights?: { blue: number; green: number } }>(target, 'POST', `${path()}/rollback${flags.wait ? '?wait=true' : ''}`, { reason });
-        show(answer, () => (answer.weights ? `rolled back: blue ${answer.weights.blue} %, green ${answer.weights.green} %` : 'rollback accepted; traffic is on its way back to blue'));
+        const answer = await request<RollbackAnswer>(target, 'POST', `${path()}/rollback${flags.wait ? '?wait=true' : ''}`, { reason });
+        show(answer, () => ('weights' in answer ? `rolled back: blue ${answer.weights.blue} %, green ${answer.weights.green} %` : 'rollback accepted; traffic is on its way back to blue'));
         return 0;
       }
       case 'pause':
@@ -135,7 +136,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'retry':
       case 'abort':
       case 'cancel': {
-        const answer = await request<{ ok: boolean }>(target, 'POST', `${path()}/${command}`, flags.reason ? { reason: flags.reason } : {});
+        const answer = await request<ActionBody>(target, 'POST', `${path()}/${command}`, flags.reason ? { reason: flags.reason } : {});
         show(answer, () => `${command}: accepted`);
         return 0;
       }
@@ -197,7 +198,7 @@ async function watch(target: ApiTarget, path: string, flags: Flags, io: Io): Pro
   };
   const ticker = tty ? setInterval(draw, 1000) : undefined;
   let failures = 0;
-  let retryMs = 3000;
+  let retryMs = EVENTS_RETRY_MS;
   try {
     for (;;) {
       try {
@@ -205,17 +206,19 @@ async function watch(target: ApiTarget, path: string, flags: Flags, io: Io): Pro
         for await (const event of readEvents(res.body!)) {
           failures = 0;
           if (event.retry) retryMs = event.retry;
-          const data = JSON.parse(event.data);
-          if (event.event === 'status') {
+          const data: unknown = JSON.parse(event.data);
+          const name = event.event as ServerEventName;
+          if (name === 'status') {
             latest = data as StatusBody;
             updatedAt = Date.now();
             if (flags.json) io.stdout.write(`${event.data}\n`);
             else if (tty) draw();
             else io.stdout.write(`${progressLine(latest)}\n`);
-          } else if (event.event === 'unavailable') {
-            if (!flags.json) io.stderr.write(`cutover: ${data.message}\n`);
-          } else if (event.event === 'end') {
-            if (!flags.json) io.stdout.write(`migration ended: ${data.workflowStatus} (phase ${data.phase})\n`);
+          } else if (name === 'unavailable') {
+            if (!flags.json) io.stderr.write(`cutover: ${(data as UnavailableEvent).message}\n`);
+          } else if (name === 'end') {
+            const end = data as EndEvent;
+            if (!flags.json) io.stdout.write(`migration ended: ${end.workflowStatus} (phase ${end.phase})\n`);
             return 0;
           }
         }

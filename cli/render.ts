@@ -1,27 +1,8 @@
 // How the CLI shows things to a person: a status as a table, timers as countdowns, a list,
 // a plan, and one-line progress for `watch` when stdout is not a terminal.
-import type { StatusBody } from '../api/schemas.js';
+import type { ListBody, PlanBody, StatusBody } from '../api/schemas.js';
 
-export interface ListItem {
-  id: string;
-  phase?: string;
-  blue?: string;
-  green?: string;
-  targetVersion?: string;
-  workflowStatus: string;
-  startTime?: string;
-}
-
-export interface PlanAnswer {
-  id: string;
-  plan: {
-    phases: string[];
-    steps: { index: number; weights: { blue: number; green: number }; approvalGate?: string; observe: string }[];
-    gates: string[];
-    timers: { name: string; duration: string }[];
-    decommission: { removeRouting: boolean; deleteBlueCluster?: string };
-  };
-}
+export type ListItem = ListBody['migrations'][number];
 
 /** "6d 23h", "1h 02m", "4m 05s", "12s": two units are enough to read at a glance. */
 export function humanDuration(ms: number): string {
@@ -112,7 +93,7 @@ export function renderList(items: ListItem[]): string {
   return table(rows).join('\n');
 }
 
-export function renderPlan(answer: PlanAnswer): string {
+export function renderPlan(answer: PlanBody): string {
   const { plan } = answer;
   const out = [`plan for ${answer.id} (nothing started)`, `  phases  ${plan.phases.join(' → ')}`, '  steps'];
   out.push(

@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { clusterAccessFromEnv } from '../activities/kubernetes.js';
-import { awsEndpoint, temporalSettings } from './config.js';
+import { awsEndpoint, temporalSettings } from '../config/connections.js';
 import { createCutoverWorker } from './worker.js';
 
 const settings = temporalSettings();

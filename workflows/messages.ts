@@ -2,8 +2,8 @@
 // never the string names. Requests that change the course of a migration are Updates with
 // validators, so a request that does not apply now is refused without touching history.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Actor, AuditEvent, GateName, MigrationStatus, Weights } from './model.js';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { Actor, AuditEvent, GateName, MigrationStatus, Phase, Weights } from './model.js';
 
 export const TASK_QUEUE = 'cutover';
 export const WORKFLOW_TYPE = 'migration';
@@ -48,3 +48,13 @@ export const SEARCH_ATTRIBUTES = {
   green: defineSearchAttributeKey('CutoverGreen', SearchAttributeType.KEYWORD),
   targetVersion: defineSearchAttributeKey('CutoverTargetVersion', SearchAttributeType.KEYWORD),
 };
+
+/** The search attributes a migration starts with, so it is listed and filtered from its first moment. */
+export function initialSearchAttributes(spec: { blue: { cluster: string }; green: { cluster: string; kubernetesVersion: string } }): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTES.phase, value: 'preflight' satisfies Phase },
+    { key: SEARCH_ATTRIBUTES.blue, value: spec.blue.cluster },
+    { key: SEARCH_ATTRIBUTES.green, value: spec.green.cluster },
+    { key: SEARCH_ATTRIBUTES.targetVersion, value: spec.green.kubernetesVersion },
+  ];
+}

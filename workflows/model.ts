@@ -1,5 +1,16 @@
 // The vocabulary of a migration: phases, gates, weights, audit events and the status a
-// person reads. Plain data only, shared by the workflow, the API and the tests.
+// person reads. Plain data only, shared by the workflow, the API and the tests. The shapes
+// are derived from their schemas (schemas.ts), which the API serves as they are.
+import type { Static } from 'typebox';
+import type {
+  AuditEventSchema,
+  FindingSchema,
+  HealthStatusSchema,
+  MigrationStatusSchema,
+  PendingGateSchema,
+  TimerStatusSchema,
+  WeightsSchema,
+} from './schemas.js';
 
 export const PHASES = [
   'preflight',
@@ -26,61 +37,23 @@ export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'aborted', 'cance
 /** Phases in which green may carry traffic, so a rollback has something to undo. */
 export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission'];
 
-export type GateName = 'preflight-override' | 'bootstrap-override' | 'cutover' | 'decommission' | `step-${number}`;
+/** Gates every migration may meet; a manual step N also waits at gate step-N. */
+export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover', 'decommission'] as const;
+export type GateName = (typeof FIXED_GATES)[number] | `step-${number}`;
+/** What a gate name looks like (steps from 1 to 999): the API validates requests with it. */
+export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2})$`;
 
-export interface Weights {
-  blue: number;
-  green: number;
-}
+export type Weights = Static<typeof WeightsSchema>;
 export const ALL_BLUE: Weights = { blue: 100, green: 0 };
 
 export type Actor = string; // a person's subject, or WATCHER_ACTOR
 export const WATCHER_ACTOR = 'watcher';
 export const SYSTEM_ACTOR = 'cutover';
 
-export interface AuditEvent {
-  at: string; // ISO time, from the workflow clock
-  actor: Actor;
-  action: string;
-  reason: string;
-  detail?: Record<string, unknown>;
-}
-
-export interface PendingGate {
-  gate: GateName;
-  since: string;
-}
-
-export interface Finding {
-  severity: 'blocking' | 'warning' | 'info';
-  source: string;
-  message: string;
-}
-
-export interface TimerStatus {
-  name: string;
-  firesAt: string;
-}
-
-export interface HealthStatus {
-  watching: boolean;
-  lastVerdict?: 'healthy' | 'breach';
-  lastBreach?: { at: string; reason: string };
-}
-
-export interface MigrationStatus {
-  id: string;
-  phase: Phase;
-  paused: boolean;
-  weights: Weights;
-  step?: { index: number; of: number; greenWeight: number };
-  pendingGate?: PendingGate;
-  findings: Finding[];
-  timers: TimerStatus[];
-  health: HealthStatus;
-  greenCreatedByMigration: boolean;
-  blueDeleted: boolean;
-  startedBy: Actor;
-  audit: AuditEvent[];
-  error?: string;
-}
+export type AuditEvent = Static<typeof AuditEventSchema>;
+export type PendingGate = Static<typeof PendingGateSchema>;
+export type Finding = Static<typeof FindingSchema>;
+export type TimerStatus = Static<typeof TimerStatusSchema>;
+export type HealthStatus = Static<typeof HealthStatusSchema>;
+/** What the status Query answers; the API adds the run's execution status and links. */
+export type MigrationStatus = Static<typeof MigrationStatusSchema>;

@@ -1,8 +1,10 @@
 // Pure decisions about a spec: its defaults, the checks a schema cannot express, and the
 // plan (phases, steps, gates, timers). The API's POST /v1/plans and the workflow share them.
 import { durationMs } from './duration.js';
+import type { Static } from 'typebox';
 import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
 import type { GateName, Phase } from './model.js';
+import type { PlannedStepSchema, PlanSchema } from './schemas.js';
 
 export const DEFAULTS = {
   steps: [20, 50, 80, 100],
@@ -353,27 +355,16 @@ export function compareMinor(a: string, b: string): number {
   return amaj !== bmaj ? amaj - bmaj : amin - bmin;
 }
 
-export interface PlannedStep {
-  index: number; // 1-based
-  weights: { blue: number; green: number };
-  approvalGate?: GateName;
-  observe: string;
-}
-
-export interface Plan {
-  phases: Phase[];
-  steps: PlannedStep[];
-  gates: GateName[];
-  timers: { name: string; duration: string }[];
-  decommission: { removeRouting: boolean; deleteBlueCluster: string | null };
-}
+export type PlannedStep = Static<typeof PlannedStepSchema>;
+/** What POST /v1/plans shows and the workflow follows. */
+export type Plan = Static<typeof PlanSchema>;
 
 export function stepGate(index: number): GateName {
   return `step-${index}`;
 }
 
 export function buildPlan(spec: ResolvedSpec): Plan {
-  const steps = spec.traffic.steps.map((green, i) => ({
+  const steps = spec.traffic.steps.map((green, i): PlannedStep => ({
     index: i + 1,
     weights: { blue: 100 - green, green },
     // A manual step waits for a person before it moves weights, except the first (cutover approves that).
@@ -401,7 +392,7 @@ export function buildPlan(spec: ResolvedSpec): Plan {
       { name: 'bake', duration: spec.bake },
       { name: 'freeze', duration: spec.freeze },
     ],
-    decommission: { removeRouting: true, deleteBlueCluster: spec.decommission.deleteBlue ? spec.blue.cluster : null },
+    decommission: { removeRouting: true, ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }) },
   };
 }
 

@@ -141,6 +141,16 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('the Temporal connection', () => {
+  it('is opened by an app given only its config, and closed with it', async () => {
+    const own = await buildApp({ config: config(stack().temporalAddress) });
+    expect((await own.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ ok: true, temporal: 'connected' });
+    const client = own.temporal;
+    await own.close();
+    await expect(client.workflowService.getSystemInfo({})).rejects.toThrow();
+  });
+});
+
 describe('/openapi.json', () => {
   it('documents every answer of every /v1 route with a schema and a meaning', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();

@@ -76,7 +76,7 @@ describe('buildPlan', () => {
     const spec = { ...minimal(), gitops: { argocd: { managementContext: 'mgmt' } }, decommission: { deleteBlue: false } };
     const plan = buildPlan(resolveSpec(spec));
     expect(plan.phases.slice(0, 4)).toEqual(['preflight', 'provisioning', 'bootstrapping', 'validating']);
-    expect(plan.decommission.deleteBlueCluster).toBeNull();
+    expect(plan.decommission.deleteBlueCluster).toBeUndefined();
   });
 
   it('accepts exactly the steps that rise strictly to 100, and plans each as one shift in that order', () => {

@@ -1,13 +1,14 @@
-// Process configuration shared by the worker and the API, read once from the environment.
-// Temporal's own settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles)
-// come through @temporalio/envconfig, so a Temporal Cloud or self-hosted cluster needs no code change.
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
+// Where the worker and the API connect, read from the environment: Temporal, and AWS (moto in
+// the sandbox). Temporal's own settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key,
+// profiles) come through @temporalio/envconfig, so a Temporal Cloud or self-hosted cluster
+// needs no code change. Both processes read them here, so they cannot disagree.
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 
 export type CutoverMode = 'sandbox' | 'aws';
 
 export interface TemporalSettings {
-  connection: NativeConnectionOptions & { address: string };
+  /** Accepted by the worker's NativeConnection and the API's Connection alike. */
+  connection: ClientConnectConfig['connectionOptions'] & { address: string };
   namespace: string;
   /** Base URL of the Temporal Web UI, for links in API responses. */
   uiUrl: string;

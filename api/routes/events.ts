@@ -3,21 +3,23 @@
 // comment as heartbeat so proxies keep the connection open, and `end` once the run has
 // closed. The stream stops when the client goes away or the server shuts down.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { RouteContext } from './routes.js';
-import { errors, EventsQuery, StreamIdParams, type StatusBody } from './schemas.js';
+import { DEFAULT_EVENTS_POLL_MS } from '../config.js';
+import { DEFAULT_HEARTBEAT_S, EVENTS_RETRY_MS, SERVER_EVENTS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../event-stream.js';
+import { errors, EventsQuery, StreamIdParams, TAGS, type StatusBody } from '../schemas.js';
 
-const DEFAULT_POLL_MS = 1_000;
-const DEFAULT_HEARTBEAT_S = 15;
+export interface EventRoutesOptions {
+  /** How often a stream asks the migration for its status. */
+  pollMs?: number;
+}
 
 /** One event of the stream (OpenAPI 3.0 reads a text/event-stream schema as one event's). */
 const ServerEventSchema = {
   type: 'object',
   required: ['event', 'data'],
   properties: {
-    event: { type: 'string', enum: ['status', 'unavailable', 'end'] },
+    event: { type: 'string', enum: [...SERVER_EVENTS] },
     data: { type: 'string', description: 'JSON; for status the same body as GET /v1/migrations/{id}' },
     id: { type: 'string', description: 'ascending per stream' },
     retry: { type: 'integer', description: 'reconnect delay in ms' },
@@ -32,17 +34,20 @@ const EVENTS_DESCRIPTION = [
   'Lines starting with ":" are heartbeats.',
 ].join(' ');
 
-export async function registerEventRoutes(appBase: FastifyInstance, ctx: RouteContext, viewer: onRequestHookHandler): Promise<void> {
-  const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
-  const { reader, streams } = ctx;
-  const pollMs = ctx.deps.config.eventsPollMs ?? DEFAULT_POLL_MS;
+const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { pollMs = DEFAULT_EVENTS_POLL_MS }) => {
+  const reader = app.migrations;
+  // A stream lasts as long as its migration: closing the app ends open ones first.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of streams) close();
+  });
 
   app.get(
     '/v1/migrations/:id/events',
     {
-      onRequest: viewer,
+      config: { role: 'viewer' },
       schema: {
-        tags: ['migrations'],
+        tags: [TAGS.migrations],
         operationId: 'followMigration',
         summary: 'Follow a migration live (Server-Sent Events)',
         description: EVENTS_DESCRIPTION,
@@ -76,14 +81,14 @@ export async function registerEventRoutes(appBase: FastifyInstance, ctx: RouteCo
       res.once('close', close);
 
       let seq = 0;
-      const send = (event: string, data: unknown) => {
+      const send = (event: ServerEventName, data: unknown) => {
         if (!res.writableEnded) res.write(`event: ${event}\nid: ${++seq}\ndata: ${JSON.stringify(data)}\n\n`);
       };
       const heartbeat = setInterval(() => {
         if (!res.writableEnded) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
       }, (request.query.heartbeat ?? DEFAULT_HEARTBEAT_S) * 1000);
 
-      res.write('retry: 3000\n\n');
+      res.write(`retry: ${EVENTS_RETRY_MS}\n\n`);
       let last = '';
       let unavailable = false;
       try {
@@ -94,7 +99,7 @@ export async function registerEventRoutes(appBase: FastifyInstance, ctx: RouteCo
             last = json;
           }
           if (status.workflowStatus !== 'RUNNING') {
-            send('end', { workflowStatus: status.workflowStatus, phase: status.phase });
+            send('end', { workflowStatus: status.workflowStatus, phase: status.phase } satisfies EndEvent);
             break;
           }
           await sleep(pollMs, undefined, { signal: stop.signal });
@@ -104,12 +109,12 @@ export async function registerEventRoutes(appBase: FastifyInstance, ctx: RouteCo
           } catch (err) {
             if (stop.signal.aborted) break;
             if (err instanceof WorkflowNotFoundError) {
-              send('end', { workflowStatus: 'UNKNOWN', phase: status.phase, message: 'the migration is no longer known to Temporal' });
+              send('end', { workflowStatus: 'UNKNOWN', phase: status.phase, message: 'the migration is no longer known to Temporal' } satisfies EndEvent);
               break;
             }
             if (!unavailable) {
               request.log.warn({ err, migration: id }, 'events: status unavailable');
-              send('unavailable', { message: 'status cannot be read right now; retrying' });
+              send('unavailable', { message: 'status cannot be read right now; retrying' } satisfies UnavailableEvent);
               unavailable = true;
             }
           }
@@ -124,4 +129,6 @@ export async function registerEventRoutes(appBase: FastifyInstance, ctx: RouteCo
       return reply;
     },
   );
-}
+};
+
+export default eventRoutes;

@@ -1,0 +1,162 @@
+// The migrations themselves: start one (POST /v1/migrations), list them from Temporal
+// visibility (GET /v1/migrations), and read one's status (GET /v1/migrations/{id}).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isGrpcServiceError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
+import type { migration } from '../../workflows/migration.js';
+import { initialSearchAttributes, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { migrationId } from '../../workflows/plan.js';
+import type { ClusterVersionLookup } from '../blue-version.js';
+import { badCursor, openCursor, sealCursor } from '../cursor.js';
+import { GRPC, HttpError } from '../errors.js';
+import { principalOf } from '../plugins/auth.js';
+import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, StartedBody, StatusBody, TAGS, WORKFLOW_STATUSES } from '../schemas.js';
+import { assertSound } from '../spec-checks.js';
+
+export interface MigrationRoutesOptions {
+  /** Task queue workflows are started on (tests use their own). */
+  taskQueue?: string;
+  blueVersion?: ClusterVersionLookup;
+}
+
+const LIST_TIMEOUT_MS = 10_000;
+
+// temporal.api.enums.v1.WorkflowExecutionStatus, named as describe() names them.
+const STATUS_NAMES: Record<number, keyof typeof WORKFLOW_STATUSES> = {
+  1: 'RUNNING',
+  2: 'COMPLETED',
+  3: 'FAILED',
+  4: 'CANCELLED',
+  5: 'TERMINATED',
+  6: 'CONTINUED_AS_NEW',
+  7: 'TIMED_OUT',
+};
+
+/** A protobuf timestamp (its seconds a Long or a number) as ISO time. */
+function isoTime(ts: Timestamp | null | undefined): string | undefined {
+  if (!ts) return undefined;
+  return new Date(Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000)).toISOString();
+}
+
+const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue = TASK_QUEUE, blueVersion }) => {
+  const { temporal: client, migrations: reader } = app;
+
+  app.post(
+    '/v1/migrations',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'startMigration',
+        summary: 'Start a migration',
+        description: 'One migration per blue cluster at a time: the ID is migration-<region>-<blue>.',
+        body: SpecBody,
+        response: { 201: StartedBody, ...errors(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const spec = request.body;
+      await assertSound(spec, blueVersion);
+      const id = migrationId(spec);
+      const by = principalOf(request).subject;
+      try {
+        await client.workflow.start<typeof migration>(WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: id,
+          args: [{ spec, startedBy: by }],
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: initialSearchAttributes(spec),
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw await reader.refusal(409, id, `a migration of blue cluster ${spec.blue.cluster} is already running: ${id}`);
+        }
+        // Temporal's own limits (sizes of IDs and search attributes): the request's fault, said plainly.
+        const cause = (err as { cause?: unknown }).cause;
+        if (isGrpcServiceError(cause) && cause.code === GRPC.INVALID_ARGUMENT) {
+          throw new HttpError(400, 'Temporal refused this migration', { errors: [{ path: '/', message: cause.details }] });
+        }
+        throw err;
+      }
+      request.log.info({ migration: id, by }, 'migration started');
+      return reply.code(201).send({ id, links: reader.links(id) });
+    },
+  );
+
+  app.get(
+    '/v1/migrations',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'listMigrations',
+        summary: 'List migrations (newest first) from Temporal visibility',
+        description: 'Visibility is eventually consistent: a migration shows up, and its phase changes, within about a second.',
+        querystring: ListQuery,
+        response: { 200: ListBody, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      // Values are enums or match a strict pattern (schemas.ts), so quoting them is safe.
+      const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+      if (q.phase) clauses.push(`${SEARCH_ATTRIBUTES.phase.name} = '${q.phase}'`);
+      if (q.blue) clauses.push(`${SEARCH_ATTRIBUTES.blue.name} = '${q.blue}'`);
+      if (q.status) clauses.push(`ExecutionStatus = '${WORKFLOW_STATUSES[q.status as keyof typeof WORKFLOW_STATUSES] ?? q.status}'`);
+      const query = clauses.join(' AND ');
+      const nextPageToken = q.cursor ? openCursor(q.cursor, query) : undefined;
+      let page;
+      try {
+        page = await client.withDeadline(Date.now() + LIST_TIMEOUT_MS, () =>
+          client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: q.pageSize ?? DEFAULT_PAGE_SIZE, nextPageToken }),
+        );
+      } catch (err) {
+        // A cursor that passed its checksum but that Temporal no longer accepts (e.g. a restarted server).
+        if (nextPageToken && isGrpcServiceError(err) && (err.code === GRPC.INVALID_ARGUMENT || err.code === GRPC.UNKNOWN)) throw badCursor();
+        throw err;
+      }
+      const migrations = (page.executions ?? []).map((e) => {
+        const attrs = e.searchAttributes?.indexedFields ?? {};
+        const read = (key: string): string | undefined => {
+          const data = attrs[key]?.data;
+          try {
+            return data ? String(JSON.parse(Buffer.from(data).toString('utf8'))) : undefined;
+          } catch {
+            return undefined;
+          }
+        };
+        const id = e.execution?.workflowId ?? '';
+        return {
+          id,
+          phase: read(SEARCH_ATTRIBUTES.phase.name),
+          blue: read(SEARCH_ATTRIBUTES.blue.name),
+          green: read(SEARCH_ATTRIBUTES.green.name),
+          targetVersion: read(SEARCH_ATTRIBUTES.targetVersion.name),
+          workflowStatus: STATUS_NAMES[Number(e.status)] ?? 'UNKNOWN',
+          startTime: isoTime(e.startTime),
+          closeTime: isoTime(e.closeTime),
+          links: reader.links(id),
+        };
+      });
+      const next = page.nextPageToken?.length ? sealCursor(page.nextPageToken, query) : undefined;
+      return { migrations, ...(next ? { nextCursor: next } : {}) };
+    },
+  );
+
+  app.get(
+    '/v1/migrations/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'getMigration',
+        summary: 'Status of a migration: phase, weights, step, pending gate, findings, timers, health, recent audit events',
+        params: IdParams,
+        response: { 200: StatusBody, ...errors(400, 401, 404, 503) },
+      },
+    },
+    async (request) => reader.status(request.params.id),
+  );
+};
+
+export default migrationRoutes;

@@ -1,0 +1,34 @@
+// POST /v1/plans: checks a spec as a start would and shows the plan the workflow would
+// follow — computed by the workflow's own buildPlan — without starting anything.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { buildPlan, migrationId, resolveSpec } from '../../workflows/plan.js';
+import type { ClusterVersionLookup } from '../blue-version.js';
+import { errors, PlanBody, SpecBody, TAGS } from '../schemas.js';
+import { assertSound } from '../spec-checks.js';
+
+export interface PlanRoutesOptions {
+  blueVersion?: ClusterVersionLookup;
+}
+
+const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { blueVersion }) => {
+  app.post(
+    '/v1/plans',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'planMigration',
+        summary: 'Validate a spec and show its plan without starting it',
+        body: SpecBody,
+        response: { 200: PlanBody, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      await assertSound(request.body, blueVersion);
+      const id = migrationId(request.body);
+      return { id, plan: buildPlan(resolveSpec(request.body)), links: app.migrations.links(id) };
+    },
+  );
+};
+
+export default planRoutes;

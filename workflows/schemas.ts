@@ -1,0 +1,74 @@
+// What a migration shows: its status (the status Query) and its plan (buildPlan), as TypeBox
+// schemas. The types in model.ts and plan.ts are derived from them, and the API serves and
+// documents them as they are, so the workflow, the API and the CLI share one shape each.
+// Pure: workflow code imports only types from here, so TypeBox stays out of its bundle.
+import { Type } from 'typebox';
+import { FIXED_GATES, GATE_NAME_PATTERN, PHASES, type GateName } from './model.js';
+import { StringEnum } from './spec.js';
+
+export const GateNameSchema = Type.Unsafe<GateName>({
+  type: 'string',
+  pattern: GATE_NAME_PATTERN,
+  description: `${FIXED_GATES.join(', ')} or step-N`,
+});
+
+export const WeightsSchema = Type.Object({ blue: Type.Integer(), green: Type.Integer() });
+
+export const FindingSchema = Type.Object({
+  severity: StringEnum(['blocking', 'warning', 'info'] as const),
+  source: Type.String(),
+  message: Type.String(),
+});
+
+export const TimerStatusSchema = Type.Object({ name: Type.String(), firesAt: Type.String({ description: 'ISO time' }) });
+
+export const HealthStatusSchema = Type.Object({
+  watching: Type.Boolean(),
+  lastVerdict: Type.Optional(StringEnum(['healthy', 'breach'] as const)),
+  lastBreach: Type.Optional(Type.Object({ at: Type.String(), reason: Type.String() })),
+});
+
+export const AuditEventSchema = Type.Object({
+  at: Type.String({ description: 'ISO time, from the workflow clock' }),
+  actor: Type.String({ description: "a person's subject, or watcher" }),
+  action: Type.String(),
+  reason: Type.String(),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const PendingGateSchema = Type.Object({ gate: GateNameSchema, since: Type.String() });
+
+export const MigrationStatusSchema = Type.Object({
+  id: Type.String(),
+  phase: StringEnum(PHASES),
+  paused: Type.Boolean(),
+  weights: WeightsSchema,
+  step: Type.Optional(Type.Object({ index: Type.Integer(), of: Type.Integer(), greenWeight: Type.Integer() })),
+  pendingGate: Type.Optional(PendingGateSchema),
+  findings: Type.Array(FindingSchema),
+  timers: Type.Array(TimerStatusSchema),
+  health: HealthStatusSchema,
+  greenCreatedByMigration: Type.Boolean(),
+  blueDeleted: Type.Boolean(),
+  startedBy: Type.String(),
+  audit: Type.Array(AuditEventSchema, { description: 'most recent audit events, oldest first' }),
+  error: Type.Optional(Type.String()),
+});
+
+export const PlannedStepSchema = Type.Object({
+  index: Type.Integer({ description: '1-based' }),
+  weights: WeightsSchema,
+  approvalGate: Type.Optional(GateNameSchema),
+  observe: Type.String(),
+});
+
+export const PlanSchema = Type.Object({
+  phases: Type.Array(StringEnum(PHASES)),
+  steps: Type.Array(PlannedStepSchema),
+  gates: Type.Array(GateNameSchema),
+  timers: Type.Array(Type.Object({ name: Type.String(), duration: Type.String() })),
+  decommission: Type.Object({
+    removeRouting: Type.Boolean(),
+    deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
+  }),
+});
