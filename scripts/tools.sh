@@ -29,6 +29,9 @@ HELM_VERSION=3.22.0                 # Go module proxy: helm.sh/helm/v3 cmd/helm 
 CACHE="${CUTOVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cutover}"
 mkdir -p "$CACHE"
 log() { printf '[tools] %s\n' "$*" >&2; }
+# One install at a time: callers that ask at once (two test files, two checkouts) wait for
+# each other instead of building into the same directories.
+if command -v flock >/dev/null; then exec 9>"$CACHE/.tools.lock"; flock 9; fi
 
 # Runs a long command, printing a heartbeat every 30 s so nobody thinks it hung.
 with_progress() {
