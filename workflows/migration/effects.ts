@@ -3,7 +3,7 @@
 import * as wf from '@temporalio/workflow';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
 import { cloudMutation, healthWatcher, localMutation, longPoll, notify, quick } from './activities.js';
-import { audit, now, pause, requestRollback, type Run } from './state.js';
+import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
 import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
 
 /** Green's targets are checked this many times, TARGET_RECHECK apart, before the migration pauses. */
@@ -86,30 +86,22 @@ async function reportFailure(run: Run, what: string, work: () => Promise<void>):
 export function pauseBlueAutoSync(run: Run, actor: Actor): Promise<void> {
   const blue = run.spec.blue.cluster;
   return reportFailure(run, `pausing ${blue}'s auto-sync`, async () => {
-    // Recorded before asking: a rollback must restore whatever part of the pause took effect.
-    run.state.blueAutoSyncPaused = true;
     const result = await interruptible(run, () => cloudMutation.pauseBlueAutoSync(gitopsInput(run, blue)));
     audit(run, actor, 'pause-blue-auto-sync', 'freeze: blue is kept as it is', { changed: result.changed });
   });
 }
 
 /** Blue serves traffic again (rollback, cancel): its GitOps must keep it current again. */
-export async function resumeBlueAutoSync(run: Run, actor: Actor, reason: string): Promise<void> {
-  if (!run.state.blueAutoSyncPaused) return;
+export function resumeBlueAutoSync(run: Run, actor: Actor, reason: string): Promise<void> {
   const blue = run.spec.blue.cluster;
-  await reportFailure(run, `resuming ${blue}'s auto-sync`, async () => {
+  return reportFailure(run, `resuming ${blue}'s auto-sync`, async () => {
     const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.resumeBlueAutoSync(gitopsInput(run, blue)));
     audit(run, actor, 'resume-blue-auto-sync', reason, { changed: result.changed });
   });
-  run.state.blueAutoSyncPaused = false;
 }
 
-export async function registerGreenInArgo(run: Run): Promise<void> {
-  const argocd = run.gitops?.argocd;
-  if (!argocd?.registerCluster) return;
+export async function registerGreenInArgo(run: Run, argocd: NonNullable<GitopsRef['argocd']>): Promise<void> {
   const green = run.spec.green.cluster;
-  // Recorded before asking: a cancel that deletes green must also remove its registration.
-  run.state.greenRegistered = true;
   const registered = await interruptible(run, () => cloudMutation.registerArgoCluster({ region: run.spec.region, cluster: green, argocd }));
   audit(run, run.startedBy, 'register-cluster', `green ${green} registered in Argo CD`, { secret: registered.secretName, changed: registered.changed });
 }

@@ -28,8 +28,9 @@ export function validateApprove(run: Run, req: ApprovalRequest): void {
 
 /** Asks for a rollback; with `wait`, answers once blue carries everything again. */
 export async function rollback({ state }: Run, req: RollbackRequest) {
-  const ticket = requestRollback(state, req.actor, req.reason);
-  if (req.wait) await wf.condition(() => state.rollbacksDone >= ticket || isTerminal(state));
+  const done = state.rollbacksDone;
+  requestRollback(state, req.actor, req.reason);
+  if (req.wait) await wf.condition(() => state.rollbacksDone > done || isTerminal(state));
   return { accepted: true as const, weights: req.wait ? state.weights : undefined };
 }
 export function validateRollback({ state }: Run, req: RollbackRequest): void {

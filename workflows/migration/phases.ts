@@ -10,12 +10,12 @@ import {
   greenCanTakeMore,
   pauseBlueAutoSync,
   registerGreenInArgo,
-  resumeBlueAutoSync,
   rollBack,
   shift,
   trafficInput,
   withHealthWatcher,
 } from './effects.js';
+import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
@@ -90,6 +90,7 @@ async function provisioning(run: Run): Promise<Phase> {
   if (result.created && !state.greenCreated) {
     state.greenCreated = true;
     audit(run, run.startedBy, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
+    if (spec.green.deleteOnCancel) remember(run, { kind: 'delete-green' });
   }
   return run.plan.phases.includes('bootstrapping') ? 'bootstrapping' : 'validating';
 }
@@ -97,9 +98,14 @@ async function provisioning(run: Run): Promise<Phase> {
 async function bootstrapping(run: Run): Promise<Phase> {
   const { spec, gitops } = run;
   if (!gitops) return 'validating';
-  await registerGreenInArgo(run);
-  const syncTimeout = spec.gitops?.syncTimeout ?? DEFAULTS.gitopsSyncTimeout;
   const argocd = gitops.argocd;
+  if (argocd?.registerCluster) {
+    // Remembered before asking (an interrupted registration may have taken effect), and only
+    // with a green that goes on cancel: a green that stays keeps its registration.
+    if (pending(run, 'delete-green')) remember(run, { kind: 'deregister-green' });
+    await registerGreenInArgo(run, argocd);
+  }
+  const syncTimeout = spec.gitops?.syncTimeout ?? DEFAULTS.gitopsSyncTimeout;
   const result = await interruptible(run, () =>
     gitopsConvergence(syncTimeout).bootstrapGitops({
       region: spec.region,
@@ -159,7 +165,11 @@ async function baking(run: Run): Promise<Phase> {
 }
 
 async function frozen(run: Run): Promise<Phase> {
-  if (run.gitops && !run.state.blueAutoSyncPaused) await pauseBlueAutoSync(run, run.state.shiftApprovedBy ?? run.startedBy);
+  if (run.gitops && !pending(run, 'resume-blue-auto-sync')) {
+    // Remembered before asking: a rollback must restore whatever part of the pause took effect.
+    remember(run, { kind: 'resume-blue-auto-sync' });
+    await pauseBlueAutoSync(run, run.state.shiftApprovedBy ?? run.startedBy);
+  }
   await durableTimer(run, 'freeze', run.spec.freeze);
   return 'awaiting-decommission';
 }
@@ -219,34 +229,20 @@ export async function onInterrupt(run: Run): Promise<void> {
   // Phase first, then answer waiting rollback requests: a retry sent right after a
   // `rollback?wait=true` must find the migration rolled back.
   enter(run, 'rolled-back');
-  state.rollbacksDone = state.rollbacksRequested;
+  state.rollbacksDone++;
   if (state.interrupt === handling) state.interrupt = undefined;
-  await resumeBlueAutoSync(run, handling.actor, `rollback: ${handling.reason}`);
+  // Blue serves again: its GitOps must keep it current again.
+  await undo(run, 'resume-blue-auto-sync', handling.actor, `rollback: ${handling.reason}`);
   await notify(run, 'rollback', `${run.id}: traffic back on blue (${handling.reason}, by ${handling.actor})`);
 }
 
-/** Traffic back on blue first, then every compensation; the migration ends cancelled. */
+/** Traffic back on blue before anything else, then every compensation; the migration ends cancelled. */
 export async function cancel(run: Run, actor: Actor, reason: string): Promise<void> {
-  const { spec, state } = run;
+  const { state } = run;
   await wf.CancellationScope.nonCancellable(async () => {
     if (state.weights.green > 0) await rollBack(run, actor, `cancel: ${reason}`);
-    state.rollbacksDone = state.rollbacksRequested;
-    await resumeBlueAutoSync(run, actor, `cancel: ${reason}`);
-    const compensations: { name: string; run: () => Promise<void> }[] = [];
-    if (state.greenCreated && spec.green.deleteOnCancel) {
-      compensations.push({
-        name: 'delete green',
-        run: async () => {
-          await longPoll.deleteCluster({ region: spec.region, cluster: spec.green.cluster });
-          audit(run, actor, 'delete-cluster', `green ${spec.green.cluster} removed on cancel`);
-        },
-      });
-      // Pushed last, so it runs first: the registration goes before the cluster it points at.
-      if (state.greenRegistered) {
-        compensations.push({ name: 'deregister green', run: () => deregisterFromArgo(run, spec.green.cluster, actor, `green ${spec.green.cluster} removed on cancel`) });
-      }
-    }
-    for (const step of compensations.reverse()) await step.run();
+    state.rollbacksDone++;
+    await compensate(run, actor, `cancel: ${reason}`);
     audit(run, actor, 'cancel', reason);
     enter(run, 'cancelled');
     await notify(run, 'cancelled', `${run.id}: cancelled by ${actor}: ${reason}`);

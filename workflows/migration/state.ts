@@ -17,6 +17,7 @@ import {
 } from '../model.js';
 import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
+import type { Compensation } from './saga.js';
 
 export interface MigrationInput {
   spec: MigrationSpec;
@@ -64,19 +65,18 @@ export interface RunState {
   timers: TimerStatus[];
   health: HealthStatus;
   greenCreated: boolean;
-  /** This run registered green in Argo CD (so a cancel that deletes green deregisters it). */
-  greenRegistered?: boolean;
-  /** Blue's GitOps auto-sync may be paused by this run (set before asking, so a rollback always restores it). */
-  blueAutoSyncPaused?: boolean;
   blueDeleted: boolean;
+  /** The undo of each step that changed something outside, newest first (saga.ts). */
+  compensations: Compensation[];
   /** When green first carried 100 % (ISO); bake+freeze count from here. */
   greenFullSince?: string;
   /** Who approved the traffic now moving to green (cutover or the last step gate). */
   shiftApprovedBy?: Actor;
   /** Who approved decommissioning in this cycle (cleared by a rollback). */
   decommissionApprovedBy?: Actor;
+  /** The rollback or cancel to carry out, set until it is carried out. */
   interrupt?: Interrupt;
-  rollbacksRequested: number;
+  /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
   rollbacksDone: number;
   afterRollback?: AfterRollback;
   audit: AuditEvent[];
@@ -133,7 +133,7 @@ function initialState(): RunState {
     health: { watching: false },
     greenCreated: false,
     blueDeleted: false,
-    rollbacksRequested: 0,
+    compensations: [],
     rollbacksDone: 0,
     audit: [],
   };
@@ -189,7 +189,6 @@ export function pause(run: Run, actor: Actor, reason: string): void {
  * Asks for traffic back on blue: a person's request, a rejected gate or a health breach. The
  * first request still waiting is the one carried out (its actor and reason are on record).
  */
-export function requestRollback(state: RunState, actor: Actor, reason: string): number {
+export function requestRollback(state: RunState, actor: Actor, reason: string): void {
   state.interrupt ??= { kind: 'rollback', actor, reason };
-  return ++state.rollbacksRequested;
 }
