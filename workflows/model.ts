@@ -1,7 +1,8 @@
 // The vocabulary of a migration: phases, gates, weights, audit events and the status a
 // person reads. Plain data only, shared by the workflow, the API and the tests.
 
-export const PHASES = [
+/** The lifecycle in order, from start to a retired blue (a plan leaves out what a spec does not need). */
+export const LIFECYCLE = [
   'preflight',
   'provisioning',
   'bootstrapping',
@@ -13,11 +14,10 @@ export const PHASES = [
   'awaiting-decommission',
   'decommissioning',
   'completed',
-  'rolled-back',
-  'aborted',
-  'cancelled',
-  'failed',
 ] as const;
+
+/** Every phase: the lifecycle, and where a migration goes off it. */
+export const PHASES = [...LIFECYCLE, 'rolled-back', 'aborted', 'cancelled', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Phases a migration never leaves. */
@@ -25,6 +25,12 @@ export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'aborted', 'cance
 
 /** Phases in which green may carry traffic, so a rollback has something to undo. */
 export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission'];
+
+/** Phases in which green carries traffic and the health watcher guards it. */
+export const WATCHED_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen'];
+
+/** The named timers a status shows. */
+export const TIMERS = { bake: 'bake', freeze: 'freeze' } as const;
 
 export type GateName = 'preflight-override' | 'bootstrap-override' | 'cutover' | 'decommission' | `step-${number}`;
 

@@ -45,6 +45,7 @@ import {
   approveUpdate,
   auditQuery,
   cancelUpdate,
+  initialSearchAttributes,
   pauseUpdate,
   resumeUpdate,
   retryUpdate,
@@ -53,7 +54,7 @@ import {
   statusQuery,
 } from '../../workflows/messages.js';
 import type { migration } from '../../workflows/migration.js';
-import type { AuditEvent, GateName, MigrationStatus } from '../../workflows/model.js';
+import { WATCHED_PHASES, type AuditEvent, type GateName, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
 
@@ -193,6 +194,7 @@ export class Run {
       taskQueue,
       workflowId: `migration-${randomBytes(4).toString('hex')}`,
       args: [{ spec, startedBy: STARTER, historyLimit: opts.historyLimit }],
+      typedSearchAttributes: initialSearchAttributes(spec),
     });
     return new Run(env, cloud, spec, handle, worker, running, inflight);
   }
@@ -329,8 +331,10 @@ export class Run {
     const step = durationMs(this.spec.health?.interval ?? '1m');
     for (let left = durationMs(duration); left > 0; ) {
       await this.call('heartbeat watchers', () => this.cloud.heartbeatWatchers());
-      const phase = (await this.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '';
-      const chunk = this.cloud.runningWatchers().length > 0 || WATCHED_PHASES.includes(phase) ? Math.min(left, step) : left;
+      const phase = (await this.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) as Phase | undefined;
+      // A watched phase's timers can start a watcher: time then moves one interval at a time.
+      const watched = this.cloud.runningWatchers().length > 0 || (!!phase && WATCHED_PHASES.includes(phase));
+      const chunk = watched ? Math.min(left, step) : left;
       await this.call(`skip ${chunk} ms`, () => this.skip(chunk));
       left -= chunk;
     }
@@ -486,8 +490,6 @@ async function serverProcess(address: string): Promise<string> {
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-/** Phases whose timers can start a health watcher. */
-const WATCHED_PHASES = ['shifting', 'baking', 'frozen'];
 
 function eventName(e: HistoryEvent): string {
   const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof HistoryEvent]);

@@ -3,9 +3,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { durationMs } from '../duration.js';
+import { NON_RETRYABLE_FAILURES as NON_RETRYABLE } from '../failures.js';
 import type { Run } from './state.js';
-
-const NON_RETRYABLE = ['InvalidSpec', 'NotFound', 'AccessDenied', 'Unsupported'];
 
 /** Reads and checks that answer within a minute. */
 export const quick = wf.proxyActivities<Activities>({

@@ -1,9 +1,10 @@
 // The lifecycle as a table: what each phase does and which phase follows it. A phase waits
 // only through waits.ts, so a rollback or cancel interrupts it anywhere (see `onInterrupt`).
 import * as wf from '@temporalio/workflow';
+import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
-import { TERMINAL_PHASES, type Actor, type Phase } from '../model.js';
-import { DEFAULTS } from '../plan.js';
+import { TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Phase } from '../model.js';
+import { DEFAULTS, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick } from './activities.js';
 import {
   deregisterFromArgo,
@@ -21,23 +22,20 @@ import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } fro
 
 type PhaseStep = (run: Run) => Promise<Phase>;
 
-/** Each phase of the lifecycle, returning the phase that follows it. */
+/** What each phase does; each returns the phase that follows it (`onward`: the plan's next). */
 const PHASES: Partial<Record<Phase, PhaseStep>> = {
-  preflight,
-  provisioning,
-  bootstrapping,
-  validating,
-  'awaiting-cutover': awaitingCutover,
-  shifting,
-  baking,
-  frozen,
-  'awaiting-decommission': awaitingDecommission,
-  decommissioning,
-  'rolled-back': rolledBack,
+  preflight, //                                 blue against the target version; a blocking finding waits for an override
+  provisioning, //                              green created (or adopted) and ACTIVE
+  bootstrapping, //                             GitOps registers green and syncs its apps
+  validating, //                                smoke tests, drift audit, readiness; a failure rolls back
+  'awaiting-cutover': awaitingCutover, //       gate cutover
+  shifting, //                                  weights step by step, each applied, then observed
+  baking, //                                    green carries everything for the bake
+  frozen, //                                    blue idle but ready for the freeze, its auto-sync paused
+  'awaiting-decommission': awaitingDecommission, // gate decommission
+  decommissioning, //                           blue's routing removed, blue deregistered and deleted
+  'rolled-back': rolledBack, //                 waits for retry (back to validating) or abort
 };
-
-/** Phases whose traffic on green the health watcher guards. */
-const WATCHED: readonly Phase[] = ['shifting', 'baking', 'frozen'];
 
 /** Runs the current phase and enters the one that follows it. */
 export async function runPhase(run: Run): Promise<void> {
@@ -52,10 +50,13 @@ export async function runPhase(run: Run): Promise<void> {
     // the health watcher of the current phase still on duty.
     if (!TERMINAL_PHASES.includes(next) && next !== 'rolled-back') await boundary(run);
   };
-  await (WATCHED.includes(phase) ? withHealthWatcher(run, work) : work());
+  await (WATCHED_PHASES.includes(phase) ? withHealthWatcher(run, work) : work());
   enter(run, next);
   if (next === 'completed') await notify(run, 'completed', `${run.id}: completed`);
 }
+
+/** The next phase of the plan: the phase at hand went well. */
+const onward = (run: Run): Phase => phaseAfter(run.plan, run.state.phase);
 
 /** A person rejected going on: the rollback is requested like any other, and carried out at once. */
 function rejected(run: Run, actor: Actor, reason: string): never {
@@ -73,8 +74,8 @@ async function preflight(run: Run): Promise<Phase> {
     mode: spec.green.mode,
   });
   state.findings.preflight = result.findings;
-  if (!result.findings.some((f) => f.severity === 'blocking')) return 'provisioning';
-  return (await gate(run, 'preflight-override')).decision === 'approve' ? 'provisioning' : 'failed';
+  if (!result.findings.some((f) => f.severity === 'blocking')) return onward(run);
+  return (await gate(run, 'preflight-override')).decision === 'approve' ? onward(run) : 'failed';
 }
 
 async function provisioning(run: Run): Promise<Phase> {
@@ -92,12 +93,12 @@ async function provisioning(run: Run): Promise<Phase> {
     audit(run, run.startedBy, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
     if (spec.green.deleteOnCancel) remember(run, { kind: 'delete-green' });
   }
-  return run.plan.phases.includes('bootstrapping') ? 'bootstrapping' : 'validating';
+  return onward(run);
 }
 
 async function bootstrapping(run: Run): Promise<Phase> {
   const { spec, gitops } = run;
-  if (!gitops) return 'validating';
+  if (!gitops) return onward(run);
   const argocd = gitops.argocd;
   if (argocd?.registerCluster) {
     // Remembered before asking (an interrupted registration may have taken effect), and only
@@ -117,8 +118,8 @@ async function bootstrapping(run: Run): Promise<Phase> {
     }),
   );
   run.state.findings.gitops = result.findings;
-  if (result.ready) return 'validating';
-  return (await gate(run, 'bootstrap-override')).decision === 'approve' ? 'validating' : 'failed';
+  if (result.ready) return onward(run);
+  return (await gate(run, 'bootstrap-override')).decision === 'approve' ? onward(run) : 'failed';
 }
 
 async function validating(run: Run): Promise<Phase> {
@@ -126,7 +127,7 @@ async function validating(run: Run): Promise<Phase> {
   const result = await quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health });
   state.findings.validation = result.findings;
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
-  if (blocking.length === 0) return 'awaiting-cutover';
+  if (blocking.length === 0) return onward(run);
   state.error = `validation failed: ${blocking.map((f) => f.message).join('; ')}`;
   return 'rolled-back';
 }
@@ -135,7 +136,7 @@ async function awaitingCutover(run: Run): Promise<Phase> {
   const { decision, actor } = await gate(run, 'cutover');
   if (decision === 'reject') return 'rolled-back';
   run.state.shiftApprovedBy = actor;
-  return 'shifting';
+  return onward(run);
 }
 
 async function shifting(run: Run): Promise<Phase> {
@@ -156,12 +157,12 @@ async function shifting(run: Run): Promise<Phase> {
     await waitFor(run, () => false, step.observe);
     state.stepsDone = step.index;
   }
-  return 'baking';
+  return onward(run);
 }
 
 async function baking(run: Run): Promise<Phase> {
-  await durableTimer(run, 'bake', run.spec.bake);
-  return 'frozen';
+  await durableTimer(run, TIMERS.bake, run.spec.bake);
+  return onward(run);
 }
 
 async function frozen(run: Run): Promise<Phase> {
@@ -170,15 +171,15 @@ async function frozen(run: Run): Promise<Phase> {
     remember(run, { kind: 'resume-blue-auto-sync' });
     await pauseBlueAutoSync(run, run.state.shiftApprovedBy ?? run.startedBy);
   }
-  await durableTimer(run, 'freeze', run.spec.freeze);
-  return 'awaiting-decommission';
+  await durableTimer(run, TIMERS.freeze, run.spec.freeze);
+  return onward(run);
 }
 
 async function awaitingDecommission(run: Run): Promise<Phase> {
   const { decision, actor } = await gate(run, 'decommission');
   if (decision === 'reject') rejected(run, actor, 'decommission rejected');
   run.state.decommissionApprovedBy = actor;
-  return 'decommissioning';
+  return onward(run);
 }
 
 async function decommissioning(run: Run): Promise<Phase> {
@@ -191,7 +192,7 @@ async function decommissioning(run: Run): Promise<Phase> {
     freeze: spec.freeze,
     decommissionApproved: !!approver,
   });
-  if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: 'InvariantViolation', message: verdict.reason, nonRetryable: true });
+  if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: INVARIANT_VIOLATION, message: verdict.reason, nonRetryable: true });
   await cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver!, reason: 'decommission approved' });
   audit(run, approver!, 'remove-blue-routing', 'decommission approved');
   await deregisterFromArgo(run, spec.blue.cluster, approver!, 'decommission approved');
@@ -200,7 +201,7 @@ async function decommissioning(run: Run): Promise<Phase> {
     state.blueDeleted = true;
     audit(run, approver!, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
   }
-  return 'completed';
+  return onward(run);
 }
 
 async function rolledBack(run: Run): Promise<Phase> {
@@ -213,7 +214,7 @@ async function rolledBack(run: Run): Promise<Phase> {
   state.stepsDone = 0;
   state.timers = [];
   state.error = undefined;
-  return 'validating';
+  return 'validating'; // green stays as it is: validated again, then a new cutover approval
 }
 
 // --- interrupts ------------------------------------------------------------------------

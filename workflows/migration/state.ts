@@ -4,6 +4,7 @@ import * as wf from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES } from '../messages.js';
 import {
   ALL_BLUE,
+  LIFECYCLE,
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
@@ -122,7 +123,7 @@ export function newRun(input: MigrationInput): Run {
 
 function initialState(): RunState {
   return {
-    phase: 'preflight',
+    phase: LIFECYCLE[0],
     paused: false,
     weights: { ...ALL_BLUE },
     stepsDone: 0,
