@@ -15,7 +15,6 @@ import {
   resumeUpdate,
   retryUpdate,
   rollbackUpdate,
-  SEARCH_ATTRIBUTES,
   statusQuery,
 } from './messages.js';
 import { SYSTEM_ACTOR } from './model.js';
@@ -28,19 +27,13 @@ import { Interrupted } from './migration/waits.js';
 export type { MigrationInput, MigrationOutcome, RunState } from './migration/state.js';
 
 export async function migration(input: MigrationInput): Promise<MigrationOutcome> {
+  // A change to what running migrations do goes behind wf.patched('<name>') with a new fixture
+  // in test/histories/, or ships as a new worker deployment version (docs/architecture.md).
   const run = newRun(input);
   const { spec, state } = run;
   setHandlers(run);
-
-  if (!input.carried) {
-    audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
-    wf.upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.phase, value: state.phase },
-      { key: SEARCH_ATTRIBUTES.blue, value: spec.blue.cluster },
-      { key: SEARCH_ATTRIBUTES.green, value: spec.green.cluster },
-      { key: SEARCH_ATTRIBUTES.targetVersion, value: spec.green.kubernetesVersion },
-    ]);
-  }
+  // The search attributes were set by whoever started the run (initialSearchAttributes).
+  if (!input.carried) audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
 
   try {
     while (!isTerminal(state)) {

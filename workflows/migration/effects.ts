@@ -14,16 +14,14 @@ export const trafficInput = (run: Run) => ({ region: run.spec.region, traffic: r
 
 /** Moves traffic in one atomic change and waits until it is applied. */
 export async function shift(run: Run, weights: Weights, actor: Actor, reason: string, waitInterruptibly: boolean): Promise<void> {
-  const local = run.patches.localWeightChanges;
   const input = trafficInput(run);
   // Not abandoned halfway by a workflow cancel: the state must know what the routing serves.
-  const mutation = local ? localMutation : cloudMutation;
-  const result = await wf.CancellationScope.nonCancellable(() => mutation.setWeights({ ...input, weights, actor, reason }));
+  const result = await wf.CancellationScope.nonCancellable(() => localMutation.setWeights({ ...input, weights, actor, reason }));
   run.state.weights = weights;
   // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
   audit(run, actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
   const applied = async () => {
-    if (local && result.applied) return; // the answer to the change said so already
+    if (result.applied) return; // the answer to the change said so already
     await longPoll.waitWeightsApplied({ ...input, changeIds: result.changeIds, weights });
   };
   if (waitInterruptibly) {

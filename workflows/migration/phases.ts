@@ -148,7 +148,7 @@ async function shifting(run: Run): Promise<Phase> {
       if (decision === 'reject') rejected(run, actor, `${step.approvalGate} rejected`);
       state.shiftApprovedBy = actor;
     }
-    if (run.patches.checkGreenTargets && step.weights.green > state.weights.green) await greenCanTakeMore(run, step.index);
+    if (step.weights.green > state.weights.green) await greenCanTakeMore(run, step.index);
     state.currentStep = step.index;
     // The person who approved this traffic is its actor; the workflow only carries it out.
     const actor = state.shiftApprovedBy ?? run.startedBy;

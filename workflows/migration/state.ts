@@ -95,28 +95,19 @@ export interface Run {
   readonly startedBy: Actor;
   readonly gitops?: GitopsRef;
   readonly state: RunState;
-  /** Behaviour added after histories were recorded: see `newRun`. */
-  readonly patches: { skipZeroWaits: boolean; checkGreenTargets: boolean; localWeightChanges: boolean };
   /** Settles when the last health watcher has stopped (not merely been asked to). */
   watcherStopped: Promise<unknown>;
 }
 
 export function newRun(input: MigrationInput): Run {
   const spec = resolveSpec(input.spec);
-  // Behaviour added after histories were recorded: a run that began without a patch's marker
-  // keeps replaying as it ran (test/histories). Asked once, at the start, for the whole run.
-  const skipZeroWaits = wf.patched('skip-zero-waits');
-  const gitopsLifecycle = wf.patched('gitops-lifecycle');
-  const checkGreenTargets = wf.patched('green-target-check');
-  const localWeightChanges = wf.patched('local-weight-changes');
   return {
     id: wf.workflowInfo().workflowId,
     spec,
     plan: buildPlan(spec),
     startedBy: input.startedBy,
-    gitops: gitopsLifecycle && spec.gitops ? { argocd: spec.gitops.argocd, flux: spec.gitops.flux } : undefined,
+    gitops: spec.gitops && { argocd: spec.gitops.argocd, flux: spec.gitops.flux },
     state: input.carried ?? initialState(),
-    patches: { skipZeroWaits, checkGreenTargets, localWeightChanges },
     watcherStopped: Promise.resolve(),
   };
 }

@@ -23,7 +23,7 @@ export function throwIfInterrupted(state: RunState): void {
 export async function waitFor(run: Run, done: () => boolean, timeout?: Duration): Promise<boolean> {
   const { state } = run;
   // No timer for a zero wait (e.g. observe: "0s"): the server would fire it only on its next tick.
-  if (run.patches.skipZeroWaits && timeout !== undefined && durationMs(timeout) === 0) {
+  if (timeout !== undefined && durationMs(timeout) === 0) {
     throwIfInterrupted(state);
     return done();
   }
