@@ -1,9 +1,10 @@
 // The migration workflow: one run moves traffic from blue to green and retires blue. This
 // entry wires the messages to their handlers and runs the phases until the migration ends,
 // continuing as new when the history grows long. The parts live in migration/:
-//   state.ts     the run's state and its status     waits.ts    every way the workflow waits
-//   phases.ts    the lifecycle as a table            effects.ts  traffic, GitOps, health watcher
-//   handlers.ts  what each message does              activities.ts  activity option presets
+//   state.ts     the run's state and its status   waits.ts       every way the workflow waits
+//   phases.ts    the lifecycle as a table          effects.ts     traffic, GitOps, health watcher
+//   handlers.ts  what each message does            saga.ts        the undo of each step taken
+//   activities.ts  the activity option presets
 // Pure decisions live in plan.ts and invariants.ts.
 import * as wf from '@temporalio/workflow';
 import {
