@@ -2,6 +2,7 @@
 // name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
+import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,8 +14,6 @@ export interface Principal {
 
 export const DEFAULT_EVENTS_POLL_MS = 1_000;
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ApiConfig {
   host: string;
@@ -118,8 +117,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const port = integer(env, env.CUTOVER_API_PORT !== undefined ? 'CUTOVER_API_PORT' : 'PORT', 8080, 0, 65535, problems);
   const host = env.CUTOVER_API_HOST ?? '127.0.0.1';
   if (!host.trim()) problems.push('CUTOVER_API_HOST must not be empty');
-  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const logLevel = readLogLevel(env, problems);
   const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', DEFAULT_EVENTS_POLL_MS, 100, 60_000, problems);
   const tokens = mode ? attempt(() => readTokens(env)) : undefined;
   const temporal = attempt(() => temporalSettings(env));

@@ -1,5 +1,6 @@
 // The worker process's own settings, beside Temporal's (config.ts): read once at start, every
 // wrong one reported by its name before the worker connects.
+import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { prebuiltWorkflowBundle } from './worker.js';
 
 export interface WorkerProcessSettings {
@@ -9,6 +10,12 @@ export interface WorkerProcessSettings {
   shutdownGraceSeconds: number;
   /** CUTOVER_WORKFLOW_BUNDLE, or the bundle built into dist/; unset: bundle at start. */
   workflowBundle?: string;
+  /** CUTOVER_WORKER_METRICS_PORT: Prometheus metrics there, on every interface (unset: none). */
+  metricsPort?: number;
+  /** LOG_LEVEL (default info). */
+  logLevel: LogLevel;
+  /** CUTOVER_DEPLOYMENT_NAME + CUTOVER_BUILD_ID: worker versioning, one build ID per release (unset: off). */
+  deployment?: { name: string; buildId: string };
 }
 
 export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): WorkerProcessSettings {
@@ -25,6 +32,11 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   };
   const healthPort = integer('CUTOVER_WORKER_HEALTH_PORT', 0, 65535);
   const shutdownGraceSeconds = integer('CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600) ?? 0;
+  const metricsPort = integer('CUTOVER_WORKER_METRICS_PORT', 0, 65535);
+  const logLevel = readLogLevel(env, problems);
+  const name = env.CUTOVER_DEPLOYMENT_NAME || undefined;
+  const buildId = env.CUTOVER_BUILD_ID || undefined;
+  if (!!name !== !!buildId) problems.push('CUTOVER_DEPLOYMENT_NAME and CUTOVER_BUILD_ID go together: set both for worker versioning, or neither');
   let workflowBundle: string | undefined;
   try {
     workflowBundle = prebuiltWorkflowBundle(env);
@@ -32,5 +44,5 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
     problems.push((err as Error).message);
   }
   if (problems.length) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { healthPort, shutdownGraceSeconds, workflowBundle };
+  return { healthPort, shutdownGraceSeconds, workflowBundle, metricsPort, logLevel, ...(name && buildId ? { deployment: { name, buildId } } : {}) };
 }

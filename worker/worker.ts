@@ -24,6 +24,8 @@ export interface CutoverWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long a shutdown waits for running activities before cancelling them (default: no wait). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Worker versioning: this worker is build `buildId` of deployment `name` (docs/operations.md, upgrades). */
+  deployment?: { name: string; buildId: string };
 }
 
 export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker> {
@@ -34,6 +36,17 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId },
+            useWorkerVersioning: true,
+            // Bakes last days: a running migration moves to each new build (whose changes to
+            // running code are patched and guarded by the replay test) instead of pinning old workers for weeks.
+            defaultVersioningBehavior: 'AUTO_UPGRADE',
+          },
+        }
+      : {}),
     // Parked migrations cost nothing but cache; keep many so 1,000 gates stay warm.
     maxCachedWorkflows: 2_000,
     // A cancelled health watcher learns of it from a heartbeat response: send heartbeats

@@ -24,10 +24,11 @@ export const cloudMutation = wf.proxyActivities<Activities>({
  * decided it, with no activity task round trip through the server (a rollback lands sooner).
  * Only the change itself (a few calls): a wait for it to apply can take minutes and stays an activity.
  */
-export const localMutation = wf.proxyLocalActivities<Activities>({
+export const LOCAL_MUTATION: wf.LocalActivityOptions = {
   startToCloseTimeout: '1m',
   retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+export const localMutation = wf.proxyLocalActivities<Activities>(LOCAL_MUTATION);
 
 /** Waits for the cloud: a cluster to become active or go, a change to apply. */
 export const longPoll = wf.proxyActivities<Activities>({

@@ -2,8 +2,9 @@
 // safeguards around the freeze, and the health watcher beside the phases that carry traffic.
 import * as wf from '@temporalio/workflow';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
-import { cloudMutation, healthWatcher, localMutation, longPoll, notify, quick } from './activities.js';
+import { cloudMutation, healthWatcher, LOCAL_MUTATION, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
+import { tell, weightsSummary } from './story.js';
 import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
 
 /** Green's targets are checked this many times, TARGET_RECHECK apart, before the migration pauses. */
@@ -16,8 +17,11 @@ export const trafficInput = (run: Run) => ({ region: run.spec.region, traffic: r
 export async function shift(run: Run, weights: Weights, actor: Actor, reason: string, waitInterruptibly: boolean): Promise<void> {
   const input = trafficInput(run);
   // Not abandoned halfway by a workflow cancel: the state must know what the routing serves.
-  const result = await wf.CancellationScope.nonCancellable(() => localMutation.setWeights({ ...input, weights, actor, reason }));
+  const result = await wf.CancellationScope.nonCancellable(() =>
+    localMutation.setWeights.executeWithOptions({ ...LOCAL_MUTATION, summary: weightsSummary(weights) }, [{ ...input, weights, actor, reason }]),
+  );
   run.state.weights = weights;
+  tell(run);
   // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
   audit(run, actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
   const applied = async () => {

@@ -18,6 +18,7 @@ import {
 } from './effects.js';
 import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
+import { countRollback } from './story.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
 type PhaseStep = (run: Run) => Promise<Phase>;
@@ -230,6 +231,7 @@ export async function onInterrupt(run: Run): Promise<void> {
   // Phase first, then answer waiting rollback requests: a retry sent right after a
   // `rollback?wait=true` must find the migration rolled back.
   enter(run, 'rolled-back');
+  countRollback(handling.actor);
   state.rollbacksDone++;
   if (state.interrupt === handling) state.interrupt = undefined;
   // Blue serves again: its GitOps must keep it current again.

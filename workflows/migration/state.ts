@@ -19,6 +19,7 @@ import {
 import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Compensation } from './saga.js';
+import { tell } from './story.js';
 
 export interface MigrationInput {
   spec: MigrationSpec;
@@ -169,6 +170,7 @@ export function enter(run: Run, phase: Phase): void {
   // A retry or abort answers one rollback; a choice from an earlier one must not linger.
   if (phase === 'rolled-back') run.state.afterRollback = undefined;
   wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
+  tell(run);
 }
 
 /** Holds progression at the next boundary (a person, the watcher, or green not ready). */
