@@ -27,6 +27,8 @@ export interface AppDeps {
   taskQueue?: string;
   /** Request logging; off unless given (tests stay quiet). */
   logger?: false | { level?: string; stream?: Writable };
+  /** How long /metrics reuses its reading of Temporal (tests: 0). */
+  metricsCacheMs?: number;
   /** Blue's Kubernetes version, to refuse a target that is not newer before starting anything. */
   blueVersion?: ClusterVersionLookup;
 }
@@ -91,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(openapi);
   await app.register(temporal, { settings: config.temporal, client: deps.temporal });
-  await app.register(metrics);
+  await app.register(metrics, { cacheMs: deps.metricsCacheMs });
   await app.register(healthRoutes);
   await app.register(async (v1) => {
     await v1.register(auth, { tokens: config.tokens });

@@ -15,8 +15,13 @@ import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
 
 export const stack = () => inject('stack');
 
-// Workers log every activity at INFO; tests only want to hear about trouble.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Workers log every activity at INFO; tests only want to hear about trouble. A test file that
+// installed its own Runtime first (with metrics, test/e2e/observability.test.ts) keeps it.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -10,7 +10,7 @@ import { LIFECYCLE, TERMINAL_PHASES, type Phase } from '../../workflows/model.js
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 
 /** Scrapes within this long reuse the last answer: Prometheus and a person's curl do not double Temporal's load. */
-const CACHE_MS = 10_000;
+export const METRICS_CACHE_MS = 10_000;
 /** Phases in which a gate may wait: preflight-override, cutover, step-N, decommission. */
 const GATE_PHASES: readonly Phase[] = ['preflight', 'awaiting-cutover', 'shifting', 'awaiting-decommission'];
 /** At most this many migrations are asked for their pending gate per scrape. */
@@ -18,12 +18,12 @@ const GATE_SCAN_LIMIT = 200;
 const RUNNING_PHASES: readonly Phase[] = ([...LIFECYCLE, 'rolled-back'] as Phase[]).filter((p) => !TERMINAL_PHASES.includes(p));
 
 export interface MetricsPluginOptions {
-  /** Seconds since the epoch, for the age of gates (tests may pin it). */
-  now?: () => number;
+  /** How long a scrape's reading of Temporal is reused (default METRICS_CACHE_MS). */
+  cacheMs?: number;
 }
 
 export default fp<MetricsPluginOptions>(
-  async (app, { now = () => Date.now() / 1000 }) => {
+  async (app, { cacheMs = METRICS_CACHE_MS }) => {
     const registry = new Registry();
     const labelNames = ['method', 'route', 'code'] as const;
     const requests = new Counter({ name: 'cutover_api_requests_total', help: 'API requests by route and status code', labelNames, registers: [registry] });
@@ -78,7 +78,7 @@ export default fp<MetricsPluginOptions>(
       const statuses = await Promise.all(ids.map((id) => app.migrations.status(id).catch(() => undefined)));
       gates.reset();
       gateAge.reset();
-      const at = now();
+      const at = Date.now() / 1000;
       for (const status of statuses) {
         const pending = status?.pendingGate;
         if (!status || !pending) continue;
@@ -90,7 +90,7 @@ export default fp<MetricsPluginOptions>(
 
     let fresh: { at: number; done: Promise<void> } | undefined;
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-      if (!fresh || Date.now() - fresh.at > CACHE_MS) fresh = { at: Date.now(), done: refresh() };
+      if (!fresh || Date.now() - fresh.at >= cacheMs) fresh = { at: Date.now(), done: refresh() };
       try {
         await fresh.done;
       } catch (err) {

@@ -155,7 +155,7 @@ async function shifting(run: Run): Promise<Phase> {
     const actor = state.shiftApprovedBy ?? run.startedBy;
     await shift(run, step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
     if (step.weights.green === 100) state.greenFullSince ??= now();
-    await waitFor(run, () => false, step.observe);
+    await waitFor(run, () => false, step.observe, `observe green at ${step.weights.green}% for ${step.observe}`);
     state.stepsDone = step.index;
   }
   return onward(run);
