@@ -59,7 +59,7 @@ function value(series: Map<string, number>, name: string, labels: Record<string,
 }
 
 describe('observing a migration', () => {
-  it('moves the metrics, logs JSON lines naming it, and tells its story in the Temporal UI', async () => {
+  it("moves the metrics, logs JSON lines naming it, and tells its story in the Temporal UI", { timeout: 240_000 }, async () => {
     const { spec } = await seededSpec({ traffic: { observe: '1h' } });
     const started = await app.inject({ method: 'POST', url: '/v1/migrations', headers: auth('dev-operator'), payload: spec });
     expect(started.statusCode, started.body).toBe(201);
@@ -112,7 +112,7 @@ describe('observing a migration', () => {
     expect(about.map((l) => l.msg)).toContain('weights set');
     expect(about.find((l) => l.msg === 'weights set')).toMatchObject({ workflowId: id, green: 20, level: 30 });
 
-    console.log([...(await scrapeWorker()).keys()].map((k) => k.split("{")[0]).filter((v, i, a) => a.indexOf(v) === i).join(" "));
+
     // The dashboard queries only series the two endpoints serve.
     const served = new Set([...(await scrapeApi()).keys(), ...(await scrapeWorker()).keys()].map((k) => k.split('{')[0]));
     const dashboard = JSON.parse(readFileSync('deploy/grafana/cutover.json', 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
