@@ -18,11 +18,11 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { name: 'rollback', timeoutMinutes: { full: 15, smoke: 2 } },
-  { name: 'overhead', timeoutMinutes: { full: 20, smoke: 2 } },
-  { name: 'route53-rate', timeoutMinutes: { full: 20, smoke: 2 } },
-  { name: 'history', timeoutMinutes: { full: 30, smoke: 2 } },
-  { name: 'scale', timeoutMinutes: { full: 90, smoke: 3 } },
+  { name: 'rollback', timeoutMinutes: { full: 15, smoke: 6 } },
+  { name: 'overhead', timeoutMinutes: { full: 20, smoke: 6 } },
+  { name: 'route53-rate', timeoutMinutes: { full: 20, smoke: 6 } },
+  { name: 'history', timeoutMinutes: { full: 30, smoke: 6 } },
+  { name: 'scale', timeoutMinutes: { full: 90, smoke: 6 } },
 ];
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
