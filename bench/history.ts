@@ -97,9 +97,8 @@ try {
       args: [{ spec, startedBy: STARTER }],
     });
     // The gates wait for people: half the reminders at the cutover gate, half at decommission.
-    const remindedWait = async () => {
-      await env.sleep((REMINDERS / 2) * durationMs(spec.approvals!.reminderInterval!) + 60_000);
-    };
+    // One clock step at a time (see passIntervals): a cancelled watcher may still be stepping.
+    const remindedWait = () => (clock = clock.then(() => env.sleep((REMINDERS / 2) * durationMs(spec.approvals!.reminderInterval!) + 60_000)));
     await until(handle, (s) => s.pendingGate?.gate === 'cutover');
     await remindedWait();
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'cutover', decision: 'approve', actor: APPROVERS[0] }] });
