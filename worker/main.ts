@@ -15,8 +15,8 @@ const activities = createActivities({
   clusters: clusterAccessFromEnv(aws),
   webhookUrl: process.env.CUTOVER_WEBHOOK_URL,
 });
-const worker = await createCutoverWorker({ connection, namespace: settings.namespace, activities });
-console.log(`cutover worker polling task queue on ${settings.connection.address} (namespace ${settings.namespace})`);
+const worker = await createCutoverWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, activities });
+console.log(`cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address} (namespace ${settings.namespace})`);
 // Worker.run() shuts down gracefully on SIGINT/SIGTERM.
 await worker.run();
 await connection.close();
