@@ -44,13 +44,14 @@ const activities = createActivities({
 const worker = await createCutoverWorker({
   connection,
   namespace: settings.namespace,
+  taskQueue: settings.taskQueue,
   activities,
   workflowBundle: processSettings.workflowBundle ? { codePath: processSettings.workflowBundle } : undefined,
   shutdownGraceTime: `${processSettings.shutdownGraceSeconds}s`,
 });
 const health = processSettings.healthPort !== undefined ? await serveWorkerHealth(() => worker.getState(), processSettings.healthPort) : undefined;
 console.log(
-  `cutover worker polling task queue on ${settings.connection.address} (namespace ${settings.namespace}; ` +
+  `cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address} (namespace ${settings.namespace}; ` +
     `workflows ${processSettings.workflowBundle ? `from the bundle ${processSettings.workflowBundle}` : 'bundled at start'}` +
     `${health ? `; health on :${health.port}` : ''})`,
 );
