@@ -5,7 +5,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { compareMinor } from '../workflows/plan.js';
 import { describeObject, listPages, servedGroupVersions, type KubeCluster } from './kubernetes.js';
 import { affectedAt, statusAt, withUserRows, type ApiLifecycle, type ApiStatus } from './removed-apis.js';
 
