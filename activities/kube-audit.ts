@@ -117,7 +117,8 @@ export async function scanRemovedApis(cluster: KubeCluster, targetVersion: strin
     const through = [row.replacement, row.apiVersion].find((v) => v && served.has(v));
     if (!through || listed.has(`${through}|${row.kind}`)) continue;
     listed.add(`${through}|${row.kind}`);
-    if (!(await cluster.objects.served(through, row.kind))) continue;
+    // Reviews (TokenReview, SubjectAccessReview) are requests, never stored: nothing to list.
+    if (!(await cluster.objects.served(through, row.kind))?.verbs.includes('list')) continue;
     for (const namespace of opts.namespaces ?? [undefined]) {
       for await (const page of listPages<Obj>(cluster, through, row.kind, { namespace })) {
         for (const obj of page) {
