@@ -79,7 +79,8 @@ export function limitRoute53(client: Route53Client, account = 'default'): Route5
   if (limited.has(client)) return client;
   limited.add(client);
   const spacer = route53Spacer(account);
-  const middleware: Middleware = (next) => async (args) => {
+  type Next = (args: unknown) => Promise<unknown>;
+  const middleware = ((next: Next) => async (args: unknown) => {
     await spacer.turn();
     try {
       return await next(args);
@@ -87,7 +88,7 @@ export function limitRoute53(client: Route53Client, account = 'default'): Route5
       if ((err as { name?: string }).name === 'Throttling') spacer.throttled();
       throw err;
     }
-  };
+  }) as unknown as Middleware;
   client.middlewareStack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'cutoverRoute53RateLimit' });
   return client;
 }
