@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { clusterAccessFromEnv } from '../activities/kubernetes.js';
+import { userRowsFromEnv, type ApiLifecycle } from '../activities/removed-apis.js';
 import { awsEndpoint, temporalSettings } from '../config/connections.js';
 import { serveWorkerHealth } from './health.js';
 import { workerProcessSettings, type WorkerProcessSettings } from './process-settings.js';
@@ -14,8 +15,11 @@ import { promoteIfFirstVersion } from './versioning.js';
 import { createCutoverWorker } from './worker.js';
 
 let processSettings: WorkerProcessSettings;
+// CUTOVER_REMOVED_APIS_FILE is checked now: a bad row stops the start with its row and field named.
+let removedApis: ApiLifecycle[];
 try {
   processSettings = workerProcessSettings();
+  removedApis = userRowsFromEnv();
 } catch (err) {
   console.error(`cutover worker: ${(err as Error).message}`);
   process.exit(2);
@@ -43,11 +47,13 @@ const aws = createAwsClients({ endpoint: awsEndpoint() });
 const activities = createActivities({
   aws,
   clusters: clusterAccessFromEnv(aws),
+  clusterChecks: { removedApis },
   webhookUrl: process.env.CUTOVER_WEBHOOK_URL,
 });
 const worker = await createCutoverWorker({
   connection,
   namespace: settings.namespace,
+  taskQueue: settings.taskQueue,
   activities,
   workflowBundle: processSettings.workflowBundle ? { codePath: processSettings.workflowBundle } : undefined,
   shutdownGraceTime: `${processSettings.shutdownGraceSeconds}s`,
@@ -56,13 +62,14 @@ const worker = await createCutoverWorker({
 const health = processSettings.healthPort !== undefined ? await serveWorkerHealth(() => worker.getState(), processSettings.healthPort) : undefined;
 log.info(
   {
+    taskQueue: settings.taskQueue,
     namespace: settings.namespace,
     workflows: processSettings.workflowBundle ?? 'bundled at start',
     healthPort: health?.port,
     metricsPort: processSettings.metricsPort,
     deployment: processSettings.deployment,
   },
-  `cutover worker polling task queue on ${settings.connection.address}`,
+  `cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address}`,
 );
 // Worker.run() shuts down gracefully on SIGINT/SIGTERM.
 const running = worker.run();
