@@ -3,6 +3,8 @@
 // logs are JSON lines naming the migration, and the Temporal UI's metadata tells the story.
 import { workerLines, workerMetricsPort } from './telemetry-runtime.js';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -15,8 +17,13 @@ import { auth, eventually, realActivities, seededSpec, stack, uniqueName } from 
 let app: FastifyInstance;
 let client: Client;
 let close: () => Promise<void>;
+/** Green's smoke check: healthy until the test says otherwise. */
+const green = { healthy: true, url: '' };
 
 beforeAll(async () => {
+  const smoke = http.createServer((_req, res) => void res.writeHead(green.healthy ? 200 : 503).end());
+  await new Promise<void>((resolve) => smoke.listen(0, '127.0.0.1', resolve));
+  green.url = `http://127.0.0.1:${(smoke.address() as AddressInfo).port}/healthz`;
   const taskQueue = uniqueName('tq');
   const nativeConnection = await NativeConnection.connect({ address: stack().temporalAddress });
   const worker = await createCutoverWorker({ connection: nativeConnection, taskQueue, activities: realActivities(), workflowBundle: { codePath: stack().workflowBundlePath } });
@@ -30,6 +37,7 @@ beforeAll(async () => {
     await running;
     await connection.close();
     await nativeConnection.close();
+    await new Promise((r) => smoke.close(r));
   };
 });
 afterAll(async () => close?.());
@@ -44,8 +52,19 @@ function parse(text: string): Map<string, number> {
   }
   return series;
 }
-const scrapeApi = async () => parse((await app.inject({ method: 'GET', url: '/metrics' })).body);
-const scrapeWorker = async () => parse(await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text());
+const apiText = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
+const workerText = async () => (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+const scrapeApi = async () => parse(await apiText());
+const scrapeWorker = async () => parse(await workerText());
+
+/** The series names an endpoint serves: each sample's, and each declared family's (a gauge with no labelled value now). */
+function names(text: string): string[] {
+  return text.split('\n').flatMap((line) => {
+    if (line.startsWith('# TYPE ')) return [line.split(' ')[2]];
+    if (!line || line.startsWith('#')) return [];
+    return [line.split(/[{ ]/)[0]];
+  });
+}
 
 /** The value of the one series named `name` whose labels include every `labels` pair (0 if none). */
 function value(series: Map<string, number>, name: string, labels: Record<string, string> = {}): number {
@@ -59,8 +78,11 @@ function value(series: Map<string, number>, name: string, labels: Record<string,
 }
 
 describe('observing a migration', () => {
-  it("moves the metrics, logs JSON lines naming it, and tells its story in the Temporal UI", { timeout: 240_000 }, async () => {
-    const { spec } = await seededSpec({ traffic: { observe: '1h' } });
+  it("moves the metrics, logs JSON lines naming it, and tells its story in the Temporal UI", { timeout: 300_000 }, async () => {
+    const { spec } = await seededSpec({
+      traffic: { observe: '1h' },
+      health: { smoke: [{ url: green.url, expectStatus: 200 }], interval: '1s', failureThreshold: 2, onBreach: 'rollback' },
+    });
     const started = await app.inject({ method: 'POST', url: '/v1/migrations', headers: auth('dev-operator'), payload: spec });
     expect(started.statusCode, started.body).toBe(201);
     const { id } = started.json();
@@ -82,20 +104,38 @@ describe('observing a migration', () => {
     expect(metadata.currentDetails).toContain('**Phase** awaiting-cutover');
     expect(metadata.currentDetails).toContain(`cutover approve ${id} --gate cutover`);
 
-    const before = value(await scrapeWorker(), 'temporal_cutover_rollbacks', { cause: 'person' });
-    await app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-1'), payload: { gate: 'cutover', decision: 'approve' } });
+    const approve = () => app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-1'), payload: { gate: 'cutover', decision: 'approve' } });
+    const rollbacks = async (cause: string) => value(await scrapeWorker(), 'cutover_rollbacks_total', { cause });
+    const byPerson = await rollbacks('person');
+    await approve();
     await eventually(status, (s) => s.weights.green === 20);
 
     // The worker: green's weight as written, then the phase count moves on.
-    await eventually(scrapeWorker, (m) => value(m, 'temporal_cutover_green_weight', { migration: id }) === 20);
+    await eventually(scrapeWorker, (m) => value(m, 'cutover_green_weight', { migration: id }) === 20);
     await eventually(scrapeApi, (m) => value(m, 'cutover_migrations', { phase: 'shifting' }) >= 1 && !m.has(`cutover_pending_gate_age_seconds{migration="${id}",gate="cutover"}`));
     const observing = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
     expect(observing.currentDetails).toContain('**Weights** blue 80 / green 20');
 
+    // A person rolls back: counted by cause, green's weight back to 0.
     const rollback = await app.inject({ method: 'POST', url: `/v1/migrations/${id}/rollback?wait=true`, headers: auth('dev-operator'), payload: { reason: 'error rate' } });
     expect(rollback.statusCode, rollback.body).toBe(200);
-    const afterRollback = await eventually(scrapeWorker, (m) => value(m, 'temporal_cutover_rollbacks', { cause: 'person' }) === before + 1);
-    expect(value(afterRollback, 'temporal_cutover_green_weight', { migration: id })).toBe(0);
+    const afterRollback = await eventually(scrapeWorker, (m) => value(m, 'cutover_rollbacks_total', { cause: 'person' }) === byPerson + 1);
+    expect(value(afterRollback, 'cutover_green_weight', { migration: id })).toBe(0);
+
+    // Tried again, green turns unhealthy at 20 %: the watcher's breach and its rollback are counted.
+    // The first run's watcher, cancelled by the rollback, stops at its next heartbeat: wait for
+    // that, so the breach below is found by the second run's watcher alone.
+    await eventually(() => handle.describe(), (d) => !d.raw.pendingActivities?.some((a) => a.activityType?.name === 'watchHealth'));
+    const byWatcher = await rollbacks('watcher');
+    expect((await app.inject({ method: 'POST', url: `/v1/migrations/${id}/retry`, headers: auth('dev-operator') })).statusCode).toBe(200);
+    await eventually(status, (s) => s.pendingGate?.gate === 'cutover');
+    await approve();
+    await eventually(scrapeWorker, (m) => value(m, 'cutover_green_weight', { migration: id }) === 20);
+    green.healthy = false;
+    const breached = await eventually(scrapeWorker, (m) => value(m, 'cutover_rollbacks_total', { cause: 'watcher' }) === byWatcher + 1);
+    expect(value(breached, 'cutover_health_breaches_total', { migration: id })).toBe(1);
+    expect((await status()).phase).toBe('rolled-back');
+    expect(value(await scrapeWorker(), 'cutover_green_weight', { migration: id })).toBe(0);
 
     // The history: the observe wait's timer and each weight change carry a summary.
     const history = await handle.fetchHistory();
@@ -114,7 +154,7 @@ describe('observing a migration', () => {
 
 
     // The dashboard queries only series the two endpoints serve.
-    const served = new Set([...(await scrapeApi()).keys(), ...(await scrapeWorker()).keys()].map((k) => k.split('{')[0]));
+    const served = new Set([...names(await apiText()), ...names(await workerText())]);
     const dashboard = JSON.parse(readFileSync('deploy/grafana/cutover.json', 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
     const queried = dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => t.expr.match(/\b(?:cutover|temporal)_[a-z_]+/g) ?? []);
     expect(queried.length).toBeGreaterThan(0);

@@ -49,5 +49,5 @@ export const weightsSummary = (weights: { blue: number; green: number }) => `wei
 
 /** A rollback carried out, by its cause: the health watcher or a person. */
 export function countRollback(actor: Actor): void {
-  wf.metricMeter.createCounter('cutover_rollbacks', '1', 'rollbacks carried out, by cause').add(1, { cause: actor === WATCHER_ACTOR ? 'watcher' : 'person' });
+  wf.metricMeter.createCounter('cutover_rollbacks_total', '1', 'rollbacks carried out, by cause').add(1, { cause: actor === WATCHER_ACTOR ? 'watcher' : 'person' });
 }
