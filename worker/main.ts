@@ -34,7 +34,8 @@ const connection = await NativeConnection.connect(settings.connection);
 try {
   const problems = describeProblems(settings.namespace, await inspectSearchAttributes(connection, settings.namespace));
   if (problems) {
-    log.fatal(`cutover worker: ${problems}`);
+    // Like a wrong setting: plain text on stderr, for the person who pastes the fix.
+    console.error(`cutover worker: ${problems}`);
     await connection.close();
     process.exit(1);
   }
