@@ -4,7 +4,7 @@
 // breaks the workflow, and provisioning that created green before it failed is on record.
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { APPROVERS, baseSpec, rejection, type Run } from './harness.js';
+import { APPROVERS, baseSpec, refusal, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -43,7 +43,7 @@ describe('needs-attention', () => {
     run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
     await run.advance('10m');
     await run.until((s) => s.phase === 'needs-attention', 'held');
-    expect(await rejection(run.abort())).toMatch(/roll back first/);
+    expect((await refusal(run.abort())).message).toMatch(/roll back first/);
     await run.retry();
     const status = await run.until((s) => s.phase === 'shifting' && s.step?.index === 2, 'step 2 again');
     expect(status.attention).toBeUndefined();

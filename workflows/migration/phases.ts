@@ -6,6 +6,7 @@ import { blueDeletionAllowed } from '../invariants.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase } from '../model.js';
 import { DEFAULTS, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
+import { PATCHES } from './patches.js';
 import {
   deregisterFromArgo,
   describeFailure,
@@ -113,21 +114,24 @@ function rejected(run: Run, actor: Actor, reason: string): never {
 
 async function preflight(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const [result, routing] = await Promise.all([
+  const check = () =>
     quick.preflight({
       region: spec.region,
       blue: spec.blue.cluster,
       green: spec.green.cluster,
       targetVersion: spec.green.kubernetesVersion,
       mode: spec.green.mode,
-    }),
+    });
+  if (wf.patched(PATCHES.preflightRouting)) {
     // Every routed object readable and serving blue only, before anyone approves a shift.
-    quick.checkRouting(trafficInput(run)),
-  ]);
-  state.findings.preflight = [...result.findings, ...routing.findings];
-  // The weights at the start are what the routing serves, not an assumption.
-  const [first] = routing.weights ?? [];
-  if (first && routing.weights!.every((w) => w.blue === first.blue && w.green === first.green)) state.weights = { ...first };
+    const [result, routing] = await Promise.all([check(), quick.checkRouting(trafficInput(run))]);
+    state.findings.preflight = [...result.findings, ...routing.findings];
+    // The weights at the start are what the routing serves, not an assumption.
+    const [first] = routing.weights ?? [];
+    if (first && routing.weights!.every((w) => w.blue === first.blue && w.green === first.green)) state.weights = { ...first };
+  } else {
+    state.findings.preflight = (await check()).findings;
+  }
   if (!state.findings.preflight.some((f) => f.severity === 'blocking')) return onward(run);
   return (await gate(run, 'preflight-override')).decision === 'approve' ? onward(run) : 'failed';
 }
