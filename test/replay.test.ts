@@ -145,6 +145,19 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // GitOps does not converge, bootstrap-override rejected: held (patch bootstrap-reject-holds), then cancelled.
+  'bootstrap-reject-held-cancel': {
+    run: async (start) => {
+      const spec = { ...baseSpec(), gitops: { argocd: { managementContext: 'mgmt', registerCluster: true } } };
+      const run = await start({ spec, cloud: (c) => void (c.gitopsReady = false) });
+      await run.until((s) => s.pendingGate?.gate === 'bootstrap-override');
+      await run.approve('bootstrap-override', alice, 'reject', 'apps must sync first');
+      await run.until((s) => s.phase === 'needs-attention');
+      await run.cancel(STARTER, 'not this week');
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

@@ -50,6 +50,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       }
     }
   } catch (err) {
+    if (err instanceof wf.ContinueAsNew) throw err; // the run goes on in its next execution
     if (wf.isCancellation(err)) {
       await cancel(run, SYSTEM_ACTOR, 'workflow cancelled');
     } else {

@@ -4,4 +4,6 @@
 export const PATCHES = {
   /** Preflight reads the routing (every routed object, all on blue) beside the cluster checks. */
   preflightRouting: 'preflight-routing',
+  /** A rejected bootstrap-override holds the run in needs-attention instead of ending it failed. */
+  bootstrapRejectHolds: 'bootstrap-reject-holds',
 } as const;

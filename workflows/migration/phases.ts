@@ -199,7 +199,12 @@ async function bootstrapping(run: Run): Promise<Phase> {
   );
   run.state.findings.gitops = result.findings;
   if (result.ready) return onward(run);
-  return (await gate(run, 'bootstrap-override')).decision === 'approve' ? onward(run) : 'failed';
+  const { decision, actor, comment } = await gate(run, 'bootstrap-override');
+  if (decision === 'approve') return onward(run);
+  // Green is made (and maybe registered): held, so a person retries the bootstrap, aborts
+  // (green stays as made) or cancels (the undo steps run).
+  if (wf.patched(PATCHES.bootstrapRejectHolds)) throw new Error(`bootstrap-override rejected by ${actor}${comment ? `: ${comment}` : ''}`);
+  return 'failed';
 }
 
 async function validating(run: Run): Promise<Phase> {

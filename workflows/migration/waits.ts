@@ -102,9 +102,9 @@ export async function gate(run: Run, name: GateName): Promise<Decision> {
       const decided = await waitFor(run, () => !!state.decisions[name], run.spec.approvals.reminderInterval);
       if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}`);
     }
-    const { decision, actor, comment } = state.decisions[name];
-    audit(run, actor, `gate-${decision}`, comment ?? `${name} ${decision}d`, { gate: name });
-    return { decision, actor };
+    const decided = state.decisions[name];
+    audit(run, decided.actor, `gate-${decided.decision}`, decided.comment ?? `${name} ${decided.decision}d`, { gate: name });
+    return decided;
   } finally {
     // Also when a rollback or cancel interrupts the wait: an approval must only count for the
     // gate a person saw pending, never be accepted later and consumed by a future gate.
