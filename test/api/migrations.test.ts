@@ -225,8 +225,8 @@ describe('a migration driven through every endpoint', () => {
     const refusals: [string, object | undefined, RegExp][] = [
       ['approvals', { gate: 'decommission', decision: 'approve' }, /gate decommission is not pending.*pending gate cutover/],
       ['rollback', { reason: 'nothing shifted yet' }, /nothing to roll back/],
-      ['retry', undefined, /only a rolled-back migration/],
-      ['abort', undefined, /only a rolled-back migration/],
+      ['retry', undefined, /only a rolled-back or held \(needs-attention\) migration/],
+      ['abort', undefined, /only a rolled-back or held \(needs-attention\) migration/],
       ['resume', undefined, /not paused/],
     ];
     for (const [action, payload, message] of refusals) {
