@@ -20,7 +20,7 @@ const runs = Number(process.argv[2] ?? 30);
 const workerCalls: { command: string; ms: number }[] = [];
 const stack = await startBenchStack((motoUrl) => {
   const aws = createAwsClients({ endpoint: motoUrl });
-  aws.route53().middlewareStack.add(
+  aws.route53('us-east-1').middlewareStack.add(
     (next, context) => async (args) => {
       const t0 = performance.now();
       try {
@@ -33,7 +33,7 @@ const stack = await startBenchStack((motoUrl) => {
   );
   return createActivities({ aws });
 });
-const route53 = createAwsClients({ endpoint: stack.motoUrl }).route53();
+const route53 = createAwsClients({ endpoint: stack.motoUrl }).route53('us-east-1');
 const rollbackMs: number[] = [];
 const bareMs: number[] = [];
 const route53Ms: number[] = [];

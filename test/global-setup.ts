@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/worker.js';
+import { WORKFLOWS_PATH, WORKFLOW_INTERCEPTORS_PATH } from '../worker/worker.js';
 import { resolveTools, startKube, startMoto, startTemporal, type KubeEndpoint } from '../scripts/stack/peers.js';
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
 
@@ -38,7 +38,7 @@ export default async function setup(project: TestProject) {
         etcdPeerPort: await freePort(),
         ports: { blue: await freePort(), green: await freePort(), management: await freePort() },
       }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietLogger }),
     ]);
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);

@@ -1,0 +1,88 @@
+// Roles per account against moto's STS: every call a migration's activities make goes out
+// under the role its spec names for that call's account (EKS and ELBv2 under the clusters
+// role, Route 53 under the DNS role), in a session named after the migration.
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients, globalRegion, runInAccounts, sessionName } from '../../activities/aws.js';
+import { createActivities } from '../../activities/index.js';
+import { eksClusterAccess } from '../../activities/kubernetes.js';
+import type { AwsAccounts } from '../../workflows/spec.js';
+import { albTraffic, route53Traffic, seedWorld, startFaultProxy, type FaultProxy } from './support.js';
+
+// moto keeps each account's resources apart, and the seeded world lives in its default
+// account: both roles are in that one here (in production they would be in two accounts).
+const ACCOUNT = '123456789012';
+const ACCOUNTS: AwsAccounts = {
+  clusters: { roleArn: `arn:aws:iam::${ACCOUNT}:role/cutover-clusters`, externalId: 'clusters-ext-id' },
+  dns: { roleArn: `arn:aws:iam::${ACCOUNT}:role/cutover-dns` },
+};
+
+let proxy: FaultProxy;
+beforeAll(async () => {
+  proxy = await startFaultProxy();
+});
+afterAll(() => proxy.close());
+
+/** Who moto says a key belongs to (GetCallerIdentity with moto's answer to AssumeRole as credentials). */
+async function whoIs(accessKeyId: string): Promise<string> {
+  const sts = new STSClient({ region: 'us-east-1', endpoint: proxy.url, credentials: { accessKeyId, secretAccessKey: 'unchecked-by-moto' } });
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+  } finally {
+    sts.destroy();
+  }
+}
+
+describe('roles per account', () => {
+  it('runs EKS, ELBv2 and the EKS token as the clusters role and Route 53 as the DNS role, sessions named after the migration', async () => {
+    const w = await seedWorld();
+    const region = w.world.region;
+    const migration = `migration-${region}-${w.world.blue}`;
+    const aws = createAwsClients({ endpoint: proxy.url });
+    const activities = createActivities({ aws });
+    const start = proxy.calls.length;
+
+    const token = await runInAccounts({ accounts: ACCOUNTS, session: migration }, async () => {
+      expect(await activities.readWeights({ region, traffic: route53Traffic(w) })).toEqual([{ blue: 100, green: 0 }]);
+      expect(await activities.readWeights({ region, traffic: albTraffic(w) })).toHaveLength(1);
+      const blue = await eksClusterAccess(aws).connect(w.world.blue, region);
+      return blue!.kc.getCurrentUser()!.token!;
+    });
+
+    const calls = proxy.calls.slice(start);
+    const keysOf = (service: string) => new Set(calls.filter((c) => c.service === service).map((c) => c.accessKeyId!));
+    const [route53, elb, eks] = [keysOf('route53'), keysOf('elasticloadbalancing'), keysOf('eks')];
+    expect([route53.size, elb.size, eks.size]).toEqual([1, 1, 1]);
+    expect(calls.filter((c) => c.action === 'AssumeRole')).toHaveLength(2); // once per role, shared by its clients
+
+    const [dnsKey] = route53;
+    const [clustersKey] = eks;
+    expect(elb).toEqual(eks);
+    expect(dnsKey).not.toBe(clustersKey);
+    expect(dnsKey).not.toBe('testing'); // not the worker's own credentials
+    const session = sessionName(migration);
+    expect(await whoIs(clustersKey)).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/cutover-clusters/${session}`);
+    expect(await whoIs(dnsKey)).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/cutover-dns/${session}`);
+
+    // The EKS token is signed with the clusters role's key too.
+    const url = new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
+    expect(url.searchParams.get('X-Amz-Credential')?.split('/')[0]).toBe(clustersKey);
+  });
+
+  it('without roles, calls use the worker\'s own credentials', async () => {
+    const w = await seedWorld();
+    const start = proxy.calls.length;
+    await createActivities({ aws: createAwsClients({ endpoint: proxy.url }) }).readWeights({ region: w.world.region, traffic: route53Traffic(w) });
+    const calls = proxy.calls.slice(start);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(new Set(calls.map((c) => c.accessKeyId))).toEqual(new Set(['testing']));
+  });
+
+  it('names sessions as STS allows (2–64 of [\\w+=,.@-]) and signs Route 53 for the partition\'s global region', () => {
+    expect(sessionName('migration-eu-west-1-prod blue/1')).toBe('migration-eu-west-1-prod-blue-1');
+    expect(sessionName(`migration-us-east-1-${'x'.repeat(100)}`)).toHaveLength(64);
+    expect(globalRegion('eu-west-1')).toBe('us-east-1');
+    expect(globalRegion('us-gov-east-1')).toBe('us-gov-west-1');
+    expect(globalRegion('cn-north-1')).toBe('cn-northwest-1');
+  });
+});
