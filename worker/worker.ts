@@ -1,5 +1,7 @@
 // Builds the Cutover worker: the migration workflow plus the activities, on one task queue.
 // The process entry (main.ts) and the tests build it the same way.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -9,9 +11,15 @@ import { AWS_ACCOUNTS_HEADER } from '../workflows/interceptors.js';
 import type { AwsAccounts } from '../workflows/spec.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// The workflows beside this module: index.ts under tsx, index.js once compiled to dist/.
+const HERE = fileURLToPath(import.meta.url);
+export const WORKFLOWS_PATH = path.resolve(path.dirname(HERE), '../workflows', `index${path.extname(HERE)}`);
 /** Bundled with the workflows (a prebuilt bundle must name it too): hands the spec's AWS accounts to every activity. */
-export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url));
+export const WORKFLOW_INTERCEPTORS_PATH = path.resolve(path.dirname(HERE), '../workflows', `interceptors${path.extname(HERE)}`);
+
+/** Where `npm run build` writes the workflow bundle: dist/workflow-bundle.js, beside dist/worker/. */
+export const BUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(HERE), '../workflow-bundle.js');
+const COMPILED = path.extname(HERE) === '.js';
 
 export interface CutoverWorkerOptions {
   connection: NativeConnection;
@@ -20,6 +28,8 @@ export interface CutoverWorkerOptions {
   activities: Partial<Activities>;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How long a shutdown waits for running activities before cancelling them (default: no wait). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker> {
@@ -29,6 +39,7 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     interceptors: {
       ...(!opts.workflowBundle && { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),
       // Every AWS call an activity makes runs under the roles its migration's spec names,
@@ -51,4 +62,19 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
     // within 5 s so an abort or continue-as-new does not wait for the throttle (up to 60 s).
     maxHeartbeatThrottleInterval: '5s',
   });
+}
+
+/**
+ * The prebuilt workflow bundle to load, if any: CUTOVER_WORKFLOW_BUNDLE (must exist), else the
+ * one `npm run build` put beside the compiled worker (never under tsx, where the sources may be
+ * newer than any bundle). Without one the worker bundles the workflows at start,
+ * which takes seconds and a bundler in the image.
+ */
+export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.CUTOVER_WORKFLOW_BUNDLE;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CUTOVER_WORKFLOW_BUNDLE: no file at ${configured}`);
+    return configured;
+  }
+  return COMPILED && existsSync(BUILT_WORKFLOW_BUNDLE) ? BUILT_WORKFLOW_BUNDLE : undefined;
 }

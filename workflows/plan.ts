@@ -3,7 +3,7 @@
 import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
-import type { GateName, Phase } from './model.js';
+import { LIFECYCLE, TIMERS, type GateName, type Phase } from './model.js';
 import type { PlannedStepSchema, PlanSchema } from './schemas.js';
 
 export const DEFAULTS = {
@@ -380,29 +380,24 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     approvalGate: spec.traffic.stepApproval === 'manual' && i > 0 ? stepGate(i + 1) : undefined,
     observe: spec.traffic.observe,
   }));
-  const phases: Phase[] = [
-    'preflight',
-    'provisioning',
-    ...(spec.gitops ? (['bootstrapping'] as const) : []),
-    'validating',
-    'awaiting-cutover',
-    'shifting',
-    'baking',
-    'frozen',
-    'awaiting-decommission',
-    'decommissioning',
-    'completed',
-  ];
   return {
-    phases,
+    // GitOps bootstrapping only when the spec names a GitOps tool.
+    phases: LIFECYCLE.filter((p) => p !== 'bootstrapping' || !!spec.gitops),
     steps,
     gates: ['cutover', ...steps.flatMap((s) => (s.approvalGate ? [s.approvalGate] : [])), 'decommission'],
     timers: [
-      { name: 'bake', duration: spec.bake },
-      { name: 'freeze', duration: spec.freeze },
+      { name: TIMERS.bake, duration: spec.bake },
+      { name: TIMERS.freeze, duration: spec.freeze },
     ],
     decommission: { removeRouting: true, ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }) },
   };
+}
+
+/** The phase that follows `phase` when all goes well. */
+export function phaseAfter(plan: Plan, phase: Phase): Phase {
+  const next = plan.phases[plan.phases.indexOf(phase) + 1];
+  if (!next) throw new Error(`no phase follows ${phase} in this plan`);
+  return next;
 }
 
 export function migrationId(spec: Pick<MigrationSpec, 'region' | 'blue'>): string {

@@ -2,7 +2,6 @@
 // and the checks JSON Schema cannot express.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { weightsValid } from '../../workflows/invariants.js';
 import { buildPlan, checkSpec, compareMinor, DEFAULTS, migrationId, resolveSpec } from '../../workflows/plan.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 
@@ -96,7 +95,6 @@ describe('buildPlan', () => {
         if (!risesTo100) return;
         const planned = buildPlan(resolveSpec(spec)).steps;
         expect(planned.map((s) => ({ index: s.index, green: s.weights.green }))).toEqual(steps.map((green, i) => ({ index: i + 1, green })));
-        expect(planned.every((s) => weightsValid(s.weights))).toBe(true);
       }),
     );
   });
