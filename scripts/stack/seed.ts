@@ -44,7 +44,7 @@ export function namedWorld(tag: string, overrides: Partial<World> = {}): World {
 }
 
 export async function seedMoto(endpoint: string, world: World = SANDBOX): Promise<SeededWorld> {
-  const aws = createAwsClients({ endpoint });
+  const aws = createAwsClients({ endpoint, actionLog: false }) // seeding stands in for the world, not the worker: not logged;
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const ec2 = new EC2Client({ endpoint, region: world.region, credentials });
   const eks = aws.eks(world.region);

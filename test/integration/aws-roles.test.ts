@@ -7,6 +7,7 @@ import { createAwsClients, globalRegion, runInAccounts, sessionName } from '../.
 import { createActivities } from '../../activities/index.js';
 import { eksClusterAccess } from '../../activities/kubernetes.js';
 import type { AwsAccounts } from '../../workflows/spec.js';
+import { auth, eventually, seededSpec, startHarness } from '../helpers.js';
 import { albTraffic, route53Traffic, seedWorld, startFaultProxy, type FaultProxy } from './support.js';
 
 // moto keeps each account's resources apart, and the seeded world lives in its default
@@ -67,6 +68,25 @@ describe('roles per account', () => {
     // The EKS token is signed with the clusters role's key too.
     const url = new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
     expect(url.searchParams.get('X-Amz-Credential')?.split('/')[0]).toBe(clustersKey);
+  });
+
+  it('a migration started with roles in its spec makes its activities\' calls under them (the workflow hands the accounts on)', async () => {
+    const { spec } = await seededSpec({ aws: ACCOUNTS });
+    const harness = await startHarness(createActivities({ aws: createAwsClients({ endpoint: proxy.url }) }));
+    try {
+      const started = await harness.app.inject({ method: 'POST', url: '/v1/migrations', headers: auth('dev-operator'), payload: spec });
+      expect(started.statusCode).toBe(201);
+      const id = started.json<{ id: string }>().id;
+      // Preflight describes blue in EKS: that call must come signed with an assumed role's key.
+      const eksCall = await eventually(
+        async () => proxy.calls.find((c) => c.service === 'eks' && c.path.includes(spec.blue.cluster) && c.accessKeyId !== 'testing'),
+        (call) => call !== undefined,
+      );
+      expect(await whoIs(eksCall!.accessKeyId!)).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/cutover-clusters/${sessionName(id)}`);
+      await harness.client.workflow.getHandle(id).terminate('test done');
+    } finally {
+      await harness.close();
+    }
   });
 
   it('without roles, calls use the worker\'s own credentials', async () => {
