@@ -3,7 +3,7 @@
 // `aws` accounts of the migration the activity serves (see runInAccounts): EKS and ELBv2 under
 // the clusters role, Route 53 under the DNS role, each session named after the migration ID;
 // without a role, the worker's own credentials (the default credential chain). Regions and
-// endpoints come from the SDK's partition data, never from hand-written host names.
+// endpoints come from the SDK's endpoint rules, never from hand-written host names.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -11,14 +11,14 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
-import { partition } from '@aws-sdk/util-endpoints';
 import type { AwsAccounts, AwsRole } from '../workflows/spec.js';
+import { limitRoute53 } from './rate-limit.js';
 
 export interface AwsConfig {
   /** Override for every service (moto); undefined means real AWS. */
   endpoint?: string;
-  /** A file to append `service:Action` to for every call (default: CUTOVER_AWS_ACTION_LOG; false: none, for a test's own setup calls); the tests check it against deploy/iam-policy.json. */
-  actionLog?: string | false;
+  /** A file to append `service:Action` to for every call made on a migration's behalf (default: CUTOVER_AWS_ACTION_LOG); the tests check it against deploy/iam-policy.json. */
+  actionLog?: string;
 }
 
 /** Who the calls made now act as: the migration's accounts, and the session name (its ID). */
@@ -43,10 +43,9 @@ export function sessionName(migrationId: string): string {
   return name.length >= 2 ? name : `${name}--`.slice(0, 2);
 }
 
-/** Route 53 is global: its API is signed for the partition's global region (us-east-1 in aws, cn-northwest-1 in aws-cn, …). */
-export function globalRegion(region: string): string {
-  // The SDK's partition data carries it; its type declaration does not (yet).
-  return (partition(region) as ReturnType<typeof partition> & { implicitGlobalRegion: string }).implicitGlobalRegion;
+/** The account ID in a role ARN (arn:<partition>:iam::<account>:role/<name>). */
+function accountOf(roleArn: string): string {
+  return roleArn.split(':')[4];
 }
 
 /** IAM's service prefix for each client, as the action log and the policy name actions. */
@@ -60,14 +59,20 @@ const IAM_PREFIX: Record<string, string> = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one plugin serves every client's input and output types
 type AnyPluggable = Pluggable<any, any>;
 
-/** Appends `service:Action` to `file` for every call a client sends. */
+/**
+ * Appends `service:Action` to `file` for every call a client sends on a migration's behalf
+ * (inside runInAccounts, as every activity the worker runs is): a test's own calls — seeding
+ * moto, reading what the worker wrote — are not the worker's and are not logged.
+ */
 function actionLogPlugin(file: string): AnyPluggable {
   return {
     applyToStack: (stack) =>
       stack.add(
         (next, context) => (args) => {
-          const service = IAM_PREFIX[context.clientName ?? ''] ?? context.clientName;
-          appendFileSync(file, `${service}:${(context.commandName ?? '').replace(/Command$/, '')}\n`);
+          if (scope.getStore()) {
+            const service = IAM_PREFIX[context.clientName ?? ''] ?? context.clientName;
+            appendFileSync(file, `${service}:${(context.commandName ?? '').replace(/Command$/, '')}\n`);
+          }
           return next(args);
         },
         { step: 'initialize', name: 'cutoverActionLog' },
@@ -95,7 +100,7 @@ export interface AwsClients {
   eks(region: string): EKSClient;
   /** ELBv2 in `region`, as the clusters role. */
   elbv2(region: string): ElasticLoadBalancingV2Client;
-  /** Route 53 for a migration in `region` (signed for that partition's global region), as the DNS role. */
+  /** Route 53 for a migration in `region` (the SDK signs for that partition's global region), as the DNS role; its requests spaced out per account (rate-limit.ts). */
   route53(region: string): Route53Client;
 }
 
@@ -108,7 +113,7 @@ export function createAwsClients(config: AwsConfig): AwsClients {
     }
     return cache.get(key) as T;
   };
-  const actionLog = config.actionLog === false ? undefined : (config.actionLog ?? (process.env.CUTOVER_AWS_ACTION_LOG || undefined));
+  const actionLog = config.actionLog ?? (process.env.CUTOVER_AWS_ACTION_LOG || undefined);
   const plugins = actionLog ? [actionLogPlugin(actionLog)] : [];
   const own = config.endpoint ? { accessKeyId: 'testing', secretAccessKey: 'testing' } : undefined;
 
@@ -132,13 +137,13 @@ export function createAwsClients(config: AwsConfig): AwsClients {
     service: string,
     region: string,
     account: keyof AwsAccounts,
-    make: (options: { region: string; endpoint?: string; credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity }) => C,
+    make: (options: { region: string; endpoint?: string; credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity }, role?: AwsRole) => C,
   ): C {
     const at = scope.getStore() ?? NO_SCOPE;
     const role = at.accounts?.[account];
     const key = `${service}:${region}:${role ? `${role.roleArn}:${role.externalId ?? ''}:${at.session}` : 'own'}`;
     return memo(key, () => {
-      const c = make({ region, ...(config.endpoint && { endpoint: config.endpoint }), credentials: credentials(role, at.session, region) });
+      const c = make({ region, ...(config.endpoint && { endpoint: config.endpoint }), credentials: credentials(role, at.session, region) }, role);
       for (const p of plugins) c.middlewareStack.use(p);
       return c;
     });
@@ -147,6 +152,6 @@ export function createAwsClients(config: AwsConfig): AwsClients {
   return {
     eks: (region) => client('eks', region, 'clusters', (o) => new EKSClient(o)),
     elbv2: (region) => client('elbv2', region, 'clusters', (o) => new ElasticLoadBalancingV2Client(o)),
-    route53: (region) => client('route53', globalRegion(region), 'dns', (o) => new Route53Client(o)),
+    route53: (region) => client('route53', region, 'dns', (o, role) => limitRoute53(new Route53Client(o), role ? accountOf(role.roleArn) : 'default')),
   };
 }

@@ -6,7 +6,6 @@
 // rules, the signature from its SigV4 signer.
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
@@ -25,14 +24,14 @@ export async function presignGetCallerIdentity(cluster: string, region: string, 
   const sts = new STSClient({ region, credentials });
   try {
     const endpoint = stsEndpoint(sts, region);
-    const request = new HttpRequest({
+    const request = {
       method: 'GET',
       protocol: endpoint.protocol,
       hostname: endpoint.hostname,
       path: endpoint.pathname,
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
       headers: { host: endpoint.hostname, [CLUSTER_HEADER]: cluster },
-    });
+    };
     const signer = new SignatureV4({ service: 'sts', region, credentials, sha256: sts.config.sha256 });
     const signed = await signer.presign(request, { expiresIn: EXPIRES_SECONDS, signingDate: now });
     const url = new URL(`${signed.protocol}//${signed.hostname}${signed.path}`);

@@ -44,11 +44,11 @@ export function namedWorld(tag: string, overrides: Partial<World> = {}): World {
 }
 
 export async function seedMoto(endpoint: string, world: World = SANDBOX): Promise<SeededWorld> {
-  const aws = createAwsClients({ endpoint, actionLog: false }) // seeding stands in for the world, not the worker: not logged;
+  const aws = createAwsClients({ endpoint });
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const ec2 = new EC2Client({ endpoint, region: world.region, credentials });
   const eks = aws.eks(world.region);
-  const r53 = aws.route53('us-east-1');
+  const r53 = aws.route53(world.region);
   const elb = aws.elbv2(world.region);
 
   // Network: one VPC with two subnets, tagged with the world's name so a second seed finds them.

@@ -2,12 +2,15 @@
 // under the role its spec names for that call's account (EKS and ELBv2 under the clusters
 // role, Route 53 under the DNS role), in a session named after the migration.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, globalRegion, runInAccounts, sessionName } from '../../activities/aws.js';
+import { createAwsClients, runInAccounts, sessionName } from '../../activities/aws.js';
 import { createActivities } from '../../activities/index.js';
 import { eksClusterAccess } from '../../activities/kubernetes.js';
 import type { AwsAccounts } from '../../workflows/spec.js';
-import { auth, eventually, seededSpec, startHarness } from '../helpers.js';
+import { auth, eventually, seededSpec, stack, startHarness } from '../helpers.js';
 import { albTraffic, route53Traffic, seedWorld, startFaultProxy, type FaultProxy } from './support.js';
 
 // moto keeps each account's resources apart, and the seeded world lives in its default
@@ -98,11 +101,29 @@ describe('roles per account', () => {
     expect(new Set(calls.map((c) => c.accessKeyId))).toEqual(new Set(['testing']));
   });
 
-  it('names sessions as STS allows (2–64 of [\\w+=,.@-]) and signs Route 53 for the partition\'s global region', () => {
+  it('names sessions as STS allows (2–64 of [\\w+=,.@-])', () => {
     expect(sessionName('migration-eu-west-1-prod blue/1')).toBe('migration-eu-west-1-prod-blue-1');
     expect(sessionName(`migration-us-east-1-${'x'.repeat(100)}`)).toHaveLength(64);
-    expect(globalRegion('eu-west-1')).toBe('us-east-1');
-    expect(globalRegion('us-gov-east-1')).toBe('us-gov-west-1');
-    expect(globalRegion('cn-north-1')).toBe('cn-northwest-1');
+  });
+
+  it('signs Route 53 for the global region of the migration region\'s partition (the SDK\'s endpoint rules)', async () => {
+    const signedFor = async (region: string) => {
+      const client = createAwsClients({}).route53(region);
+      const endpoint = client.config.endpointProvider({ Region: await client.config.region(), UseFIPS: false, UseDualStack: false });
+      return [endpoint.url.host, (endpoint.properties?.authSchemes as { signingRegion: string }[])[0].signingRegion];
+    };
+    expect(await signedFor('eu-west-1')).toEqual(['route53.amazonaws.com', 'us-east-1']);
+    expect(await signedFor('us-gov-east-1')).toEqual(['route53.us-gov.amazonaws.com', 'us-gov-west-1']);
+    expect(await signedFor('cn-north-1')).toEqual(['route53.amazonaws.com.cn', 'cn-northwest-1']);
+  });
+
+  it('logs the calls made on a migration\'s behalf for the IAM policy check, not a test\'s own', async () => {
+    const w = await seedWorld();
+    const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-actions-')), 'aws-actions.log');
+    const activities = createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl, actionLog: log }) });
+    await activities.readWeights({ region: w.world.region, traffic: route53Traffic(w) });
+    expect(existsSync(log)).toBe(false);
+    await runInAccounts({ accounts: { dns: ACCOUNTS.dns }, session: 'migration-logged' }, () => activities.readWeights({ region: w.world.region, traffic: route53Traffic(w) }));
+    expect(new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))).toEqual(new Set(['sts:AssumeRole', 'route53:ListResourceRecordSets']));
   });
 });

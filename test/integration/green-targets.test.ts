@@ -29,8 +29,7 @@ import {
   uniqueNamespace,
 } from './support.js';
 
-// The test's own setup calls (targets, target groups) are not the worker's: kept out of the action log.
-const aws = () => createAwsClients({ endpoint: stack().motoUrl, actionLog: false });
+const aws = () => createAwsClients({ endpoint: stack().motoUrl });
 const blocking = <F extends { severity: string }>(findings: F[]) => findings.filter((f) => f.severity === 'blocking');
 
 describe('checkGreenTargets, alb', () => {
