@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, runInAccounts, sessionName } from '../../activities/aws.js';
 import { createActivities } from '../../activities/index.js';
+import { route53Spacer } from '../../activities/rate-limit.js';
 import { eksClusterAccess } from '../../activities/kubernetes.js';
 import type { AwsAccounts } from '../../workflows/spec.js';
 import { auth, eventually, seededSpec, stack, startHarness } from '../helpers.js';
@@ -45,6 +46,7 @@ describe('roles per account', () => {
     const aws = createAwsClients({ endpoint: proxy.url });
     const activities = createActivities({ aws });
     const start = proxy.calls.length;
+    const spaced = route53Spacer(ACCOUNT).stats.requests;
 
     const token = await runInAccounts({ accounts: ACCOUNTS, session: migration }, async () => {
       expect(await activities.readWeights({ region, traffic: route53Traffic(w) })).toEqual([{ blue: 100, green: 0 }]);
@@ -57,6 +59,8 @@ describe('roles per account', () => {
     const keysOf = (service: string) => new Set(calls.filter((c) => c.service === service).map((c) => c.accessKeyId!));
     const [route53, elb, eks] = [keysOf('route53'), keysOf('elasticloadbalancing'), keysOf('eks')];
     expect([route53.size, elb.size, eks.size]).toEqual([1, 1, 1]);
+    // Route 53's requests took their turns in the DNS account's rate limiter.
+    expect(route53Spacer(ACCOUNT).stats.requests - spaced).toBe(calls.filter((c) => c.service === 'route53').length);
     expect(calls.filter((c) => c.action === 'AssumeRole')).toHaveLength(2); // once per role, shared by its clients
 
     const [dnsKey] = route53;
