@@ -145,9 +145,32 @@ export const ServiceSelectorSettings = Type.Object(
   },
 );
 
+/** An IAM role to assume in another account; role ARNs and external IDs are not secrets. */
+const AwsRole = (description: string) =>
+  Type.Object(
+    {
+      roleArn: Type.String({ minLength: 1, maxLength: 2048, description: 'arn:<partition>:iam::<account>:role/<name>', examples: ['arn:aws:iam::111122223333:role/cutover-clusters'] }),
+      externalId: Type.Optional(Type.String({ minLength: 2, maxLength: 1224, pattern: '^[\\w+=,.@:/-]+$', description: "the external ID the role's trust policy requires" })),
+    },
+    { additionalProperties: false, description },
+  );
+
+/** Which role the worker assumes for each account it acts in (absent: its own credentials). */
+export const AwsAccounts = Type.Object(
+  {
+    clusters: Type.Optional(AwsRole("role in the clusters' account: EKS, ELBv2 and the EKS tokens for the clusters' API servers")),
+    dns: Type.Optional(AwsRole("role in the DNS account: Route 53 (the route53 driver, external-dns's records)")),
+  },
+  {
+    additionalProperties: false,
+    description: 'roles to assume per account; each session is named after the migration ID, so CloudTrail shows which migration made a call',
+  },
+);
+
 export const MigrationSpecSchema = Type.Object(
   {
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', description: 'AWS region, e.g. eu-west-1' }),
+    aws: Type.Optional(AwsAccounts),
     blue: Type.Object(
       {
         cluster: Name,
@@ -268,3 +291,5 @@ export type MigrationSpec = Static<typeof MigrationSpecSchema>;
 export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
+export type AwsAccounts = Static<typeof AwsAccounts>;
+export type AwsRole = NonNullable<AwsAccounts['clusters']>;

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const post = (url: string, token: string, payload?: object) => call(api.app, { method: 'POST', url, token, ...(payload ? { payload } : {}) });
-const weightsInMoto = (spec: MigrationSpec) => readRoute53Weights(createAwsClients({ endpoint: stack().motoUrl }).route53(), resolveSpec(spec).traffic.route53!);
+const weightsInMoto = (spec: MigrationSpec) => readRoute53Weights(createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1'), resolveSpec(spec).traffic.route53!);
 
 describe('POST /v1/plans', () => {
   it('returns the plan with its steps, gates and timers, and where the run will be', async () => {

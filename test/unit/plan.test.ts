@@ -210,6 +210,16 @@ describe('checkSpec: what the API, the CLI and the workflow agree on', () => {
     ]);
   });
 
+  it('wants IAM role ARNs (any partition) for the accounts\' roles', () => {
+    for (const roleArn of ['arn:aws:iam::111122223333:role/cutover-clusters', 'arn:aws-cn:iam::111122223333:role/ops/cutover', 'arn:aws-us-gov:iam::111122223333:role/c']) {
+      expect(checkSpec({ ...minimal(), aws: { clusters: { roleArn }, dns: { roleArn, externalId: 'ext-1' } } }), roleArn).toEqual([]);
+    }
+    expect(checkSpec({ ...minimal(), aws: { clusters: { roleArn: 'cutover-clusters' }, dns: { roleArn: 'arn:aws:iam::1111:user/cutover' } } })).toEqual([
+      { path: '/aws/clusters/roleArn', message: expect.stringContaining('is not an IAM role ARN') },
+      { path: '/aws/dns/roleArn', message: expect.stringContaining('is not an IAM role ARN') },
+    ]);
+  });
+
   it('wants smoke check and webhook URLs that parse, with a host', () => {
     const spec: MigrationSpec = {
       ...minimal(),
