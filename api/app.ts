@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(temporal, { settings: config.temporal, client: deps.temporal });
   await app.register(healthRoutes);
   await app.register(async (v1) => {
-    await v1.register(auth, { tokens: config.tokens });
+    await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
     await v1.register(planRoutes, { blueVersion: deps.blueVersion });
     await v1.register(migrationRoutes, { taskQueue: deps.taskQueue, blueVersion: deps.blueVersion });
     await v1.register(decisionRoutes);
