@@ -6,6 +6,7 @@ import type { FastifyError } from 'fastify';
 import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { REJECTION } from '../workflows/messages.js';
+import { RETIRED_FIELDS } from '../workflows/spec.js';
 
 export interface FieldError {
   path: string; // JSON pointer into the request, e.g. /traffic/steps/2 or /querystring/pageSize
@@ -103,7 +104,7 @@ export function validationErrors(error: FastifyError): FieldError[] {
       message = 'is required';
     } else if (v.keyword === 'additionalProperties') {
       path += `/${String(params.additionalProperty)}`;
-      message = 'is not allowed';
+      message = (!prefix && RETIRED_FIELDS[path]) || 'is not allowed';
     } else if (v.keyword === 'enum' && Array.isArray(params.allowedValues)) {
       message = `must be one of ${params.allowedValues.join(', ')}`;
     }

@@ -178,7 +178,7 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   };
   const notify = async (event: Parameters<Activities['notify']>[0]['event'], text: string) => {
     try {
-      await quick.notify({ migrationId: id, event, text, webhookUrl: spec.notify?.webhookUrl });
+      await quick.notify({ migrationId: id, event, text, channel: spec.notify?.channel });
     } catch (err) {
       wf.log.warn('notification failed', { event, error: String(err) });
     }

@@ -267,13 +267,9 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     if (!isDuration(value)) issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
     else if (least && !least.ok(durationMs(value as never))) issues.push({ path, message: `${least.field} "${value}" must be ${least.rule}: ${least.why}` });
   }
-  const urls: [string, string | undefined][] = [
-    ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),
-    ['/notify/webhookUrl', spec.notify?.webhookUrl],
-  ];
-  for (const [path, url] of urls) {
-    if (url !== undefined && !isHttpUrl(url)) issues.push({ path, message: `"${url}" is not a valid http(s) URL` });
-  }
+  (spec.health?.smoke ?? []).forEach((check, i) => {
+    if (!isHttpUrl(check.url)) issues.push({ path: `/health/smoke/${i}/url`, message: `"${check.url}" is not a valid http(s) URL` });
+  });
   issues.push(...driverIssues(spec));
   if (spec.blue.cluster === spec.green.cluster) {
     issues.push({ path: '/green/cluster', message: 'must differ from blue cluster' });
