@@ -1,12 +1,9 @@
-// Typed failures: the workflow retries what a retry can fix and stops on what it cannot.
+// Typed failures: the workflow retries what a retry can fix and stops on what it cannot. The
+// types are named in workflows/failures.ts, whose list the workflow's retry policies use.
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE } from '../workflows/failures.js';
 
-export const FAILURE = {
-  notFound: 'NotFound',
-  accessDenied: 'AccessDenied',
-  invalidSpec: 'InvalidSpec',
-  unsupported: 'Unsupported',
-} as const;
+export { FAILURE };
 
 export function notFound(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE.notFound, message, nonRetryable: true });

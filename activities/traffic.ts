@@ -2,12 +2,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding, Weights } from '../workflows/model.js';
 import type { GreenTargetsResult, SetWeightsInput, SetWeightsResult, TrafficInput, WaitAppliedInput } from './contract.js';
-import { FAILURE } from './errors.js';
+import { NON_RETRYABLE_FAILURES } from '../workflows/failures.js';
 import { GREEN_TARGETS, type DriverClients } from './drivers/driver.js';
 import { createDriverTable } from './drivers/index.js';
 
 /** Failures that mean "green cannot be asked or is not there": an answer, not a reason to retry. */
-const ANSWERS: ReadonlySet<string> = new Set([FAILURE.notFound, FAILURE.accessDenied, FAILURE.invalidSpec, FAILURE.unsupported]);
+const ANSWERS: ReadonlySet<string> = new Set(NON_RETRYABLE_FAILURES);
 
 /** Runs a check; a failure a retry cannot fix becomes a blocking finding naming what was checked. Others stay thrown (retryable). */
 async function orBlocking(what: string, check: () => Promise<Finding[]>): Promise<Finding[]> {

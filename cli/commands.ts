@@ -8,6 +8,7 @@ import { EVENTS_RETRY_MS, type EndEvent, type ServerEventName, type UnavailableE
 import type { ActionBody, ApprovedBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody } from '../api/schemas.js';
 import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
 import { progressLine, renderList, renderPlan, renderStatus, type ListItem } from './render.js';
+import { setup } from './setup.js';
 import { readEvents } from './sse.js';
 
 export interface Io {
@@ -29,6 +30,8 @@ commands
   reject ID GATE [--comment C]     reject a pending gate
   rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is)
   pause|resume|retry|abort|cancel ID [--reason R]
+  setup [--check]                  create Cutover's search attributes in the Temporal namespace
+                                   (talks to Temporal, not the API: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
 
 options
   --api URL      API base URL (env CUTOVER_API_URL, default http://127.0.0.1:8080)
@@ -59,6 +62,8 @@ const OPTIONS = {
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  // setup talks to Temporal, not the API: its own options, no token.
+  if (argv[0] === 'setup') return setup(argv.slice(1), io);
   const out = (text: string) => io.stdout.write(`${text}\n`);
   try {
     let parsed;

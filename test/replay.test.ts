@@ -1,6 +1,7 @@
 // Replays recorded migrations (test/histories/*.json) against the current workflow code: a
-// change that would break a running migration fails here as non-determinism. Keep old
-// fixtures; when behaviour must change, guard it with patched() so they still replay.
+// change that would break a running migration fails here as non-determinism. Keep the
+// fixtures; a change to what running migrations do goes behind wf.patched() with a new
+// scenario recorded with it, or ships as a new worker deployment version.
 //
 // Recording new fixtures (time-skipping server, mocked activities; a few seconds each):
 //   CUTOVER_RECORD_HISTORIES=1 npx vitest run test/replay.test.ts
@@ -79,7 +80,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
-  // Recorded with the patches skip-zero-waits and gitops-lifecycle.
+  // GitOps around the freeze, zero-length observe windows, a rollback that resumes blue's auto-sync.
   'gitops-rollback-in-freeze': {
     run: async (start) => {
       const spec = { ...baseSpec(), gitops: { argocd: { managementContext: 'mgmt', registerCluster: true } } };
@@ -94,7 +95,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
-  // Recorded with the patches skip-zero-waits, gitops-lifecycle and green-target-check.
+  // Green's targets not ready: the step holds, the migration pauses, a person resumes it.
   'green-targets-pause-resume': {
     run: async (start) => {
       const blocking = { severity: 'blocking' as const, source: 'green-targets', message: 'no healthy target in green-tg' };
@@ -114,15 +115,14 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
-  // Recorded with the patches up to local-weight-changes (weight changes as local activities).
-  'local-weight-changes-rollback': {
+  // Cancel in the freeze runs the whole saga: auto-sync resumed, green deregistered, then deleted.
+  'gitops-cancel-in-freeze': {
     run: async (start) => {
-      const run = await start();
+      const run = await start({ spec: { ...baseSpec(), gitops: { argocd: { managementContext: 'mgmt', registerCluster: true } } } });
       await shifted(run);
-      await run.rollback(bob, 'error rate', true);
-      await run.retry(STARTER);
-      await run.until((s) => s.pendingGate?.gate === 'cutover');
-      await run.cancel(STARTER, 'postponed');
+      await run.advance('7 days');
+      await run.until((s) => s.phase === 'frozen');
+      await run.cancel(STARTER, 'project stopped');
       await run.handle.result();
       return run;
     },

@@ -1,35 +1,68 @@
-// The worker process: checks its settings (notification channels, smoke-check hosts), connects
-// to Temporal, builds real AWS clients and the cluster-access seam (CUTOVER_KUBE_CLUSTERS,
-// KUBECONFIG contexts, EKS tokens in aws mode), and runs until signalled.
+// The worker process: checks its settings (notification channels, smoke-check hosts and the
+// rest), connects to Temporal, checks the namespace has Cutover's search attributes, builds
+// real AWS clients and the cluster-access seam (CUTOVER_KUBE_CLUSTERS, KUBECONFIG contexts,
+// EKS tokens in aws mode), and runs until signalled.
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { clusterAccessFromEnv } from '../activities/kubernetes.js';
+import { userRowsFromEnv, type ApiLifecycle } from '../activities/removed-apis.js';
 import { awsEndpoint, temporalSettings } from '../config/connections.js';
-import { loadWorkerConfig, WorkerConfigError, type WorkerConfig } from './config.js';
+import { serveWorkerHealth } from './health.js';
+import { workerProcessSettings, type WorkerProcessSettings } from './process-settings.js';
+import { describeProblems, inspectSearchAttributes } from './search-attributes.js';
 import { createCutoverWorker } from './worker.js';
 
-let config: WorkerConfig;
+let processSettings: WorkerProcessSettings;
+// CUTOVER_REMOVED_APIS_FILE is checked now: a bad row stops the start with its row and field named.
+let removedApis: ApiLifecycle[];
 try {
-  config = loadWorkerConfig();
+  processSettings = workerProcessSettings();
+  removedApis = userRowsFromEnv();
 } catch (err) {
-  if (err instanceof WorkerConfigError) {
-    console.error(`cutover worker: ${err.message}`);
-    process.exit(2);
-  }
-  throw err;
+  console.error(`cutover worker: ${(err as Error).message}`);
+  process.exit(2);
 }
 const settings = temporalSettings();
 const connection = await NativeConnection.connect(settings.connection);
+
+// A namespace without the search attributes fails every start and every phase change: say
+// so now, with the fix, rather than in a workflow task that retries forever.
+try {
+  const problems = describeProblems(settings.namespace, await inspectSearchAttributes(connection, settings.namespace));
+  if (problems) {
+    console.error(`cutover worker: ${problems}`);
+    await connection.close();
+    process.exit(1);
+  }
+} catch (err) {
+  // Some Temporal Cloud API keys may not list search attributes; the worker can still run.
+  console.warn(`cutover worker: could not check the search attributes of namespace ${settings.namespace}: ${(err as Error).message}`);
+}
+
 const aws = createAwsClients({ endpoint: awsEndpoint() });
 const activities = createActivities({
   aws,
   clusters: clusterAccessFromEnv(aws),
-  notify: config.notify,
-  health: config.health,
+  clusterChecks: { removedApis },
+  notify: processSettings.notify,
+  health: processSettings.health,
 });
-const worker = await createCutoverWorker({ connection, namespace: settings.namespace, activities });
-console.log(`cutover worker polling task queue on ${settings.connection.address} (namespace ${settings.namespace})`);
+const worker = await createCutoverWorker({
+  connection,
+  namespace: settings.namespace,
+  taskQueue: settings.taskQueue,
+  activities,
+  workflowBundle: processSettings.workflowBundle ? { codePath: processSettings.workflowBundle } : undefined,
+  shutdownGraceTime: `${processSettings.shutdownGraceSeconds}s`,
+});
+const health = processSettings.healthPort !== undefined ? await serveWorkerHealth(() => worker.getState(), processSettings.healthPort) : undefined;
+console.log(
+  `cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address} (namespace ${settings.namespace}; ` +
+    `workflows ${processSettings.workflowBundle ? `from the bundle ${processSettings.workflowBundle}` : 'bundled at start'}` +
+    `${health ? `; health on :${health.port}` : ''})`,
+);
 // Worker.run() shuts down gracefully on SIGINT/SIGTERM.
 await worker.run();
+await health?.close();
 await connection.close();

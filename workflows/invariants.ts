@@ -1,11 +1,7 @@
-// DESIGN §1's safety rules as pure functions: the workflow consults them before acting,
-// and the property tests check them after every step.
+// The migration's safety rules that need a decision at run time, as pure functions the
+// workflow consults before acting (the property test checks every rule against what the
+// simulated cloud saw: test/workflow/check-invariants.ts).
 import { durationMs } from './duration.js';
-import type { Weights } from './model.js';
-
-export function weightsValid(w: Weights): boolean {
-  return Number.isInteger(w.blue) && Number.isInteger(w.green) && w.blue >= 0 && w.green >= 0 && w.blue + w.green === 100;
-}
 
 export interface BlueDeletionFacts {
   greenFullSince?: string;

@@ -3,7 +3,8 @@
 // validators, so a request that does not apply now is refused without touching history.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { Actor, AuditEvent, GateName, MigrationStatus, Phase, Weights } from './model.js';
+import { LIFECYCLE, type Actor, type AuditEvent, type GateName, type MigrationStatus, type Weights } from './model.js';
+import type { MigrationSpec } from './spec.js';
 
 export const TASK_QUEUE = 'cutover';
 export const WORKFLOW_TYPE = 'migration';
@@ -42,6 +43,7 @@ export const REJECTION = {
   selfApproval: 'SelfApproval', // 403
 } as const;
 
+/** What list filters find a migration by. The workflow keeps only the phase current. */
 export const SEARCH_ATTRIBUTES = {
   phase: defineSearchAttributeKey('CutoverPhase', SearchAttributeType.KEYWORD),
   blue: defineSearchAttributeKey('CutoverBlue', SearchAttributeType.KEYWORD),
@@ -49,10 +51,10 @@ export const SEARCH_ATTRIBUTES = {
   targetVersion: defineSearchAttributeKey('CutoverTargetVersion', SearchAttributeType.KEYWORD),
 };
 
-/** The search attributes a migration starts with, so it is listed and filtered from its first moment. */
-export function initialSearchAttributes(spec: { blue: { cluster: string }; green: { cluster: string; kubernetesVersion: string } }): SearchAttributePair[] {
+/** The search attributes a migration starts with; whoever starts the workflow sets them, once. */
+export function initialSearchAttributes(spec: Pick<MigrationSpec, 'blue' | 'green'>): SearchAttributePair[] {
   return [
-    { key: SEARCH_ATTRIBUTES.phase, value: 'preflight' satisfies Phase },
+    { key: SEARCH_ATTRIBUTES.phase, value: LIFECYCLE[0] },
     { key: SEARCH_ATTRIBUTES.blue, value: spec.blue.cluster },
     { key: SEARCH_ATTRIBUTES.green, value: spec.green.cluster },
     { key: SEARCH_ATTRIBUTES.targetVersion, value: spec.green.kubernetesVersion },

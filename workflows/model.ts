@@ -12,7 +12,8 @@ import type {
   WeightsSchema,
 } from './schemas.js';
 
-export const PHASES = [
+/** The lifecycle in order, from start to a retired blue (a plan leaves out what a spec does not need). */
+export const LIFECYCLE = [
   'preflight',
   'provisioning',
   'bootstrapping',
@@ -24,11 +25,10 @@ export const PHASES = [
   'awaiting-decommission',
   'decommissioning',
   'completed',
-  'rolled-back',
-  'aborted',
-  'cancelled',
-  'failed',
 ] as const;
+
+/** Every phase: the lifecycle, and where a migration goes off it. */
+export const PHASES = [...LIFECYCLE, 'rolled-back', 'aborted', 'cancelled', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Phases a migration never leaves. */
@@ -42,6 +42,13 @@ export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover
 export type GateName = (typeof FIXED_GATES)[number] | `step-${number}`;
 /** What a gate name looks like (steps from 1 to 999): the API validates requests with it. */
 export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2})$`;
+
+/** Phases in which green carries traffic and the health watcher guards it. */
+export const WATCHED_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen'];
+
+/** The named timers a status shows. */
+export const TIMERS = { bake: 'bake', freeze: 'freeze' } as const;
+
 
 export type Weights = Static<typeof WeightsSchema>;
 export const ALL_BLUE: Weights = { blue: 100, green: 0 };

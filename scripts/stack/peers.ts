@@ -51,13 +51,14 @@ export interface TemporalPeer {
 export async function startTemporal(
   group: ProcessGroup,
   tools: Tools,
-  opts: { port: number; uiPort?: number; httpPort: number; metricsPort: number; dbFile?: string },
+  opts: { port: number; uiPort?: number; httpPort: number; metricsPort: number; dbFile?: string; searchAttributes?: boolean },
 ): Promise<TemporalPeer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--http-port', String(opts.httpPort), '--metrics-port', String(opts.metricsPort), '--namespace', 'default', '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
-  for (const key of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
+  // Off for the setup tests: a namespace as any other Temporal hands it over, without Cutover's attributes.
+  if (opts.searchAttributes !== false) for (const key of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
   // Eager activities: the worker that schedules an activity runs it at once, without a
   // round trip through matching; this is what keeps a rollback well under a second.
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');

@@ -1,22 +1,11 @@
-// The safety rules the workflow consults before touching blue or the weights.
+// The safety rule the workflow consults before it retires blue.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blueDeletionAllowed, weightsValid } from '../../workflows/invariants.js';
+import { blueDeletionAllowed } from '../../workflows/invariants.js';
 
 const DAY = 24 * 3600_000;
 const since = new Date(Date.UTC(2026, 0, 1)).toISOString();
 const after = (ms: number) => new Date(Date.parse(since) + ms).toISOString();
-
-describe('weightsValid', () => {
-  it('holds exactly for non-negative integers adding up to 100', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: -10, max: 110 }), fc.integer({ min: -10, max: 110 }), (blue, green) => {
-        expect(weightsValid({ blue, green })).toBe(blue >= 0 && green >= 0 && blue + green === 100);
-      }),
-    );
-    expect(weightsValid({ blue: 50.5, green: 49.5 })).toBe(false);
-  });
-});
 
 describe('blueDeletionAllowed', () => {
   const facts = { greenFullSince: since, bake: '7 days', freeze: '3 days', decommissionApproved: true };

@@ -1,5 +1,8 @@
-// DESIGN §1's invariants, checked against the simulated cloud's own log (what really happened
-// and in which order) rather than against what the workflow believes. Returns the broken ones.
+// The migration's invariants (weights add up to 100; green gets traffic only after a passed
+// validation and a cutover approval; blue goes only after approval and bake+freeze; every
+// mutation audited; the status tells the truth), checked against the simulated cloud's own log
+// (what really happened and in which order) rather than against what the workflow believes.
+// Returns the broken ones.
 import { durationMs } from '../../workflows/duration.js';
 import type { ApprovalRequest } from '../../workflows/messages.js';
 import type { AuditEvent, MigrationStatus } from '../../workflows/model.js';

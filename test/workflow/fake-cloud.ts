@@ -1,7 +1,8 @@
 // A simulated cloud behind mocked activities: one weighted routing table, the clusters that
 // exist, and an ordered log of every call and every message the test sent. Workflow tests
-// and the property test read the log to check DESIGN §1's invariants independently of what
-// the workflow believes about itself.
+// and the property test read the log to check the migration's safety invariants
+// independently of what the workflow believes about itself.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import type { Activities } from '../../activities/index.js';
 import type { Finding, Weights } from '../../workflows/model.js';
@@ -74,6 +75,8 @@ export class FakeCloud {
   /** Holds waitWeightsApplied (as if Route 53 were slow to reach INSYNC) for matching weights. */
   holdInsync: (w: Weights) => boolean = () => false;
   settleSeconds = 0;
+  /** A watcher takes this long to end once stopped, as on a loaded machine (the end is recorded late). */
+  watcherEndDelayMs = 0;
   /** Broken invariants seen at the moment of a call (weights that do not add up, ...). */
   readonly violations: string[] = [];
   private faults = new Map<Name, Fault>();
@@ -219,6 +222,7 @@ export class FakeCloud {
             await this.hold(() => reason !== undefined);
           } finally {
             this.watchers = this.watchers.filter((x) => x !== watcher);
+            if (this.watcherEndDelayMs > 0) await sleep(this.watcherEndDelayMs);
             await this.clock?.hold();
           }
           return { reason: reason!, consecutiveFailures: input.health.failureThreshold };

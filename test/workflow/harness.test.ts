@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { APPROVERS, baseSpec, lostWorkflowTask, openActivities, poll, QUIET_MS, timeSkippingEnv } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
 const { CommandType } = proto.temporal.api.enums.v1;
+const seconds = (n: number) => proto.google.protobuf.Duration.fromObject({ seconds: n });
 
 type Unseen = 'activity' | 'timer';
 
@@ -32,8 +32,8 @@ async function cancelling(connection: Connection, handle: WorkflowHandle, what: 
   const first = await service.pollWorkflowTaskQueue({ namespace, taskQueue, identity });
   const start =
     what === 'activity'
-      ? { commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, scheduleActivityTaskCommandAttributes: { activityId: 'notify', activityType: { name: 'notify' }, taskQueue, startToCloseTimeout: msToTs('1m') } }
-      : { commandType: CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 'reminder', startToFireTimeout: msToTs('1s') } };
+      ? { commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, scheduleActivityTaskCommandAttributes: { activityId: 'notify', activityType: { name: 'notify' }, taskQueue, startToCloseTimeout: seconds(60) } }
+      : { commandType: CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 'reminder', startToFireTimeout: seconds(1) } };
   await service.respondWorkflowTaskCompleted({ namespace, identity, taskToken: first.taskToken, commands: [start] });
   const scheduledEventId = (await handle.fetchHistory()).events!.at(-1)!.eventId!;
 
@@ -105,6 +105,21 @@ describe('settle', () => {
     const watcher = openActivities(await run.history()).find((a) => a.type === 'watchHealth')!;
     expect(await run.breach('5xx rate 12 %')).toBe(true);
     expect(openActivities(await run.history())).not.toContainEqual(watcher);
+  });
+
+  it('counts an activity the workflow asked to cancel as in flight until the server recorded its end', async () => {
+    // A rollback stops the watcher; on a loaded machine its end reaches the server late.
+    const run = await start({ cloud: (c) => void (c.watcherEndDelayMs = 1_500) });
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', APPROVERS[0]);
+    await run.until((s) => s.step?.greenWeight === 20, 'first step');
+    await run.settle();
+    await run.rollback(APPROVERS[1], 'canary errors', true);
+    await run.settle();
+    const events = await run.history();
+    const watcher = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchHealth')!;
+    expect(events.some((e) => String(e.activityTaskCanceledEventAttributes?.scheduledEventId) === String(watcher.eventId))).toBe(true);
+    expect(events.at(-1)?.workflowTaskCompletedEventAttributes).toBeTruthy();
   });
 
   it('counts a released INSYNC wait as in flight until the server recorded its end', async () => {

@@ -14,8 +14,9 @@
 // times out and the run hangs for good. The workflow cancels short activities when a message
 // interrupts it (a rollback cancels the watcher's scope, and with it a breach notification in
 // flight), so the tests send a message only once `settle` saw no workflow task and no short
-// activity in flight, and `settle` counts a watcher told to breach, or a released INSYNC wait,
-// as in flight until the server recorded its end. Timers likewise: a task that cancels a timer
+// activity in flight, and `settle` counts a watcher told to breach, a released INSYNC wait, or
+// any activity the workflow asked to cancel (a rollback stops the watcher, and its end comes
+// later, with a workflow task) as in flight until the server recorded its end. Timers likewise: a task that cancels a timer
 // which fired while it was in flight is refused too (INVALID_ARGUMENT "invalid history builder
 // state for action"), and between skips the server's clock runs at wall speed, so a timer due
 // right after an `advance` (a gate reminder drifts by the seconds each reminder takes) would
@@ -33,11 +34,9 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { tsToMs } from '@temporalio/common/lib/time.js';
+import { SearchAttributeType } from '@temporalio/common';
+import proto, { type google, type temporal } from '@temporalio/proto';
 import { durationMs } from '../../workflows/duration.js';
-import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import {
@@ -45,6 +44,7 @@ import {
   approveUpdate,
   auditQuery,
   cancelUpdate,
+  initialSearchAttributes,
   pauseUpdate,
   resumeUpdate,
   retryUpdate,
@@ -53,7 +53,7 @@ import {
   statusQuery,
 } from '../../workflows/messages.js';
 import type { migration } from '../../workflows/migration.js';
-import type { AuditEvent, GateName, MigrationStatus } from '../../workflows/model.js';
+import { WATCHED_PHASES, type AuditEvent, type GateName, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
 
@@ -91,14 +91,25 @@ export function baseSpec(): MigrationSpec {
   };
 }
 
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+/** How the operator service names the search attribute types Cutover uses. */
+const INDEXED_VALUE_TYPE: Partial<Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType>> = {
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+};
+
 /** A time-skipping server that knows Cutover's search attributes. */
 export async function timeSkippingEnv(testServerPath: string): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath } } });
-  // The Java test server rejects upserts of unknown attributes ("search attribute CutoverPhase is
-  // not defined") and the workflow task fails forever; it does implement the operator service.
+  // The Java test server refuses a start or an upsert with unknown attributes ("search attribute
+  // CutoverPhase is not defined"); it does implement the operator service.
+  const indexed = (k: (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES]) => {
+    const type = INDEXED_VALUE_TYPE[k.type];
+    if (type === undefined) throw new Error(`search attribute ${k.name}: type ${k.type} not mapped in the harness`);
+    return type;
+  };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
+    searchAttributes: Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((k) => [k.name, indexed(k)])),
   });
   return env;
 }
@@ -193,6 +204,7 @@ export class Run {
       taskQueue,
       workflowId: `migration-${randomBytes(4).toString('hex')}`,
       args: [{ spec, startedBy: STARTER, historyLimit: opts.historyLimit }],
+      typedSearchAttributes: initialSearchAttributes(spec),
     });
     return new Run(env, cloud, spec, handle, worker, running, inflight);
   }
@@ -238,15 +250,15 @@ export class Run {
   async diagnose(): Promise<string> {
     const lines = [`in flight: ${JSON.stringify(this.inflight.report())}`];
     lines.push(`cloud: routing ${JSON.stringify(this.cloud.routing)}, watchers ${JSON.stringify(this.cloud.runningWatchers())}, insyncHeld ${this.cloud.insyncHeld}`);
-    const conn = await Connection.connect({ address: this.env.address, connectTimeout: 5_000, [InternalConnectionOptionsSymbol]: { supportsTestService: true } } as InternalConnectionOptions).catch((err: unknown) => {
+    const conn = await Connection.connect({ address: this.env.address, connectTimeout: 5_000 }).catch((err: unknown) => {
       lines.push(`fresh connection failed: ${String(err)}`);
       return undefined;
     });
-    const ask = async (what: string, fn: (c: Connection) => Promise<string>) => {
-      if (!conn) return;
+    const ask = async (what: string, fn: (c: Connection) => Promise<string>, via = conn) => {
+      if (!via) return;
       const t0 = Date.now();
       try {
-        lines.push(`${what}: ${await conn.withDeadline(Date.now() + 5_000, () => fn(conn))}`);
+        lines.push(`${what}: ${await via.withDeadline(Date.now() + 5_000, () => fn(via))}`);
       } catch (err) {
         lines.push(`${what}: FAILED after ${Date.now() - t0} ms: ${String(err)}`);
       }
@@ -273,10 +285,15 @@ export class Run {
       events = h.history?.events ?? [];
       return events.slice(-15).map((e) => `${String(e.eventId)} ${eventName(e)}${e.eventTime?.seconds ? ` @${String(e.eventTime.seconds)}` : ''}`).join(', ');
     });
-    await ask('server time', async (c) => {
-      const now = Number((await c.testService!.getCurrentTime({})).time?.seconds ?? 0);
-      return `${now}${lostWorkflowTask(events, now) ?? ''}`;
-    });
+    // Only the test's own connection offers the test service (the SDK enables it internally).
+    await ask(
+      'server time',
+      async (c) => {
+        const now = Number((await c.testService!.getCurrentTime({})).time?.seconds ?? 0);
+        return `${now}${lostWorkflowTask(events, now) ?? ''}`;
+      },
+      this.env.connection,
+    );
     await conn?.close().catch(() => undefined);
     lines.push(`test server ${this.env.address}: ${await serverProcess(this.env.address)}`);
     return lines.join('\n  ');
@@ -329,8 +346,10 @@ export class Run {
     const step = durationMs(this.spec.health?.interval ?? '1m');
     for (let left = durationMs(duration); left > 0; ) {
       await this.call('heartbeat watchers', () => this.cloud.heartbeatWatchers());
-      const phase = (await this.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) ?? '';
-      const chunk = this.cloud.runningWatchers().length > 0 || WATCHED_PHASES.includes(phase) ? Math.min(left, step) : left;
+      const phase = (await this.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase) as Phase | undefined;
+      // A watched phase's timers can start a watcher: time then moves one interval at a time.
+      const watched = this.cloud.runningWatchers().length > 0 || (!!phase && WATCHED_PHASES.includes(phase));
+      const chunk = watched ? Math.min(left, step) : left;
       await this.call(`skip ${chunk} ms`, () => this.skip(chunk));
       left -= chunk;
     }
@@ -486,29 +505,39 @@ async function serverProcess(address: string): Promise<string> {
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-/** Phases whose timers can start a health watcher. */
-const WATCHED_PHASES = ['shifting', 'baking', 'frozen'];
 
 function eventName(e: HistoryEvent): string {
   const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof HistoryEvent]);
   return attrs?.replace('EventAttributes', '') ?? String(e.eventType);
 }
 
-/** Activities scheduled and not closed, leaving out those the workflow asked to cancel. */
-export function openActivities(events: HistoryEvent[]): { type: string; activityId: string }[] {
-  const open = new Map<number, { type: string; activityId: string }>();
+interface UnfinishedActivity {
+  type: string;
+  activityId: string;
+  /** The workflow asked to cancel it; its end (cancelled, or completed after all) is still to be recorded. */
+  cancelRequested: boolean;
+}
+
+/** Activities scheduled whose end the server has not recorded yet. */
+function unfinishedActivities(events: HistoryEvent[]): UnfinishedActivity[] {
+  const open = new Map<number, UnfinishedActivity>();
   for (const e of events) {
     const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled) open.set(Number(e.eventId), { type: scheduled.activityType?.name ?? '', activityId: scheduled.activityId ?? '' });
-    const closed =
-      e.activityTaskCompletedEventAttributes ??
-      e.activityTaskFailedEventAttributes ??
-      e.activityTaskTimedOutEventAttributes ??
-      e.activityTaskCanceledEventAttributes ??
-      e.activityTaskCancelRequestedEventAttributes;
-    if (closed) open.delete(Number(closed.scheduledEventId));
+    if (scheduled) open.set(Number(e.eventId), { type: scheduled.activityType?.name ?? '', activityId: scheduled.activityId ?? '', cancelRequested: false });
+    const cancelling = e.activityTaskCancelRequestedEventAttributes;
+    const activity = cancelling && open.get(Number(cancelling.scheduledEventId));
+    if (activity) activity.cancelRequested = true;
+    const ended = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    if (ended) open.delete(Number(ended.scheduledEventId));
   }
   return [...open.values()];
+}
+
+/** Activities running as the workflow wants them to, leaving out those it asked to cancel. */
+export function openActivities(events: HistoryEvent[]): { type: string; activityId: string }[] {
+  return unfinishedActivities(events)
+    .filter((a) => !a.cancelRequested)
+    .map(({ type, activityId }) => ({ type, activityId }));
 }
 
 /**
@@ -535,13 +564,18 @@ export function lostWorkflowTask(events: HistoryEvent[], now: number, marginSeco
   );
 }
 
+/** A protobuf timestamp or duration in milliseconds. */
+function protoMs(t: google.protobuf.ITimestamp | google.protobuf.IDuration | null | undefined): number {
+  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+}
+
 /** When the first timer still running fires (server time, ms); undefined when none runs or the run is closed. */
 function nextTimer(events: HistoryEvent[]): number | undefined {
   const running = new Map<string, number>();
   for (const e of events) {
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes) return undefined;
     const started = e.timerStartedEventAttributes;
-    if (started) running.set(started.timerId!, tsToMs(e.eventTime) + tsToMs(started.startToFireTimeout));
+    if (started) running.set(started.timerId!, protoMs(e.eventTime) + protoMs(started.startToFireTimeout));
     const ended = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
     if (ended) running.delete(ended.timerId!);
   }
@@ -556,6 +590,8 @@ function quiescent(events: HistoryEvent[], cloud: FakeCloud): boolean {
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes) return true;
   }
   // Long waits are settled states (a watcher told to breach is waited for by `breach`, a released
-  // INSYNC wait no longer counts as held); anything else in flight will change the state by itself.
-  return !taskOpen && openActivities(events).every((a) => a.type === 'watchHealth' || (a.type === 'waitWeightsApplied' && cloud.insyncHeld > 0));
+  // INSYNC wait no longer counts as held); anything else in flight will change the state by itself,
+  // a long wait the workflow asked to cancel too: its end is still to be recorded, with a task.
+  const longWait = (a: UnfinishedActivity) => a.type === 'watchHealth' || (a.type === 'waitWeightsApplied' && cloud.insyncHeld > 0);
+  return !taskOpen && unfinishedActivities(events).every((a) => !a.cancelRequested && longWait(a));
 }

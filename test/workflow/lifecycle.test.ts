@@ -12,7 +12,6 @@ const [alice, bob] = APPROVERS;
 describe('a migration from start to a retired blue', () => {
   it('shifts step by step after approval, bakes 7 days, freezes 3 days, and retires blue only after approval', async () => {
     const run = await start();
-    const wallStart = Date.now();
     const serverStart = await run.env.currentTimeMs();
 
     const atGate = await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
@@ -77,7 +76,6 @@ describe('a migration from start to a retired blue', () => {
     ]);
     const serverDays = ((await run.env.currentTimeMs()) - serverStart) / DAY;
     expect(serverDays).toBeGreaterThanOrEqual(10);
-    expect(Date.now() - wallStart).toBeLessThan(60_000);
 
     const { typedSearchAttributes } = await run.handle.describe();
     expect(typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase)).toBe('completed');

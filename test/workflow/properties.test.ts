@@ -1,5 +1,5 @@
 // Random sequences of what people, the clock, the health watcher and a flaky cloud do to a
-// migration; after every step the invariants of DESIGN §1 must hold (check-invariants.ts).
+// migration; after every step the migration's invariants must hold (check-invariants.ts).
 // CUTOVER_PROPERTY_RUNS sets the number of sequences (default 25, about 2½ minutes alone on 2
 // cores); the seed is printed first and a failure prints the sequence with its seed and path,
 // CUTOVER_PROPERTY_SEED replays them and with CUTOVER_PROPERTY_PATH just the failing one. A step that takes over a minute prints what its run is stuck on (Run.diagnose).
@@ -137,7 +137,7 @@ afterAll(() => {
   console.log(`property test: ${sequences} sequences, ${steps} steps checked; sequences per phase seen ${JSON.stringify(visited)}`);
 });
 
-it(`keeps DESIGN §1's invariants under ${RUNS} random sequences of messages, faults and health verdicts`, { timeout: Math.max(900_000, RUNS * 60_000) }, async () => {
+it(`keeps the migration's invariants under ${RUNS} random sequences of messages, faults and health verdicts`, { timeout: Math.max(900_000, RUNS * 60_000) }, async () => {
   const seed = process.env.CUTOVER_PROPERTY_SEED ? Number(process.env.CUTOVER_PROPERTY_SEED) : Math.floor(Math.random() * 2 ** 31);
   console.log(`property test: seed ${seed} (CUTOVER_PROPERTY_SEED replays it)`);
   await fc.assert(

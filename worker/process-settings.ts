@@ -1,16 +1,24 @@
-// The worker's own settings, checked at boot: every wrong one is named at once, by its
-// variable, before the worker polls — and a webhook URL (a secret) is never echoed.
+// The worker process's own settings, beside Temporal's (config/connections.ts): read once at
+// start, every wrong one reported by its name before the worker connects — and a webhook URL
+// (a secret) never echoed.
 import { readFileSync } from 'node:fs';
 import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
 import { NOTIFY_CHANNEL } from '../workflows/spec.js';
+import { prebuiltWorkflowBundle } from './worker.js';
 
-export interface WorkerConfig {
+export interface WorkerProcessSettings {
+  /** CUTOVER_WORKER_HEALTH_PORT: serve /healthz and /readyz there (unset: no health server). */
+  healthPort?: number;
+  /** CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS: how long a stop waits for running activities (default 0). */
+  shutdownGraceSeconds: number;
+  /** CUTOVER_WORKFLOW_BUNDLE, or the bundle built into dist/; unset: bundle at start. */
+  workflowBundle?: string;
+  /** Notification channels (CUTOVER_NOTIFY_CHANNELS[_FILE]) and the default webhook (CUTOVER_WEBHOOK_URL); none: notifications go to the log. */
   notify: NotifySettings;
+  /** Hosts smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS); unset: any. */
   health: HealthSettings;
 }
-
-export class WorkerConfigError extends Error {}
 
 const isHttpUrl = (value: unknown) => typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
 
@@ -66,13 +74,30 @@ function readSmokeHosts(env: NodeJS.ProcessEnv, problems: string[]): string[] | 
   return patterns;
 }
 
-/** Reads and checks every setting; throws one WorkerConfigError listing all problems. */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): WorkerProcessSettings {
   const problems: string[] = [];
+  const integer = (name: string, min: number, max: number): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return undefined;
+    }
+    return value;
+  };
+  const healthPort = integer('CUTOVER_WORKER_HEALTH_PORT', 0, 65535);
+  const shutdownGraceSeconds = integer('CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600) ?? 0;
+  let workflowBundle: string | undefined;
+  try {
+    workflowBundle = prebuiltWorkflowBundle(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   const channels = readChannels(env, problems);
   const defaultUrl = env.CUTOVER_WEBHOOK_URL || undefined;
   if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_WEBHOOK_URL must be an http(s) URL');
   const smokeAllowedHosts = readSmokeHosts(env, problems);
-  if (problems.length) throw new WorkerConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { notify: { channels, defaultUrl }, health: { smokeAllowedHosts } };
+  if (problems.length) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return { healthPort, shutdownGraceSeconds, workflowBundle, notify: { channels, defaultUrl }, health: { smokeAllowedHosts } };
 }

@@ -1,33 +1,32 @@
-// The worker's settings are checked at boot: every wrong one named by its variable, and a
+// The worker's own settings are checked at boot: every wrong one named by its variable, and a
 // webhook URL (a secret) never echoed.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadWorkerConfig, WorkerConfigError } from '../../worker/config.js';
+import { workerProcessSettings } from '../../worker/process-settings.js';
 
 const problems = (env: NodeJS.ProcessEnv) => {
   try {
-    loadWorkerConfig(env);
+    workerProcessSettings(env);
   } catch (err) {
-    if (err instanceof WorkerConfigError) return err.message;
-    throw err;
+    return (err as Error).message;
   }
   return '';
 };
 
-describe('loadWorkerConfig', () => {
+describe('workerProcessSettings', () => {
   it('needs nothing: no channels, notifications to the log, smoke checks to any host', () => {
-    expect(loadWorkerConfig({})).toEqual({ notify: { channels: {}, defaultUrl: undefined }, health: { smokeAllowedHosts: undefined } });
+    expect(workerProcessSettings({})).toMatchObject({ notify: { channels: {}, defaultUrl: undefined }, health: { smokeAllowedHosts: undefined } });
   });
 
   it('reads channels from CUTOVER_NOTIFY_CHANNELS or a file, and the smoke host patterns', () => {
     const channels = { 'platform-oncall': 'https://hooks.slack.example/T0/B0/x', 'team.shop_2': 'http://127.0.0.1:9999/hook' };
-    expect(loadWorkerConfig({ CUTOVER_NOTIFY_CHANNELS: JSON.stringify(channels) }).notify.channels).toEqual(channels);
+    expect(workerProcessSettings({ CUTOVER_NOTIFY_CHANNELS: JSON.stringify(channels) }).notify.channels).toEqual(channels);
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-worker-')), 'channels.json');
     writeFileSync(file, JSON.stringify(channels));
-    expect(loadWorkerConfig({ CUTOVER_NOTIFY_CHANNELS_FILE: file }).notify.channels).toEqual(channels);
-    expect(loadWorkerConfig({ CUTOVER_SMOKE_ALLOWED_HOSTS: ' *.elb.amazonaws.com, green-lb.example.com,10.0.0.5 ' }).health.smokeAllowedHosts).toEqual([
+    expect(workerProcessSettings({ CUTOVER_NOTIFY_CHANNELS_FILE: file }).notify.channels).toEqual(channels);
+    expect(workerProcessSettings({ CUTOVER_SMOKE_ALLOWED_HOSTS: ' *.elb.amazonaws.com, green-lb.example.com,10.0.0.5 ' }).health.smokeAllowedHosts).toEqual([
       '*.elb.amazonaws.com',
       'green-lb.example.com',
       '10.0.0.5',

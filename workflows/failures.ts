@@ -1,0 +1,16 @@
+// Failure types, named once for both sides: activities raise them, and the workflow's retry
+// policies stop retrying on them. Pure: safe in workflow code.
+
+/** What a retry cannot fix: raised non-retryable by activities (activities/errors.ts). */
+export const FAILURE = {
+  notFound: 'NotFound',
+  accessDenied: 'AccessDenied',
+  invalidSpec: 'InvalidSpec',
+  unsupported: 'Unsupported',
+} as const;
+
+/** The types every activity retry policy of the workflow gives up on at once. */
+export const NON_RETRYABLE_FAILURES: string[] = Object.values(FAILURE);
+
+/** The workflow refused a step that would break a safety rule (e.g. deleting blue too early). */
+export const INVARIANT_VIOLATION = 'InvariantViolation';

@@ -1,0 +1,67 @@
+// The activities the workflow calls, in a few option presets: one place for timeouts and
+// retries. Only the type of the activities is imported: their code runs in the worker.
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { durationMs } from '../duration.js';
+import { NON_RETRYABLE_FAILURES as NON_RETRYABLE } from '../failures.js';
+import type { Run } from './state.js';
+
+/** Reads and checks that answer within a minute. */
+export const quick = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Changes to the cloud. */
+export const cloudMutation = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  // Short first retry: a rollback must land in well under a second even after a blip.
+  retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * A weight change runs as a local activity: in the worker, within the workflow task that
+ * decided it, with no activity task round trip through the server (a rollback lands sooner).
+ * Only the change itself (a few calls): a wait for it to apply can take minutes and stays an activity.
+ */
+export const localMutation = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Waits for the cloud: a cluster to become active or go, a change to apply. */
+export const longPoll = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Waits until GitOps has converged on green; the activity itself gives up at `syncTimeout` and says what still waits. */
+export const gitopsConvergence = (syncTimeout: string) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: durationMs(syncTimeout) + 10 * 60_000,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
+/** The health watcher heartbeats once per check, so its heartbeat timeout follows the check interval. */
+export const healthWatcher = (interval: string) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: '3650 days',
+    heartbeatTimeout: 2 * durationMs(interval) + 60_000,
+    // Settles only once the watcher has stopped, so a continue-as-new never leaves one running.
+    // The watcher heartbeats every few seconds (activities/health.ts), so this is quick.
+    cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '5s', maximumInterval: '1m' },
+  });
+
+type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
+
+/** Tells people (webhook); a notification that fails is logged and never stops the migration. */
+export async function notify(run: Run, event: NotifyEvent, text: string): Promise<void> {
+  try {
+    await quick.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
+  } catch (err) {
+    wf.log.warn('notification failed', { event, error: String(err) });
+  }
+}

@@ -1,0 +1,70 @@
+// What each message does to a run, and when it is refused. A validator refuses a request that
+// does not apply now before anything is written to history; the handler only records the
+// request, and the main loop acts on it.
+import * as wf from '@temporalio/workflow';
+import { REJECTION, type ActorRequest, type ApprovalRequest, type RollbackRequest } from '../messages.js';
+import { ROLLBACK_PHASES } from '../model.js';
+import { audit, isTerminal, pause, requestRollback, type AfterRollback, type Run } from './state.js';
+
+function refuse(message: string, type: string = REJECTION.notApplicable): never {
+  throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export function approve({ state }: Run, req: ApprovalRequest) {
+  state.decisions[req.gate] = { decision: req.decision, actor: req.actor, comment: req.comment };
+  state.pendingGate = undefined; // a second approval of the same gate is refused from now on
+  return { gate: req.gate, decision: req.decision };
+}
+export function validateApprove(run: Run, req: ApprovalRequest): void {
+  const { state, spec } = run;
+  if (state.pendingGate?.gate !== req.gate) {
+    refuse(`gate ${req.gate} is not pending (phase ${state.phase}${state.pendingGate ? `, pending gate ${state.pendingGate.gate}` : ''})`);
+  }
+  if (req.decision !== 'approve' && req.decision !== 'reject') refuse(`decision must be approve or reject`);
+  if (spec.approvals.distinctApprover && req.actor === run.startedBy) {
+    refuse(`${req.actor} started this migration and cannot approve it (distinctApprover)`, REJECTION.selfApproval);
+  }
+}
+
+/** Asks for a rollback; with `wait`, answers once blue carries everything again. */
+export async function rollback({ state }: Run, req: RollbackRequest) {
+  const done = state.rollbacksDone;
+  requestRollback(state, req.actor, req.reason);
+  if (req.wait) await wf.condition(() => state.rollbacksDone > done || isTerminal(state));
+  return { accepted: true as const, weights: req.wait ? state.weights : undefined };
+}
+export function validateRollback({ state }: Run, req: RollbackRequest): void {
+  if (!ROLLBACK_PHASES.includes(state.phase)) refuse(`nothing to roll back in phase ${state.phase}`);
+  if (state.interrupt?.kind === 'cancel') refuse('the migration is being cancelled');
+  if (!req.reason?.trim()) refuse('a rollback needs a reason');
+}
+
+export function pauseRun(run: Run, req: ActorRequest): void {
+  pause(run, req.actor, req.reason ?? 'paused');
+}
+export function validatePause({ state }: Run): void {
+  if (state.paused || isTerminal(state)) refuse(`cannot pause: phase ${state.phase}${state.paused ? ', already paused' : ''}`);
+}
+
+export function resume(run: Run, req: ActorRequest): void {
+  run.state.paused = false;
+  audit(run, req.actor, 'resume', req.reason ?? 'resumed');
+}
+export function validateResume({ state }: Run): void {
+  if (!state.paused) refuse(`cannot resume: not paused (phase ${state.phase})`);
+}
+
+/** Retry or abort: the choice a rolled-back migration waits for. */
+export function choose({ state }: Run, choice: AfterRollback['choice'], req: ActorRequest): void {
+  state.afterRollback = { choice, actor: req.actor };
+}
+export function validateChoice({ state }: Run): void {
+  if (state.phase !== 'rolled-back' || state.afterRollback) refuse(`only a rolled-back migration can do that (phase ${state.phase})`);
+}
+
+export function cancel({ state }: Run, req: ActorRequest): void {
+  state.interrupt = { kind: 'cancel', actor: req.actor, reason: req.reason ?? 'cancelled' };
+}
+export function validateCancel({ state }: Run): void {
+  if (isTerminal(state) || state.phase === 'decommissioning' || state.interrupt?.kind === 'cancel') refuse(`cannot cancel in phase ${state.phase}`);
+}

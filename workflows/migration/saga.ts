@@ -1,0 +1,53 @@
+// The undo of every step that created or changed something outside, kept in the run's state
+// from the moment the step is taken. Entries are plain JSON descriptors (they survive a
+// continue-as-new), newest first. A cancel runs them all; a rollback undoes only what blue
+// needs to serve again (its auto-sync).
+import { longPoll } from './activities.js';
+import { deregisterFromArgo, resumeBlueAutoSync } from './effects.js';
+import { audit, type Run } from './state.js';
+import type { Actor } from '../model.js';
+
+export type Compensation =
+  /** Green was created by this migration and the spec asks to delete it on cancel. */
+  | { kind: 'delete-green' }
+  /** Green was registered in Argo CD by this migration, and goes with the cluster. */
+  | { kind: 'deregister-green' }
+  /** Blue's GitOps auto-sync was paused for the freeze. */
+  | { kind: 'resume-blue-auto-sync' };
+type Kind = Compensation['kind'];
+
+/**
+ * Remembers the undo of a step. Called before the step's activity when an interrupt may cut
+ * off its answer although the step took effect: every undo is harmless when there is nothing
+ * to undo.
+ */
+export function remember(run: Run, compensation: Compensation): void {
+  if (!pending(run, compensation.kind)) run.state.compensations.unshift(compensation);
+}
+
+export function pending(run: Run, kind: Kind): boolean {
+  return run.state.compensations.some((c) => c.kind === kind);
+}
+
+/** Runs one pending undo now, and forgets it. */
+export async function undo(run: Run, kind: Kind, actor: Actor, reason: string): Promise<void> {
+  const compensation = run.state.compensations.find((c) => c.kind === kind);
+  if (!compensation) return;
+  await UNDO[kind](run, actor, reason);
+  run.state.compensations = run.state.compensations.filter((c) => c !== compensation);
+}
+
+/** Runs every pending undo, newest first (cancel; later, a failure that leaves nothing to retry). */
+export async function compensate(run: Run, actor: Actor, reason: string): Promise<void> {
+  for (const { kind } of [...run.state.compensations]) await undo(run, kind, actor, reason);
+}
+
+const UNDO: Record<Kind, (run: Run, actor: Actor, reason: string) => Promise<void>> = {
+  'delete-green': async (run, actor, reason) => {
+    const green = run.spec.green.cluster;
+    await longPoll.deleteCluster({ region: run.spec.region, cluster: green });
+    audit(run, actor, 'delete-cluster', reason, { cluster: green });
+  },
+  'deregister-green': (run, actor, reason) => deregisterFromArgo(run, run.spec.green.cluster, actor, reason),
+  'resume-blue-auto-sync': (run, actor, reason) => resumeBlueAutoSync(run, actor, reason),
+};

@@ -1,0 +1,186 @@
+// One migration run: what it was asked to do, the state it carries from run to run, and the
+// status a person reads of it. The state is plain JSON: a continue-as-new hands it on as it is.
+import * as wf from '@temporalio/workflow';
+import { SEARCH_ATTRIBUTES } from '../messages.js';
+import {
+  ALL_BLUE,
+  LIFECYCLE,
+  TERMINAL_PHASES,
+  type Actor,
+  type AuditEvent,
+  type Finding,
+  type HealthStatus,
+  type MigrationStatus,
+  type PendingGate,
+  type Phase,
+  type TimerStatus,
+  type Weights,
+} from '../model.js';
+import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
+import type { MigrationSpec } from '../spec.js';
+import type { Compensation } from './saga.js';
+
+export interface MigrationInput {
+  spec: MigrationSpec;
+  startedBy: Actor;
+  /** State carried over a continue-as-new; absent on the first run. */
+  carried?: RunState;
+  /** Continue-as-new at the next phase boundary once history is this long (besides the server's suggestion). */
+  historyLimit?: number;
+}
+
+export interface MigrationOutcome {
+  phase: Phase;
+  weights: Weights;
+  error?: string;
+}
+
+/** A rollback or cancel asked for and not yet carried out. */
+export interface Interrupt {
+  kind: 'rollback' | 'cancel';
+  actor: Actor;
+  reason: string;
+}
+export interface AfterRollback {
+  choice: 'retry' | 'abort';
+  actor: Actor;
+}
+export interface Decision {
+  decision: 'approve' | 'reject';
+  actor: Actor;
+  comment?: string;
+}
+
+/** Everything a run needs to continue where it stood. */
+export interface RunState {
+  phase: Phase;
+  paused: boolean;
+  weights: Weights;
+  stepsDone: number;
+  /** The step whose weights are in place (observed now, or last applied). */
+  currentStep: number;
+  pendingGate?: PendingGate;
+  decisions: Record<string, Decision>;
+  /** Findings of the last preflight, GitOps bootstrap, validation and check of green's targets. */
+  findings: { preflight: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[] };
+  timers: TimerStatus[];
+  health: HealthStatus;
+  greenCreated: boolean;
+  blueDeleted: boolean;
+  /** The undo of each step that changed something outside, newest first (saga.ts). */
+  compensations: Compensation[];
+  /** When green first carried 100 % (ISO); bake+freeze count from here. */
+  greenFullSince?: string;
+  /** Who approved the traffic now moving to green (cutover or the last step gate). */
+  shiftApprovedBy?: Actor;
+  /** Who approved decommissioning in this cycle (cleared by a rollback). */
+  decommissionApprovedBy?: Actor;
+  /** The rollback or cancel to carry out, set until it is carried out. */
+  interrupt?: Interrupt;
+  /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
+  rollbacksDone: number;
+  afterRollback?: AfterRollback;
+  audit: AuditEvent[];
+  error?: string;
+}
+
+/** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
+export type GitopsRef = Pick<NonNullable<MigrationSpec['gitops']>, 'argocd' | 'flux'>;
+
+/** The run every part of the workflow works on: what it was asked, and where it stands. */
+export interface Run {
+  readonly id: string;
+  readonly spec: ResolvedSpec;
+  readonly plan: Plan;
+  readonly startedBy: Actor;
+  readonly gitops?: GitopsRef;
+  readonly state: RunState;
+  /** Settles when the last health watcher has stopped (not merely been asked to). */
+  watcherStopped: Promise<unknown>;
+}
+
+export function newRun(input: MigrationInput): Run {
+  const spec = resolveSpec(input.spec);
+  return {
+    id: wf.workflowInfo().workflowId,
+    spec,
+    plan: buildPlan(spec),
+    startedBy: input.startedBy,
+    gitops: spec.gitops && { argocd: spec.gitops.argocd, flux: spec.gitops.flux },
+    state: input.carried ?? initialState(),
+    watcherStopped: Promise.resolve(),
+  };
+}
+
+function initialState(): RunState {
+  return {
+    phase: LIFECYCLE[0],
+    paused: false,
+    weights: { ...ALL_BLUE },
+    stepsDone: 0,
+    currentStep: 0,
+    decisions: {},
+    findings: { preflight: [], validation: [] },
+    timers: [],
+    health: { watching: false },
+    greenCreated: false,
+    blueDeleted: false,
+    compensations: [],
+    rollbacksDone: 0,
+    audit: [],
+  };
+}
+
+/** The status carries only the latest audit events; the audit query returns all of them. */
+const AUDIT_IN_STATUS = 20;
+
+export function statusOf(run: Run): MigrationStatus {
+  const { state, plan } = run;
+  const step = state.currentStep > 0 ? plan.steps[state.currentStep - 1] : undefined;
+  return {
+    id: run.id,
+    phase: state.phase,
+    paused: state.paused,
+    weights: state.weights,
+    step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
+    pendingGate: state.pendingGate,
+    findings: [...state.findings.preflight, ...(state.findings.gitops ?? []), ...state.findings.validation, ...(state.findings.targets ?? [])],
+    timers: state.timers,
+    health: state.health,
+    greenCreatedByMigration: state.greenCreated,
+    blueDeleted: state.blueDeleted,
+    startedBy: run.startedBy,
+    audit: state.audit.slice(-AUDIT_IN_STATUS),
+    error: state.error,
+  };
+}
+
+/** The workflow's clock (deterministic), as an ISO time. */
+export const now = () => new Date().toISOString();
+
+export function audit(run: Run, actor: Actor, action: string, reason: string, detail?: Record<string, unknown>): void {
+  run.state.audit.push({ at: now(), actor, action, reason, ...(detail ? { detail } : {}) });
+}
+
+export const isTerminal = (state: RunState) => TERMINAL_PHASES.includes(state.phase);
+
+export function enter(run: Run, phase: Phase): void {
+  run.state.phase = phase;
+  // A retry or abort answers one rollback; a choice from an earlier one must not linger.
+  if (phase === 'rolled-back') run.state.afterRollback = undefined;
+  wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
+}
+
+/** Holds progression at the next boundary (a person, the watcher, or green not ready). */
+export function pause(run: Run, actor: Actor, reason: string): void {
+  run.state.paused = true;
+  audit(run, actor, 'pause', reason);
+}
+
+/**
+ * Asks for traffic back on blue: a person's request, a rejected gate or a health breach. The
+ * first request still waiting is the one carried out (its actor and reason are on record).
+ */
+export function requestRollback(state: RunState, actor: Actor, reason: string): void {
+  state.interrupt ??= { kind: 'rollback', actor, reason };
+}

@@ -1,0 +1,92 @@
+// Every way the workflow waits: for a condition (with a timeout), for an activity that only
+// waits, at a pause boundary, on a durable timer, at a gate. Each gives way at once to a
+// rollback or cancel by throwing `Interrupted`, which the main loop handles.
+import * as wf from '@temporalio/workflow';
+import { durationMs, type Duration } from '../duration.js';
+import { ROLLBACK_PHASES, type GateName } from '../model.js';
+import { notify } from './activities.js';
+import { audit, now, type Decision, type Run, type RunState } from './state.js';
+
+/** Unwinds the current phase: a rollback or cancel is to be carried out. */
+export class Interrupted extends Error {}
+
+/** A cancel always interrupts; a rollback only where green may carry traffic. */
+export function interruptPending(state: RunState): boolean {
+  return !!state.interrupt && (state.interrupt.kind === 'cancel' || ROLLBACK_PHASES.includes(state.phase));
+}
+
+export function throwIfInterrupted(state: RunState): void {
+  if (interruptPending(state)) throw new Interrupted();
+}
+
+/** Waits for `done` (or `timeout`), but gives way at once to a rollback or cancel. */
+export async function waitFor(run: Run, done: () => boolean, timeout?: Duration): Promise<boolean> {
+  const { state } = run;
+  // No timer for a zero wait (e.g. observe: "0s"): the server would fire it only on its next tick.
+  if (timeout !== undefined && durationMs(timeout) === 0) {
+    throwIfInterrupted(state);
+    return done();
+  }
+  const met =
+    timeout === undefined ? (await wf.condition(() => done() || interruptPending(state)), true) : await wf.condition(() => done() || interruptPending(state), timeout);
+  throwIfInterrupted(state);
+  return met && done();
+}
+
+/** Runs an activity that only waits, cancelling it when a rollback or cancel arrives. */
+export async function interruptible<T>(run: Run, work: () => Promise<T>): Promise<T> {
+  const scope = new wf.CancellationScope();
+  try {
+    const outcome = await scope.run(() =>
+      Promise.race([work().then((value) => ({ value })), wf.condition(() => interruptPending(run.state)).then(() => null)]),
+    );
+    if (outcome === null) throw new Interrupted();
+    return outcome.value;
+  } finally {
+    scope.cancel();
+  }
+}
+
+/** Holds progression while paused; timers already running keep counting. */
+export async function boundary(run: Run): Promise<void> {
+  throwIfInterrupted(run.state);
+  if (run.state.paused) await waitFor(run, () => !run.state.paused);
+}
+
+/** A named timer shown in the status; its fire time is kept in the state, so a continue-as-new resumes it. */
+export async function durableTimer(run: Run, name: string, duration: string): Promise<void> {
+  const { state } = run;
+  let entry = state.timers.find((t) => t.name === name);
+  if (!entry) {
+    entry = { name, firesAt: new Date(Date.now() + durationMs(duration)).toISOString() };
+    state.timers.push(entry);
+  }
+  try {
+    const remaining = Date.parse(entry.firesAt) - Date.now();
+    if (remaining > 0) await waitFor(run, () => false, remaining);
+  } finally {
+    // An interrupted timer is gone too: the status must not show a bake that no longer runs.
+    state.timers = state.timers.filter((t) => t !== entry);
+  }
+}
+
+/** Waits for a person's decision on `name`, reminding approvers every reminder interval. */
+export async function gate(run: Run, name: GateName): Promise<Decision> {
+  const { state } = run;
+  state.pendingGate = { gate: name, since: now() };
+  try {
+    await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval`);
+    while (!state.decisions[name]) {
+      const decided = await waitFor(run, () => !!state.decisions[name], run.spec.approvals.reminderInterval);
+      if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}`);
+    }
+    const { decision, actor, comment } = state.decisions[name];
+    audit(run, actor, `gate-${decision}`, comment ?? `${name} ${decision}d`, { gate: name });
+    return { decision, actor };
+  } finally {
+    // Also when a rollback or cancel interrupts the wait: an approval must only count for the
+    // gate a person saw pending, never be accepted later and consumed by a future gate.
+    delete state.decisions[name];
+    state.pendingGate = undefined;
+  }
+}
