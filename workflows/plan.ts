@@ -260,9 +260,12 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     }
   }
   issues.push(...durationIssues(spec));
-  (spec.health?.smoke ?? []).forEach((check, i) => {
-    if (!isHttpUrl(check.url)) issues.push({ path: `/health/smoke/${i}/url`, message: `"${check.url}" is not a valid http(s) URL` });
-  });
+  const urls: [string, string | undefined][] = [
+    ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),
+  ];
+  for (const [path, url] of urls) {
+    if (url !== undefined && !isHttpUrl(url)) issues.push({ path, message: `"${url}" is not a valid http(s) URL` });
+  }
   issues.push(...driverIssues(spec));
   if (spec.blue.cluster === spec.green.cluster) {
     issues.push({ path: '/green/cluster', message: 'must differ from blue cluster' });
