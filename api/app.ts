@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(temporal, { settings: config.temporal, client: deps.temporal, taskQueue, queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
   await app.register(healthRoutes);
   await app.register(async (v1) => {
-    await v1.register(auth, { tokens: config.tokens });
+    await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
     await v1.register(planRoutes, { blueVersion: deps.blueVersion });
     await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
     await v1.register(decisionRoutes, { acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS });

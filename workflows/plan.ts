@@ -265,7 +265,6 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   issues.push(...durationIssues(spec));
   const urls: [string, string | undefined][] = [
     ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),
-    ['/notify/webhookUrl', spec.notify?.webhookUrl],
   ];
   for (const [path, url] of urls) {
     if (url !== undefined && !isHttpUrl(url)) issues.push({ path, message: `"${url}" is not a valid http(s) URL` });

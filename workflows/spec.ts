@@ -67,6 +67,18 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
  */
 export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20 } as const;
 
+/** A notification channel's name, in a spec and in the worker's channel map alike. */
+export const NOTIFY_CHANNEL = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+
+/**
+ * Fields a spec no longer takes, with what to do instead: a spec is kept in the workflow's
+ * history for good, so it must name secrets, never carry them.
+ */
+export const RETIRED_FIELDS: Record<string, string> = {
+  '/notify/webhookUrl':
+    'webhook URLs are secrets and a spec is kept in history: name a channel configured in the worker instead (notify.channel; the worker maps channel → URL in CUTOVER_NOTIFY_CHANNELS or the file CUTOVER_NOTIFY_CHANNELS_FILE)',
+};
+
 export const TRAFFIC_DRIVERS = ['route53', 'alb', 'external-dns', 'service-selector'] as const;
 export const BREACH_ACTIONS = ['rollback', 'pause', 'notify'] as const;
 
@@ -281,7 +293,19 @@ export const MigrationSpecSchema = Type.Object(
       Type.Object({ deleteBlue: Type.Optional(Type.Boolean({ description: 'default true' })) }, { additionalProperties: false }),
     ),
     notify: Type.Optional(
-      Type.Object({ webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          channel: Type.Optional(
+            Type.String({
+              pattern: NOTIFY_CHANNEL,
+              maxLength: 100,
+              description: "a notification channel configured in the worker (CUTOVER_NOTIFY_CHANNELS), e.g. platform-oncall; default: the worker's CUTOVER_WEBHOOK_URL, else its log",
+              examples: ['platform-oncall'],
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false, title: 'MigrationSpec' },

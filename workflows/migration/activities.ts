@@ -80,7 +80,7 @@ type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
 /** Tells people (webhook); a notification that fails is logged and never stops the migration. */
 export async function notify(run: Run, event: NotifyEvent, text: string): Promise<void> {
   try {
-    await quick.notify({ migrationId: run.id, event, text, webhookUrl: run.spec.notify?.webhookUrl });
+    await quick.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
   } catch (err) {
     wf.log.warn('notification failed', { event, error: String(err) });
   }
