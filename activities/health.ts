@@ -50,11 +50,42 @@ export function runSmokeCheck(check: SmokeCheck): Promise<SmokeResult> {
   });
 }
 
-export function createHealthActivities() {
+/**
+ * Whether `hostname` matches one of the worker's smoke-check host patterns: a host name or
+ * address as is, or `*.example.com` for any name under example.com. Case does not matter.
+ */
+export function hostAllowed(hostname: string, patterns: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return patterns.some((pattern) => {
+    const p = pattern.toLowerCase();
+    return p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p;
+  });
+}
+
+export interface HealthSettings {
+  /**
+   * Host patterns smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS); undefined lets them
+   * call any host. A spec's URLs are the worker's outgoing requests: this keeps them off
+   * hosts that are not green's load balancers.
+   */
+  smokeAllowedHosts?: readonly string[];
+}
+
+export function createHealthActivities(settings: HealthSettings = {}) {
+  const allowed = settings.smokeAllowedHosts;
+  /** A smoke check, or a failure without any request when its host is not allowed. */
+  const smoke = (check: SmokeCheck): Promise<SmokeResult> => {
+    const hostname = new URL(check.url).hostname;
+    if (allowed && !hostAllowed(hostname, allowed)) {
+      const reason = `${check.url}: host ${hostname} is not in the worker's smoke-check allow-list (CUTOVER_SMOKE_ALLOWED_HOSTS), so it was not called`;
+      return Promise.resolve({ url: check.url, ok: false, latencyMs: 0, reason });
+    }
+    return runSmokeCheck(check);
+  };
   return {
     /** Smoke tests against green; failures are blocking findings. */
     async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
-      const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+      const results = await Promise.all(input.health.smoke.map(smoke));
       const findings: Finding[] = results.map((r) =>
         r.ok
           ? { severity: 'info', source: 'smoke', message: `${r.url} answered ${r.status} in ${r.latencyMs} ms` }
@@ -72,7 +103,7 @@ export function createHealthActivities() {
       let consecutive = (activityContext()?.info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
       return pollUntil(
         async (round) => {
-          const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+          const results = await Promise.all(input.health.smoke.map(smoke));
           const failed = results.find((r) => !r.ok);
           consecutive = failed ? consecutive + 1 : 0;
           round.progress = { consecutive, lastReason: failed?.reason };

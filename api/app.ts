@@ -99,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metrics, { cacheMs: deps.metricsCacheMs });
   await app.register(healthRoutes);
   await app.register(async (v1) => {
-    await v1.register(auth, { tokens: config.tokens });
+    await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
     await v1.register(planRoutes, { blueVersion: deps.blueVersion });
     await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
     await v1.register(decisionRoutes, { acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS });

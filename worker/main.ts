@@ -1,6 +1,7 @@
-// The worker process: connects to Temporal, checks the namespace has Cutover's search
-// attributes, builds real AWS clients and the cluster-access seam (CUTOVER_KUBE_CLUSTERS,
-// KUBECONFIG contexts, EKS tokens in aws mode), and runs until signalled.
+// The worker process: checks its settings (notification channels, smoke-check hosts and the
+// rest), connects to Temporal, checks the namespace has Cutover's search attributes, builds
+// real AWS clients and the cluster-access seam (CUTOVER_KUBE_CLUSTERS, KUBECONFIG contexts,
+// EKS tokens in aws mode), and runs until signalled.
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
@@ -49,7 +50,8 @@ const activities = createActivities({
   aws,
   clusters: clusterAccessFromEnv(aws),
   clusterChecks: { removedApis },
-  webhookUrl: process.env.CUTOVER_WEBHOOK_URL,
+  notify: processSettings.notify,
+  health: processSettings.health,
 });
 const worker = await createCutoverWorker({
   connection,

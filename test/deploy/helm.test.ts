@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseTokens } from '../../api/config.js';
+import { loadApiConfig, parseTokens } from '../../api/config.js';
 import { workerProcessSettings } from '../../worker/process-settings.js';
 import type { KubeEndpoint } from '../../scripts/stack/peers.js';
 import { stack, uniqueName } from '../helpers.js';
@@ -148,6 +148,7 @@ describe('the Helm chart', () => {
     const { code, stderr } = await helmRun('template', 'cutover', CHART);
     expect(code).not.toBe(0);
     expect(stderr).toContain('the API needs tokens: set api.tokens.existingSecret');
+    expect(stderr).toContain('or api.oidc.issuer for OIDC sign-in');
   });
 
   it('renders workers with a PDB and a termination grace longer than their shutdown grace', async () => {
@@ -208,6 +209,42 @@ describe('the Helm chart', () => {
   it("is accepted by Kubernetes' API schema, object by object (server-side dry run, strict fields)", async () => {
     const objects = await render();
     expect(new Set(objects.map((o) => o.kind))).toEqual(new Set(['ServiceAccount', 'Secret', 'Service', 'Deployment', 'PodDisruptionBudget', 'Job']));
+    for (const object of objects) {
+      const verdict = await dryRunCreate(object);
+      expect(verdict.status, `${object.kind} ${object.metadata.name}: ${verdict.body.message}`).toBe(201);
+    }
+  });
+
+  it('signs people in with OIDC alone, and gives workers notification channels from a Secret and a smoke-host allow-list', async () => {
+    const objects = await render(
+      '--set-json', 'api.tokens.inline={}',
+      '--set', 'api.oidc.issuer=https://sso.example.com/realms/platform',
+      '--set', 'api.oidc.audience=cutover',
+      '--set', 'api.oidc.subjectClaim=email',
+      '--set-json', 'api.oidc.groupRoles={"sre":"operator","change-board":"approver"}',
+      '--set', 'worker.notifyChannels.existingSecret=cutover-notify',
+      '--set-json', 'worker.smokeAllowedHosts=["*.elb.amazonaws.com","green-lb.example.com"]',
+    );
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const api = find(objects, 'Deployment', '-api').spec!.template!.spec;
+    const apiEnv = envOf(api.containers[0]);
+    expect(apiEnv).not.toHaveProperty('CUTOVER_TOKENS_FILE');
+    expect(api.volumes!.map((v) => v.name)).not.toContain('tokens');
+    const plain = Object.fromEntries(Object.entries(apiEnv).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    expect(loadApiConfig(plain)).toMatchObject({
+      tokens: new Map(),
+      oidc: { issuer: 'https://sso.example.com/realms/platform', audience: 'cutover', subjectClaim: 'email', groupsClaim: 'groups', groupRoles: { sre: 'operator', 'change-board': 'approver' } },
+    });
+
+    const worker = find(objects, 'Deployment', '-worker').spec!.template!.spec;
+    const workerEnv = envOf(worker.containers[0]);
+    const mount = worker.containers[0].volumeMounts!.find((m) => m.name === 'notify-channels')!;
+    expect(workerEnv.CUTOVER_NOTIFY_CHANNELS_FILE).toBe(`${mount.mountPath}/channels.json`);
+    expect(worker.volumes).toContainEqual({ name: 'notify-channels', secret: expect.objectContaining({ secretName: 'cutover-notify' }) });
+    expect(workerProcessSettings({ CUTOVER_SMOKE_ALLOWED_HOSTS: workerEnv.CUTOVER_SMOKE_ALLOWED_HOSTS as string }).health.smokeAllowedHosts).toEqual([
+      '*.elb.amazonaws.com',
+      'green-lb.example.com',
+    ]);
     for (const object of objects) {
       const verdict = await dryRunCreate(object);
       expect(verdict.status, `${object.kind} ${object.metadata.name}: ${verdict.body.message}`).toBe(201);

@@ -30,6 +30,27 @@ export const LOCAL_MUTATION: wf.LocalActivityOptions = {
 };
 export const localMutation = wf.proxyLocalActivities<Activities>(LOCAL_MUTATION);
 
+/**
+ * Reads after something went wrong (what the routing serves, whether green was created): a
+ * few attempts, then the workflow says it does not know rather than waiting on.
+ */
+export const readback = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * A forward weight change: a few attempts per call, and the workflow loops over calls
+ * (effects.ts `shift`), so a change that keeps failing shows in the status between calls and
+ * gives up after a bound instead of retrying forever. A rollback's change stays `localMutation`.
+ */
+export const FORWARD_ATTEMPTS_PER_CALL = 3;
+export const LOCAL_FORWARD: wf.LocalActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '100ms', maximumInterval: '2s', maximumAttempts: FORWARD_ATTEMPTS_PER_CALL, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+export const localForward = wf.proxyLocalActivities<Activities>(LOCAL_FORWARD);
+
 /** Waits for the cloud: a cluster to become active or go, a change to apply. */
 export const longPoll = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2h',
@@ -61,7 +82,7 @@ type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
 /** Tells people (webhook); a notification that fails is logged and never stops the migration. */
 export async function notify(run: Run, event: NotifyEvent, text: string): Promise<void> {
   try {
-    await quick.notify({ migrationId: run.id, event, text, webhookUrl: run.spec.notify?.webhookUrl });
+    await quick.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
   } catch (err) {
     wf.log.warn('notification failed', { event, error: String(err) });
   }
