@@ -8,6 +8,7 @@ import { DEFAULTS, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
 import {
+  audited,
   deregisterFromArgo,
   describeFailure,
   greenCanTakeMore,
@@ -279,13 +280,16 @@ async function decommissioning(run: Run): Promise<Phase> {
     decommissionApproved: !!approver,
   });
   if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: INVARIANT_VIOLATION, message: verdict.reason, nonRetryable: true });
-  await cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver!, reason: 'decommission approved' });
-  audit(run, approver!, 'remove-blue-routing', 'decommission approved');
+  state.blueRetiring = true; // before the call: it may take effect even if it fails
+  await audited(run, { actor: approver!, action: 'remove-blue-routing', reason: 'decommission approved' }, () =>
+    cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver!, reason: 'decommission approved' }),
+  );
   await deregisterFromArgo(run, spec.blue.cluster, approver!, 'decommission approved');
   if (run.plan.decommission.deleteBlueCluster) {
-    await longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster });
+    await audited(run, { actor: approver!, action: 'delete-cluster', reason: `blue ${spec.blue.cluster} retired` }, () =>
+      longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster }),
+    );
     state.blueDeleted = true;
-    audit(run, approver!, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
   }
   return onward(run);
 }

@@ -79,6 +79,8 @@ export interface RunState {
   shiftApprovedBy?: Actor;
   /** Who approved decommissioning in this cycle (cleared by a rollback). */
   decommissionApprovedBy?: Actor;
+  /** Blue's routing removal was asked for: from then on traffic cannot go back to blue. */
+  blueRetiring?: boolean;
   /** The rollback or cancel to carry out, set until it is carried out. */
   interrupt?: Interrupt;
   /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
