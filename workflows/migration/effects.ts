@@ -4,6 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
 import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
+import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
 import { tell, weightsSummary } from './story.js';
@@ -240,6 +241,9 @@ async function watchHealth(run: Run): Promise<void> {
   const watcher = healthWatcher(spec.health.interval);
   for (;;) {
     const breach = await watcher.watchHealth({ health: spec.health });
+    // A breach found after the watcher was stopped belongs to the phase that ended (a rollback
+    // or retry may already have moved on): it must not roll back what came after.
+    if (wf.CancellationScope.current().consideredCancelled && wf.patched(PATCHES.staleBreachIgnored)) return;
     state.health.lastVerdict = 'breach';
     state.health.lastBreach = { at: now(), reason: breach.reason };
     await notify(run, 'breach', `${run.id}: health breach: ${breach.reason}`);
