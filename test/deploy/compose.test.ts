@@ -184,7 +184,7 @@ describe('docker-compose.yml', () => {
     };
     const targets = prometheus.scrape_configs.flatMap((c) => [...(c.static_configs ?? []).flatMap((s) => s.targets), ...(c.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`))]);
     // Each worker replica on the port its settings serve metrics on; the API on its own port.
-    const workerMetrics = workerProcessSettings(envOf('worker')).metricsPort;
+    const workerMetrics = workerProcessSettings(workerEnv()).metricsPort;
     expect(workerMetrics).toBeDefined();
     expect(targets).toEqual(expect.arrayContaining(['temporal:8000', `worker:${workerMetrics}`, `api:${envOf('api').CUTOVER_API_PORT}`]));
     expect(prometheus.scrape_configs.every((c) => (c.metrics_path ?? '/metrics') === '/metrics')).toBe(true);
