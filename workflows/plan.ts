@@ -324,9 +324,10 @@ function clusterIssues(spec: MigrationSpec): SpecIssue[] {
       issues.push({ path: `/${side}/cluster`, message: `${side} needs an EKS cluster name (${side}.cluster), a kubeconfig context (${side}.context), or both: the worker has no other way to find it` });
     }
   }
-  if ((spec.green.mode ?? 'create') === 'create' && spec.green.cluster === undefined && spec.green.context !== undefined) {
+  // Without an EKS name green's mode defaults to adopt; create must be asked for.
+  if (spec.green.mode === 'create' && spec.green.cluster === undefined && spec.green.context !== undefined) {
     issues.push({
-      path: spec.green.mode ? '/green/mode' : '/green/cluster',
+      path: '/green/mode',
       message: 'green.mode create makes an EKS cluster and needs its name (green.cluster); a cluster outside EKS, named by context alone, can only be adopted (green.mode adopt)',
     });
   }

@@ -201,7 +201,7 @@ export const MigrationSpecSchema = Type.Object(
     green: Type.Object(
       {
         cluster: Type.Optional(NameWith('EKS cluster name (in region); required for mode create; leave it out for a cluster outside EKS, named by context')),
-        mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('adopt')], { description: 'default create (EKS only); adopt takes over a cluster that exists' })),
+        mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('adopt')], { description: 'create (EKS only; the default when green.cluster is given) or adopt (a cluster that exists; the default for a green named by context alone)' })),
         kubernetesVersion: Type.String({ pattern: '^1\\.\\d+$', description: 'target minor version, e.g. 1.34' }),
         context: Type.Optional(KubeContext),
         deleteOnCancel: Type.Optional(

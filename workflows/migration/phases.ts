@@ -297,6 +297,9 @@ async function decommissioning(run: Run): Promise<Phase> {
     await longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster });
     state.blueDeleted = true;
     audit(run, approver!, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
+  } else if (run.plan.decommission.keptBecause) {
+    // State only (no command): the audit says why the cluster stays.
+    audit(run, approver!, 'keep-cluster', run.plan.decommission.keptBecause);
   }
   return onward(run);
 }
