@@ -214,13 +214,26 @@ export function statusOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The API server's own message (a Status object's), which the client hands over parsed or as JSON text. */
+function apiMessage(err: unknown): string | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  const body: unknown = err.body;
+  if (typeof body !== 'string') return (body as { message?: string } | undefined)?.message;
+  try {
+    return (JSON.parse(body) as { message?: string }).message;
+  } catch {
+    return body || undefined;
+  }
+}
+
 /** Maps a Kubernetes API error to a typed failure naming `what`; 5xx, 429 and network errors stay retryable. */
 export function kubeFailure(err: unknown, what: string): Error {
   if (err instanceof ApplicationFailure) return err;
   const status = statusOf(err);
-  const body = err instanceof ApiException ? (err.body as { message?: string } | string) : undefined;
-  const detail = (typeof body === 'object' && body?.message) || (err as Error)?.message || String(err);
-  const message = `${what}: ${status ? `HTTP ${status}: ` : ''}${detail}`.slice(0, 1_000);
+  const detail = apiMessage(err) || (err as Error)?.message || String(err);
+  // A refusal says where to grant what is missing.
+  const hint = status === 403 ? " (the worker's identity on this cluster lacks the permission: see deploy/rbac)" : '';
+  const message = `${what}: ${status ? `HTTP ${status}: ` : ''}${detail}${hint}`.slice(0, 1_000);
   const failure = (type: string, nonRetryable: boolean) => ApplicationFailure.create({ type, message, nonRetryable });
   if (status === 401 || status === 403) return failure(FAILURE.accessDenied, true);
   if (status === 404) return failure(FAILURE.notFound, true);
