@@ -6,6 +6,7 @@ import https from 'node:https';
 import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
 import type { HealthBreach, ValidateInput, WatchHealthInput } from './contract.js';
+import { recordBreach } from './metrics.js';
 import { activityContext, pollUntil } from './poll.js';
 
 type SmokeCheck = WatchHealthInput['health']['smoke'][number];
@@ -106,7 +107,11 @@ export function createHealthActivities(settings: HealthSettings = {}) {
           const failed = results.find((r) => !r.ok);
           consecutive = failed ? consecutive + 1 : 0;
           round.progress = { consecutive, lastReason: failed?.reason };
-          if (consecutive >= input.health.failureThreshold) return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+          if (consecutive >= input.health.failureThreshold) {
+            recordBreach();
+            activityContext()?.log.warn('health breach', { reason: failed?.reason, consecutiveFailures: consecutive });
+            return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+          }
         },
         { describe: 'a health breach of green', interval: input.health.interval },
       );

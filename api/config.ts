@@ -2,6 +2,7 @@
 // name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
+import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
@@ -21,8 +22,6 @@ export const DEFAULT_ACCEPT_TIMEOUT_MS = 20_000;
 /** The largest request body read: a spec is a few kB, and its arrays are bounded (MAX_ITEMS). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** People sign in with an OpenID Connect provider; the API verifies their JWTs (api/oidc.ts). */
 export interface OidcConfig {
@@ -219,8 +218,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const port = integer(env, env.CUTOVER_API_PORT !== undefined ? 'CUTOVER_API_PORT' : 'PORT', 8080, 0, 65535, problems);
   const host = env.CUTOVER_API_HOST ?? '127.0.0.1';
   if (!host.trim()) problems.push('CUTOVER_API_HOST must not be empty');
-  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const logLevel = readLogLevel(env, problems);
   const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', DEFAULT_EVENTS_POLL_MS, 100, 60_000, problems);
   const queryTimeoutMs = integer(env, 'CUTOVER_API_QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS, 500, 60_000, problems);
   const acceptTimeoutMs = integer(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', DEFAULT_ACCEPT_TIMEOUT_MS, 1_000, 120_000, problems);

@@ -18,16 +18,21 @@ export const stack = () => inject('stack');
 
 // Workers log every activity at INFO; tests only want to hear about trouble, printed. Everything
 // the in-process workers log (the SDK's, the workflow's, the activities' and Core's own lines)
-// still passes by, for a test that reads it (captureWorkerLogs).
+// still passes by, for a test that reads it (captureWorkerLogs). A test file that installed its
+// own Runtime first (with metrics, test/e2e/observability.test.ts) keeps it.
 const printed = new DefaultLogger('WARN');
 const workerLogReaders = new Set<(entry: LogEntry) => void>();
-Runtime.install({
-  logger: new DefaultLogger('DEBUG', (entry) => {
-    for (const read of workerLogReaders) read(entry);
-    printed.log(entry.level, entry.message, entry.meta);
-  }),
-  telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
-});
+try {
+  Runtime.install({
+    logger: new DefaultLogger('DEBUG', (entry) => {
+      for (const read of workerLogReaders) read(entry);
+      printed.log(entry.level, entry.message, entry.meta);
+    }),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+  });
+} catch {
+  // already installed
+}
 
 /** Every line the in-process workers log from now until the test ends. */
 export function captureWorkerLogs(): string[] {

@@ -2,6 +2,7 @@
 // start, every wrong one reported by its name before the worker connects — and a webhook URL
 // (a secret) never echoed.
 import { readFileSync } from 'node:fs';
+import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
 import { NOTIFY_CHANNEL } from '../workflows/spec.js';
@@ -14,6 +15,12 @@ export interface WorkerProcessSettings {
   shutdownGraceSeconds: number;
   /** CUTOVER_WORKFLOW_BUNDLE, or the bundle built into dist/; unset: bundle at start. */
   workflowBundle?: string;
+  /** CUTOVER_WORKER_METRICS_PORT: Prometheus metrics there, on every interface (unset: none). */
+  metricsPort?: number;
+  /** LOG_LEVEL (default info). */
+  logLevel: LogLevel;
+  /** CUTOVER_DEPLOYMENT_NAME + CUTOVER_BUILD_ID: worker versioning, one build ID per release (unset: off). */
+  deployment?: { name: string; buildId: string };
   /** Notification channels (CUTOVER_NOTIFY_CHANNELS[_FILE]) and the default webhook (CUTOVER_WEBHOOK_URL); none: notifications go to the log. */
   notify: NotifySettings;
   /** Hosts smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS); unset: any. */
@@ -88,6 +95,11 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   };
   const healthPort = integer('CUTOVER_WORKER_HEALTH_PORT', 0, 65535);
   const shutdownGraceSeconds = integer('CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600) ?? 0;
+  const metricsPort = integer('CUTOVER_WORKER_METRICS_PORT', 0, 65535);
+  const logLevel = readLogLevel(env, problems);
+  const name = env.CUTOVER_DEPLOYMENT_NAME || undefined;
+  const buildId = env.CUTOVER_BUILD_ID || undefined;
+  if (!!name !== !!buildId) problems.push('CUTOVER_DEPLOYMENT_NAME and CUTOVER_BUILD_ID go together: set both for worker versioning, or neither');
   let workflowBundle: string | undefined;
   try {
     workflowBundle = prebuiltWorkflowBundle(env);
@@ -99,5 +111,14 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_WEBHOOK_URL must be an http(s) URL');
   const smokeAllowedHosts = readSmokeHosts(env, problems);
   if (problems.length) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { healthPort, shutdownGraceSeconds, workflowBundle, notify: { channels, defaultUrl }, health: { smokeAllowedHosts } };
+  return {
+    healthPort,
+    shutdownGraceSeconds,
+    workflowBundle,
+    metricsPort,
+    logLevel,
+    ...(name && buildId ? { deployment: { name, buildId } } : {}),
+    notify: { channels, defaultUrl },
+    health: { smokeAllowedHosts },
+  };
 }

@@ -30,6 +30,8 @@ export interface CutoverWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long a shutdown waits for running activities before cancelling them (default: no wait). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Worker versioning: this worker is build `buildId` of deployment `name` (docs/operations.md, upgrades). */
+  deployment?: { name: string; buildId: string };
 }
 
 export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker> {
@@ -40,6 +42,17 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId },
+            useWorkerVersioning: true,
+            // Bakes last days: a running migration moves to each new build (whose changes to
+            // running code are patched and guarded by the replay test) instead of pinning old workers for weeks.
+            defaultVersioningBehavior: 'AUTO_UPGRADE',
+          },
+        }
+      : {}),
     interceptors: {
       ...(!opts.workflowBundle && { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),
       // Every AWS call an activity makes runs under the roles its migration's spec names,

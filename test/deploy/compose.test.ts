@@ -113,6 +113,14 @@ describe('docker-compose.yml', () => {
     expect(temporalSettings(envOf('worker'))).toMatchObject({ connection: { address: 'temporal:7233' }, namespace: 'default' });
   });
 
+  it('logs at LOG_LEVEL from both processes, and leaves worker versioning to .env', () => {
+    expect(workerProcessSettings(workerEnv()).logLevel).toBe('info');
+    expect(envOf('api').LOG_LEVEL).toBe(envOf('worker').LOG_LEVEL);
+    // Passed through only when set: both unset here, so versioning is off.
+    expect(service('worker').environment).toMatchObject({ CUTOVER_DEPLOYMENT_NAME: null, CUTOVER_BUILD_ID: null });
+    expect(workerProcessSettings(workerEnv()).deployment).toBeUndefined();
+  });
+
   it('gives the worker its notification channels as a secret file its settings accept', () => {
     const channels = model.secrets[service('worker').secrets![0].source];
     expect(channels.file).toBe(path.join(ROOT, 'deploy/notify-channels.example.json'));
@@ -171,9 +179,15 @@ describe('docker-compose.yml', () => {
     for (const s of Object.values(model.services)) {
       for (const v of s.volumes ?? []) if (v.type === 'bind' && v.source.startsWith(ROOT)) expect(existsSync(v.source), v.source).toBe(true);
     }
-    const prometheus = parseYaml(readFileSync(path.join(ROOT, 'deploy/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[] }[] }[] };
-    const targets = prometheus.scrape_configs.flatMap((c) => [...(c.static_configs ?? []).flatMap((s) => s.targets), ...(c.dns_sd_configs ?? []).flatMap((d) => d.names)]);
-    expect(targets).toEqual(expect.arrayContaining(['temporal:8000', 'worker', `api:${envOf('api').CUTOVER_API_PORT}`]));
+    const prometheus = parseYaml(readFileSync(path.join(ROOT, 'deploy/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; port: number }[] }[];
+    };
+    const targets = prometheus.scrape_configs.flatMap((c) => [...(c.static_configs ?? []).flatMap((s) => s.targets), ...(c.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`))]);
+    // Each worker replica on the port its settings serve metrics on; the API on its own port.
+    const workerMetrics = workerProcessSettings(envOf('worker')).metricsPort;
+    expect(workerMetrics).toBeDefined();
+    expect(targets).toEqual(expect.arrayContaining(['temporal:8000', `worker:${workerMetrics}`, `api:${envOf('api').CUTOVER_API_PORT}`]));
+    expect(prometheus.scrape_configs.every((c) => (c.metrics_path ?? '/metrics') === '/metrics')).toBe(true);
     expect(envOf('temporal').PROMETHEUS_ENDPOINT).toBe('0.0.0.0:8000');
   });
 });

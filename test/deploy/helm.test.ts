@@ -267,4 +267,25 @@ describe('the Helm chart', () => {
     for (const endpoint of monitor.spec!.endpoints!) expect(servicePorts).toContain(endpoint.port);
     for (const s of objects.filter((o) => o.kind === 'Service')) expect(matches(monitor.spec!.selector!.matchLabels, s.metadata.labels!)).toBe(true);
   });
+
+  it('has each worker serve metrics on its metrics port and log at worker.logLevel, as its settings read them', async () => {
+    const worker = find(await render('--set', 'worker.logLevel=debug'), 'Deployment', '-worker').spec!.template!.spec.containers[0];
+    const env = Object.fromEntries(Object.entries(envOf(worker)).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const settings = workerProcessSettings(env);
+    expect(settings.metricsPort).toBe(worker.ports!.find((p) => p.name === 'metrics')!.containerPort);
+    expect(settings.logLevel).toBe('debug');
+    expect(settings.deployment).toBeUndefined();
+  });
+
+  it('turns worker versioning on with one build ID per release (the image tag unless given)', async () => {
+    const settingsOf = async (...extra: string[]) => {
+      const worker = find(await render('--set', 'worker.versioning.enabled=true', ...extra), 'Deployment', '-worker').spec!.template!.spec.containers[0];
+      return workerProcessSettings(Object.fromEntries(Object.entries(envOf(worker)).filter((e): e is [string, string] => typeof e[1] === 'string')));
+    };
+    expect((await settingsOf()).deployment).toEqual({ name: 'cutover', buildId: '0.1.0' });
+    expect((await settingsOf('--set', 'worker.versioning.deploymentName=cutover-prod', '--set', 'worker.versioning.buildId=0.1.0-rc.2')).deployment).toEqual({
+      name: 'cutover-prod',
+      buildId: '0.1.0-rc.2',
+    });
+  });
 });

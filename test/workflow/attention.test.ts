@@ -37,6 +37,28 @@ describe('needs-attention', () => {
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
   });
 
+  it("held in decommissioning once blue's routing removal was asked for: no way back to blue, a retry finishes", async () => {
+    const run = await start();
+    await shifted(run);
+    await run.advance('40m');
+    await run.until((s) => s.phase === 'baking', 'baking');
+    await run.advance('10 days');
+    await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
+    run.cloud.fail('removeBlueRouting', { times: 1, afterEffect: true, nonRetryable: true });
+    await run.approve('decommission', alice);
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention?.phase).toBe('decommissioning');
+    // The call took effect though it failed: the audit says it was made, and that it failed.
+    expect((await run.audit()).find((e) => e.action === 'remove-blue-routing')?.detail).toMatchObject({ mayHaveTakenEffect: true });
+    expect(run.cloud.blueRouted).toBe(false);
+
+    expect((await refusal(run.rollback(alice, 'second thoughts'))).message).toMatch(/retirement began/);
+    expect((await refusal(run.cancel())).message).toMatch(/retirement began/);
+    await run.retry();
+    expect(await run.handle.result()).toMatchObject({ phase: 'completed', weights: { blue: 0, green: 100 } });
+    expect(run.cloud.clusters.has('prod-blue')).toBe(false);
+  });
+
   it('retries the failed step: the shift goes on from the step that failed', async () => {
     const run = await start();
     await shifted(run);

@@ -9,7 +9,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { AuditEvent, MigrationStatus, Phase } from '../../workflows/model.js';
 import { brokenInvariants } from './check-invariants.js';
 import type { MockedActivities } from './fake-cloud.js';
-import { APPROVERS, baseSpec, NoAnswerError, STARTER, type Run } from './harness.js';
+import { APPROVERS, baseSpec, NoAnswerError, refusal, STARTER, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -212,8 +212,20 @@ it(`keeps the migration's invariants under ${RUNS} random sequences of messages,
         // deletion) are reached after whatever the random prefix did.
         for (let i = 0; i < 15 && !TERMINAL.includes(status.phase); i++) {
           seen.add(status.phase);
+          const retiring = status.phase === 'needs-attention' && (await run.audit()).some((e) => e.action === 'remove-blue-routing');
+          if (retiring) {
+            // Blue's routing removal was asked for: no way back to blue, a retry finishes.
+            status = await watched(run, `${++step} retry of a held decommission`, async () => {
+              run.cloud.clearFaults(); // a person fixed what was broken
+              expect((await refusal(run.rollback(STARTER, 'held: property test', true))).message).toMatch(/retirement began/);
+              await run.retry(STARTER);
+              return check('retry of a held decommission');
+            });
+            steps++;
+            continue;
+          }
           if (status.phase === 'needs-attention') {
-            // Every held migration can be rolled back, and then carries 100 % on blue.
+            // Every other held migration can be rolled back, and then carries 100 % on blue.
             status = await watched(run, `${++step} rollback of a held migration`, async () => {
               run.cloud.clearFaults(); // a person fixed what was broken
               run.cloud.releaseInsync();

@@ -4,8 +4,10 @@ import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
 import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
-import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, localForward, localMutation, longPoll, notify, quick } from './activities.js';
+import { PATCHES } from './patches.js';
+import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
+import { tell, weightsSummary } from './story.js';
 import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
 
 /** Green's targets are checked this many times, TARGET_RECHECK apart, before the migration pauses. */
@@ -26,6 +28,26 @@ export function describeFailure(err: unknown): string {
   return err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
 }
 
+/**
+ * Makes a change to the world and audits it. A call that failed is audited too, with its error:
+ * it may have taken effect before its answer was lost, and the audit must show every change.
+ */
+export async function audited<T>(
+  run: Run,
+  entry: { actor: Actor; action: string; reason: string; detail?: (result: T) => Record<string, unknown> },
+  call: () => Promise<T>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await call();
+  } catch (err) {
+    audit(run, entry.actor, entry.action, entry.reason, { failed: describeFailure(err), mayHaveTakenEffect: true });
+    throw err;
+  }
+  audit(run, entry.actor, entry.action, entry.reason, entry.detail?.(result));
+  return result;
+}
+
 /** A failure another attempt may fix (not one the activity or the workflow marked final). */
 function retryable(err: unknown): boolean {
   if (!(err instanceof wf.ActivityFailure)) return false;
@@ -42,8 +64,14 @@ function retryable(err: unknown): boolean {
 export async function shift(run: Run, weights: Weights, actor: Actor, reason: string, forward: boolean): Promise<void> {
   const input = trafficInput(run);
   const change = { ...input, weights, actor, reason };
-  const result = forward ? await forwardChange(run, change) : await wf.CancellationScope.nonCancellable(() => localMutation.setWeights(change));
+  const result = forward
+    ? await forwardChange(run, change)
+    : await wf.CancellationScope.nonCancellable(() => localMutation.setWeights.executeWithOptions({ ...LOCAL_MUTATION, summary: weightsSummary(weights) }, [change])).catch((err: unknown) => {
+        auditUnknownChange(run, change, { failed: describeFailure(err) });
+        throw err;
+      });
   run.state.weights = weights;
+  tell(run);
   // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
   audit(run, actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
   const applied = async () => {
@@ -67,7 +95,7 @@ async function forwardChange(run: Run, change: SetWeightsInput): Promise<SetWeig
   try {
     for (let attempts = FORWARD_ATTEMPTS_PER_CALL; ; attempts += FORWARD_ATTEMPTS_PER_CALL) {
       try {
-        return await interruptible(run, () => localForward.setWeights(change));
+        return await interruptible(run, () => localForward.setWeights.executeWithOptions({ ...LOCAL_FORWARD, summary: weightsSummary(change.weights) }, [change]));
       } catch (err) {
         if (!retryable(err)) throw err;
         const lastError = describeFailure(err);
@@ -87,12 +115,20 @@ async function forwardChange(run: Run, change: SetWeightsInput): Promise<SetWeig
       // The change may have taken effect before it was given up: count it as served, so the
       // rollback or cancel that follows writes blue's weights after it (and the audit says so).
       state.weights = change.weights;
-      audit(run, change.actor, 'set-weights', change.reason, { blue: change.weights.blue, green: change.weights.green, changed: 'unknown', interrupted: true });
+      auditUnknownChange(run, change, { interrupted: true });
+    } else {
+      // Held next (needs-attention reads what the routing serves); the audit says it was tried.
+      auditUnknownChange(run, change, { failed: describeFailure(err) });
     }
     throw err;
   } finally {
     state.retrying = undefined;
   }
+}
+
+/** A weight change whose effect is unknown (given up, or failed after it may have been applied). */
+function auditUnknownChange(run: Run, change: SetWeightsInput, why: Record<string, unknown>): void {
+  audit(run, change.actor, 'set-weights', change.reason, { blue: change.weights.blue, green: change.weights.green, changed: 'unknown', ...why });
 }
 
 /** Puts all traffic on blue; the caller records the new phase before anything slower. */
@@ -147,8 +183,8 @@ async function reportFailure(run: Run, what: string, work: () => Promise<void>):
 export function pauseBlueAutoSync(run: Run, actor: Actor): Promise<void> {
   const blue = run.spec.blue.cluster;
   return reportFailure(run, `pausing ${blue}'s auto-sync`, async () => {
-    const result = await interruptible(run, () => cloudMutation.pauseBlueAutoSync(gitopsInput(run, blue)));
-    audit(run, actor, 'pause-blue-auto-sync', 'freeze: blue is kept as it is', { changed: result.changed });
+    const entry = { actor, action: 'pause-blue-auto-sync', reason: 'freeze: blue is kept as it is', detail: (r: { changed: unknown }) => ({ changed: r.changed }) };
+    await audited(run, entry, () => interruptible(run, () => cloudMutation.pauseBlueAutoSync(gitopsInput(run, blue))));
   });
 }
 
@@ -156,23 +192,28 @@ export function pauseBlueAutoSync(run: Run, actor: Actor): Promise<void> {
 export function resumeBlueAutoSync(run: Run, actor: Actor, reason: string): Promise<void> {
   const blue = run.spec.blue.cluster;
   return reportFailure(run, `resuming ${blue}'s auto-sync`, async () => {
-    const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.resumeBlueAutoSync(gitopsInput(run, blue)));
-    audit(run, actor, 'resume-blue-auto-sync', reason, { changed: result.changed });
+    const entry = { actor, action: 'resume-blue-auto-sync', reason, detail: (r: { changed: unknown }) => ({ changed: r.changed }) };
+    await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => cloudMutation.resumeBlueAutoSync(gitopsInput(run, blue))));
   });
 }
 
 export async function registerGreenInArgo(run: Run, argocd: NonNullable<GitopsRef['argocd']>): Promise<void> {
   const green = run.spec.green.cluster;
-  const registered = await interruptible(run, () => cloudMutation.registerArgoCluster({ region: run.spec.region, cluster: green, argocd }));
-  audit(run, run.startedBy, 'register-cluster', `green ${green} registered in Argo CD`, { secret: registered.secretName, changed: registered.changed });
+  const entry = {
+    actor: run.startedBy,
+    action: 'register-cluster',
+    reason: `green ${green} registered in Argo CD`,
+    detail: (r: { secretName: string; changed: boolean }) => ({ secret: r.secretName, changed: r.changed }),
+  };
+  await audited(run, entry, () => interruptible(run, () => cloudMutation.registerArgoCluster({ region: run.spec.region, cluster: green, argocd })));
 }
 
 export function deregisterFromArgo(run: Run, cluster: string, actor: Actor, reason: string): Promise<void> {
   return reportFailure(run, `deregistering ${cluster} from Argo CD`, async () => {
     const argocd = run.gitops?.argocd;
     if (!argocd) return;
-    const result = await wf.CancellationScope.nonCancellable(() => cloudMutation.deregisterArgoCluster({ region: run.spec.region, cluster, argocd }));
-    audit(run, actor, 'deregister-cluster', reason, { cluster, removed: result.removed });
+    const entry = { actor, action: 'deregister-cluster', reason, detail: (r: { removed: unknown }) => ({ cluster, removed: r.removed }) };
+    await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => cloudMutation.deregisterArgoCluster({ region: run.spec.region, cluster, argocd })));
   });
 }
 
@@ -200,6 +241,9 @@ async function watchHealth(run: Run): Promise<void> {
   const watcher = healthWatcher(spec.health.interval);
   for (;;) {
     const breach = await watcher.watchHealth({ health: spec.health });
+    // A breach found after the watcher was stopped belongs to the phase that ended (a rollback
+    // or retry may already have moved on): it must not roll back what came after.
+    if (wf.CancellationScope.current().consideredCancelled && wf.patched(PATCHES.staleBreachIgnored)) return;
     state.health.lastVerdict = 'breach';
     state.health.lastBreach = { at: now(), reason: breach.reason };
     await notify(run, 'breach', `${run.id}: health breach: ${breach.reason}`);

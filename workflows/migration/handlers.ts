@@ -35,8 +35,14 @@ export async function rollback({ state }: Run, req: RollbackRequest) {
   if (req.wait) await wf.condition(() => state.rollbacksDone > done || isTerminal(state) || (!!state.attention && state.attention !== held));
   return { accepted: true as const, weights: req.wait ? state.weights : undefined };
 }
+/** Once blue's routing removal was asked for, traffic cannot go back: finishing is the way on. */
+function refuseOnceBlueRetiring(state: Run['state'], what: string): void {
+  if (state.blueRetiring) refuse(`cannot ${what}: blue's retirement began (its routing is removed or being removed), so traffic cannot go back to blue; retry to finish the decommission`);
+}
+
 export function validateRollback({ state }: Run, req: RollbackRequest): void {
   if (!ROLLBACK_PHASES.includes(state.phase)) refuse(`nothing to roll back in phase ${state.phase}`);
+  refuseOnceBlueRetiring(state, 'roll back');
   if (state.interrupt?.kind === 'cancel') refuse('the migration is being cancelled');
   if (!req.reason?.trim()) refuse('a rollback needs a reason');
 }
@@ -76,4 +82,5 @@ export function cancel({ state }: Run, req: ActorRequest): void {
 }
 export function validateCancel({ state }: Run): void {
   if (isTerminal(state) || state.phase === 'decommissioning' || state.interrupt?.kind === 'cancel') refuse(`cannot cancel in phase ${state.phase}`);
+  refuseOnceBlueRetiring(state, 'cancel');
 }

@@ -1,9 +1,14 @@
 // Markers for changes to what open runs do (docs/architecture.md, "Changing the released
 // workflow"). Each is asked where its change is, so a run that began before it keeps the old
-// path on replay; each has a fixture in test/histories/ that takes the new path.
+// path on replay; each has a fixture in test/histories/ that takes the new path unless it says why not.
 export const PATCHES = {
   /** Preflight reads the routing (every routed object, all on blue) beside the cluster checks. */
   preflightRouting: 'preflight-routing',
   /** A rejected bootstrap-override holds the run in needs-attention instead of ending it failed. */
   bootstrapRejectHolds: 'bootstrap-reject-holds',
+  /**
+   * A breach the health watcher reports after it was stopped is dropped, not acted on. No
+   * fixture: the path needs a watcher answering in the moment after its cancel.
+   */
+  staleBreachIgnored: 'stale-breach-ignored',
 } as const;

@@ -8,6 +8,7 @@ import { DEFAULTS, kubeContextOf, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
 import {
+  audited,
   deregisterFromArgo,
   describeFailure,
   greenCanTakeMore,
@@ -20,6 +21,7 @@ import {
 } from './effects.js';
 import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
+import { countRollback } from './story.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
 type PhaseStep = (run: Run) => Promise<Phase>;
@@ -251,7 +253,7 @@ async function shifting(run: Run): Promise<Phase> {
     const actor = state.shiftApprovedBy ?? run.startedBy;
     await shift(run, step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
     if (step.weights.green === 100) state.greenFullSince ??= now();
-    await waitFor(run, () => false, step.observe);
+    await waitFor(run, () => false, step.observe, `observe green at ${step.weights.green}% for ${step.observe}`);
     state.stepsDone = step.index;
   }
   return onward(run);
@@ -290,13 +292,16 @@ async function decommissioning(run: Run): Promise<Phase> {
     decommissionApproved: !!approver,
   });
   if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: INVARIANT_VIOLATION, message: verdict.reason, nonRetryable: true });
-  await cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver!, reason: 'decommission approved' });
-  audit(run, approver!, 'remove-blue-routing', 'decommission approved');
+  state.blueRetiring = true; // before the call: it may take effect even if it fails
+  await audited(run, { actor: approver!, action: 'remove-blue-routing', reason: 'decommission approved' }, () =>
+    cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver!, reason: 'decommission approved' }),
+  );
   await deregisterFromArgo(run, spec.blue.cluster, approver!, 'decommission approved');
   if (run.plan.decommission.deleteBlueCluster) {
-    await longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster });
+    await audited(run, { actor: approver!, action: 'delete-cluster', reason: `blue ${spec.blue.cluster} retired` }, () =>
+      longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster }),
+    );
     state.blueDeleted = true;
-    audit(run, approver!, 'delete-cluster', `blue ${spec.blue.cluster} retired`);
   } else if (run.plan.decommission.keptBecause) {
     // State only (no command): the audit says why the cluster stays.
     audit(run, approver!, 'keep-cluster', run.plan.decommission.keptBecause);
@@ -358,6 +363,7 @@ export async function onInterrupt(run: Run): Promise<void> {
   // Phase first, then answer waiting rollback requests: a retry sent right after a
   // `rollback?wait=true` must find the migration rolled back.
   enter(run, 'rolled-back');
+  countRollback(handling.actor);
   state.rollbacksDone++;
   if (state.interrupt === handling) state.interrupt = undefined;
   // Blue serves again: its GitOps must keep it current again.

@@ -3,8 +3,8 @@
 // continue-as-new), newest first. A cancel runs them all; a rollback undoes only what blue
 // needs to serve again (its auto-sync).
 import { longPoll } from './activities.js';
-import { deregisterFromArgo, resumeBlueAutoSync } from './effects.js';
-import { audit, type Run } from './state.js';
+import { audited, deregisterFromArgo, resumeBlueAutoSync } from './effects.js';
+import type { Run } from './state.js';
 import type { Actor } from '../model.js';
 
 export type Compensation =
@@ -45,8 +45,7 @@ export async function compensate(run: Run, actor: Actor, reason: string): Promis
 const UNDO: Record<Kind, (run: Run, actor: Actor, reason: string) => Promise<void>> = {
   'delete-green': async (run, actor, reason) => {
     const green = run.spec.green.cluster;
-    await longPoll.deleteCluster({ region: run.spec.region, cluster: green });
-    audit(run, actor, 'delete-cluster', reason, { cluster: green });
+    await audited(run, { actor, action: 'delete-cluster', reason, detail: () => ({ cluster: green }) }, () => longPoll.deleteCluster({ region: run.spec.region, cluster: green }));
   },
   'deregister-green': (run, actor, reason) => deregisterFromArgo(run, run.spec.green.cluster, actor, reason),
   'resume-blue-auto-sync': (run, actor, reason) => resumeBlueAutoSync(run, actor, reason),

@@ -21,6 +21,7 @@ import {
 import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Compensation } from './saga.js';
+import { tell } from './story.js';
 
 export interface MigrationInput {
   spec: MigrationSpec;
@@ -78,6 +79,8 @@ export interface RunState {
   shiftApprovedBy?: Actor;
   /** Who approved decommissioning in this cycle (cleared by a rollback). */
   decommissionApprovedBy?: Actor;
+  /** Blue's routing removal was asked for: from then on traffic cannot go back to blue. */
+  blueRetiring?: boolean;
   /** The rollback or cancel to carry out, set until it is carried out. */
   interrupt?: Interrupt;
   /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
@@ -179,6 +182,7 @@ export function enter(run: Run, phase: Phase): void {
   if (phase === 'rolled-back') run.state.afterRollback = undefined;
   if (phase !== 'needs-attention') run.state.attention = undefined;
   wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
+  tell(run);
 }
 
 /** Holds progression at the next boundary (a person, the watcher, or green not ready). */
