@@ -5,10 +5,11 @@
 // reach is a finding too, so a missing access entry shows up instead of a silent skip.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding } from '../workflows/model.js';
-import type { PreflightInput, ValidateInput } from './contract.js';
-import { FAILURE } from './errors.js';
+import { compareMinor } from '../workflows/plan.js';
+import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
+import { FAILURE, invalidSpec } from './errors.js';
 import { auditDrift, gibibytes, scanRemovedApis, statefulInventory, workloadReadiness, type ApiUsage, type InventoryOptions, type StatefulItem } from './kube-audit.js';
-import { describeObject, KUBE_UNAVAILABLE, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+import { describeObject, KUBE_UNAVAILABLE, requireCluster, serverMinor, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 import { activityContext } from './poll.js';
 import { withUserRows, type ApiLifecycle } from './removed-apis.js';
 
@@ -61,14 +62,60 @@ const MIGRATE = `migrate it (${HOW}) to green before cutover`;
 
 export function createClusterChecks(access: ClusterAccess | undefined, opts: ClusterCheckOptions = {}) {
   const table = withUserRows(opts.removedApis);
-  const connect = async (cluster: string, region: string): Promise<KubeCluster | undefined> => access?.connect(cluster, region);
+  const connect = async (cluster: string, region: string, ref?: PreflightInput['blueContext']): Promise<KubeCluster | undefined> => access?.connect(cluster, region, ref);
+  const outsideEks = (name: string, context: string) => `${name} is not an EKS cluster (kubeconfig context ${context})`;
 
   return {
+    /**
+     * Preflight of a blue outside EKS, in place of EKS's: its version from its API server
+     * against the target; what only EKS can tell (status, version catalogue, upgrade insights,
+     * add-ons) is skipped, and an info finding says so.
+     */
+    async blueOutsideEks(input: PreflightInput): Promise<PreflightResult> {
+      const context = input.blueContext!.context;
+      const findings: Finding[] = [
+        { severity: 'info', source: 'eks', message: `blue ${outsideEks(input.blue, context)}: EKS checks (cluster status, version catalogue, upgrade insights, add-ons) skipped` },
+      ];
+      let blueVersion = 'unknown';
+      findings.push(
+        ...(await orFinding('version', `reading blue ${input.blue}'s version`, async () => {
+          blueVersion = await serverMinor(await requireCluster(access, input.blue, input.region, input.blueContext));
+          return compareMinor(input.targetVersion, blueVersion) <= 0
+            ? [{ severity: 'blocking', source: 'version', message: `target ${input.targetVersion} is not newer than blue's ${blueVersion}` }]
+            : [];
+        })),
+      );
+      return { blueVersion, findings };
+    },
+
+    /** Preflight of a green outside EKS to adopt: reachable, and at the target version. */
+    async greenOutsideEks(input: PreflightInput): Promise<Finding[]> {
+      const context = input.greenContext!.context;
+      return orFinding('version', `reading green ${input.green}'s version`, async () => {
+        const version = await serverMinor(await requireCluster(access, input.green, input.region, input.greenContext));
+        return version === input.targetVersion
+          ? [{ severity: 'info', source: 'version', message: `green ${outsideEks(input.green, context)} runs ${version}: adopted as it is` }]
+          : [{ severity: 'blocking', source: 'version', message: `green ${input.green} runs ${version}, spec says ${input.targetVersion}` }];
+      });
+    },
+
+    /** Provisioning of a green outside EKS: adopt only (nothing to create or copy); its API server must answer at the target version. */
+    async adoptGreenOutsideEks(input: ProvisionInput): Promise<ProvisionResult> {
+      const context = input.greenContext!.context;
+      const version = await serverMinor(await requireCluster(access, input.green, input.region, input.greenContext));
+      if (version !== input.targetVersion) throw invalidSpec(`green ${input.green} runs ${version}, spec says ${input.targetVersion}`);
+      return {
+        created: false,
+        status: 'REACHABLE',
+        findings: [{ severity: 'info', source: 'eks', message: `green ${outsideEks(input.green, context)}: adopted as it is; EKS add-ons, access entries and Pod Identity associations are not copied` }],
+      };
+    },
+
     /** Blue's objects written with APIs the target removes (blocking) or deprecates (warning). */
     async removedApiFindings(input: PreflightInput): Promise<Finding[]> {
       const source = 'removed-apis';
       return orFinding(source, `removed-API scan of ${input.blue}`, async () => {
-        const blue = await connect(input.blue, input.region);
+        const blue = await connect(input.blue, input.region, input.blueContext);
         if (!blue) return [{ severity: 'info', source, message: `no API access to ${input.blue} configured on this worker; removed-API scan skipped` }];
         const scan = await scanRemovedApis(blue, input.targetVersion, { namespaces: opts.inventory?.namespaces, table });
         const uses = (u: ApiUsage) => `${describeObject(u)} in ${input.blue} uses ${u.apiVersion} (${u.sources.join(', ')})`;
@@ -105,7 +152,7 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
     async statefulFindings(input: PreflightInput): Promise<Finding[]> {
       const source = 'stateful';
       return orFinding(source, `stateful-workload scan of ${input.blue}`, async () => {
-        const blue = await connect(input.blue, input.region);
+        const blue = await connect(input.blue, input.region, input.blueContext);
         if (!blue) return [{ severity: 'info', source, message: `no API access to ${input.blue} configured on this worker; stateful-workload scan skipped` }];
         const found = await statefulInventory(blue, { namespaces: opts.inventory?.namespaces });
         const size = (i: StatefulItem) => `${i.storageClasses.join(', ')}, ${gibibytes(i.bytes)}`;
@@ -143,7 +190,7 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
     },
 
     async validationFindings(input: ValidateInput): Promise<Finding[]> {
-      const [blue, green] = await Promise.all([connect(input.blue, input.region), connect(input.green, input.region)]);
+      const [blue, green] = await Promise.all([connect(input.blue, input.region, input.blueContext), connect(input.green, input.region, input.greenContext)]);
       if (!blue || !green) {
         const missing = [!blue && input.blue, !green && input.green].filter(Boolean).join(' and ');
         return [{ severity: 'info', source: 'drift', message: `no API access to ${missing} configured on this worker; drift audit and readiness skipped` }];

@@ -1,14 +1,23 @@
 // Inputs and outputs of the activities, as plain JSON the workflow can carry in history.
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, Weights } from '../workflows/model.js';
-import type { ResolvedSpec } from '../workflows/plan.js';
+import type { KubeContextRef, ResolvedSpec } from '../workflows/plan.js';
 
 export interface ClusterRef {
   region: string;
   cluster: string;
 }
 
-export interface PreflightInput {
+/**
+ * The kubeconfig contexts the spec names, when it names any: a cluster with `eks` false is
+ * outside EKS, and activities skip what only EKS can do for it (an info finding says so).
+ */
+export interface KubeContexts {
+  blueContext?: KubeContextRef;
+  greenContext?: KubeContextRef;
+}
+
+export interface PreflightInput extends KubeContexts {
   region: string;
   blue: string;
   green: string;
@@ -20,7 +29,7 @@ export interface PreflightResult {
   findings: Finding[];
 }
 
-export interface ProvisionInput {
+export interface ProvisionInput extends KubeContexts {
   migrationId: string;
   region: string;
   blue: string;
@@ -92,7 +101,7 @@ export interface WaitAppliedInput extends TrafficInput {
   weights: Weights;
 }
 
-export interface ValidateInput {
+export interface ValidateInput extends KubeContexts {
   region: string;
   blue: string;
   green: string;

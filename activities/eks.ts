@@ -87,7 +87,8 @@ export function createEksActivities(aws: AwsClients) {
         if (!isUnsupported(err)) throw awsFailure(err, `EKS insights of ${input.blue}`);
         findings.push({ severity: 'info', source: 'eks-insights', message: 'EKS upgrade insights not available on this endpoint' });
       }
-      if (input.mode === 'adopt' && !(await describeCluster(eks, input.green))) {
+      // A green outside EKS is checked through its API server (activities/cluster-checks.ts).
+      if (input.mode === 'adopt' && input.greenContext?.eks !== false && !(await describeCluster(eks, input.green))) {
         findings.push({ severity: 'blocking', source: 'eks', message: `green ${input.green} to adopt does not exist` });
       }
       if (input.mode === 'create') findings.push(...(await addonFindings(eks, input.blue, input.targetVersion)));

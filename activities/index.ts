@@ -2,7 +2,7 @@
 // points them at moto and local API servers just by handing other clients in.
 import type { AwsClients } from './aws.js';
 import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
-import type { PreflightInput, PreflightResult, ValidateInput } from './contract.js';
+import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
 import { createEksActivities } from './eks.js';
 import { createGitopsActivities } from './gitops.js';
 import { createHealthActivities, type HealthSettings } from './health.js';
@@ -32,10 +32,19 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps.notify),
     ...createGitopsActivities(deps.clusters),
 
-    /** EKS checks, then blue's objects against the APIs the target version removed, and the data in blue's volumes. */
+    /**
+     * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's
+     * objects against the APIs the target version removed, and the data in blue's volumes.
+     */
     async preflight(input: PreflightInput): Promise<PreflightResult> {
-      const result = await eks.preflight(input);
-      return { ...result, findings: [...result.findings, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input))] };
+      const result = input.blueContext?.eks === false ? await checks.blueOutsideEks(input) : await eks.preflight(input);
+      const green = input.greenContext?.eks === false ? await checks.greenOutsideEks(input) : [];
+      return { ...result, findings: [...result.findings, ...green, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input))] };
+    },
+
+    /** EKS creates or adopts green; a green outside EKS is adopted through its API server. */
+    async provisionGreen(input: ProvisionInput): Promise<ProvisionResult> {
+      return input.greenContext?.eks === false ? checks.adoptGreenOutsideEks(input) : eks.provisionGreen(input);
     },
 
     /** Smoke tests against green, the drift audit of blue against green, green's readiness. */

@@ -10,7 +10,8 @@ async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLooku
   const issues = checkSpec(spec);
   const target = spec.green.kubernetesVersion;
   // A malformed target is already an issue of checkSpec's.
-  if (blueVersion && KUBERNETES_MINOR.test(target)) {
+  // Only an EKS blue is asked here; a blue named by context alone is checked by preflight.
+  if (blueVersion && spec.blue.cluster !== undefined && KUBERNETES_MINOR.test(target)) {
     const current = await blueVersion(spec.region, spec.blue.cluster);
     if (current && KUBERNETES_MINOR.test(current) && compareMinor(target, current) <= 0) {
       issues.push({ path: '/green/kubernetesVersion', message: `must be newer than blue's version ${current}` });

@@ -112,6 +112,6 @@ export function renderPlan(answer: PlanBody): string {
   );
   out.push(`  gates   ${plan.gates.join(', ')}`);
   out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}`).join(', ')}`);
-  out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}`);
+  out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
   return out.join('\n');
 }

@@ -6,7 +6,7 @@ import { inject, onTestFailed, onTestFinished } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import type { MigrationSpec } from '../workflows/spec.js';
+import type { EksMigrationSpec, MigrationSpec } from '../workflows/spec.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
@@ -58,10 +58,10 @@ export async function seedWorld() {
 }
 
 /** A spec for a freshly seeded world: blue at 1.33 in moto, Route 53 weights blue 100. */
-export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['traffic']> } & Partial<Omit<MigrationSpec, 'traffic'>> = {}) {
+export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['traffic']> } & Partial<Omit<EksMigrationSpec, 'traffic'>> = {}) {
   const w = await seedWorld();
   const { traffic, ...rest } = overrides;
-  const spec: MigrationSpec = {
+  const spec: EksMigrationSpec = {
     region: w.world.region,
     blue: { cluster: w.world.blue },
     green: { cluster: w.world.green, mode: 'create', kubernetesVersion: '1.34' },

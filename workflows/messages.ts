@@ -4,6 +4,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { LIFECYCLE, type Actor, type AuditEvent, type GateName, type MigrationStatus, type Weights } from './model.js';
+import { clusterName } from './plan.js';
 import type { MigrationSpec } from './spec.js';
 
 export const TASK_QUEUE = 'cutover';
@@ -55,8 +56,8 @@ export const SEARCH_ATTRIBUTES = {
 export function initialSearchAttributes(spec: Pick<MigrationSpec, 'blue' | 'green'>): SearchAttributePair[] {
   return [
     { key: SEARCH_ATTRIBUTES.phase, value: LIFECYCLE[0] },
-    { key: SEARCH_ATTRIBUTES.blue, value: spec.blue.cluster },
-    { key: SEARCH_ATTRIBUTES.green, value: spec.green.cluster },
+    { key: SEARCH_ATTRIBUTES.blue, value: clusterName(spec.blue) },
+    { key: SEARCH_ATTRIBUTES.green, value: clusterName(spec.green) },
     { key: SEARCH_ATTRIBUTES.targetVersion, value: spec.green.kubernetesVersion },
   ];
 }

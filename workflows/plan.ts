@@ -66,9 +66,41 @@ export interface ResolvedServiceSelector {
   greenValue: string;
 }
 
+/**
+ * A cluster as the migration names it: `cluster` is the name every step, message and audit
+ * entry uses (the EKS cluster's name, else the kubeconfig context); `eks` says whether the
+ * spec names an EKS cluster (EKS-only steps are skipped for one that does not).
+ */
+export interface ResolvedCluster {
+  cluster: string;
+  context?: string;
+  eks: boolean;
+}
+
+/** The name a spec's blue or green goes by: its EKS cluster, else its kubeconfig context. */
+export const clusterName = (side: { cluster?: string; context?: string }): string => side.cluster ?? side.context ?? '';
+
+function resolveCluster(side: { cluster?: string; context?: string }): ResolvedCluster {
+  return { ...side, cluster: clusterName(side), eks: side.cluster !== undefined };
+}
+
+/**
+ * How activities reach a cluster the spec names by kubeconfig context: absent for a cluster
+ * named by EKS name only, so an input without contexts is what it always was.
+ */
+export function kubeContextOf(side: ResolvedCluster): KubeContextRef | undefined {
+  return side.context === undefined ? undefined : { context: side.context, eks: side.eks };
+}
+export interface KubeContextRef {
+  context: string;
+  /** False when the spec names no EKS cluster: EKS calls are skipped for it. */
+  eks: boolean;
+}
+
 /** A spec with every default filled in: what the workflow actually runs. */
-export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health'> {
-  green: MigrationSpec['green'] & { mode: 'create' | 'adopt'; deleteOnCancel: boolean };
+export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green'> {
+  blue: MigrationSpec['blue'] & ResolvedCluster;
+  green: MigrationSpec['green'] & ResolvedCluster & { mode: 'create' | 'adopt'; deleteOnCancel: boolean };
   traffic: Omit<MigrationSpec['traffic'], 'route53' | 'externalDns' | 'serviceSelector'> & {
     steps: number[];
     stepApproval: 'auto' | 'manual';
@@ -110,9 +142,12 @@ export function defaultSteps(driver: TrafficDriver): number[] {
 
 export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
   const { route53, externalDns, serviceSelector, ...traffic } = spec.traffic;
+  const blue = resolveCluster(spec.blue);
   return {
     ...spec,
-    green: { ...spec.green, mode: spec.green.mode ?? 'create', deleteOnCancel: spec.green.deleteOnCancel ?? false },
+    blue: { ...spec.blue, ...blue },
+    // A green outside EKS can only be adopted (checkSpec refuses create without an EKS name).
+    green: { ...spec.green, ...resolveCluster(spec.green), mode: spec.green.mode ?? (spec.green.cluster === undefined ? 'adopt' : 'create'), deleteOnCancel: spec.green.deleteOnCancel ?? false },
     traffic: {
       ...traffic,
       steps: spec.traffic.steps ?? defaultSteps(spec.traffic.driver),
@@ -122,8 +157,8 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       ...(route53 && { route53: resolveRoute53(route53) }),
       ...(externalDns && {
         externalDns: {
-          blueCluster: externalDns.blueCluster ?? spec.blue.cluster,
-          greenCluster: externalDns.greenCluster ?? spec.green.cluster,
+          blueCluster: externalDns.blueCluster ?? clusterName(spec.blue),
+          greenCluster: externalDns.greenCluster ?? clusterName(spec.green),
           objects: externalDns.objects.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name })),
           ...(externalDns.route53 && { route53: resolveRoute53(externalDns.route53) }),
         },
@@ -151,7 +186,8 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       distinctApprover: spec.approvals?.distinctApprover ?? false,
       reminderInterval: spec.approvals?.reminderInterval ?? DEFAULTS.reminderInterval,
     },
-    decommission: { deleteBlue: spec.decommission?.deleteBlue ?? true },
+    // Only an EKS cluster is deleted: a blue named by context alone is kept.
+    decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks },
   };
 }
 
@@ -247,7 +283,7 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   if (!MIGRATION_ID.test(migrationId(spec))) {
     // The ID is migration-<region>-<blue>; the region's own pattern already excludes odd characters.
-    const path = spec.region.length > 50 ? '/region' : '/blue/cluster';
+    const path = spec.region.length > 50 ? '/region' : spec.blue.cluster === undefined ? '/blue/context' : '/blue/cluster';
     issues.push({ path, message: 'must be printable ASCII without spaces and short enough to name the migration (ID at most 400 characters)' });
   }
   if (!KUBERNETES_MINOR.test(spec.green.kubernetesVersion)) {
@@ -276,8 +312,41 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
       issues.push({ path: `/aws/${account}/roleArn`, message: `"${arn}" is not an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>)` });
     }
   }
-  if (spec.blue.cluster === spec.green.cluster) {
+  issues.push(...clusterIssues(spec));
+  return issues;
+}
+
+/** Blue and green are each named (by EKS cluster, kubeconfig context or both), and differ. */
+function clusterIssues(spec: MigrationSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const side of ['blue', 'green'] as const) {
+    if (spec[side].cluster === undefined && spec[side].context === undefined) {
+      issues.push({ path: `/${side}/cluster`, message: `${side} needs an EKS cluster name (${side}.cluster), a kubeconfig context (${side}.context), or both: the worker has no other way to find it` });
+    }
+  }
+  // Without an EKS name green's mode defaults to adopt; create must be asked for.
+  if (spec.green.mode === 'create' && spec.green.cluster === undefined && spec.green.context !== undefined) {
+    issues.push({
+      path: '/green/mode',
+      message: 'green.mode create makes an EKS cluster and needs its name (green.cluster); a cluster outside EKS, named by context alone, can only be adopted (green.mode adopt)',
+    });
+  }
+  if ((spec.green.mode ?? 'create') === 'create' && spec.green.cluster !== undefined && spec.blue.cluster === undefined && spec.blue.context !== undefined) {
+    issues.push({
+      path: '/green/mode',
+      message: "green.mode create copies blue's EKS configuration (network, roles, node groups, add-ons), and blue is named by kubeconfig context alone: name blue's EKS cluster (blue.cluster), or adopt a green made another way (green.mode adopt)",
+    });
+  }
+  if (spec.blue.cluster !== undefined && spec.blue.cluster === spec.green.cluster) {
     issues.push({ path: '/green/cluster', message: 'must differ from blue cluster' });
+  } else if (clusterName(spec.blue) && clusterName(spec.blue) === clusterName(spec.green)) {
+    issues.push({ path: '/green/context', message: `must differ from blue's (both are ${clusterName(spec.blue)})` });
+  }
+  if (spec.decommission?.deleteBlue && spec.blue.cluster === undefined) {
+    issues.push({
+      path: '/decommission/deleteBlue',
+      message: 'blue is named by kubeconfig context alone, not as an EKS cluster: Cutover deletes only EKS clusters; leave deleteBlue out (decommissioning then removes blue from routing and GitOps and keeps the cluster)',
+    });
   }
   return issues;
 }
@@ -309,8 +378,8 @@ function driverIssues(spec: MigrationSpec): SpecIssue[] {
   if (driver === 'external-dns' && traffic.externalDns) {
     const x = traffic.externalDns;
     if (x.route53) issues.push(...zoneIssue('/traffic/externalDns/route53', x.route53));
-    const blue = x.blueCluster ?? spec.blue.cluster;
-    const green = x.greenCluster ?? spec.green.cluster;
+    const blue = x.blueCluster ?? clusterName(spec.blue);
+    const green = x.greenCluster ?? clusterName(spec.green);
     if (blue === green) {
       issues.push({
         path: x.greenCluster !== undefined ? '/traffic/externalDns/greenCluster' : '/traffic/externalDns/blueCluster',
@@ -338,7 +407,7 @@ function driverIssues(spec: MigrationSpec): SpecIssue[] {
       if ((sel.greenValue ?? DEFAULTS.greenTrack) === blueValue) {
         issues.push({ path: sel.greenValue !== undefined ? '/traffic/serviceSelector/greenValue' : '/traffic/serviceSelector/blueValue', message: `blue and green must differ (both are ${blueValue})` });
       }
-      if (sel.cluster === spec.blue.cluster && (spec.decommission?.deleteBlue ?? true)) {
+      if (sel.cluster === clusterName(spec.blue) && (spec.decommission?.deleteBlue ?? spec.blue.cluster !== undefined)) {
         issues.push({
           path: '/traffic/serviceSelector/cluster',
           message: `is blue (${sel.cluster}), which decommissioning deletes with the Service that routes green's traffic; route from a cluster that stays, or set decommission.deleteBlue false`,
@@ -381,7 +450,13 @@ export function buildPlan(spec: ResolvedSpec): Plan {
       { name: TIMERS.bake, duration: spec.bake },
       { name: TIMERS.freeze, duration: spec.freeze },
     ],
-    decommission: { removeRouting: true, ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }) },
+    decommission: {
+      removeRouting: true,
+      ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }),
+      ...(!spec.blue.eks && {
+        keptBecause: `blue ${spec.blue.cluster} is named by kubeconfig context, not as an EKS cluster: decommissioning removes its routing and GitOps registration and leaves the cluster running`,
+      }),
+    },
   };
 }
 
@@ -393,5 +468,6 @@ export function phaseAfter(plan: Plan, phase: Phase): Phase {
 }
 
 export function migrationId(spec: Pick<MigrationSpec, 'region' | 'blue'>): string {
-  return `migration-${spec.region}-${spec.blue.cluster}`;
+  // A context may hold slashes (an EKS ARN); an ID is one segment of a URL path.
+  return `migration-${spec.region}-${clusterName(spec.blue).replaceAll('/', '-')}`;
 }

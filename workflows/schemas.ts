@@ -90,5 +90,6 @@ export const PlanSchema = Type.Object({
   decommission: Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
+    keptBecause: Type.Optional(Type.String({ description: "why blue's cluster is kept although the spec did not ask for it (a cluster outside EKS)" })),
   }),
 });

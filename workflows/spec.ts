@@ -54,6 +54,14 @@ function Duration(limit: keyof typeof DURATION_LIMITS, description: string, byDe
 }
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const NameWith = (description: string) => Type.String({ minLength: 1, maxLength: 255, description });
+/** A context in the worker's kubeconfig; names a context only, never carries credentials. */
+const KubeContext = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description:
+    "context in the worker's kubeconfig (KUBECONFIG files merged as kubectl does); for an EKS cluster it may be left out: the context named like the cluster or by its ARN (arn:…:cluster/<name>) is found",
+  examples: ['kind-blue', 'arn:aws:eks:eu-west-1:111122223333:cluster/prod-blue'],
+});
 
 /** A string limited to `values`, typed as their union (Type.Union over a mapped array loses it). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
@@ -185,22 +193,22 @@ export const MigrationSpecSchema = Type.Object(
     aws: Type.Optional(AwsAccounts),
     blue: Type.Object(
       {
-        cluster: Name,
-        context: Type.Optional(Type.String({ description: 'kubeconfig context for non-EKS clusters' })),
+        cluster: Type.Optional(NameWith('EKS cluster name (in region); leave it out for a cluster outside EKS, named by context')),
+        context: Type.Optional(KubeContext),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, description: 'the cluster in service: an EKS cluster, a kubeconfig context, or both (at least one)' },
     ),
     green: Type.Object(
       {
-        cluster: Name,
-        mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('adopt')], { description: 'default create' })),
+        cluster: Type.Optional(NameWith('EKS cluster name (in region); required for mode create; leave it out for a cluster outside EKS, named by context')),
+        mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('adopt')], { description: 'create (EKS only; the default when green.cluster is given) or adopt (a cluster that exists; the default for a green named by context alone)' })),
         kubernetesVersion: Type.String({ pattern: '^1\\.\\d+$', description: 'target minor version, e.g. 1.34' }),
-        context: Type.Optional(Type.String()),
+        context: Type.Optional(KubeContext),
         deleteOnCancel: Type.Optional(
           Type.Boolean({ description: 'on cancel, delete green if this migration created it (default false)' }),
         ),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, description: 'the cluster taking over: an EKS cluster, a kubeconfig context, or both (at least one)' },
     ),
     gitops: Type.Optional(
       Type.Object(
@@ -317,3 +325,5 @@ export type BreachAction = (typeof BREACH_ACTIONS)[number];
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;
 export type AwsRole = NonNullable<AwsAccounts['clusters']>;
+/** A spec naming both clusters by EKS name (every spec before contexts; most tests build these). */
+export type EksMigrationSpec = MigrationSpec & { blue: { cluster: string }; green: { cluster: string } };

@@ -5,7 +5,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { migrationId } from '../../workflows/plan.js';
+import { clusterName, migrationId } from '../../workflows/plan.js';
 import { startMetadata } from '../../workflows/migration/story.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
@@ -71,7 +71,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          throw await reader.refusal(409, id, `a migration of blue cluster ${spec.blue.cluster} is already running: ${id}`);
+          throw await reader.refusal(409, id, `a migration of blue cluster ${clusterName(spec.blue)} is already running: ${id}`);
         }
         // Temporal's own limits (sizes of IDs and search attributes): the request's fault, said plainly.
         const cause = (err as { cause?: unknown }).cause;

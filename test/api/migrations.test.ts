@@ -36,7 +36,7 @@ describe('POST /v1/plans', () => {
   it('400 names every schema error by field path and reason', async () => {
     const res = await post('/v1/plans', 'dev-viewer', {
       region: 'Mars',
-      blue: {},
+      blue: { cluster: '' },
       green: { cluster: 'g', kubernetesVersion: 'latest', colour: 'green' },
       traffic: { driver: 'carrier-pigeon', steps: [0] },
     });
@@ -46,7 +46,7 @@ describe('POST /v1/plans', () => {
     expect(body.errors).toEqual(
       expect.arrayContaining([
         { path: '/region', message: expect.stringContaining('pattern') },
-        { path: '/blue/cluster', message: 'is required' },
+        { path: '/blue/cluster', message: 'must NOT have fewer than 1 characters' },
         { path: '/green/kubernetesVersion', message: expect.stringContaining('pattern') },
         { path: '/green/colour', message: 'is not allowed' },
         { path: '/traffic/driver', message: expect.stringMatching(/^must be one of route53, alb/) },

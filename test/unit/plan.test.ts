@@ -389,3 +389,51 @@ describe('helpers', () => {
     expect(migrationId(minimal())).toBe('migration-eu-west-1-prod-blue');
   });
 });
+
+describe('clusters named by kubeconfig context', () => {
+  const byContext = (): MigrationSpec => ({
+    ...minimal(),
+    blue: { context: 'anywhere-blue' },
+    green: { context: 'anywhere-green', kubernetesVersion: '1.34' },
+    traffic: { driver: 'service-selector', serviceSelector: { cluster: 'anywhere-green', namespace: 'shop', service: 'web' } },
+  });
+
+  it('accepts contexts alone: green is adopted, blue goes by its context and is kept at decommission, and the plan says why', () => {
+    expect(checkSpec(byContext())).toEqual([]);
+    const r = resolveSpec(byContext());
+    expect(r.blue).toEqual({ cluster: 'anywhere-blue', context: 'anywhere-blue', eks: false });
+    expect(r.green).toMatchObject({ cluster: 'anywhere-green', context: 'anywhere-green', eks: false, mode: 'adopt' });
+    expect(r.decommission).toEqual({ deleteBlue: false });
+    expect(buildPlan(r).decommission).toEqual({
+      removeRouting: true,
+      keptBecause: 'blue anywhere-blue is named by kubeconfig context, not as an EKS cluster: decommissioning removes its routing and GitOps registration and leaves the cluster running',
+    });
+    expect(migrationId(byContext())).toBe('migration-eu-west-1-anywhere-blue');
+  });
+
+  it('keeps an EKS cluster an EKS cluster when a context is given beside it', () => {
+    const spec = { ...minimal(), blue: { cluster: 'prod-blue', context: 'arn:aws:eks:eu-west-1:111122223333:cluster/prod-blue' } };
+    expect(checkSpec(spec)).toEqual([]);
+    const r = resolveSpec(spec);
+    expect(r.blue).toMatchObject({ cluster: 'prod-blue', eks: true });
+    expect(r.decommission).toEqual({ deleteBlue: true });
+    expect(buildPlan(r).decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue' });
+  });
+
+  it('names the field and why for a cluster named by neither, a green to create without an EKS name, or a context-only blue to delete', () => {
+    const neither = { ...minimal(), blue: {} };
+    expect(checkSpec(neither)).toContainEqual({ path: '/blue/cluster', message: expect.stringContaining('blue needs an EKS cluster name (blue.cluster), a kubeconfig context (blue.context), or both') });
+    const create = { ...byContext(), green: { ...byContext().green, mode: 'create' as const } };
+    expect(checkSpec(create)).toContainEqual({ path: '/green/mode', message: expect.stringContaining('green.mode create makes an EKS cluster and needs its name (green.cluster)') });
+    const fromContextBlue = { ...byContext(), green: { cluster: 'prod-green', kubernetesVersion: '1.34' } };
+    expect(checkSpec(fromContextBlue)).toContainEqual({ path: '/green/mode', message: expect.stringContaining("copies blue's EKS configuration") });
+    const deleting = { ...byContext(), decommission: { deleteBlue: true } };
+    expect(checkSpec(deleting)).toContainEqual({ path: '/decommission/deleteBlue', message: expect.stringContaining('Cutover deletes only EKS clusters') });
+    const same = { ...byContext(), green: { context: 'anywhere-blue', kubernetesVersion: '1.34' } };
+    expect(checkSpec(same)).toContainEqual({ path: '/green/context', message: "must differ from blue's (both are anywhere-blue)" });
+  });
+
+  it('names a migration by a context that holds slashes with one URL segment', () => {
+    expect(migrationId({ region: 'eu-west-1', blue: { context: 'arn:aws:eks:eu-west-1:111122223333:cluster/edge' } })).toBe('migration-eu-west-1-arn:aws:eks:eu-west-1:111122223333:cluster-edge');
+  });
+});

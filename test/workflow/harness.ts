@@ -54,7 +54,7 @@ import {
 } from '../../workflows/messages.js';
 import type { migration } from '../../workflows/migration.js';
 import { WATCHED_PHASES, type AuditEvent, type GateName, type MigrationStatus, type Phase } from '../../workflows/model.js';
-import type { MigrationSpec } from '../../workflows/spec.js';
+import type { EksMigrationSpec, MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
 
 export const STARTER = 'ops@example';
@@ -73,7 +73,7 @@ export const QUERY_TIMEOUT_MS = 180_000;
 /** A settled workflow has no timer due sooner than this (server time, which runs at wall speed between skips). */
 export const QUIET_MS = 30_000;
 
-export function baseSpec(): MigrationSpec {
+export function baseSpec(): EksMigrationSpec {
   return {
     region: 'eu-west-1',
     blue: { cluster: 'prod-blue' },
@@ -176,7 +176,7 @@ export class Run {
   private constructor(
     readonly env: TestWorkflowEnvironment,
     readonly cloud: FakeCloud,
-    readonly spec: MigrationSpec,
+    readonly spec: EksMigrationSpec,
     readonly handle: Handle,
     private readonly worker: Worker,
     private readonly running: Promise<void>,
@@ -184,7 +184,8 @@ export class Run {
   ) {}
 
   static async start(opts: RunOptions): Promise<Run> {
-    const spec = opts.spec ?? baseSpec();
+    // Workflow tests name clusters by EKS name.
+    const spec = (opts.spec ?? baseSpec()) as EksMigrationSpec;
     const env = await timeSkippingEnv(opts.testServerPath);
     const inflight = new InFlight();
     inflight.instrument(env.connection);

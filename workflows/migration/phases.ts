@@ -4,7 +4,7 @@ import * as wf from '@temporalio/workflow';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase } from '../model.js';
-import { DEFAULTS, phaseAfter } from '../plan.js';
+import { DEFAULTS, kubeContextOf, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
 import {
@@ -114,6 +114,16 @@ function rejected(run: Run, actor: Actor, reason: string): never {
   throw new Interrupted();
 }
 
+/**
+ * The contexts a spec names, for the activities that reach blue and green: nothing for a spec
+ * without contexts, so its activity inputs are what they always were.
+ */
+function kubeContexts(run: Run) {
+  const blueContext = kubeContextOf(run.spec.blue);
+  const greenContext = kubeContextOf(run.spec.green);
+  return { ...(blueContext && { blueContext }), ...(greenContext && { greenContext }) };
+}
+
 async function preflight(run: Run): Promise<Phase> {
   const { spec, state } = run;
   const check = () =>
@@ -123,6 +133,7 @@ async function preflight(run: Run): Promise<Phase> {
       green: spec.green.cluster,
       targetVersion: spec.green.kubernetesVersion,
       mode: spec.green.mode,
+      ...kubeContexts(run),
     });
   if (wf.patched(PATCHES.preflightRouting)) {
     // Every routed object readable and serving blue only, before anyone approves a shift.
@@ -150,6 +161,7 @@ async function provisioning(run: Run): Promise<Phase> {
       green,
       targetVersion: spec.green.kubernetesVersion,
       mode: spec.green.mode,
+      ...kubeContexts(run),
     });
   } catch (err) {
     if (wf.isCancellation(err)) throw err;
@@ -211,7 +223,7 @@ async function bootstrapping(run: Run): Promise<Phase> {
 
 async function validating(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const result = await quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health });
+  const result = await quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health, ...kubeContexts(run) });
   state.findings.validation = result.findings;
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length === 0) return onward(run);
@@ -290,6 +302,9 @@ async function decommissioning(run: Run): Promise<Phase> {
       longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster }),
     );
     state.blueDeleted = true;
+  } else if (run.plan.decommission.keptBecause) {
+    // State only (no command): the audit says why the cluster stays.
+    audit(run, approver!, 'keep-cluster', run.plan.decommission.keptBecause);
   }
   return onward(run);
 }
