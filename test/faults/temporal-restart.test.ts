@@ -1,0 +1,85 @@
+// The Temporal dev server stopped and started again on the same state file during a bake: the
+// bake timer still fires, the decommission gate opens, a rollback puts blue back at 100 % in
+// moto, and GET …/events (the API's SSE stream, opened before the restart) says the status is
+// unavailable during the outage and streams the status again after it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, stack } from '../helpers.js';
+import {
+  cleanup,
+  faultSpec,
+  followEvents,
+  migrationApi,
+  OwnTemporal,
+  report,
+  Route53Sampler,
+  seedFaultWorld,
+  startApi,
+  startMigration,
+  WorkerProcess,
+  type Api,
+} from './support.js';
+
+const STEPS = [50, 100];
+
+let temporal: OwnTemporal;
+let api: Api;
+
+beforeAll(async () => {
+  temporal = await OwnTemporal.start();
+  api = await startApi(temporal.address);
+});
+afterAll(async () => {
+  await api?.close();
+  await temporal?.stop();
+});
+
+describe('Temporal restarted during a bake', () => {
+  it('the bake timer fires, the gate opens, a rollback works, and the events stream carries on', async () => {
+    const w = await seedFaultWorld(1);
+    const spec = faultSpec(w, { traffic: { steps: STEPS }, bake: '8s', freeze: '0s' });
+    const sampler = new Route53Sampler(w.hostedZoneId, w.world.recordName, STEPS);
+    const worker = new WorkerProcess('worker', { temporalAddress: temporal.address, awsEndpoint: stack().motoUrl });
+    cleanup(() => sampler.stop(), () => worker.kill());
+    await worker.start();
+
+    const id = await startMigration(api.app, spec);
+    const m = migrationApi(api.app, id);
+    await eventually(m.status, (s) => s.pendingGate?.gate === 'cutover');
+    await m.approve('cutover');
+    await eventually(m.status, (s) => s.phase === 'baking' && s.timers.some((t) => t.name === 'bake'));
+
+    const stream = await followEvents(api.app, id);
+    cleanup(() => stream.close());
+    await eventually(async () => stream.events.length, (n) => n > 0);
+    expect(stream.events[0].event).toBe('status');
+
+    await temporal.restart();
+    const afterRestart = stream.events.length;
+
+    // The bake timer fires after the restart (or fired meanwhile and is delivered now).
+    const atGate = await eventually(m.status, (s) => s.pendingGate?.gate === 'decommission');
+    expect(atGate.weights).toEqual({ blue: 0, green: 100 });
+    expect(sampler.now).toEqual({ blue: 0, green: 100 });
+
+    // The stream noticed the outage and streams again: the status after the bake reaches it.
+    const streamed = await eventually(
+      async () => stream.events.slice(afterRestart - 1),
+      (events) => events.some((e) => e.event === 'status' && JSON.parse(e.data).pendingGate?.gate === 'decommission'),
+    );
+    const seen = stream.events.map((e) => e.event);
+    expect(seen).toContain('unavailable');
+    expect(seen.lastIndexOf('status')).toBeGreaterThan(seen.indexOf('unavailable'));
+    expect(streamed.length).toBeGreaterThan(0);
+
+    const rolledBack = await m.rollback('restart drill');
+    expect(rolledBack.statusCode, rolledBack.body).toBe(200);
+    expect((await m.status()).phase).toBe('rolled-back');
+    await eventually(async () => sampler.now, (o) => o?.blue === 100);
+    await sampler.stop();
+    stream.close();
+    report('Temporal restarted', ['dev server stopped and started on its state file during the bake', 'bake timer fired', 'gate decommission opened', 'rollback?wait=true → 200', 'SSE: unavailable during the outage, status after']);
+
+    expect(sampler.violations).toEqual([]);
+    expect(sampler.now).toEqual({ blue: 100, green: 0 });
+  }, 600_000);
+});
