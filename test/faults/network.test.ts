@@ -94,7 +94,7 @@ describe('network faults between the worker and its peers', () => {
     report('network, kube-apiserver', exercised);
     expect(sampler.violations).toEqual([]);
     expect(sampler.now).toEqual({ blue: 0, green: 100 });
-  }, 600_000);
+  }, 900_000);
 
   it('moto: latency, resets and silence during the migration, then a cut during ChangeResourceRecordSets; a rollback sent during the cut completes once it heals', async () => {
     const STEPS = [20, 50, 80, 100];
@@ -153,5 +153,5 @@ describe('network faults between the worker and its peers', () => {
     await sampler.stop();
     report('network, moto', exercised);
     expect(sampler.violations).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });

@@ -448,3 +448,6 @@ export async function latestWorkflowWorkerPid(handle: WorkflowHandle): Promise<n
   const pid = Number(identity.split('@')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
+
+/** Local activities (weight changes) whose result the run has recorded. */
+export const weightChangesRecorded = (events: HistoryEvent[]) => events.filter((e) => e.markerRecordedEventAttributes).length;

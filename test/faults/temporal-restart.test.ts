@@ -81,5 +81,5 @@ describe('Temporal restarted during a bake', () => {
 
     expect(sampler.violations).toEqual([]);
     expect(sampler.now).toEqual({ blue: 100, green: 0 });
-  }, 600_000);
+  }, 900_000);
 });

@@ -8,6 +8,8 @@ import { eventually, stack } from '../helpers.js';
 import {
   cleanup,
   faultSpec,
+  history,
+  weightChangesRecorded,
   latestWorkflowWorkerPid,
   migrationApi,
   OwnTemporal,
@@ -63,6 +65,9 @@ describe('two workers, one killed mid-shift', () => {
     const victim = workers.find((wk) => wk.pid === pid);
     expect(victim, `the run's worker (pid ${pid}) is one of ours`).toBeDefined();
     await victim!.kill();
+    // On a loaded machine the answer may have come back and been recorded before the kill: then
+    // the survivor has nothing to retry and the change stands as made (changed: true).
+    const answerLost = weightChangesRecorded(await history(handle)) < 2;
     await toxiproxy.removeToxic('moto', 'slow');
     const survivor = workers.find((wk) => wk !== victim)!;
 
@@ -80,9 +85,9 @@ describe('two workers, one killed mid-shift', () => {
     const shifts = (await handle.query(auditQuery)).filter((e) => e.action === 'set-weights');
     expect(shifts.map((e) => [e.detail?.green, e.detail?.changed])).toEqual([
       [20, true],
-      [50, false], // retried by the survivor: the first attempt had taken effect
+      [50, !answerLost], // retried by the survivor when the answer was lost: the first attempt had taken effect
       [80, true],
       [100, true],
     ]);
-  }, 600_000);
+  }, 900_000);
 });
