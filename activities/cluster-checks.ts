@@ -1,14 +1,16 @@
 // The Kubernetes side of preflight and validation, as findings: blue's use of removed APIs
-// (blocking), drift between blue and green (warnings: approving the cutover gate approves
+// (blocking) and deprecated ones (warning), data in blue's volumes (blocking: a cutover does
+// not move it), drift between blue and green (warnings: approving the cutover gate approves
 // them), green's workload readiness (blocking while not ready). A cluster this worker cannot
 // reach is a finding too, so a missing access entry shows up instead of a silent skip.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding } from '../workflows/model.js';
 import type { PreflightInput, ValidateInput } from './contract.js';
 import { FAILURE } from './errors.js';
-import { auditDrift, scanRemovedApis, workloadReadiness, type InventoryOptions } from './kube-audit.js';
+import { auditDrift, gibibytes, scanRemovedApis, statefulInventory, workloadReadiness, type ApiUsage, type InventoryOptions, type StatefulItem } from './kube-audit.js';
 import { describeObject, KUBE_UNAVAILABLE, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 import { activityContext } from './poll.js';
+import { withUserRows, type ApiLifecycle } from './removed-apis.js';
 
 /** Findings listed one by one per category before the rest is summed up. */
 const MAX_LISTED = 25;
@@ -50,32 +52,92 @@ async function orFinding(source: string, what: string, run: () => Promise<Findin
 export interface ClusterCheckOptions {
   /** Tests narrow the audit to their own namespaces; production audits every namespace. */
   inventory?: InventoryOptions;
+  /** Rows for the removed-API table beyond Kubernetes' own (CRDs); the worker reads them from CUTOVER_REMOVED_APIS_FILE. */
+  removedApis?: ApiLifecycle[];
 }
 
+const HOW = 'Velero, a snapshot restore, or the app\'s own replication';
+const MIGRATE = `migrate it (${HOW}) to green before cutover`;
+
 export function createClusterChecks(access: ClusterAccess | undefined, opts: ClusterCheckOptions = {}) {
+  const table = withUserRows(opts.removedApis);
   const connect = async (cluster: string, region: string): Promise<KubeCluster | undefined> => access?.connect(cluster, region);
 
   return {
+    /** Blue's objects written with APIs the target removes (blocking) or deprecates (warning). */
     async removedApiFindings(input: PreflightInput): Promise<Finding[]> {
       const source = 'removed-apis';
       return orFinding(source, `removed-API scan of ${input.blue}`, async () => {
         const blue = await connect(input.blue, input.region);
         if (!blue) return [{ severity: 'info', source, message: `no API access to ${input.blue} configured on this worker; removed-API scan skipped` }];
-        const scan = await scanRemovedApis(blue, input.targetVersion, { namespaces: opts.inventory?.namespaces });
-        const findings: Finding[] = capped(
-          scan.usages.map((u) => ({
-            severity: 'blocking',
+        const scan = await scanRemovedApis(blue, input.targetVersion, { namespaces: opts.inventory?.namespaces, table });
+        const uses = (u: ApiUsage) => `${describeObject(u)} in ${input.blue} uses ${u.apiVersion} (${u.sources.join(', ')})`;
+        const findings: Finding[] = [
+          ...capped(
+            scan.usages
+              .filter((u) => u.removed)
+              .map((u) => ({ severity: 'blocking', source, message: `${uses(u)}, removed in Kubernetes ${u.removedIn}${u.replacement ? `; migrate it to ${u.replacement}` : ''}` })),
             source,
-            message: `${describeObject(u)} in ${input.blue} uses ${u.apiVersion} (${u.source}), removed in Kubernetes ${u.removedIn}${u.replacement ? `; migrate it to ${u.replacement}` : ''}`,
-          })),
-          source,
-          'objects using removed APIs',
-        );
+            'objects using removed APIs',
+          ),
+          ...capped(
+            scan.usages
+              .filter((u) => !u.removed)
+              .map((u) => ({
+                severity: 'warning',
+                source,
+                message: `${uses(u)}, deprecated since Kubernetes ${u.deprecatedIn}${u.removedIn ? ` and removed in ${u.removedIn}` : ''}${u.replacement ? `; migrate it to ${u.replacement} before then` : ''}`,
+              })),
+            source,
+            'objects using deprecated APIs',
+          ),
+        ];
         const served = [...new Set(scan.servedRemoved.map((r) => r.apiVersion))];
         if (served.length) {
           findings.push({ severity: 'warning', source, message: `${input.blue} still serves ${served.join(', ')}, which Kubernetes ${input.targetVersion} does not; clients calling them will fail on green` });
         }
-        if (!findings.length) findings.push({ severity: 'info', source, message: `no object in ${input.blue} uses an API removed by Kubernetes ${input.targetVersion}` });
+        if (!findings.length) findings.push({ severity: 'info', source, message: `no object in ${input.blue} uses an API removed or deprecated by Kubernetes ${input.targetVersion}` });
+        return findings;
+      });
+    },
+
+    /** Data in blue's volumes, which a cutover does not move: blocking until a person has moved it (or overrides). */
+    async statefulFindings(input: PreflightInput): Promise<Finding[]> {
+      const source = 'stateful';
+      return orFinding(source, `stateful-workload scan of ${input.blue}`, async () => {
+        const blue = await connect(input.blue, input.region);
+        if (!blue) return [{ severity: 'info', source, message: `no API access to ${input.blue} configured on this worker; stateful-workload scan skipped` }];
+        const found = await statefulInventory(blue, { namespaces: opts.inventory?.namespaces });
+        const size = (i: StatefulItem) => `${i.storageClasses.join(', ')}, ${gibibytes(i.bytes)}`;
+        const block = (message: string): Finding => ({ severity: 'blocking', source, message });
+        const findings: Finding[] = [
+          ...capped(
+            found.statefulSets.map((i) =>
+              block(
+                i.volumes
+                  ? `${describeObject(i)} in ${input.blue} with ${i.volumes} PVC${i.volumes === 1 ? '' : 's'} (${size(i)}): its data stays in blue's volumes; ${MIGRATE}`
+                  : `${describeObject(i)} in ${input.blue} has no volume claims: check where it keeps its state (hostPath, an outside database) before cutover`,
+              ),
+            ),
+            source,
+            'StatefulSets',
+          ),
+          ...capped(
+            found.claims.map((i) => block(`${describeObject(i)} in ${input.blue} (${size(i)}): its data stays in blue's volume; ${MIGRATE}`)),
+            source,
+            'PersistentVolumeClaims',
+          ),
+          ...capped(
+            found.retainedVolumes.map((i) =>
+              block(
+                `${describeObject(i)} in ${input.blue} (reclaimPolicy Retain, ${size(i)}${i.claim ? `, claimed by ${i.claim}` : ', unclaimed'}): its disk outlives blue's deletion; move what green needs from it (${HOW}), then delete it, or it stays behind, billed`,
+              ),
+            ),
+            source,
+            'retained PersistentVolumes',
+          ),
+        ];
+        if (!findings.length) findings.push({ severity: 'info', source, message: `no StatefulSet, PersistentVolumeClaim or retained PersistentVolume in ${input.blue}` });
         return findings;
       });
     },

@@ -36,6 +36,19 @@ export interface ProvisionResult {
   findings?: Finding[];
 }
 
+export interface GreenCreatedByInput {
+  region: string;
+  green: string;
+  migrationId: string;
+}
+
+/** The routing as preflight found it: what every routed object serves, and what stands in the way of a shift. */
+export interface RoutingCheckResult {
+  /** One entry per routed object; absent when the routing could not be read. */
+  weights?: Weights[];
+  findings: Finding[];
+}
+
 export interface TrafficInput {
   region: string;
   traffic: ResolvedSpec['traffic'];
@@ -96,7 +109,7 @@ export interface HealthBreach {
 
 export interface NotifyInput {
   migrationId: string;
-  event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'warning' | 'completed' | 'failed' | 'cancelled';
+  event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled';
   text: string;
   webhookUrl?: string;
 }

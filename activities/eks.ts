@@ -22,7 +22,7 @@ import {
 import type { Finding } from '../workflows/model.js';
 import { compareMinor } from '../workflows/plan.js';
 import type { AwsClients } from './aws.js';
-import type { ClusterRef, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
+import type { ClusterRef, GreenCreatedByInput, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
 import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';
 import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
 import { POLL_INTERVAL, pollUntil, runWaiter, type Waiter } from './poll.js';
@@ -129,6 +129,12 @@ export function createEksActivities(aws: AwsClients) {
               throw awsFailure(err, `creating ${input.green}`);
             })
         ).cluster;
+      }
+      await eksWait(`${input.green} ACTIVE`, (params) => waitUntilClusterActive({ client: eks, ...params }, { name: input.green }));
+      const created = green?.tags?.[MIGRATION_TAG] === input.migrationId;
+      // Node groups only once green is ACTIVE (EKS refuses them before), and only on a green
+      // this migration made; a retry finds them there (ResourceInUse) and goes on.
+      if (input.mode === 'create' && created) {
         for (const name of await listNodegroups(eks, input.blue)) {
           const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: input.blue, nodegroupName: name }))).nodegroup;
           if (!ng) continue;
@@ -152,13 +158,11 @@ export function createEksActivities(aws: AwsClients) {
             });
         }
       }
-      await eksWait(`${input.green} ACTIVE`, (params) => waitUntilClusterActive({ client: eks, ...params }, { name: input.green }));
       for (const name of await listNodegroups(eks, input.green)) {
         await eksWait(`node group ${name} of ${input.green} ACTIVE`, (params) =>
           waitUntilNodegroupActive({ client: eks, ...params }, { clusterName: input.green, nodegroupName: name }),
         );
       }
-      const created = green?.tags?.[MIGRATION_TAG] === input.migrationId;
       const findings: Finding[] = [];
       // Only a green this migration made gets blue's configuration; someone else's is left as it is.
       if (input.mode === 'create' && created) {
@@ -169,6 +173,12 @@ export function createEksActivities(aws: AwsClients) {
         await pollUntil(() => addonsActive(eks, input.green, copied.addons), { describe: `add-ons of ${input.green} ACTIVE`, interval: POLL_INTERVAL.eks });
       }
       return { created, status: 'ACTIVE', findings };
+    },
+
+    /** Read-only: does green exist, created by this migration (its tag)? Asked after a provisioning failure. */
+    async greenCreatedBy(input: GreenCreatedByInput): Promise<boolean> {
+      const green = await describeCluster(aws.eks(input.region), input.green);
+      return green?.tags?.[MIGRATION_TAG] === input.migrationId;
     },
 
     /** Deletes a cluster's node groups, then the cluster; already gone counts as done. */

@@ -30,10 +30,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities({ webhookUrl: deps.webhookUrl }),
     ...createGitopsActivities(deps.clusters),
 
-    /** EKS checks, then blue's objects against the APIs the target version removed. */
+    /** EKS checks, then blue's objects against the APIs the target version removed, and the data in blue's volumes. */
     async preflight(input: PreflightInput): Promise<PreflightResult> {
       const result = await eks.preflight(input);
-      return { ...result, findings: [...result.findings, ...(await checks.removedApiFindings(input))] };
+      return { ...result, findings: [...result.findings, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input))] };
     },
 
     /** Smoke tests against green, the drift audit of blue against green, green's readiness. */

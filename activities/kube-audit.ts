@@ -1,12 +1,12 @@
 // What the migration needs to know about the clusters' contents: objects in blue that use an
-// API the target version no longer serves, what exists only in blue (drift a cutover would
+// API the target version no longer serves (or deprecates), the data blue keeps in its volumes,
+// what exists only in blue (drift a cutover would
 // lose) or differs from green, and whether green's workloads are ready.
 import { gunzipSync } from 'node:zlib';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { compareMinor } from '../workflows/plan.js';
 import { describeObject, listPages, servedGroupVersions, type KubeCluster } from './kubernetes.js';
-import { REMOVED_APIS, type RemovedApi } from './removed-apis.js';
+import { affectedAt, statusAt, withUserRows, type ApiLifecycle, type ApiStatus } from './removed-apis.js';
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -22,9 +22,15 @@ type Obj = KubernetesObject & Record<string, unknown>;
 // --- removed APIs ------------------------------------------------------------------------
 
 export interface ApiUsage extends ObjectKey {
-  /** Where the old apiVersion was found: "last-applied" or "helm release <ns>/<name> v<rev>". */
-  source: string;
-  removedIn: string;
+  /**
+   * What revealed the old apiVersion: "last-applied", "managedFields <manager>" (server-side
+   * apply, Flux, Argo CD, any client) or "helm release <ns>/<name> v<rev>".
+   */
+  sources: string[];
+  /** Removed at or before the target (blocking), else deprecated there (warning). */
+  removed: boolean;
+  deprecatedIn?: string;
+  removedIn?: string;
   replacement?: string;
 }
 
@@ -32,12 +38,7 @@ export interface RemovedApiScan {
   targetVersion: string;
   usages: ApiUsage[];
   /** Removed APIs the cluster still serves today (a client may be using them). */
-  servedRemoved: RemovedApi[];
-}
-
-/** The removal of `apiVersion`/`kind` at or before `targetVersion`, if any. */
-export function removalFor(apiVersion: string, kind: string, targetVersion: string): RemovedApi | undefined {
-  return REMOVED_APIS.find((r) => r.apiVersion === apiVersion && r.kind === kind && compareMinor(r.removedIn, targetVersion) <= 0);
+  servedRemoved: ApiLifecycle[];
 }
 
 export interface HelmRelease {
@@ -76,30 +77,55 @@ function lastApplied(obj: Obj): { apiVersion?: string; kind?: string } | undefin
   }
 }
 
+/** Every apiVersion an object was written with, and what says so. */
+function writtenWith(obj: Obj, kind: string): { apiVersion: string; kind: string; source: string }[] {
+  const out: { apiVersion: string; kind: string; source: string }[] = [];
+  const applied = lastApplied(obj);
+  if (applied?.apiVersion) out.push({ apiVersion: applied.apiVersion, kind: applied.kind ?? kind, source: 'last-applied' });
+  for (const entry of obj.metadata?.managedFields ?? []) {
+    if (entry.apiVersion) out.push({ apiVersion: entry.apiVersion, kind, source: `managedFields ${entry.manager ?? '(no manager)'}` });
+  }
+  return out;
+}
+
 /**
- * Scans a cluster for objects that use an API removed at or before `targetVersion`: the
- * apiVersion they were last applied with (kubectl annotation) and the manifests of deployed
- * Helm releases. Objects are listed through the API that serves them today (the table's
- * `replacement`), so one list covers every old version of a kind.
+ * Scans a cluster for objects that use an API removed (or deprecated) at `targetVersion`:
+ * the apiVersion they were last applied with (kubectl annotation), the apiVersion each
+ * writer used (managedFields: server-side apply, Flux, Argo CD, controllers) and the
+ * manifests of deployed Helm releases. Objects are listed through the API that serves them
+ * today (the row's `replacement`, else the old version while still served), so one list
+ * covers every old version of a kind. `table` is the built-in table plus the user's rows.
  */
-export async function scanRemovedApis(cluster: KubeCluster, targetVersion: string, opts: { namespaces?: string[] } = {}): Promise<RemovedApiScan> {
-  const removals = REMOVED_APIS.filter((r) => compareMinor(r.removedIn, targetVersion) <= 0);
+export async function scanRemovedApis(cluster: KubeCluster, targetVersion: string, opts: { namespaces?: string[]; table?: readonly ApiLifecycle[] } = {}): Promise<RemovedApiScan> {
+  const table = opts.table ?? withUserRows();
+  const affected = affectedAt(table, targetVersion);
   const served = await servedGroupVersions(cluster);
   const usages = new Map<string, ApiUsage>();
-  const add = (u: ApiUsage) => usages.set(`${u.source}|${u.apiVersion}|${describeObject(u)}`, u);
+  const add = (key: ObjectKey, status: ApiStatus, source: string) => {
+    const id = `${key.apiVersion}|${describeObject(key)}`;
+    const known = usages.get(id);
+    if (known) {
+      if (!known.sources.includes(source)) known.sources.push(source);
+      return;
+    }
+    const { apiVersion, kind, deprecatedIn, removedIn, replacement, removed } = status;
+    usages.set(id, { apiVersion, kind, namespace: key.namespace, name: key.name, deprecatedIn, removedIn, replacement, removed, sources: [source] });
+  };
 
   const listed = new Set<string>();
-  for (const r of removals) {
-    if (!r.replacement || listed.has(`${r.replacement}|${r.kind}`)) continue;
-    listed.add(`${r.replacement}|${r.kind}`);
-    if (!served.has(r.replacement) || !(await cluster.objects.served(r.replacement, r.kind))) continue;
+  for (const row of affected) {
+    const through = [row.replacement, row.apiVersion].find((v) => v && served.has(v));
+    if (!through || listed.has(`${through}|${row.kind}`)) continue;
+    listed.add(`${through}|${row.kind}`);
+    // Reviews (TokenReview, SubjectAccessReview) are requests, never stored: nothing to list.
+    if (!(await cluster.objects.served(through, row.kind))?.verbs.includes('list')) continue;
     for (const namespace of opts.namespaces ?? [undefined]) {
-      for await (const page of listPages<Obj>(cluster, r.replacement, r.kind, { namespace })) {
+      for await (const page of listPages<Obj>(cluster, through, row.kind, { namespace })) {
         for (const obj of page) {
-          const applied = lastApplied(obj);
-          const removal = applied?.apiVersion && removalFor(applied.apiVersion, applied.kind ?? r.kind, targetVersion);
-          if (!removal) continue;
-          add({ ...removal, namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '', source: 'last-applied' });
+          for (const w of writtenWith(obj, row.kind)) {
+            const status = statusAt(table, w.apiVersion, w.kind, targetVersion);
+            if (status) add({ apiVersion: w.apiVersion, kind: w.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' }, status, w.source);
+          }
         }
       }
     }
@@ -117,14 +143,14 @@ export async function scanRemovedApis(cluster: KubeCluster, targetVersion: strin
           continue; // not a Helm 3 payload; nothing we can read
         }
         for (const key of manifestObjects(release.manifest)) {
-          const removal = removalFor(key.apiVersion, key.kind, targetVersion);
-          if (removal) add({ ...removal, name: key.name, namespace: key.namespace ?? release.namespace, source: `helm release ${release.namespace}/${release.name} v${release.version}` });
+          const status = statusAt(table, key.apiVersion, key.kind, targetVersion);
+          if (status) add({ ...key, namespace: key.namespace ?? release.namespace }, status, `helm release ${release.namespace}/${release.name} v${release.version}`);
         }
       }
     }
   }
 
-  return { targetVersion, usages: [...usages.values()], servedRemoved: removals.filter((r) => served.has(r.apiVersion)) };
+  return { targetVersion, usages: [...usages.values()], servedRemoved: affected.filter((r) => r.removed && served.has(r.apiVersion)) };
 }
 
 // --- inventory and drift -----------------------------------------------------------------
@@ -349,4 +375,97 @@ export async function workloadReadiness(cluster: KubeCluster, opts: { namespaces
     }
   }
   return out;
+}
+
+// --- stateful workloads ------------------------------------------------------------------
+
+const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, '': 1 };
+
+/** Bytes of a Kubernetes quantity ("30Gi", "500M", "1e9"); 0 when it cannot be read. */
+export function quantityBytes(q: string | undefined): number {
+  const m = /^([0-9.]+(?:e[0-9]+)?)([KMGTP]i|[kMGTP])?$/.exec(q?.trim() ?? '');
+  return m ? Number(m[1]) * UNITS[m[2] ?? ''] : 0;
+}
+
+/** "30 Gi", the way a person reads volume sizes. */
+export const gibibytes = (bytes: number) => `${Number((bytes / 2 ** 30).toFixed(1))} Gi`;
+
+export interface StatefulItem extends ObjectKey {
+  /** StatefulSet: its claims (found, else those its templates will make); PVC: 1; PV: 1. */
+  volumes: number;
+  bytes: number;
+  storageClasses: string[];
+  /** A PersistentVolume's claim ("ns/name"), when bound. */
+  claim?: string;
+}
+
+export interface StatefulInventory {
+  statefulSets: StatefulItem[];
+  /** Claims no StatefulSet of the scan owns. */
+  claims: StatefulItem[];
+  /** Volumes with reclaimPolicy Retain: their disks outlive blue. */
+  retainedVolumes: StatefulItem[];
+}
+
+interface ClaimSpec {
+  storageClassName?: string;
+  resources?: { requests?: { storage?: string } };
+}
+
+/**
+ * What data lives in a cluster's volumes: StatefulSets with their claims, other
+ * PersistentVolumeClaims, and retained PersistentVolumes (only those claimed from
+ * `namespaces` when given). A cutover moves traffic, not this data.
+ */
+export async function statefulInventory(cluster: KubeCluster, opts: { namespaces?: string[] } = {}): Promise<StatefulInventory> {
+  const claims: Obj[] = [];
+  const sets: Obj[] = [];
+  for (const namespace of opts.namespaces ?? [undefined]) {
+    for await (const page of listPages<Obj>(cluster, 'v1', 'PersistentVolumeClaim', { namespace })) claims.push(...page.filter((o) => !isSystemObject('PersistentVolumeClaim', o)));
+    for await (const page of listPages<Obj>(cluster, 'apps/v1', 'StatefulSet', { namespace })) sets.push(...page.filter((o) => !isSystemObject('StatefulSet', o)));
+  }
+  const owned = new Set<Obj>();
+  const statefulSets = sets.map((set): StatefulItem => {
+    const ns = set.metadata?.namespace;
+    const name = set.metadata?.name ?? '';
+    const spec = set.spec as { replicas?: number; volumeClaimTemplates?: { metadata?: { name?: string }; spec?: ClaimSpec }[] };
+    const templates = spec.volumeClaimTemplates ?? [];
+    // The controller names each claim <template>-<set>-<ordinal>.
+    const mine = claims.filter((c) => c.metadata?.namespace === ns && templates.some((t) => new RegExp(`^${t.metadata?.name}-${name}-\\d+$`).test(c.metadata?.name ?? '')));
+    mine.forEach((c) => owned.add(c));
+    const specs: ClaimSpec[] = mine.length ? mine.map((c) => c.spec as ClaimSpec) : templates.flatMap((t) => Array.from({ length: spec.replicas ?? 1 }, () => t.spec ?? {}));
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      namespace: ns,
+      name,
+      volumes: specs.length,
+      bytes: specs.reduce((sum, s) => sum + quantityBytes(s.resources?.requests?.storage), 0),
+      storageClasses: [...new Set(specs.map((s) => s.storageClassName ?? 'default'))],
+    };
+  });
+  const standalone = claims
+    .filter((c) => !owned.has(c))
+    .map((c): StatefulItem => {
+      const spec = c.spec as ClaimSpec;
+      return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: c.metadata?.namespace, name: c.metadata?.name ?? '', volumes: 1, bytes: quantityBytes(spec.resources?.requests?.storage), storageClasses: [spec.storageClassName ?? 'default'] };
+    });
+  const retainedVolumes: StatefulItem[] = [];
+  for await (const page of listPages<Obj>(cluster, 'v1', 'PersistentVolume')) {
+    for (const pv of page) {
+      const spec = pv.spec as { persistentVolumeReclaimPolicy?: string; storageClassName?: string; capacity?: { storage?: string }; claimRef?: { namespace?: string; name?: string } };
+      if (spec.persistentVolumeReclaimPolicy !== 'Retain') continue;
+      if (opts.namespaces && !opts.namespaces.includes(spec.claimRef?.namespace ?? '')) continue;
+      retainedVolumes.push({
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        name: pv.metadata?.name ?? '',
+        volumes: 1,
+        bytes: quantityBytes(spec.capacity?.storage),
+        storageClasses: [spec.storageClassName || 'no class'],
+        claim: spec.claimRef?.name ? `${spec.claimRef.namespace}/${spec.claimRef.name}` : undefined,
+      });
+    }
+  }
+  return { statefulSets, claims: standalone, retainedVolumes };
 }

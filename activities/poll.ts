@@ -107,11 +107,11 @@ const UNBOUNDED_WAIT_S = 7 * 24 * 3600;
 
 /**
  * Runs an AWS SDK waiter (`waitUntilClusterActive`, …) the way pollUntil polls: first look at
- * once, then every `interval` (no backoff), heartbeating meanwhile and stopping on cancel. A
+ * once, then every `interval` (with `maxInterval`, backing off towards it, with jitter), heartbeating meanwhile and stopping on cancel. A
  * waiter that reaches a failure state fails for good; one out of time fails retryably, naming
  * what AWS answered meanwhile (a waiter retries errors such as AccessDenied silently).
  */
-export async function runWaiter(waiter: Waiter, opts: Omit<PollOptions, 'deadline'>): Promise<void> {
+export async function runWaiter(waiter: Waiter, opts: Omit<PollOptions, 'deadline'> & { maxInterval?: Duration }): Promise<void> {
   const context = activityContext();
   const intervalMs = durationMs(opts.interval);
   const details = { waitingFor: opts.describe };
@@ -120,7 +120,7 @@ export async function runWaiter(waiter: Waiter, opts: Omit<PollOptions, 'deadlin
     context?.heartbeat(details);
     await waiter({
       minDelay: intervalMs / 1000,
-      maxDelay: intervalMs / 1000,
+      maxDelay: durationMs(opts.maxInterval ?? opts.interval) / 1000,
       maxWaitTime: opts.timeout === undefined ? UNBOUNDED_WAIT_S : durationMs(opts.timeout) / 1000,
       abortSignal: context?.cancellationSignal,
     });

@@ -1,43 +1,98 @@
-// API versions Kubernetes stopped serving, by the release that removed them (the upstream
-// deprecated API migration guide). Data, not code: a new release adds rows here.
-// `replacement` is where the same objects are served now; the scan lists objects through it.
+// Which API versions a target Kubernetes version no longer serves (or has deprecated): the
+// table in data/removed-apis.ts plus the rows a team adds for its CRDs (cert-manager, Istio, …)
+// in the file CUTOVER_REMOVED_APIS_FILE names, checked when the worker starts.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { compareMinor } from '../workflows/plan.js';
+import { KUBERNETES_APIS, type ApiLifecycle } from './data/removed-apis.js';
 
-export interface RemovedApi {
-  apiVersion: string;
-  kind: string;
-  removedIn: string;
-  /** apiVersion serving these objects today, or undefined when the API is gone without one. */
-  replacement?: string;
+export type { ApiLifecycle } from './data/removed-apis.js';
+
+export interface ApiStatus extends ApiLifecycle {
+  /** Removed at or before the target (blocking), or only deprecated there (warning). */
+  removed: boolean;
 }
 
-const rows = (removedIn: string, apiVersion: string, replacement: string | undefined, kinds: string[]): RemovedApi[] =>
-  kinds.map((kind) => ({ apiVersion, kind, removedIn, replacement }));
+/** What `targetVersion` does to `apiVersion`/`kind`: removed, deprecated, or nothing (undefined). */
+export function statusAt(table: readonly ApiLifecycle[], apiVersion: string, kind: string, targetVersion: string): ApiStatus | undefined {
+  const row = table.find((r) => r.apiVersion === apiVersion && r.kind === kind);
+  if (!row) return undefined;
+  if (row.removedIn && compareMinor(row.removedIn, targetVersion) <= 0) return { ...row, removed: true };
+  if (row.deprecatedIn && compareMinor(row.deprecatedIn, targetVersion) <= 0) return { ...row, removed: false };
+  return undefined;
+}
 
-export const REMOVED_APIS: readonly RemovedApi[] = [
-  ...rows('1.16', 'extensions/v1beta1', 'apps/v1', ['Deployment', 'DaemonSet', 'ReplicaSet']),
-  ...rows('1.16', 'extensions/v1beta1', 'networking.k8s.io/v1', ['NetworkPolicy']),
-  ...rows('1.16', 'apps/v1beta1', 'apps/v1', ['Deployment', 'StatefulSet', 'ReplicaSet', 'ControllerRevision']),
-  ...rows('1.16', 'apps/v1beta2', 'apps/v1', ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision']),
-  ...rows('1.22', 'admissionregistration.k8s.io/v1beta1', 'admissionregistration.k8s.io/v1', ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']),
-  ...rows('1.22', 'apiextensions.k8s.io/v1beta1', 'apiextensions.k8s.io/v1', ['CustomResourceDefinition']),
-  ...rows('1.22', 'apiregistration.k8s.io/v1beta1', 'apiregistration.k8s.io/v1', ['APIService']),
-  ...rows('1.22', 'certificates.k8s.io/v1beta1', 'certificates.k8s.io/v1', ['CertificateSigningRequest']),
-  ...rows('1.22', 'coordination.k8s.io/v1beta1', 'coordination.k8s.io/v1', ['Lease']),
-  ...rows('1.22', 'extensions/v1beta1', 'networking.k8s.io/v1', ['Ingress']),
-  ...rows('1.22', 'networking.k8s.io/v1beta1', 'networking.k8s.io/v1', ['Ingress', 'IngressClass']),
-  ...rows('1.22', 'rbac.authorization.k8s.io/v1beta1', 'rbac.authorization.k8s.io/v1', ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']),
-  ...rows('1.22', 'scheduling.k8s.io/v1beta1', 'scheduling.k8s.io/v1', ['PriorityClass']),
-  ...rows('1.22', 'storage.k8s.io/v1beta1', 'storage.k8s.io/v1', ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment']),
-  ...rows('1.25', 'batch/v1beta1', 'batch/v1', ['CronJob']),
-  ...rows('1.25', 'discovery.k8s.io/v1beta1', 'discovery.k8s.io/v1', ['EndpointSlice']),
-  ...rows('1.25', 'events.k8s.io/v1beta1', 'events.k8s.io/v1', ['Event']),
-  ...rows('1.25', 'autoscaling/v2beta1', 'autoscaling/v2', ['HorizontalPodAutoscaler']),
-  ...rows('1.25', 'policy/v1beta1', 'policy/v1', ['PodDisruptionBudget']),
-  ...rows('1.25', 'policy/v1beta1', undefined, ['PodSecurityPolicy']),
-  ...rows('1.25', 'node.k8s.io/v1beta1', 'node.k8s.io/v1', ['RuntimeClass']),
-  ...rows('1.26', 'flowcontrol.apiserver.k8s.io/v1beta1', 'flowcontrol.apiserver.k8s.io/v1', ['FlowSchema', 'PriorityLevelConfiguration']),
-  ...rows('1.26', 'autoscaling/v2beta2', 'autoscaling/v2', ['HorizontalPodAutoscaler']),
-  ...rows('1.27', 'storage.k8s.io/v1beta1', 'storage.k8s.io/v1', ['CSIStorageCapacity']),
-  ...rows('1.29', 'flowcontrol.apiserver.k8s.io/v1beta2', 'flowcontrol.apiserver.k8s.io/v1', ['FlowSchema', 'PriorityLevelConfiguration']),
-  ...rows('1.32', 'flowcontrol.apiserver.k8s.io/v1beta3', 'flowcontrol.apiserver.k8s.io/v1', ['FlowSchema', 'PriorityLevelConfiguration']),
-];
+/** The rows that matter at `targetVersion` (removed or deprecated there). */
+export function affectedAt(table: readonly ApiLifecycle[], targetVersion: string): ApiStatus[] {
+  return table.flatMap((r) => statusAt([r], r.apiVersion, r.kind, targetVersion) ?? []);
+}
+
+/** The built-in table with the user's rows in front (a user row overrides a built-in one). */
+export function withUserRows(user: readonly ApiLifecycle[] = []): ApiLifecycle[] {
+  const own = new Set(user.map((r) => `${r.apiVersion}|${r.kind}`));
+  return [...user, ...KUBERNETES_APIS.filter((r) => !own.has(`${r.apiVersion}|${r.kind}`))];
+}
+
+const MINOR = /^v?(\d+)\.(\d+)(\.\d+)?$/;
+const API_VERSION = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v\d+((alpha|beta)\d+)?$/;
+const FIELDS = ['kind', 'apiVersion', 'deprecatedIn', 'removedIn', 'replacement'];
+
+/**
+ * Parses and checks user rows (YAML or JSON: a list of {kind, apiVersion, removedIn,
+ * deprecatedIn, replacement}). Every problem is reported at once, naming the row and field.
+ */
+export function parseUserRows(text: string, origin: string): ApiLifecycle[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new Error(`${origin}: not YAML or JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(doc)) throw new Error(`${origin}: expected a list of rows ({kind, apiVersion, removedIn, deprecatedIn, replacement}), got ${doc === null ? 'nothing' : typeof doc}`);
+  const problems: string[] = [];
+  const rows: ApiLifecycle[] = [];
+  doc.forEach((raw: unknown, i) => {
+    const where = `row ${i + 1}`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      problems.push(`${where}: expected an object with kind, apiVersion, removedIn or deprecatedIn`);
+      return;
+    }
+    const r = raw as Record<string, unknown>;
+    const name = `${where} (${String(r.apiVersion ?? '?')} ${String(r.kind ?? '?')})`;
+    const bad = (field: string, why: string) => problems.push(`${name}: ${field} ${why}, got ${JSON.stringify(r[field])}`);
+    for (const field of Object.keys(r)) if (!FIELDS.includes(field)) problems.push(`${name}: unknown field ${field} (expected ${FIELDS.join(', ')})`);
+    if (typeof r.kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(r.kind)) bad('kind', 'must be a kind such as "Certificate"');
+    if (typeof r.apiVersion !== 'string' || !API_VERSION.test(r.apiVersion)) bad('apiVersion', 'must be the deprecated apiVersion such as "cert-manager.io/v1alpha2"');
+    if (r.replacement !== undefined && (typeof r.replacement !== 'string' || !API_VERSION.test(r.replacement))) bad('replacement', 'must be an apiVersion such as "cert-manager.io/v1"');
+    const minor = (field: 'removedIn' | 'deprecatedIn'): string | undefined => {
+      const v = r[field];
+      if (v === undefined) return undefined;
+      const m = typeof v === 'string' || typeof v === 'number' ? MINOR.exec(String(v)) : null;
+      if (!m) {
+        bad(field, 'must be a Kubernetes version such as "1.30"');
+        return undefined;
+      }
+      return `${m[1]}.${m[2]}`;
+    };
+    const removedIn = minor('removedIn');
+    const deprecatedIn = minor('deprecatedIn');
+    if (r.removedIn === undefined && r.deprecatedIn === undefined) problems.push(`${name}: needs removedIn or deprecatedIn (the Kubernetes version of green from which the old apiVersion must not be used)`);
+    if (removedIn && deprecatedIn && compareMinor(deprecatedIn, removedIn) > 0) problems.push(`${name}: deprecatedIn ${deprecatedIn} is after removedIn ${removedIn}`);
+    rows.push({ kind: r.kind as string, apiVersion: r.apiVersion as string, removedIn, deprecatedIn, replacement: r.replacement as string | undefined });
+  });
+  if (problems.length) throw new Error(`${origin}: ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`);
+  return rows;
+}
+
+/** The user's rows from CUTOVER_REMOVED_APIS_FILE (none when unset); throws naming each bad row and field. */
+export function userRowsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiLifecycle[] {
+  const file = env.CUTOVER_REMOVED_APIS_FILE;
+  if (!file) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`CUTOVER_REMOVED_APIS_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  return parseUserRows(text, `CUTOVER_REMOVED_APIS_FILE ${file}`);
+}

@@ -1,6 +1,7 @@
 // Route 53 weighted records: blue's and green's weights change together in one
 // ChangeResourceRecordSets batch, so no resolver ever sees a sum other than 100. Used by the
-// route53 driver, and by the external-dns driver to read what external-dns wrote.
+// route53 driver, and by the external-dns driver to read what external-dns wrote. Every request
+// goes through the account's shared rate limiter (rate-limit.ts).
 import {
   ChangeResourceRecordSetsCommand,
   ListHostedZonesByNameCommand,
@@ -15,6 +16,7 @@ import type { ResolvedRecord, ResolvedRoute53 } from '../workflows/plan.js';
 import type { SetWeightsResult } from './contract.js';
 import { awsFailure, invalidSpec, notFound } from './errors.js';
 import { POLL_INTERVAL, runWaiter } from './poll.js';
+import { limitRoute53 } from './rate-limit.js';
 
 /** Route 53 takes at most 1,000 changes a batch; we keep pairs whole and stay well below. */
 const PAIRS_PER_BATCH = 50;
@@ -116,6 +118,7 @@ function rememberInSync(client: Route53Client, changeId: string): void {
 /** Sets every record pair to `weights`; pairs already there are left alone (idempotent). */
 export async function setRoute53Weights(client: Route53Client, target: ResolvedRoute53, weights: Weights, comment: string): Promise<SetWeightsResult> {
   checkRoute53Weights(weights);
+  limitRoute53(client);
   const zoneId = await resolveHostedZoneId(client, target);
   const pairs = await readPairs(client, zoneId, target.records);
   const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green.TTL ?? 0)));
@@ -142,11 +145,14 @@ export async function setRoute53Weights(client: Route53Client, target: ResolvedR
 
 /** Returns once Route 53 reports every change INSYNC (GetChange); changes it answered INSYNC already are not asked about again. */
 export async function waitInSync(client: Route53Client, changeIds: string[]): Promise<void> {
+  limitRoute53(client);
   for (const id of changeIds) {
     if (insyncByClient.get(client)?.has(id)) continue;
     await runWaiter((params) => waitUntilResourceRecordSetsChanged({ client, ...params }, { Id: id }), {
       describe: `Route 53 change ${id} INSYNC`,
       interval: POLL_INTERVAL.traffic,
+      // GetChange counts against the account's 5 requests a second: a change slow to sync is asked about less and less often.
+      maxInterval: '10s',
       timeout: INSYNC_TIMEOUT,
     });
     rememberInSync(client, id);
@@ -154,12 +160,14 @@ export async function waitInSync(client: Route53Client, changeIds: string[]): Pr
 }
 
 export async function readRoute53Weights(client: Route53Client, target: ResolvedRoute53): Promise<Weights[]> {
+  limitRoute53(client);
   const zoneId = await resolveHostedZoneId(client, target);
   return (await readPairs(client, zoneId, target.records)).map(weightsOf);
 }
 
 /** Decommission: delete blue's weighted record sets (green's stay, at weight 100). */
 export async function removeBlueRecords(client: Route53Client, target: ResolvedRoute53, comment: string): Promise<number> {
+  limitRoute53(client);
   const zoneId = await resolveHostedZoneId(client, target);
   const deletions: Change[] = [];
   for (const record of target.records) {

@@ -1,7 +1,7 @@
 // The traffic activities the workflow calls, each handed to the driver the spec names.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding, Weights } from '../workflows/model.js';
-import type { GreenTargetsResult, SetWeightsInput, SetWeightsResult, TrafficInput, WaitAppliedInput } from './contract.js';
+import type { GreenTargetsResult, RoutingCheckResult, SetWeightsInput, SetWeightsResult, TrafficInput, WaitAppliedInput } from './contract.js';
 import { NON_RETRYABLE_FAILURES } from '../workflows/failures.js';
 import { GREEN_TARGETS, type DriverClients } from './drivers/driver.js';
 import { createDriverTable } from './drivers/index.js';
@@ -21,6 +21,9 @@ async function orBlocking(what: string, check: () => Promise<Finding[]>): Promis
   }
 }
 
+/** Source of the findings of the preflight routing check. */
+const ROUTING = 'routing';
+
 /** What the routing layer records with a change (Route 53's change comment), so its own history says who and why. */
 const changeComment = (input: { actor: string; reason: string }) => `cutover: ${input.reason} (by ${input.actor})`;
 
@@ -32,6 +35,27 @@ export function createTrafficActivities(clients: DriverClients) {
     async readWeights(input: TrafficInput): Promise<Weights[]> {
       const { driver, at } = driverFor(input);
       return driver.readWeights(at);
+    },
+
+    /**
+     * Preflight, before anyone approves: every routed object exists and is readable (the
+     * driver reads each one), and all of them serve blue only. Read-only.
+     */
+    async checkRouting(input: TrafficInput): Promise<RoutingCheckResult> {
+      const { driver, at } = driverFor(input);
+      let weights: Weights[];
+      try {
+        weights = await driver.readWeights(at);
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.type && ANSWERS.has(err.type)) {
+          return { findings: [{ severity: 'blocking', source: ROUTING, message: `${input.traffic.driver} routing cannot be read: ${err.message}` }] };
+        }
+        throw err;
+      }
+      const notBlue = weights.filter((w) => w.blue !== 100 || w.green !== 0);
+      if (notBlue.length === 0) return { weights, findings: [] };
+      const served = notBlue.map((w) => `blue ${w.blue} green ${w.green}`).join(', ');
+      return { weights, findings: [{ severity: 'blocking', source: ROUTING, message: `routing does not send all traffic to blue: ${notBlue.length} of ${weights.length} routed objects serve ${served}` }] };
     },
 
     /** See GreenTargetsResult in contract.ts for the contract. */

@@ -7,7 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { ClusterVersionLookup } from './blue-version.js';
-import type { ApiConfig } from './config.js';
+import { TASK_QUEUE } from '../workflows/messages.js';
+import { BODY_LIMIT_BYTES, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, type ApiConfig } from './config.js';
 import { errorReply, title } from './errors.js';
 import auth from './plugins/auth.js';
 import openapi from './plugins/openapi.js';
@@ -22,7 +23,7 @@ export interface AppDeps {
   config: ApiConfig;
   /** A client to use as is (tests); without one the app connects with config.temporal and closes it on close. */
   temporal?: Client;
-  /** Task queue workflows are started on (tests use their own). */
+  /** Task queue workflows are started on, instead of config.temporal.taskQueue (tests use their own). */
   taskQueue?: string;
   /** Request logging; off unless given (tests stay quiet). */
   logger?: false | { level?: string; stream?: Writable };
@@ -59,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Every schema error at once, so a person fixes a spec in one go; unknown fields are
     // refused rather than silently dropped (a typo in a spec must not go unnoticed).
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: false, removeAdditional: false } },
+    bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -84,13 +86,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(openapi);
-  await app.register(temporal, { settings: config.temporal, client: deps.temporal });
+  const taskQueue = deps.taskQueue ?? config.temporal.taskQueue ?? TASK_QUEUE;
+  await app.register(temporal, { settings: config.temporal, client: deps.temporal, taskQueue, queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
   await app.register(healthRoutes);
   await app.register(async (v1) => {
     await v1.register(auth, { tokens: config.tokens });
     await v1.register(planRoutes, { blueVersion: deps.blueVersion });
-    await v1.register(migrationRoutes, { taskQueue: deps.taskQueue, blueVersion: deps.blueVersion });
-    await v1.register(decisionRoutes);
+    await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
+    await v1.register(decisionRoutes, { acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS });
     await v1.register(eventRoutes, { pollMs: config.eventsPollMs });
   });
   return app;

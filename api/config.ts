@@ -2,6 +2,7 @@
 // name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
+import { TASK_QUEUE } from '../workflows/messages.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -12,6 +13,13 @@ export interface Principal {
 }
 
 export const DEFAULT_EVENTS_POLL_MS = 1_000;
+/** How long a status Query may wait for a worker before the API answers 503: long enough for a busy worker, short enough not to keep a client hanging. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
+/** How long a request (an Update) may wait for a worker to accept it before the API answers 503. */
+export const DEFAULT_ACCEPT_TIMEOUT_MS = 20_000;
+
+/** The largest request body read: a spec is a few kB, and its arrays are bounded (MAX_ITEMS). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -25,6 +33,10 @@ export interface ApiConfig {
   logLevel?: LogLevel;
   /** How often the events stream asks a migration for its status (default DEFAULT_EVENTS_POLL_MS). */
   eventsPollMs?: number;
+  /** How long a status Query waits for a worker (default DEFAULT_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
+  /** How long an approval, rollback or other request waits for a worker to accept it (default DEFAULT_ACCEPT_TIMEOUT_MS). */
+  acceptTimeoutMs?: number;
   /** Where the API looks up blue's Kubernetes version (moto in the sandbox; undefined = AWS). */
   awsEndpoint?: string;
 }
@@ -40,6 +52,8 @@ export const SANDBOX_TOKENS: Record<string, Principal> = {
 export class ConfigError extends Error {}
 
 const MIN_TOKEN_LENGTH = 8;
+/** RFC 6750's b64token: the characters a bearer token may have (the API refuses others with a 400). */
+export const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 export function parseTokens(source: string, raw: unknown): Map<string, Principal> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: must be an object of token → {subject, role}`);
@@ -50,7 +64,7 @@ export function parseTokens(source: string, raw: unknown): Map<string, Principal
     // Never echo a token: name the entry by its position and subject.
     const which = `entry ${i + 1}${typeof p.subject === 'string' && p.subject ? ` (${p.subject})` : ''}`;
     if (token.length < MIN_TOKEN_LENGTH) problems.push(`${which}: token must be at least ${MIN_TOKEN_LENGTH} characters`);
-    if (/\s/.test(token)) problems.push(`${which}: token must not contain whitespace`);
+    if (!BEARER_TOKEN.test(token)) problems.push(`${which}: token may have only letters, digits, -._~+/ and trailing = (RFC 6750), so that a client can send it`);
     if (typeof p.subject !== 'string' || !p.subject) problems.push(`${which}: subject is required`);
     if (!ROLES.includes(p.role as Role)) problems.push(`${which}: role must be one of ${ROLES.join(', ')}`);
     tokens.set(token, { subject: String(p.subject), role: p.role as Role });
@@ -98,7 +112,7 @@ export function sandboxApiConfig(temporalAddress: string, uiUrl: string, extra: 
     host: '127.0.0.1',
     port: 0,
     tokens: parseTokens('sandbox tokens', SANDBOX_TOKENS),
-    temporal: { connection: { address: temporalAddress }, namespace: 'default', uiUrl },
+    temporal: { connection: { address: temporalAddress }, namespace: 'default', uiUrl, taskQueue: TASK_QUEUE },
     ...extra,
   };
 }
@@ -121,6 +135,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', DEFAULT_EVENTS_POLL_MS, 100, 60_000, problems);
+  const queryTimeoutMs = integer(env, 'CUTOVER_API_QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS, 500, 60_000, problems);
+  const acceptTimeoutMs = integer(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', DEFAULT_ACCEPT_TIMEOUT_MS, 1_000, 120_000, problems);
   const tokens = mode ? attempt(() => readTokens(env)) : undefined;
   const temporal = attempt(() => temporalSettings(env));
   if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {
@@ -129,5 +145,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (problems.length || !tokens || !temporal) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { host, port, tokens, temporal, logLevel, eventsPollMs, awsEndpoint: awsEndpoint(env) };
+  return { host, port, tokens, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, awsEndpoint: awsEndpoint(env) };
 }

@@ -3,9 +3,10 @@
 // Domain and Temporal errors map to 4xx with what a person needs to act; anything else is a
 // 5xx whose body says nothing about internals (the log has them under the request ID).
 import type { FastifyError } from 'fastify';
-import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { REJECTION } from '../workflows/messages.js';
+import { BODY_LIMIT_BYTES } from './config.js';
 
 export interface FieldError {
   path: string; // JSON pointer into the request, e.g. /traffic/steps/2 or /querystring/pageSize
@@ -38,7 +39,7 @@ const TITLES: Record<number, string> = {
 export const title = (status: number) => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 
 /** gRPC status codes the API answers specifically (@grpc/grpc-js Status). */
-export const GRPC = { UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
+export const GRPC = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
 
 export interface ErrorReply {
   status: number;
@@ -48,7 +49,24 @@ export interface ErrorReply {
   internal?: boolean;
 }
 
+/** The most problems one answer lists: enough to fix a spec in one go, and a small body however wrong a request is. */
+export const MAX_LISTED_ERRORS = 50;
+
+/** `errors` cut to MAX_LISTED_ERRORS, the last entry saying how many more there are (also in `truncated`). */
+function capped(body: Record<string, unknown>): Record<string, unknown> {
+  const list = body.errors;
+  if (!Array.isArray(list) || list.length <= MAX_LISTED_ERRORS) return body;
+  const more = list.length - (MAX_LISTED_ERRORS - 1);
+  return { ...body, errors: [...list.slice(0, MAX_LISTED_ERRORS - 1), { path: '/', message: `and ${more} more problems not listed` }], truncated: more };
+}
+
+/** The answer to `error`, its list of problems capped. */
 export function errorReply(error: unknown): ErrorReply {
+  const reply = uncappedReply(error);
+  return { ...reply, body: capped(reply.body) };
+}
+
+function uncappedReply(error: unknown): ErrorReply {
   if (error instanceof HttpError) {
     return { status: error.status, body: { error: title(error.status), message: error.message, ...error.extra }, headers: error.headers, internal: error.status >= 500 };
   }
@@ -66,11 +84,17 @@ export function errorReply(error: unknown): ErrorReply {
     const status = error.cause.type === REJECTION.selfApproval ? 403 : 409;
     return { status, body: { error: title(status), message: error.cause.message } };
   }
+  // A call past its deadline surfaces as DEADLINE_EXCEEDED or, cut by our own timeout, CANCELLED.
+  // The routes that wait for a worker say which task queue nobody answers on; this is the rest.
   const grpc = grpcCode(error);
-  if (grpc === GRPC.UNAVAILABLE || grpc === GRPC.DEADLINE_EXCEEDED) {
+  if (grpc === GRPC.UNAVAILABLE || grpc === GRPC.DEADLINE_EXCEEDED || grpc === GRPC.CANCELLED || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return { status: 503, body: { error: title(503), message: 'Temporal did not answer in time; try again shortly' }, headers: { 'retry-after': '5' }, internal: true };
   }
-  // Fastify's own client errors (bad JSON, wrong content type, body too large): safe to echo.
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const message = `request body is larger than ${BODY_LIMIT_BYTES / 1024} kB, the most this API reads (a migration spec is a few kB)`;
+    return { status: 413, body: { error: title(413), message, errors: [{ path: '/', message }] } };
+  }
+  // Fastify's own client errors (bad JSON, wrong content type): safe to echo.
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const status = fastifyError.statusCode;
     return { status, body: { error: title(status), message: fastifyError.message ?? title(status), errors: [{ path: '/', message: fastifyError.message ?? title(status) }] } };

@@ -5,9 +5,7 @@ import type { Client } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
 import { HttpError } from './errors.js';
 import type { StatusBody } from './schemas.js';
-
-/** A status Query needs a worker to replay the run; past this, the API answers 503, not a hang. */
-const QUERY_TIMEOUT_MS = 10_000;
+import type { Workers } from './workers.js';
 
 export interface MigrationState {
   id: string;
@@ -25,7 +23,8 @@ export interface MigrationReader {
   refusal(status: number, id: string, message: string): Promise<HttpError>;
 }
 
-export function migrationReader(client: Client, uiUrl: string): MigrationReader {
+/** `queryTimeoutMs`: a status Query needs a worker to replay the run; past this, the API answers 503 (saying whether any worker polls), not a hang. */
+export function migrationReader(client: Client, uiUrl: string, workers: Workers, queryTimeoutMs: number): MigrationReader {
   const namespace = client.options.namespace;
   const links = (id: string) => ({
     temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`,
@@ -40,9 +39,14 @@ export function migrationReader(client: Client, uiUrl: string): MigrationReader 
     async status(id, signal) {
       const handle = client.workflow.getHandle(id);
       const described = await handle.describe();
-      const timeout = AbortSignal.timeout(QUERY_TIMEOUT_MS);
-      const status = await client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery));
-      return { ...status, workflowStatus: described.status.name, links: links(id) };
+      const timeout = AbortSignal.timeout(queryTimeoutMs);
+      try {
+        const status = await client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery));
+        return { ...status, workflowStatus: described.status.name, links: links(id) };
+      } catch (err) {
+        if (timeout.aborted && !signal?.aborted) throw await workers.unanswered(`the status query of ${id}`, queryTimeoutMs);
+        throw err;
+      }
     },
     async refusal(status, id, message) {
       const known = await state(id).catch(() => ({ id }));

@@ -15,6 +15,16 @@ export const FieldError = Type.Object({
   message: Type.String({ description: 'why it is wrong' }),
 });
 
+/** Who polls the migrations' task queue (pollers seen in the last 90 s). */
+export const WorkersBody = Type.Object(
+  {
+    taskQueue: Type.String(),
+    workflowPollers: Type.Integer({ description: 'workers that answer status queries and accept decisions' }),
+    activityPollers: Type.Integer({ description: 'workers that do the work against AWS and Kubernetes' }),
+  },
+  { description: "who polls the migrations' task queue" },
+);
+
 export const Links = Type.Object({ temporalUi: Type.String({ description: "the migration's run in the Temporal Web UI" }) });
 
 /** Every error answer, 4xx and 5xx alike. */
@@ -23,7 +33,8 @@ export const ErrorBody = Type.Object(
     error: Type.String({ description: 'HTTP status title' }),
     message: Type.String(),
     requestId: Type.String({ description: 'also in the x-request-id header; the server log has details under it' }),
-    errors: Type.Optional(Type.Array(FieldError, { description: 'every problem with the request, each naming its field' })),
+    errors: Type.Optional(Type.Array(FieldError, { description: 'every problem with the request, each naming its field; at most 50 entries, and then the last says how many more' })),
+    truncated: Type.Optional(Type.Integer({ description: 'how many problems errors[] leaves out' })),
     id: Type.Optional(Type.String({ description: 'the migration concerned' })),
     phase: Type.Optional(Type.String({ description: 'phase the migration is in (409 and self-approval 403)' })),
     workflowStatus: Type.Optional(Type.String()),
@@ -35,12 +46,13 @@ export const ErrorBody = Type.Object(
 export type ErrorBody = Static<typeof ErrorBody>;
 
 const ERROR_MEANINGS: Record<number, string> = {
-  400: 'Invalid request: errors[] names every bad field and why',
+  400: 'Invalid request (or an ambiguous Authorization header): errors[] names every bad field and why',
   401: 'No valid bearer token',
   403: "The token's role is too low, or the starter approves under distinctApprover",
   404: 'No such migration',
   409: "Does not apply in the migration's current state: phase and workflowStatus say which",
-  503: "Temporal or the migration's worker did not answer in time; retry",
+  413: 'The request body is larger than the API reads',
+  503: "Temporal or the migration's worker did not answer in time (the message says whether any worker polls the task queue); retry",
 };
 /** The documented error answers of a route: one body shape, a meaning per code. */
 export const errors = (...codes: number[]) =>

@@ -43,6 +43,8 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-bench-'));
   const group = new ProcessGroup(path.join(dir, 'logs'));
+  // Stopped by bench/run.ts (a hung benchmark): the peers run in process groups of their own, so stop them here.
+  process.once('SIGTERM', () => void group.stop().finally(() => process.exit(143)));
   const tools = resolveTools();
   const metricsPort = await freePort();
   const [temporal, motoUrl] = await Promise.all([

@@ -54,7 +54,13 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
   if (s.blueDeleted) rows.push(['blue', 'deleted']);
   rows.push(['started by', s.startedBy]);
-  if (s.error) rows.push(['error', s.error]);
+  if (s.attention) {
+    const a = s.attention;
+    const serving = a.weightsUnknown ?? `routing serves ${(a.liveWeights ?? []).map((w) => `blue ${w.blue} % green ${w.green} %`).join(', ')}`;
+    rows.push(['NEEDS ATTENTION', `${a.phase}${a.step ? ` step ${a.step}` : ''} failed ${clock(a.at, now)}: ${a.error}`]);
+    rows.push(['', `${serving}  →  cutover rollback ${s.id} --reason …  |  retry  |  abort (traffic on blue)  |  cancel`]);
+  } else if (s.error) rows.push(['error', s.error]);
+  if (s.retrying) rows.push(['retrying', `${s.retrying.activity}: ${s.retrying.attempts} attempts since ${clock(s.retrying.since, now)}, last error: ${s.retrying.lastError}`]);
   rows.push(['Temporal UI', s.links.temporalUi]);
 
   const out = [`${s.id}  (${s.workflowStatus})`, ...table(rows, '  ')];
@@ -79,7 +85,9 @@ export function progressLine(s: StatusBody, now = new Date()): string {
   if (s.step) parts.push(`step ${s.step.index}/${s.step.of}`);
   if (s.pendingGate) parts.push(`waiting for gate ${s.pendingGate.gate}`);
   for (const t of s.timers) parts.push(timerLine(t, now));
-  if (s.error) parts.push(`error: ${s.error}`);
+  if (s.attention) parts.push(`NEEDS ATTENTION: ${s.attention.phase} failed: ${s.attention.error}`);
+  else if (s.error) parts.push(`error: ${s.error}`);
+  if (s.retrying) parts.push(`retrying ${s.retrying.activity} (${s.retrying.attempts} attempts): ${s.retrying.lastError}`);
   return parts.join('  ');
 }
 

@@ -3,6 +3,7 @@
 // profiles) come through @temporalio/envconfig, so a Temporal Cloud or self-hosted cluster
 // needs no code change. Both processes read them here, so they cannot disagree.
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { TASK_QUEUE } from '../workflows/messages.js';
 
 export type CutoverMode = 'sandbox' | 'aws';
 
@@ -12,15 +13,20 @@ export interface TemporalSettings {
   namespace: string;
   /** Base URL of the Temporal Web UI, for links in API responses. */
   uiUrl: string;
+  /** The task queue the worker polls and the API starts migrations on (CUTOVER_TASK_QUEUE; default TASK_QUEUE, cutover). */
+  taskQueue?: string;
 }
 
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   const address = loaded.connectionOptions.address ?? '127.0.0.1:7233';
+  const taskQueue = env.CUTOVER_TASK_QUEUE ?? TASK_QUEUE;
+  if (!/^\S{1,200}$/.test(taskQueue)) throw new Error(`CUTOVER_TASK_QUEUE must be a task queue name (no spaces, at most 200 characters), got "${taskQueue}"`);
   return {
     connection: { ...loaded.connectionOptions, address },
     namespace: loaded.namespace ?? 'default',
     uiUrl: (env.CUTOVER_TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233').replace(/\/$/, ''),
+    taskQueue,
   };
 }
 

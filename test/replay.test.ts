@@ -127,6 +127,37 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Preflight reads the routing (patch preflight-routing); a weight change that fails for good
+  // holds the run in needs-attention, a rollback from there puts blue back, then abort.
+  'needs-attention-rollback': {
+    run: async (start) => {
+      const run = await start();
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.until((s) => s.step?.greenWeight === 20);
+      run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
+      await run.advance('10m');
+      await run.until((s) => s.phase === 'needs-attention');
+      await run.rollback(bob, 'held at step 2', true);
+      await run.until((s) => s.phase === 'rolled-back');
+      await run.abort(STARTER);
+      await run.handle.result();
+      return run;
+    },
+  },
+  // GitOps does not converge, bootstrap-override rejected: held (patch bootstrap-reject-holds), then cancelled.
+  'bootstrap-reject-held-cancel': {
+    run: async (start) => {
+      const spec = { ...baseSpec(), gitops: { argocd: { managementContext: 'mgmt', registerCluster: true } } };
+      const run = await start({ spec, cloud: (c) => void (c.gitopsReady = false) });
+      await run.until((s) => s.pendingGate?.gate === 'bootstrap-override');
+      await run.approve('bootstrap-override', alice, 'reject', 'apps must sync first');
+      await run.until((s) => s.phase === 'needs-attention');
+      await run.cancel(STARTER, 'not this week');
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { clusterAccessFromEnv } from '../activities/kubernetes.js';
+import { userRowsFromEnv, type ApiLifecycle } from '../activities/removed-apis.js';
 import { awsEndpoint, temporalSettings } from '../config/connections.js';
 import { serveWorkerHealth } from './health.js';
 import { workerProcessSettings, type WorkerProcessSettings } from './process-settings.js';
@@ -12,8 +13,11 @@ import { describeProblems, inspectSearchAttributes } from './search-attributes.j
 import { createCutoverWorker } from './worker.js';
 
 let processSettings: WorkerProcessSettings;
+// CUTOVER_REMOVED_APIS_FILE is checked now: a bad row stops the start with its row and field named.
+let removedApis: ApiLifecycle[];
 try {
   processSettings = workerProcessSettings();
+  removedApis = userRowsFromEnv();
 } catch (err) {
   console.error(`cutover worker: ${(err as Error).message}`);
   process.exit(2);
@@ -39,18 +43,20 @@ const aws = createAwsClients({ endpoint: awsEndpoint() });
 const activities = createActivities({
   aws,
   clusters: clusterAccessFromEnv(aws),
+  clusterChecks: { removedApis },
   webhookUrl: process.env.CUTOVER_WEBHOOK_URL,
 });
 const worker = await createCutoverWorker({
   connection,
   namespace: settings.namespace,
+  taskQueue: settings.taskQueue,
   activities,
   workflowBundle: processSettings.workflowBundle ? { codePath: processSettings.workflowBundle } : undefined,
   shutdownGraceTime: `${processSettings.shutdownGraceSeconds}s`,
 });
 const health = processSettings.healthPort !== undefined ? await serveWorkerHealth(() => worker.getState(), processSettings.healthPort) : undefined;
 console.log(
-  `cutover worker polling task queue on ${settings.connection.address} (namespace ${settings.namespace}; ` +
+  `cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address} (namespace ${settings.namespace}; ` +
     `workflows ${processSettings.workflowBundle ? `from the bundle ${processSettings.workflowBundle}` : 'bundled at start'}` +
     `${health ? `; health on :${health.port}` : ''})`,
 );

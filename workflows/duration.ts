@@ -5,10 +5,11 @@ import ms from 'ms';
 
 export type Duration = string | number;
 
-/** Milliseconds in `duration`; throws a TypeError naming the value when it does not parse. */
+/** Milliseconds in `duration`; throws a TypeError naming the value when it does not parse to a finite number. */
 export function durationMs(duration: Duration): number {
   if (typeof duration === 'number') return duration;
   const millis = ms(duration);
-  if (millis == null || Number.isNaN(millis)) throw new TypeError(`Invalid duration string: '${duration}'`);
+  // "1e400 days" parses to Infinity: no timer can wait that long.
+  if (millis == null || !Number.isFinite(millis)) throw new TypeError(`Invalid duration string: '${duration}'`);
   return millis;
 }

@@ -16,20 +16,23 @@ import {
   resumeUpdate,
   retryUpdate,
   rollbackUpdate,
+  SEARCH_ATTRIBUTES,
   statusQuery,
 } from './messages.js';
+import { FAILURE } from './failures.js';
 import { SYSTEM_ACTOR } from './model.js';
 import { notify } from './migration/activities.js';
 import * as handle from './migration/handlers.js';
-import { cancel, onInterrupt, runPhase } from './migration/phases.js';
+import { cancel, hold, NothingToUndo, onInterrupt, runPhase } from './migration/phases.js';
 import { audit, enter, isTerminal, newRun, statusOf, type MigrationInput, type MigrationOutcome, type Run } from './migration/state.js';
-import { Interrupted } from './migration/waits.js';
+import { Interrupted, timersBeyondDates } from './migration/waits.js';
 
 export type { MigrationInput, MigrationOutcome, RunState } from './migration/state.js';
 
 export async function migration(input: MigrationInput): Promise<MigrationOutcome> {
   // A change to what running migrations do goes behind wf.patched('<name>') with a new fixture
   // in test/histories/, or ships as a new worker deployment version (docs/architecture.md).
+  if (!input.carried) refuseInvalidSpec(input);
   const run = newRun(input);
   const { spec, state } = run;
   setHandlers(run);
@@ -43,21 +46,53 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
         await runPhase(run);
       } catch (err) {
         if (!(err instanceof Interrupted)) throw err;
-        await onInterrupt(run);
+        await carryOutInterrupt(run);
       }
     }
   } catch (err) {
+    if (err instanceof wf.ContinueAsNew) throw err; // the run goes on in its next execution
     if (wf.isCancellation(err)) {
       await cancel(run, SYSTEM_ACTOR, 'workflow cancelled');
     } else {
+      // Only where nothing is left to undo (preflight, or provisioning that made nothing).
       state.error = err instanceof Error ? err.message : String(err);
       enter(run, 'failed');
       await notify(run, 'failed', `${run.id}: failed: ${state.error}`);
-      throw err;
+      throw asWorkflowFailure(err instanceof NothingToUndo ? err.failure : err);
     }
   }
   await run.watcherStopped;
   return { phase: state.phase, weights: state.weights, error: state.error };
+}
+
+/** A rollback or cancel that itself fails holds the migration too; a person asks again from there. */
+async function carryOutInterrupt(run: Run): Promise<void> {
+  try {
+    await onInterrupt(run);
+  } catch (err) {
+    if (wf.isCancellation(err)) throw err;
+    const phase = run.state.phase;
+    run.state.interrupt = undefined;
+    await hold(run, phase === 'needs-attention' ? run.state.attention!.phase : phase, err);
+  }
+}
+
+/**
+ * A bake + freeze no timer can reach ends the run before anything is changed. The API refuses
+ * such a spec already (with its policy bounds); this guards runs started another way. Policy
+ * bounds are not checked here: a later change to them would break the replay of open runs.
+ */
+function refuseInvalidSpec(input: MigrationInput): void {
+  const issues = timersBeyondDates(input.spec);
+  if (issues.length === 0) return;
+  wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: 'failed' }]);
+  throw wf.ApplicationFailure.create({ type: FAILURE.invalidSpec, message: `spec refused: ${issues.join('; ')}`, nonRetryable: true });
+}
+
+/** Ends the run failed, never a workflow task that fails again and again (a bug's plain Error included). */
+function asWorkflowFailure(err: unknown): unknown {
+  if (err instanceof wf.TemporalFailure) return err;
+  return wf.ApplicationFailure.create({ type: 'WorkflowError', message: err instanceof Error ? err.message : String(err), nonRetryable: true });
 }
 
 function setHandlers(run: Run): void {
@@ -67,8 +102,8 @@ function setHandlers(run: Run): void {
   wf.setHandler(rollbackUpdate, (req) => handle.rollback(run, req), { validator: (req) => handle.validateRollback(run, req) });
   wf.setHandler(pauseUpdate, (req) => handle.pauseRun(run, req), { validator: (_req) => handle.validatePause(run) });
   wf.setHandler(resumeUpdate, (req) => handle.resume(run, req), { validator: (_req) => handle.validateResume(run) });
-  wf.setHandler(retryUpdate, (req) => handle.choose(run, 'retry', req), { validator: (_req) => handle.validateChoice(run) });
-  wf.setHandler(abortUpdate, (req) => handle.choose(run, 'abort', req), { validator: (_req) => handle.validateChoice(run) });
+  wf.setHandler(retryUpdate, (req) => handle.choose(run, 'retry', req), { validator: (_req) => handle.validateChoice(run, 'retry') });
+  wf.setHandler(abortUpdate, (req) => handle.choose(run, 'abort', req), { validator: (_req) => handle.validateChoice(run, 'abort') });
   wf.setHandler(cancelUpdate, (req) => handle.cancel(run, req), { validator: (_req) => handle.validateCancel(run) });
 }
 

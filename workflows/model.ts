@@ -3,11 +3,13 @@
 // are derived from their schemas (schemas.ts), which the API serves as they are.
 import type { Static } from 'typebox';
 import type {
+  AttentionSchema,
   AuditEventSchema,
   FindingSchema,
   HealthStatusSchema,
   MigrationStatusSchema,
   PendingGateSchema,
+  RetryingSchema,
   TimerStatusSchema,
   WeightsSchema,
 } from './schemas.js';
@@ -28,14 +30,17 @@ export const LIFECYCLE = [
 ] as const;
 
 /** Every phase: the lifecycle, and where a migration goes off it. */
-export const PHASES = [...LIFECYCLE, 'rolled-back', 'aborted', 'cancelled', 'failed'] as const;
+export const PHASES = [...LIFECYCLE, 'needs-attention', 'rolled-back', 'aborted', 'cancelled', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Phases a migration never leaves. */
 export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'aborted', 'cancelled', 'failed'];
 
-/** Phases in which green may carry traffic, so a rollback has something to undo. */
-export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission'];
+/**
+ * Phases in which green may carry traffic, so a rollback has something to undo. A held
+ * migration (needs-attention) can always be rolled back: what routing serves may be unknown.
+ */
+export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission', 'needs-attention'];
 
 /** Gates every migration may meet; a manual step N also waits at gate step-N. */
 export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover', 'decommission'] as const;
@@ -62,5 +67,7 @@ export type PendingGate = Static<typeof PendingGateSchema>;
 export type Finding = Static<typeof FindingSchema>;
 export type TimerStatus = Static<typeof TimerStatusSchema>;
 export type HealthStatus = Static<typeof HealthStatusSchema>;
+export type Attention = Static<typeof AttentionSchema>;
+export type Retrying = Static<typeof RetryingSchema>;
 /** What the status Query answers; the API adds the run's execution status and links. */
 export type MigrationStatus = Static<typeof MigrationStatusSchema>;

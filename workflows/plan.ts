@@ -2,6 +2,7 @@
 // plan (phases, steps, gates, timers). The API's POST /v1/plans and the workflow share them.
 import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
+import { DURATION_LIMITS, type DurationLimit } from './spec.js';
 import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
 import { LIFECYCLE, TIMERS, type GateName, type Phase } from './model.js';
 import type { PlannedStepSchema, PlanSchema } from './schemas.js';
@@ -174,55 +175,51 @@ const MIGRATION_ID = new RegExp(MIGRATION_ID_PATTERN);
 /** A target version: the schema allows any digits; Temporal caps a search attribute value, and no minor has 4 digits. */
 export const KUBERNETES_MINOR = /^1\.\d{1,3}$/;
 
-/**
- * Least values of the durations a loop waits on; shorter ones make it spin. traffic.observe,
- * bake and freeze may be 0 (the workflow skips a zero wait); a smoke check's timeout must be > 0.
- */
-export const MINIMUMS = {
-  reminderInterval: '1m',
-  healthInterval: '1s',
-  gitopsSyncTimeout: '1m',
-} as const;
 
 interface DurationField {
   path: string;
+  /** How a message names it, e.g. health.smoke[1].timeout. */
+  field: string;
+  limit: keyof typeof DURATION_LIMITS;
   value: string | undefined;
-  /** The least a value may be: its field name, the test in ms, the rule and why (for the message). */
-  least?: { field: string; ok: (ms: number) => boolean; rule: string; why: string };
 }
 
 function durationFields(spec: MigrationSpec): DurationField[] {
-  const atLeast = (field: string, least: string, why: string) => ({ field, ok: (ms: number) => ms >= durationMs(least), rule: `at least ${least}`, why });
   return [
-    { path: '/traffic/observe', value: spec.traffic.observe },
-    { path: '/bake', value: spec.bake },
-    { path: '/freeze', value: spec.freeze },
-    {
-      path: '/health/interval',
-      value: spec.health?.interval,
-      least: atLeast('health.interval', MINIMUMS.healthInterval, 'the health watcher checks green once per interval, and 0 would check in a tight loop'),
-    },
-    {
-      path: '/approvals/reminderInterval',
-      value: spec.approvals?.reminderInterval,
-      least: atLeast('approvals.reminderInterval', MINIMUMS.reminderInterval, 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop'),
-    },
-    {
-      path: '/gitops/syncTimeout',
-      value: spec.gitops?.syncTimeout,
-      least: atLeast('gitops.syncTimeout', MINIMUMS.gitopsSyncTimeout, 'bootstrapping waits that long for GitOps to sync green, and less sends every migration to gate bootstrap-override'),
-    },
-    ...(spec.health?.smoke ?? []).map((s, i): DurationField => ({
-      path: `/health/smoke/${i}/timeout`,
-      value: s.timeout,
-      least: {
-        field: `health.smoke[${i}].timeout`,
-        ok: (ms) => ms > 0,
-        rule: 'more than 0s',
-        why: 'the HTTP client reads 0 as no time limit, and a check that hangs stalls validation and the health watcher',
-      },
-    })),
+    { path: '/traffic/observe', field: 'traffic.observe', limit: 'traffic.observe', value: spec.traffic.observe },
+    { path: '/bake', field: 'bake', limit: 'bake', value: spec.bake },
+    { path: '/freeze', field: 'freeze', limit: 'freeze', value: spec.freeze },
+    { path: '/health/interval', field: 'health.interval', limit: 'health.interval', value: spec.health?.interval },
+    { path: '/approvals/reminderInterval', field: 'approvals.reminderInterval', limit: 'approvals.reminderInterval', value: spec.approvals?.reminderInterval },
+    { path: '/gitops/syncTimeout', field: 'gitops.syncTimeout', limit: 'gitops.syncTimeout', value: spec.gitops?.syncTimeout },
+    ...(spec.health?.smoke ?? []).map(
+      (s, i): DurationField => ({ path: `/health/smoke/${i}/timeout`, field: `health.smoke[${i}].timeout`, limit: 'health.smoke[].timeout', value: s.timeout }),
+    ),
   ];
+}
+
+/**
+ * Every duration of a spec that does not parse or lies outside DURATION_LIMITS. Part of
+ * checkSpec; the workflow checks its spec with it again, so no path can start one that breaks it.
+ */
+export function durationIssues(spec: MigrationSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const { path, field, limit, value } of durationFields(spec)) {
+    if (value === undefined) continue;
+    if (!isDuration(value)) {
+      issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
+      continue;
+    }
+    const millis = durationMs(value as never);
+    const { least, most }: DurationLimit = DURATION_LIMITS[limit];
+    const leastMs = durationMs(least.value as never);
+    if (least.exclusive ? millis <= leastMs : millis < leastMs) {
+      issues.push({ path, message: `${field} "${value}" must be ${least.exclusive ? 'more than' : 'at least'} ${least.value}: ${least.why}` });
+    } else if (millis > durationMs(most.value as never)) {
+      issues.push({ path, message: `${field} "${value}" must be at most ${most.value}: ${most.why}` });
+    }
+  }
+  return issues;
 }
 
 /**
@@ -262,11 +259,7 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
       issues.push({ path: `/traffic/steps/${steps.length - 1}`, message: 'last step must be 100' });
     }
   }
-  for (const { path, value, least } of durationFields(spec)) {
-    if (value === undefined) continue;
-    if (!isDuration(value)) issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
-    else if (least && !least.ok(durationMs(value as never))) issues.push({ path, message: `${least.field} "${value}" must be ${least.rule}: ${least.why}` });
-  }
+  issues.push(...durationIssues(spec));
   const urls: [string, string | undefined][] = [
     ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),
     ['/notify/webhookUrl', spec.notify?.webhookUrl],

@@ -38,6 +38,24 @@ export const AuditEventSchema = Type.Object({
 
 export const PendingGateSchema = Type.Object({ gate: GateNameSchema, since: Type.String() });
 
+/** Why a migration is held (needs-attention), where, and what the routing served when it was read. */
+export const AttentionSchema = Type.Object({
+  error: Type.String(),
+  phase: StringEnum(PHASES, { description: 'the phase that failed; a retry re-enters it' }),
+  step: Type.Optional(Type.Integer({ description: 'the traffic step that failed, when shifting' })),
+  at: Type.String({ description: 'ISO time' }),
+  liveWeights: Type.Optional(Type.Array(WeightsSchema, { description: 'read from the routing layer when the migration was held, one per routed object' })),
+  weightsUnknown: Type.Optional(Type.String({ description: 'why the routing could not be read: a rollback is still allowed' })),
+});
+
+/** A change that keeps failing and is being retried (forward weight changes). */
+export const RetryingSchema = Type.Object({
+  activity: Type.String(),
+  attempts: Type.Integer(),
+  lastError: Type.String(),
+  since: Type.String({ description: 'ISO time of the first failed attempt' }),
+});
+
 export const MigrationStatusSchema = Type.Object({
   id: Type.String(),
   phase: StringEnum(PHASES),
@@ -53,6 +71,8 @@ export const MigrationStatusSchema = Type.Object({
   startedBy: Type.String(),
   audit: Type.Array(AuditEventSchema, { description: 'most recent audit events, oldest first' }),
   error: Type.Optional(Type.String()),
+  attention: Type.Optional(AttentionSchema),
+  retrying: Type.Optional(RetryingSchema),
 });
 
 export const PlannedStepSchema = Type.Object({

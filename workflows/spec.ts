@@ -2,9 +2,56 @@
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
 import { Type, type Static } from 'typebox';
 
+export interface DurationLimit {
+  /** The least value and why; `exclusive` when a value must be more than it. */
+  least: { value: string; exclusive?: boolean; why?: string };
+  /** The most, and why: past it a value is a typo, or a wait nobody would watch. */
+  most: { value: string; why: string };
+}
+
+/**
+ * Bounds of every duration a spec can set, by field. The least keeps a loop from spinning; the
+ * most keeps every wait one a person would watch and every timer's end a date Temporal and
+ * JavaScript can hold ("300000 years" would break the workflow once its timer starts).
+ */
+export const DURATION_LIMITS = {
+  'traffic.observe': {
+    least: { value: '0s' },
+    most: { value: '7 days', why: 'each step holds traffic split between the clusters this long; hold a step longer with stepApproval manual' },
+  },
+  bake: {
+    least: { value: '0s' },
+    most: { value: '365 days', why: 'green carries all traffic under the health watcher this long before the freeze; longer than a year is a typo' },
+  },
+  freeze: {
+    least: { value: '0s' },
+    most: { value: '365 days', why: 'blue is kept idle this long before the decommission gate; longer than a year is a typo' },
+  },
+  'health.interval': {
+    least: { value: '1s', why: 'the health watcher checks green once per interval, and 0 would check in a tight loop' },
+    most: { value: '1h', why: 'a breach must be seen in time to roll back, and checks further apart leave green unwatched' },
+  },
+  'health.smoke[].timeout': {
+    least: { value: '0s', exclusive: true, why: 'the HTTP client reads 0 as no time limit, and a check that hangs stalls validation and the health watcher' },
+    most: { value: '5m', why: 'a check that takes longer holds validation and the health watcher; a healthy endpoint answers in seconds' },
+  },
+  'approvals.reminderInterval': {
+    least: { value: '1m', why: 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop' },
+    most: { value: '1 day', why: 'a pending gate nobody hears about for longer is forgotten' },
+  },
+  'gitops.syncTimeout': {
+    least: { value: '1m', why: 'bootstrapping waits that long for GitOps to sync green, and less sends every migration to gate bootstrap-override' },
+    most: { value: '1 day', why: 'bootstrapping waits that long before a person is asked (gate bootstrap-override); a sync that takes longer needs one' },
+  },
+} as const satisfies Record<string, DurationLimit>;
+
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
-/** A duration field, its meaning and limits after the format (minimums are checked by checkSpec). */
-const Duration = (description: string) => Type.String({ minLength: 1, description: `${DURATION}: ${description}`, examples: ['10m'] });
+/** A duration field: its meaning, its default and its limits (which checkSpec checks). */
+function Duration(limit: keyof typeof DURATION_LIMITS, description: string, byDefault: string) {
+  const { least, most }: DurationLimit = DURATION_LIMITS[limit];
+  const range = `${least.exclusive ? 'more than' : 'at least'} ${least.value}, at most ${most.value}`;
+  return Type.String({ minLength: 1, maxLength: 64, description: `${DURATION}: ${description}; ${range} (default ${byDefault})`, examples: ['10m'] });
+}
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const NameWith = (description: string) => Type.String({ minLength: 1, maxLength: 255, description });
 
@@ -12,6 +59,13 @@ const NameWith = (description: string) => Type.String({ minLength: 1, maxLength:
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
+
+/**
+ * The most items of each array in a spec: far beyond a real migration, and small enough that
+ * a spec (and the list of what is wrong with it) stays a few kB. Ascending steps of 1..100
+ * cannot exceed 100 anyway; the bound makes a schema error of a longer list.
+ */
+export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20 } as const;
 
 export const TRAFFIC_DRIVERS = ['route53', 'alb', 'external-dns', 'service-selector'] as const;
 export const BREACH_ACTIONS = ['rollback', 'pause', 'notify'] as const;
@@ -32,7 +86,7 @@ const Route53Settings = (description: string) =>
     {
       hostedZoneId: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone ID (one of hostedZoneId, hostedZoneName is required)' })),
       hostedZoneName: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone name, e.g. example.com.' })),
-      records: Type.Array(Route53Record, { minItems: 1 }),
+      records: Type.Array(Route53Record, { minItems: 1, maxItems: MAX_ITEMS.records, description: `at most ${MAX_ITEMS.records} record pairs (each shift writes them in one batch)` }),
     },
     { additionalProperties: false, description },
   );
@@ -61,7 +115,7 @@ export const ExternalDnsSettings = Type.Object(
   {
     blueCluster: Type.Optional(NameWith("cluster whose objects carry blue's weight (default: blue.cluster)")),
     greenCluster: Type.Optional(NameWith("cluster whose objects carry green's weight (default: green.cluster)")),
-    objects: Type.Array(ExternalDnsObject, { minItems: 1, maxItems: 100 }),
+    objects: Type.Array(ExternalDnsObject, { minItems: 1, maxItems: MAX_ITEMS.objects }),
     route53: Type.Optional(
       Route53Settings(
         "the weighted records external-dns writes from these objects (set identifiers default blue/green): when given, a shift is applied once Route 53 serves the new weights, and green's record must exist before a shift; without it, once the annotations are written",
@@ -130,7 +184,7 @@ export const MigrationSpecSchema = Type.Object(
             Type.Boolean({ description: "also wait for green's Flux Kustomizations/HelmReleases and suspend blue's during the freeze (default true)" }),
           ),
           syncTimeout: Type.Optional(
-            Duration('how long bootstrapping waits for GitOps to sync green before gate bootstrap-override; at least 1m (default 30m)'),
+            Duration('gitops.syncTimeout', 'how long bootstrapping waits for GitOps to sync green before gate bootstrap-override', '30m'),
           ),
         },
         { additionalProperties: false },
@@ -156,12 +210,13 @@ export const MigrationSpecSchema = Type.Object(
         steps: Type.Optional(
           Type.Array(Type.Integer({ minimum: 1, maximum: 100 }), {
             minItems: 1,
+            maxItems: MAX_ITEMS.steps,
             description:
               'green weight (percent) after each step; ascending, ending at 100 (default 20, 50, 80, 100; for service-selector the only choice and default is [100])',
           }),
         ),
         stepApproval: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')], { description: 'default auto' })),
-        observe: Type.Optional(Duration('time each step is observed under the health watcher before the next; may be 0s (default 10m)')),
+        observe: Type.Optional(Duration('traffic.observe', 'time each step is observed under the health watcher before the next', '10m')),
       },
       { additionalProperties: false },
     ),
@@ -175,25 +230,26 @@ export const MigrationSpecSchema = Type.Object(
                 host: Type.Optional(Type.String()),
                 expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'default 200' })),
                 bodyContains: Type.Optional(Type.String()),
-                timeout: Type.Optional(Duration('time limit of one check; more than 0s (default 5s)')),
+                timeout: Type.Optional(Duration('health.smoke[].timeout', 'time limit of one check', '5s')),
               },
               { additionalProperties: false },
             ),
+            { maxItems: MAX_ITEMS.smoke, description: `at most ${MAX_ITEMS.smoke} checks, all run at every health check` },
           ),
-          interval: Type.Optional(Duration('time between two health checks of green; at least 1s (default 1m)')),
+          interval: Type.Optional(Duration('health.interval', 'time between two health checks of green', '1m')),
           failureThreshold: Type.Optional(Type.Integer({ minimum: 1, description: 'consecutive failures (default 3)' })),
           onBreach: Type.Optional(StringEnum(BREACH_ACTIONS, { description: 'default rollback' })),
         },
         { additionalProperties: false },
       ),
     ),
-    bake: Type.Optional(Duration('time green carries 100 % under the health watcher before the freeze; may be 0s (default 7 days)')),
-    freeze: Type.Optional(Duration("time blue is kept reachable and idle, its GitOps paused, before the decommission gate; may be 0s (default 3 days)")),
+    bake: Type.Optional(Duration('bake', 'time green carries 100 % under the health watcher before the freeze', '7 days')),
+    freeze: Type.Optional(Duration('freeze', 'time blue is kept reachable and idle, its GitOps paused, before the decommission gate', '3 days')),
     approvals: Type.Optional(
       Type.Object(
         {
           distinctApprover: Type.Optional(Type.Boolean({ description: 'default false' })),
-          reminderInterval: Type.Optional(Duration('a pending gate notifies again after each interval; at least 1m (default 4h)')),
+          reminderInterval: Type.Optional(Duration('approvals.reminderInterval', 'a pending gate notifies again after each interval', '4h')),
         },
         { additionalProperties: false },
       ),

@@ -1,11 +1,12 @@
 // Bearer-token auth for every route registered after it in its scope: token → subject and
 // role. Each route names the least role it needs in its options (`config: { role }`), and a
 // route without one fails at boot. The check runs as the first hook (onRequest), before the
-// body is parsed, so an anonymous caller learns nothing about a route's schema and costs no parsing.
+// body is parsed, so an anonymous caller learns nothing about a route's schema and costs no
+// parsing. An Authorization header that could be read two ways is a 400, never a guess.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { ROLES, type Principal, type Role } from '../config.js';
+import { BEARER_TOKEN, ROLES, type Principal, type Role } from '../config.js';
 import { HttpError } from '../errors.js';
 
 declare module 'fastify' {
@@ -32,6 +33,27 @@ function authenticate(tokens: Map<string, Principal>, token: string): Principal 
 
 const atLeast = (role: Role, least: Role) => ROLES.indexOf(role) >= ROLES.indexOf(least);
 
+const ambiguous = (message: string) => new HttpError(400, `ambiguous Authorization header: ${message}`, { errors: [{ path: '/headers/authorization', message }] });
+
+/**
+ * The bearer token of a request, from its raw headers: Node keeps only the first of two
+ * Authorization headers, so which one counted would depend on their order. Two headers, two
+ * credentials in one, or a Bearer credential without exactly one well-formed token are a 400;
+ * no header or another scheme (Basic, a bare token) is no token (401).
+ */
+function bearerToken(rawHeaders: string[]): string | undefined {
+  const values = rawHeaders.filter((_, i) => i % 2 === 1 && rawHeaders[i - 1].toLowerCase() === 'authorization');
+  if (values.length > 1) throw ambiguous(`sent ${values.length} times; send one`);
+  const value = values[0]?.trim() ?? '';
+  if (value.includes(',')) throw ambiguous('holds more than one credential (a comma-separated list); send one bearer token');
+  const [scheme, ...rest] = value.split(/\s+/);
+  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  if (rest.length === 0) throw ambiguous('Bearer without a token');
+  if (rest.length > 1) throw ambiguous(`Bearer with ${rest.length} tokens; send one`);
+  if (!BEARER_TOKEN.test(rest[0])) throw ambiguous('the bearer token has characters a token cannot have (RFC 6750: letters, digits, -._~+/ and trailing =)');
+  return rest[0];
+}
+
 export interface AuthOptions {
   /** bearer token → who and what they may do */
   tokens: Map<string, Principal>;
@@ -45,8 +67,8 @@ export default fp<AuthOptions>(
     });
     app.addHook('onRequest', async (request) => {
       const least = request.routeOptions.config.role!;
-      const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '');
-      const principal = match ? authenticate(tokens, match[1]) : undefined;
+      const token = bearerToken(request.raw.rawHeaders);
+      const principal = token ? authenticate(tokens, token) : undefined;
       if (!principal) {
         throw new HttpError(401, 'a valid bearer token is required (Authorization: Bearer <token>)', {}, { 'www-authenticate': 'Bearer' });
       }

@@ -3,7 +3,7 @@
 // applies now, so the API never second-guesses a migration's state; a refusal is answered
 // with the state the migration is in.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import {
   abortUpdate,
@@ -15,8 +15,11 @@ import {
   retryUpdate,
   rollbackUpdate,
   type ActorRequest,
+  type ApprovalRequest,
+  type RollbackRequest,
 } from '../../workflows/messages.js';
 import { HttpError } from '../errors.js';
+import type { MigrationState } from '../migrations.js';
 import { principalOf } from '../plugins/auth.js';
 import {
   ActionBody,
@@ -40,23 +43,58 @@ const ACTIONS: [string, UpdateDefinition<void, [ActorRequest]>, string][] = [
   ['cancel', cancelUpdate, 'Stop and compensate: traffic to blue, green deleted if created here and the spec says so'],
 ];
 
-const decisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { temporal: client, migrations: reader } = app;
+export interface DecisionRoutesOptions {
+  /** How long a request waits for a worker to accept it before a 503. */
+  acceptTimeoutMs: number;
+}
 
-  /** Sends an Update; a refusal answers 409 (403 for self-approval) with the migration's state, an unknown ID 404. */
-  const update = async <Ret>(id: string, send: (handle: WorkflowHandle) => Promise<Ret>): Promise<Ret> => {
+/** Said with a 503 for a request Temporal holds: an Update a worker has not yet accepted is delivered once one does. */
+const MAY_STILL_APPLY = ' (the request may still apply once a worker takes it up: check the status before sending it again)';
+
+const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (app, { acceptTimeoutMs }) => {
+  const { temporal: client, migrations: reader, workers } = app;
+
+  /**
+   * Sends an Update and waits for its result. A worker must accept it within acceptTimeoutMs
+   * (503 otherwise, and none is sent while no worker polls); a refusal answers 409 (403 for
+   * self-approval) with the migration's state, an unknown ID 404, an ended migration 409.
+   */
+  const update = async <Ret, Args extends [ActorRequest | ApprovalRequest | RollbackRequest]>(
+    id: string,
+    name: string,
+    definition: UpdateDefinition<Ret, Args>,
+    args: Args,
+  ): Promise<Ret> => {
+    const what = `the ${name} request`;
+    const seen = await workers.pollers().catch(() => undefined);
+    if (seen?.workflowPollers === 0) {
+      // 404 for an unknown migration and 409 for an ended one need no worker.
+      throw endedError(id, await reader.state(id)) ?? workers.noWorker(what, seen);
+    }
+    const acceptance = AbortSignal.timeout(acceptTimeoutMs);
+    let accepted = false;
     try {
-      return await send(client.workflow.getHandle(id));
+      const handle = client.workflow.getHandle(id);
+      const started = await client.withAbortSignal(acceptance, () => handle.startUpdate(definition, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }));
+      accepted = true;
+      // Accepted Updates are durable: their result may take as long as the request does (rollback?wait=true).
+      return await started.result();
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw await reader.refusal(err.cause.type === REJECTION.selfApproval ? 403 : 409, id, err.cause.message);
       }
+      if (!accepted && acceptance.aborted) throw await workers.unanswered(what, acceptTimeoutMs, MAY_STILL_APPLY);
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // Updates reach only running workflows: a closed one has ended, an unknown one 404s here.
-      const state = await reader.state(id);
-      throw new HttpError(409, `migration ${id} has ended (${state.workflowStatus}, phase ${state.phase ?? 'unknown'})`, { ...state, links: reader.links(id) });
+      throw endedError(id, await reader.state(id)) ?? err;
     }
   };
+
+  /** The 409 for a migration that has ended; nothing for a running one. */
+  const endedError = (id: string, state: MigrationState): HttpError | undefined =>
+    state.workflowStatus === 'RUNNING'
+      ? undefined
+      : new HttpError(409, `migration ${id} has ended (${state.workflowStatus}, phase ${state.phase ?? 'unknown'})`, { ...state, links: reader.links(id) });
 
   app.post(
     '/v1/migrations/:id/approvals',
@@ -69,14 +107,14 @@ const decisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: '409 when that gate is not pending; 403 when the starter approves and the spec asks for a distinct approver.',
         params: IdParams,
         body: ApprovalBody,
-        response: { 200: ApprovedBody, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: ApprovedBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
       },
     },
     async (request) => {
       const { gate, decision, comment } = request.body;
       const { id } = request.params;
       const actor = principalOf(request).subject;
-      const result = await update(id, (h) => h.executeUpdate(approveUpdate, { args: [{ gate, decision, comment, actor }] }));
+      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor }]);
       request.log.info({ migration: id, gate, decision, by: actor }, 'gate decided');
       return { ...result, links: reader.links(id) };
     },
@@ -94,14 +132,14 @@ const decisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         querystring: RollbackQuery,
         body: RollbackBody,
-        response: { 200: RollbackDone, 202: RollbackAccepted, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: RollbackDone, 202: RollbackAccepted, ...errors(400, 401, 403, 404, 409, 413, 503) },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
       const wait = request.query.wait === true;
       const actor = principalOf(request).subject;
-      const result = await update(id, (h) => h.executeUpdate(rollbackUpdate, { args: [{ reason: request.body.reason, actor, wait }] }));
+      const result = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }]);
       request.log.info({ migration: id, by: actor, wait }, 'rollback requested');
       if (!wait) return reply.code(202).send({ accepted: result.accepted, links: reader.links(id) });
       return reply.code(200).send({ accepted: result.accepted, weights: result.weights!, links: reader.links(id) });
@@ -123,13 +161,13 @@ const decisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           summary,
           params: IdParams,
           body: ReasonBody,
-          response: { 200: ActionBody, ...errors(400, 401, 403, 404, 409) },
+          response: { 200: ActionBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
         },
       },
       async (request) => {
         const { id } = request.params;
         const actor = principalOf(request).subject;
-        await update(id, (h) => h.executeUpdate(definition, { args: [{ actor, reason: request.body?.reason }] }));
+        await update(id, action, definition, [{ actor, reason: request.body?.reason }]);
         request.log.info({ migration: id, by: actor, action }, `${action} accepted`);
         return { ok: true, links: reader.links(id) };
       },

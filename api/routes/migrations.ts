@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
 import type { migration } from '../../workflows/migration.js';
-import { initialSearchAttributes, SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { migrationId } from '../../workflows/plan.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
@@ -14,8 +14,8 @@ import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, Sta
 import { assertSound } from '../spec-checks.js';
 
 export interface MigrationRoutesOptions {
-  /** Task queue workflows are started on (tests use their own). */
-  taskQueue?: string;
+  /** Task queue workflows are started on. */
+  taskQueue: string;
   blueVersion?: ClusterVersionLookup;
 }
 
@@ -38,7 +38,7 @@ function isoTime(ts: Timestamp | null | undefined): string | undefined {
   return new Date(Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000)).toISOString();
 }
 
-const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue = TASK_QUEUE, blueVersion }) => {
+const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue, blueVersion }) => {
   const { temporal: client, migrations: reader } = app;
 
   app.post(
@@ -51,7 +51,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
         summary: 'Start a migration',
         description: 'One migration per blue cluster at a time: the ID is migration-<region>-<blue>.',
         body: SpecBody,
-        response: { 201: StartedBody, ...errors(400, 401, 403, 409) },
+        response: { 201: StartedBody, ...errors(400, 401, 403, 409, 413, 503) },
       },
     },
     async (request, reply) => {
@@ -93,7 +93,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
         summary: 'List migrations (newest first) from Temporal visibility',
         description: 'Visibility is eventually consistent: a migration shows up, and its phase changes, within about a second.',
         querystring: ListQuery,
-        response: { 200: ListBody, ...errors(400, 401) },
+        response: { 200: ListBody, ...errors(400, 401, 503) },
       },
     },
     async (request) => {

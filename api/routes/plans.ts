@@ -20,7 +20,7 @@ const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { b
         operationId: 'planMigration',
         summary: 'Validate a spec and show its plan without starting it',
         body: SpecBody,
-        response: { 200: PlanBody, ...errors(400, 401, 403) },
+        response: { 200: PlanBody, ...errors(400, 401, 403, 413) },
       },
     },
     async (request) => {

@@ -65,6 +65,50 @@ describe.each(ENDPOINTS)('$method $url (least role $least)', (endpoint) => {
   });
 });
 
+describe('an ambiguous Authorization header is a 400, never a guess', () => {
+  const expectAmbiguous = (res: { statusCode: number; body: string }, why: string) => {
+    expect(res.statusCode, res.body).toBe(400);
+    const body = JSON.parse(res.body);
+    expect(body.message).toBe(`ambiguous Authorization header: ${why}`);
+    expect(body.errors).toEqual([{ path: '/headers/authorization', message: why }]);
+  };
+
+  it.each([
+    ['viewer first', ['Bearer dev-viewer', 'Bearer bogus-token']],
+    ['bogus first', ['Bearer bogus-token', 'Bearer dev-viewer']],
+  ])('two Authorization headers (%s)', async (_order, values) => {
+    // light-my-request sends an array as repeated headers, as a proxy might.
+    const headers = { authorization: values } as unknown as Record<string, string>;
+    expectAmbiguous(await api.app.inject({ method: 'GET', url: '/v1/migrations', headers }), 'sent 2 times; send one');
+  });
+
+  it('two Authorization headers on the wire, in both orders (Node itself keeps only the first)', async () => {
+    const { connect } = await import('node:net');
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as { port: number };
+    const send = (first: string, second: string) =>
+      new Promise<{ statusCode: number; body: string }>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let raw = '';
+        socket.on('data', (chunk) => (raw += chunk));
+        socket.on('end', () => resolve({ statusCode: Number(raw.split(' ')[1]), body: raw.slice(raw.indexOf('\r\n\r\n') + 4) }));
+        socket.on('error', reject);
+        socket.write(`GET /v1/migrations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${first}\r\nauthorization: Bearer ${second}\r\nConnection: close\r\n\r\n`);
+      });
+    expectAmbiguous(await send('dev-viewer', 'bogus-token'), 'sent 2 times; send one');
+    expectAmbiguous(await send('bogus-token', 'dev-viewer'), 'sent 2 times; send one');
+  });
+
+  it.each([
+    ['two credentials joined by a proxy', 'Bearer dev-viewer, Bearer bogus-token', 'holds more than one credential (a comma-separated list); send one bearer token'],
+    ['two bearer tokens', 'Bearer dev-viewer bogus-token', 'Bearer with 2 tokens; send one'],
+    ['Bearer and no token', 'Bearer', 'Bearer without a token'],
+    ['a token no client could mean', 'Bearer dev-viewer"', 'the bearer token has characters a token cannot have (RFC 6750: letters, digits, -._~+/ and trailing =)'],
+  ])('%s', async (_what, authorization, why) => {
+    expectAmbiguous(await api.app.inject({ method: 'GET', url: '/v1/migrations', headers: { authorization } }), why);
+  });
+});
+
 describe('what stays public', () => {
   it.each(['/healthz', '/readyz', '/openapi.json', '/docs'])('%s needs no token', async (url) => {
     const res = await api.app.inject({ method: 'GET', url });

@@ -17,15 +17,28 @@ const load = (env: NodeJS.ProcessEnv) => {
 describe('loadApiConfig', () => {
   it('runs the sandbox with no settings at all', () => {
     const config = loadApiConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info', eventsPollMs: 1000, awsEndpoint: 'http://127.0.0.1:5000' });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info', eventsPollMs: 1000, queryTimeoutMs: 5000, acceptTimeoutMs: 20000, awsEndpoint: 'http://127.0.0.1:5000' });
+    expect(config.temporal.taskQueue).toBe('cutover');
+    expect(loadApiConfig({ CUTOVER_TASK_QUEUE: 'cutover-eu' }).temporal.taskQueue).toBe('cutover-eu');
     expect(config.tokens.get('dev-approver-1')).toEqual({ subject: 'alice@sandbox', role: 'approver' });
   });
 
   it('names every bad setting in one error', () => {
-    const err = load({ CUTOVER_API_PORT: '80800', LOG_LEVEL: 'loud', CUTOVER_TEMPORAL_UI_URL: 'localhost:8233', CUTOVER_API_EVENTS_POLL_MS: '5', CUTOVER_MODE: 'prod' });
+    const err = load({
+      CUTOVER_API_PORT: '80800',
+      LOG_LEVEL: 'loud',
+      CUTOVER_TEMPORAL_UI_URL: 'localhost:8233',
+      CUTOVER_API_EVENTS_POLL_MS: '5',
+      CUTOVER_API_QUERY_TIMEOUT_MS: '10',
+      CUTOVER_API_ACCEPT_TIMEOUT_MS: 'soon',
+      CUTOVER_TASK_QUEUE: 'two words',
+      CUTOVER_MODE: 'prod',
+    });
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
-    for (const name of ['CUTOVER_API_PORT', 'LOG_LEVEL', 'CUTOVER_TEMPORAL_UI_URL', 'CUTOVER_API_EVENTS_POLL_MS', 'CUTOVER_MODE']) expect(message).toContain(name);
+    for (const name of ['CUTOVER_API_PORT', 'LOG_LEVEL', 'CUTOVER_TEMPORAL_UI_URL', 'CUTOVER_API_EVENTS_POLL_MS', 'CUTOVER_API_QUERY_TIMEOUT_MS', 'CUTOVER_API_ACCEPT_TIMEOUT_MS', 'CUTOVER_TASK_QUEUE', 'CUTOVER_MODE']) {
+      expect(message).toContain(name);
+    }
   });
 
   it('needs real tokens in aws mode, from a file or the environment', () => {

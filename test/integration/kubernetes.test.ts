@@ -136,7 +136,7 @@ describe('removed-API scan in preflight', () => {
     const acts = activitiesWith({ clusters: clusterAccess({ blue: w.world.blue, green: w.world.green }) });
     const input = { region: w.world.region, blue: w.world.blue, green: w.world.green, mode: 'create' as const };
 
-    const at134 = about((await acts.preflight({ ...input, targetVersion: '1.34' })).findings, ns);
+    const at134 = about((await acts.preflight({ ...input, targetVersion: '1.34' })).findings, ns).filter((f) => f.source === 'removed-apis');
     expect(at134).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ severity: 'blocking', source: 'removed-apis', message: expect.stringMatching(new RegExp(`HorizontalPodAutoscaler ${ns}/web .*autoscaling/v2beta2 \\(last-applied\\), removed in Kubernetes 1.26`)) }),
@@ -145,10 +145,13 @@ describe('removed-API scan in preflight', () => {
     );
     expect(at134).toHaveLength(2);
 
+    // Before their removal, the same objects are warnings: deprecated, still served.
     const blue = await requireCluster(clusterAccess({ blue: w.world.blue, green: w.world.green }), w.world.blue, w.world.region);
     const at125 = await scanRemovedApis(blue, '1.25', { namespaces: [ns] });
-    expect(at125.usages.map((u) => `${u.kind}/${u.name}`)).toEqual(['CronJob/reports-nightly']);
-    expect((await scanRemovedApis(blue, '1.24', { namespaces: [ns] })).usages).toEqual([]);
+    expect(at125.usages.map((u) => `${u.kind}/${u.name} ${u.removed ? 'removed' : 'deprecated'}`).sort()).toEqual(['CronJob/reports-nightly removed', 'HorizontalPodAutoscaler/web deprecated']);
+    const at124 = await scanRemovedApis(blue, '1.24', { namespaces: [ns] });
+    expect(at124.usages.filter((u) => u.removed)).toEqual([]);
+    expect((await scanRemovedApis(blue, '1.20', { namespaces: [ns] })).usages).toEqual([]);
   });
 
   it('reads only deployed Helm releases, and tolerates payloads that are not Helm 3', async () => {

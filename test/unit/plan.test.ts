@@ -2,8 +2,8 @@
 // and the checks JSON Schema cannot express.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, checkSpec, compareMinor, DEFAULTS, migrationId, resolveSpec } from '../../workflows/plan.js';
-import type { MigrationSpec } from '../../workflows/spec.js';
+import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, resolveSpec } from '../../workflows/plan.js';
+import { DURATION_LIMITS, type MigrationSpec } from '../../workflows/spec.js';
 
 const minimal = (): MigrationSpec => ({
   region: 'eu-west-1',
@@ -291,6 +291,51 @@ describe('checkSpec: least durations, so that no loop spins', () => {
       approvals: { reminderInterval: r.approvals.reminderInterval },
     };
     expect(checkSpec(spec)).toEqual([]);
+  });
+});
+
+describe('checkSpec: most durations, so that no spec breaks the workflow', () => {
+  const gitops = { argocd: { managementContext: 'mgmt' } };
+
+  it('names each field over its most, with the bound and why', () => {
+    const spec: MigrationSpec = {
+      ...minimal(),
+      traffic: { ...minimal().traffic, observe: '8 days' },
+      bake: '366 days',
+      freeze: '2 years',
+      gitops: { ...gitops, syncTimeout: '25h' },
+      health: { smoke: [{ url: 'https://g.example', timeout: '6m' }], interval: '2h' },
+      approvals: { reminderInterval: '2 days' },
+    };
+    expect(checkSpec(spec).map((i) => [i.path, i.message.split(':')[0]])).toEqual([
+      ['/traffic/observe', 'traffic.observe "8 days" must be at most 7 days'],
+      ['/bake', 'bake "366 days" must be at most 365 days'],
+      ['/freeze', 'freeze "2 years" must be at most 365 days'],
+      ['/health/interval', 'health.interval "2h" must be at most 1h'],
+      ['/approvals/reminderInterval', 'approvals.reminderInterval "2 days" must be at most 1 day'],
+      ['/gitops/syncTimeout', 'gitops.syncTimeout "25h" must be at most 1 day'],
+      ['/health/smoke/0/timeout', 'health.smoke[0].timeout "6m" must be at most 5m'],
+    ]);
+    expect(durationIssues(spec)).toEqual(checkSpec(spec));
+  });
+
+  it('accepts every bound itself', () => {
+    const spec: MigrationSpec = {
+      ...minimal(),
+      traffic: { ...minimal().traffic, observe: DURATION_LIMITS['traffic.observe'].most.value },
+      bake: DURATION_LIMITS.bake.most.value,
+      freeze: DURATION_LIMITS.freeze.most.value,
+      gitops: { ...gitops, syncTimeout: DURATION_LIMITS['gitops.syncTimeout'].most.value },
+      health: { smoke: [{ url: 'https://g.example', timeout: DURATION_LIMITS['health.smoke[].timeout'].most.value }], interval: DURATION_LIMITS['health.interval'].most.value },
+      approvals: { reminderInterval: DURATION_LIMITS['approvals.reminderInterval'].most.value },
+    };
+    expect(checkSpec(spec)).toEqual([]);
+  });
+
+  it('refuses durations too long for any timer, and one that parses to infinity', () => {
+    expect(checkSpec({ ...minimal(), bake: '300000 years' })).toEqual([{ path: '/bake', message: expect.stringMatching(/^bake "300000 years" must be at most 365 days: /) }]);
+    expect(checkSpec({ ...minimal(), bake: `${'9'.repeat(90)} days` })).toEqual([{ path: '/bake', message: expect.stringContaining('must be at most 365 days') }]);
+    expect(checkSpec({ ...minimal(), freeze: `${'9'.repeat(400)} days` })).toEqual([{ path: '/freeze', message: expect.stringContaining('is not a duration') }]);
   });
 });
 

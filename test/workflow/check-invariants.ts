@@ -20,6 +20,7 @@ const AUDITED: Record<Mutation['what'], string> = {
   'pause-auto-sync': 'pause-blue-auto-sync',
   'resume-auto-sync': 'resume-blue-auto-sync',
 };
+const TERMINAL = ['aborted', 'cancelled', 'failed', 'completed'];
 const BLUE_ONLY_PHASES = ['preflight', 'provisioning', 'validating', 'awaiting-cutover', 'rolled-back', 'aborted', 'cancelled'];
 
 function approved(e: LogEntry, gate: string): boolean {
@@ -29,7 +30,12 @@ function approved(e: LogEntry, gate: string): boolean {
 }
 
 /** `status` and `audit` must be read while the workflow is settled. */
-export function brokenInvariants(cloud: FakeCloud, spec: MigrationSpec, status: Pick<MigrationStatus, 'phase' | 'weights'>, audit: AuditEvent[]): string[] {
+export function brokenInvariants(
+  cloud: FakeCloud,
+  spec: MigrationSpec,
+  status: Pick<MigrationStatus, 'phase' | 'weights'> & Partial<Pick<MigrationStatus, 'attention'>>,
+  audit: AuditEvent[],
+): string[] {
   const broken = [...cloud.violations];
   const resolved = resolveSpec(spec);
   const { routing, log } = cloud;
@@ -81,10 +87,13 @@ export function brokenInvariants(cloud: FakeCloud, spec: MigrationSpec, status: 
   }
   for (const a of audit) if (!a.actor || !a.reason) broken.push(`audit entry without actor or reason: ${JSON.stringify(a)}`);
 
-  // 5. The status tells the truth about the routing, and phases before or after a shift mean blue only.
-  if (cloud.blueRouted && (status.weights.blue !== routing.blue || status.weights.green !== routing.green)) {
+  // 5. The status tells the truth about the routing (unless it says it could not read it), and
+  // phases before or after a shift mean blue only.
+  if (cloud.blueRouted && !status.attention?.weightsUnknown && (status.weights.blue !== routing.blue || status.weights.green !== routing.green)) {
     broken.push(`status says ${JSON.stringify(status.weights)} but routing is ${JSON.stringify(routing)}`);
   }
   if (BLUE_ONLY_PHASES.includes(status.phase) && routing.blue !== 100) broken.push(`phase ${status.phase} with routing ${JSON.stringify(routing)}`);
+  // 6. No terminal phase with green above 0, except completed.
+  if (TERMINAL.includes(status.phase) && status.phase !== 'completed' && routing.green > 0) broken.push(`terminal phase ${status.phase} with green at ${routing.green} %`);
   return broken;
 }

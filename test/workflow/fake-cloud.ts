@@ -15,6 +15,8 @@ export type MockedActivities = Pick<
   | 'setWeights'
   | 'waitWeightsApplied'
   | 'readWeights'
+  | 'checkRouting'
+  | 'greenCreatedBy'
   | 'watchHealth'
   | 'removeBlueRouting'
   | 'deleteCluster'
@@ -67,6 +69,10 @@ export class FakeCloud {
   readonly clusters = new Set<string>();
   private createdBy = new Map<string, string>();
   preflightFindings: Finding[] = [];
+  /** What provisionGreen reports it could not copy from blue. */
+  provisioningFindings: Finding[] = [];
+  /** Replaces an activity's answer (a driver or activity with a bug: garbage the workflow must survive). */
+  garbage = new Map<Name, unknown>();
   /** Findings of each validation in turn; the last one repeats. */
   validationFindings: Finding[][] = [[]];
   /** Findings of each check of green's targets in turn; the last one repeats. */
@@ -101,6 +107,10 @@ export class FakeCloud {
   /** The next `times` calls of `name` fail (retryably, unless nonRetryable). */
   fail(name: Name, fault: Fault): void {
     this.faults.set(name, fault);
+  }
+  /** No more injected faults (a person fixed what was broken). */
+  clearFaults(): void {
+    this.faults.clear();
   }
   /** Lets held waitWeightsApplied calls return. */
   releaseInsync(): void {
@@ -157,6 +167,7 @@ export class FakeCloud {
     }
     const result = await effect();
     this.log.push({ kind: 'call', name, at, input, outcome: 'ok' });
+    if (this.garbage.has(name)) return this.garbage.get(name) as T;
     return result;
   }
   /** Waits until `done` holds or the activity is cancelled, heartbeating so a cancel can arrive. */
@@ -178,7 +189,7 @@ export class FakeCloud {
             this.createdBy.set(input.green, input.migrationId); // the real activity tags the cluster
             this.log.push({ kind: 'mutation', at: this.now(), what: 'create-cluster', cluster: input.green });
           }
-          return { created: this.createdBy.get(input.green) === input.migrationId, status: 'ACTIVE' };
+          return { created: this.createdBy.get(input.green) === input.migrationId, status: 'ACTIVE', findings: this.provisioningFindings };
         }),
       validateGreen: (input) =>
         this.call('validateGreen', input, () => {
@@ -210,6 +221,12 @@ export class FakeCloud {
           }
         }),
       readWeights: (input) => this.call('readWeights', input, () => [{ ...this.routing }]),
+      checkRouting: (input) =>
+        this.call('checkRouting', input, () => ({
+          weights: [{ ...this.routing }],
+          findings: this.routing.green === 0 ? [] : [{ severity: 'blocking' as const, source: 'routing', message: `routing serves green ${this.routing.green}` }],
+        })),
+      greenCreatedBy: (input) => this.call('greenCreatedBy', input, () => this.createdBy.get(input.green) === input.migrationId),
       watchHealth: (input) =>
         this.call('watchHealth', input, async () => {
           const ctx = Context.current();

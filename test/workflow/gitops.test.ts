@@ -98,12 +98,20 @@ describe('a migration with GitOps', () => {
     expect((await run.audit()).find((e) => e.action === 'gate-approve')).toMatchObject({ actor: alice, reason: 'shop syncs by hand later' });
   });
 
-  it('a rejected bootstrap override fails the migration before any traffic moves', async () => {
+  it('a rejected bootstrap override holds the migration with green as made: retry bootstraps again, cancel undoes', async () => {
     const run = await start({ spec: gitopsSpec(), cloud: (c) => void (c.gitopsReady = false) });
     await run.until((s) => s.pendingGate?.gate === 'bootstrap-override', 'bootstrap-override gate');
     await run.approve('bootstrap-override', alice, 'reject', 'apps must sync first');
-    expect(await run.handle.result()).toMatchObject({ phase: 'failed', weights: { blue: 100, green: 0 } });
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention).toMatchObject({ phase: 'bootstrapping', error: expect.stringMatching(/rejected by alice@example: apps must sync first/) });
     expect(run.cloud.calls('setWeights')).toEqual([]);
+
+    run.cloud.gitopsReady = true;
+    await run.retry(STARTER);
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate after the retried bootstrap');
+    await run.cancel(STARTER, 'not this week');
+    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect([...run.cloud.argoClusters]).toEqual([]);
   });
 
   it('cancel in the freeze: traffic to blue, blue auto-sync back, green leaves Argo CD before it is deleted', async () => {

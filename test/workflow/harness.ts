@@ -455,10 +455,15 @@ export async function poll(check: () => boolean, what: string, timeoutMs = 20_00
 
 /** The failure type a refused Update carries (the validator's ApplicationFailure type). */
 export async function rejection(p: Promise<unknown>): Promise<string> {
+  return (await refusal(p)).type ?? 'unknown';
+}
+
+/** Why an Update was refused: the validator's ApplicationFailure (type and message). */
+export async function refusal(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
   try {
     await p;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type ?? 'unknown';
+    if (err instanceof WorkflowUpdateFailedError) return err.cause as { type?: string; message: string };
     throw err;
   }
   throw new Error('the update was accepted');

@@ -26,7 +26,20 @@ type Command =
   | { kind: 'fault'; activity: keyof MockedActivities; times: number; afterEffect: boolean; nonRetryable: boolean };
 
 const rarely = fc.integer({ min: 0, max: 5 }).map((n) => n === 0);
-const faultable: (keyof MockedActivities)[] = ['setWeights', 'waitWeightsApplied', 'notify', 'provisionGreen', 'validateGreen', 'removeBlueRouting', 'deleteCluster', 'preflight'];
+const faultable: (keyof MockedActivities)[] = [
+  'preflight',
+  'checkRouting',
+  'provisionGreen',
+  'greenCreatedBy',
+  'validateGreen',
+  'checkGreenTargets',
+  'setWeights',
+  'waitWeightsApplied',
+  'readWeights',
+  'removeBlueRouting',
+  'deleteCluster',
+  'notify',
+];
 
 /** Commands with weights for [calm, chaotic] sequences: calm ones mostly approve and let time pass. */
 const commands: [number, number, fc.Arbitrary<Command>][] = [
@@ -101,8 +114,7 @@ async function apply(run: Run, c: Command): Promise<void> {
       await run.breach('property test breach');
       return;
     case 'fault': {
-      const nonRetryable = c.nonRetryable && (c.activity === 'preflight' || c.activity === 'provisionGreen');
-      run.cloud.fail(c.activity, { times: c.times, afterEffect: c.afterEffect, nonRetryable });
+      run.cloud.fail(c.activity, { times: c.times, afterEffect: c.afterEffect, nonRetryable: c.nonRetryable });
       return;
     }
   }
@@ -200,11 +212,27 @@ it(`keeps the migration's invariants under ${RUNS} random sequences of messages,
         // deletion) are reached after whatever the random prefix did.
         for (let i = 0; i < 15 && !TERMINAL.includes(status.phase); i++) {
           seen.add(status.phase);
+          if (status.phase === 'needs-attention') {
+            // Every held migration can be rolled back, and then carries 100 % on blue.
+            status = await watched(run, `${++step} rollback of a held migration`, async () => {
+              run.cloud.clearFaults(); // a person fixed what was broken
+              run.cloud.releaseInsync();
+              await run.rollback(STARTER, 'held: property test', true);
+              const after = await check('rollback of a held migration');
+              expect(after.phase, 'a held migration rolled back').toBe('rolled-back');
+              expect(run.cloud.routing, 'a held migration rolled back').toEqual({ blue: 100, green: 0 });
+              return after;
+            });
+            steps++;
+            continue;
+          }
           const c: Command = status.paused
             ? { kind: 'resume' }
             : status.phase === 'rolled-back'
               ? { kind: 'retry' }
-              : status.pendingGate
+              : status.pendingGate?.gate === 'preflight-override'
+                ? { kind: 'approve', decision: 'approve', actor: APPROVERS[i % 2], gate: 'preflight-override' }
+                : status.pendingGate
                 ? { kind: 'approve', decision: 'approve', actor: APPROVERS[i % 2], gate: status.pendingGate.gate }
                 : { kind: 'advance', duration: '4 days' };
           status = await watched(run, `${++step} ${JSON.stringify(c)} (cooperative end, phase ${status.phase})`, async () => {

@@ -29,6 +29,26 @@ export const localMutation = wf.proxyLocalActivities<Activities>({
   retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/**
+ * Reads after something went wrong (what the routing serves, whether green was created): a
+ * few attempts, then the workflow says it does not know rather than waiting on.
+ */
+export const readback = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * A forward weight change: a few attempts per call, and the workflow loops over calls
+ * (effects.ts `shift`), so a change that keeps failing shows in the status between calls and
+ * gives up after a bound instead of retrying forever. A rollback's change stays `localMutation`.
+ */
+export const FORWARD_ATTEMPTS_PER_CALL = 3;
+export const localForward = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '100ms', maximumInterval: '2s', maximumAttempts: FORWARD_ATTEMPTS_PER_CALL, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /** Waits for the cloud: a cluster to become active or go, a change to apply. */
 export const longPoll = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2h',

@@ -1,8 +1,10 @@
 // What the workflow does to the world: shift traffic, put it back on blue, the GitOps
 // safeguards around the freeze, and the health watcher beside the phases that carry traffic.
 import * as wf from '@temporalio/workflow';
+import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
+import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
-import { cloudMutation, healthWatcher, localMutation, longPoll, notify, quick } from './activities.js';
+import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
 import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
 
@@ -12,11 +14,35 @@ const TARGET_RECHECK = '30s';
 
 export const trafficInput = (run: Run) => ({ region: run.spec.region, traffic: run.spec.traffic });
 
-/** Moves traffic in one atomic change and waits until it is applied. */
-export async function shift(run: Run, weights: Weights, actor: Actor, reason: string, waitInterruptibly: boolean): Promise<void> {
+/** A forward weight change that still fails after this many attempts holds the migration (needs-attention). */
+const FORWARD_MAX_ATTEMPTS = 15;
+/** Past this many failed attempts of a forward change, people are told. */
+const RETRYING_NOTIFY_AT = 5;
+const FORWARD_RETRY_PAUSE = '5s';
+
+/** What a failure says, without the wrapping of the activity that raised it. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+}
+
+/** A failure another attempt may fix (not one the activity or the workflow marked final). */
+function retryable(err: unknown): boolean {
+  if (!(err instanceof wf.ActivityFailure)) return false;
+  const cause = err.cause;
+  return !(cause instanceof wf.ApplicationFailure && (cause.nonRetryable || (!!cause.type && NON_RETRYABLE_FAILURES.includes(cause.type))));
+}
+
+/**
+ * Moves traffic in one atomic change and waits until it is applied. A forward change gives
+ * way to a rollback or cancel at once (the rollback's own change, written after it, wins)
+ * and is retried a bounded number of times; a rollback's change (`forward` false) is never
+ * abandoned halfway, so the state knows what the routing serves.
+ */
+export async function shift(run: Run, weights: Weights, actor: Actor, reason: string, forward: boolean): Promise<void> {
   const input = trafficInput(run);
-  // Not abandoned halfway by a workflow cancel: the state must know what the routing serves.
-  const result = await wf.CancellationScope.nonCancellable(() => localMutation.setWeights({ ...input, weights, actor, reason }));
+  const change = { ...input, weights, actor, reason };
+  const result = forward ? await forwardChange(run, change) : await wf.CancellationScope.nonCancellable(() => localMutation.setWeights(change));
   run.state.weights = weights;
   // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
   audit(run, actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
@@ -24,11 +50,48 @@ export async function shift(run: Run, weights: Weights, actor: Actor, reason: st
     if (result.applied) return; // the answer to the change said so already
     await longPoll.waitWeightsApplied({ ...input, changeIds: result.changeIds, weights });
   };
-  if (waitInterruptibly) {
+  if (forward) {
     await interruptible(run, applied);
     if (result.settleSeconds > 0) await waitFor(run, () => false, result.settleSeconds * 1000);
   } else {
     await applied();
+  }
+}
+
+/**
+ * A forward change, a few attempts per local activity call and calls in a loop, so the status
+ * shows a change that keeps failing (`retrying`) and a rollback never waits behind it.
+ */
+async function forwardChange(run: Run, change: SetWeightsInput): Promise<SetWeightsResult> {
+  const { state } = run;
+  try {
+    for (let attempts = FORWARD_ATTEMPTS_PER_CALL; ; attempts += FORWARD_ATTEMPTS_PER_CALL) {
+      try {
+        return await interruptible(run, () => localForward.setWeights(change));
+      } catch (err) {
+        if (!retryable(err)) throw err;
+        const lastError = describeFailure(err);
+        state.retrying = { activity: 'setWeights', attempts, lastError, since: state.retrying?.since ?? now() };
+        const target = `blue ${change.weights.blue} green ${change.weights.green}`;
+        if (attempts >= FORWARD_MAX_ATTEMPTS) {
+          throw wf.ApplicationFailure.create({ type: 'RetriesExhausted', message: `weight change to ${target} still failing after ${attempts} attempts: ${lastError}`, nonRetryable: true });
+        }
+        if (attempts >= RETRYING_NOTIFY_AT && attempts - FORWARD_ATTEMPTS_PER_CALL < RETRYING_NOTIFY_AT) {
+          await notify(run, 'retrying', `${run.id}: weight change to ${target} failed ${attempts} times, retrying: ${lastError}`);
+        }
+        await waitFor(run, () => false, FORWARD_RETRY_PAUSE);
+      }
+    }
+  } catch (err) {
+    if (err instanceof Interrupted || wf.isCancellation(err)) {
+      // The change may have taken effect before it was given up: count it as served, so the
+      // rollback or cancel that follows writes blue's weights after it (and the audit says so).
+      state.weights = change.weights;
+      audit(run, change.actor, 'set-weights', change.reason, { blue: change.weights.blue, green: change.weights.green, changed: 'unknown', interrupted: true });
+    }
+    throw err;
+  } finally {
+    state.retrying = undefined;
   }
 }
 

@@ -29,8 +29,10 @@ export function validateApprove(run: Run, req: ApprovalRequest): void {
 /** Asks for a rollback; with `wait`, answers once blue carries everything again. */
 export async function rollback({ state }: Run, req: RollbackRequest) {
   const done = state.rollbacksDone;
+  const held = state.attention;
   requestRollback(state, req.actor, req.reason);
-  if (req.wait) await wf.condition(() => state.rollbacksDone > done || isTerminal(state));
+  // Answers too when the rollback itself failed and the migration is held (again) for it.
+  if (req.wait) await wf.condition(() => state.rollbacksDone > done || isTerminal(state) || (!!state.attention && state.attention !== held));
   return { accepted: true as const, weights: req.wait ? state.weights : undefined };
 }
 export function validateRollback({ state }: Run, req: RollbackRequest): void {
@@ -54,12 +56,19 @@ export function validateResume({ state }: Run): void {
   if (!state.paused) refuse(`cannot resume: not paused (phase ${state.phase})`);
 }
 
-/** Retry or abort: the choice a rolled-back migration waits for. */
+/** Retry or abort: the choice a rolled-back or held (needs-attention) migration waits for. */
 export function choose({ state }: Run, choice: AfterRollback['choice'], req: ActorRequest): void {
   state.afterRollback = { choice, actor: req.actor };
 }
-export function validateChoice({ state }: Run): void {
-  if (state.phase !== 'rolled-back' || state.afterRollback) refuse(`only a rolled-back migration can do that (phase ${state.phase})`);
+export function validateChoice({ state }: Run, choice: AfterRollback['choice']): void {
+  if (state.afterRollback || state.interrupt || (state.phase !== 'rolled-back' && state.phase !== 'needs-attention')) {
+    refuse(`only a rolled-back or held (needs-attention) migration can do that (phase ${state.phase})`);
+  }
+  if (state.phase === 'needs-attention' && choice === 'abort') {
+    const attention = state.attention;
+    const onBlue = !!attention?.liveWeights?.length && attention.liveWeights.every((w) => w.green === 0);
+    if (!onBlue) refuse(`green may carry traffic (${attention?.weightsUnknown ?? 'routing read as not all on blue'}): roll back first, or cancel`);
+  }
 }
 
 export function cancel({ state }: Run, req: ActorRequest): void {

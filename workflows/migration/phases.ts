@@ -3,11 +3,13 @@
 import * as wf from '@temporalio/workflow';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
-import { TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Phase } from '../model.js';
+import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase } from '../model.js';
 import { DEFAULTS, phaseAfter } from '../plan.js';
-import { cloudMutation, gitopsConvergence, longPoll, notify, quick } from './activities.js';
+import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
+import { PATCHES } from './patches.js';
 import {
   deregisterFromArgo,
+  describeFailure,
   greenCanTakeMore,
   pauseBlueAutoSync,
   registerGreenInArgo,
@@ -34,10 +36,22 @@ const PHASES: Partial<Record<Phase, PhaseStep>> = {
   frozen, //                                    blue idle but ready for the freeze, its auto-sync paused
   'awaiting-decommission': awaitingDecommission, // gate decommission
   decommissioning, //                           blue's routing removed, blue deregistered and deleted
+  'needs-attention': needsAttention, //         held after a failure no retry fixes: rollback, retry, abort or cancel
   'rolled-back': rolledBack, //                 waits for retry (back to validating) or abort
 };
 
-/** Runs the current phase and enters the one that follows it. */
+/** A failure that leaves nothing to undo: the run may end `failed` (the outer catch rethrows `failure`). */
+export class NothingToUndo extends Error {
+  constructor(readonly failure: unknown) {
+    super(describeFailure(failure));
+  }
+}
+
+/**
+ * Runs the current phase and enters the one that follows it. A failure no retry fixes, even a
+ * bug in the phase's own code, holds the migration in needs-attention (`hold`), unless
+ * nothing was changed yet (preflight, or provisioning that made nothing).
+ */
 export async function runPhase(run: Run): Promise<void> {
   await boundary(run);
   const phase = run.state.phase;
@@ -50,9 +64,43 @@ export async function runPhase(run: Run): Promise<void> {
     // the health watcher of the current phase still on duty.
     if (!TERMINAL_PHASES.includes(next) && next !== 'rolled-back') await boundary(run);
   };
-  await (WATCHED_PHASES.includes(phase) ? withHealthWatcher(run, work) : work());
+  try {
+    await (WATCHED_PHASES.includes(phase) ? withHealthWatcher(run, work) : work());
+  } catch (err) {
+    if (err instanceof Interrupted || wf.isCancellation(err) || err instanceof NothingToUndo || phase === 'preflight') throw err;
+    return hold(run, phase, err);
+  }
   enter(run, next);
   if (next === 'completed') await notify(run, 'completed', `${run.id}: completed`);
+}
+
+/**
+ * Holds the migration for a person: the error, where it happened, and what the routing serves
+ * now, read live (the state may be behind a change that failed). Uses nothing of the phase
+ * that failed, so a rollback from here works whatever went wrong there.
+ */
+export async function hold(run: Run, phase: Phase, err: unknown): Promise<void> {
+  const { state } = run;
+  const error = describeFailure(err);
+  const attention: Attention = { error, phase, at: now() };
+  if (phase === 'shifting' && state.currentStep > 0) attention.step = state.currentStep;
+  try {
+    const live = await readback.readWeights(trafficInput(run));
+    attention.liveWeights = live;
+    const [first] = live;
+    if (first && live.every((w) => w.blue === first.blue && w.green === first.green)) state.weights = { ...first };
+  } catch (readErr) {
+    if (wf.isCancellation(readErr)) throw readErr;
+    attention.weightsUnknown = `routing could not be read: ${describeFailure(readErr)}`;
+  }
+  state.attention = attention;
+  state.error = error;
+  state.retrying = undefined;
+  const where = `${phase}${attention.step ? ` step ${attention.step}` : ''}`;
+  audit(run, SYSTEM_ACTOR, 'hold', `${where} failed: ${error}`, attention.weightsUnknown ? { weightsUnknown: attention.weightsUnknown } : { liveWeights: attention.liveWeights });
+  enter(run, 'needs-attention');
+  const serving = attention.weightsUnknown ?? `routing serves ${(attention.liveWeights ?? []).map((w) => `blue ${w.blue} green ${w.green}`).join(', ')}`;
+  await notify(run, 'needs-attention', `${run.id}: needs attention: ${where} failed: ${error}; ${serving}`);
 }
 
 /** The next phase of the plan: the phase at hand went well. */
@@ -66,34 +114,66 @@ function rejected(run: Run, actor: Actor, reason: string): never {
 
 async function preflight(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const result = await quick.preflight({
-    region: spec.region,
-    blue: spec.blue.cluster,
-    green: spec.green.cluster,
-    targetVersion: spec.green.kubernetesVersion,
-    mode: spec.green.mode,
-  });
-  state.findings.preflight = result.findings;
-  if (!result.findings.some((f) => f.severity === 'blocking')) return onward(run);
+  const check = () =>
+    quick.preflight({
+      region: spec.region,
+      blue: spec.blue.cluster,
+      green: spec.green.cluster,
+      targetVersion: spec.green.kubernetesVersion,
+      mode: spec.green.mode,
+    });
+  if (wf.patched(PATCHES.preflightRouting)) {
+    // Every routed object readable and serving blue only, before anyone approves a shift.
+    const [result, routing] = await Promise.all([check(), quick.checkRouting(trafficInput(run))]);
+    state.findings.preflight = [...result.findings, ...routing.findings];
+    // The weights at the start are what the routing serves, not an assumption.
+    const [first] = routing.weights ?? [];
+    if (first && routing.weights!.every((w) => w.blue === first.blue && w.green === first.green)) state.weights = { ...first };
+  } else {
+    state.findings.preflight = (await check()).findings;
+  }
+  if (!state.findings.preflight.some((f) => f.severity === 'blocking')) return onward(run);
   return (await gate(run, 'preflight-override')).decision === 'approve' ? onward(run) : 'failed';
 }
 
 async function provisioning(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const result = await longPoll.provisionGreen({
-    migrationId: run.id,
-    region: spec.region,
-    blue: spec.blue.cluster,
-    green: spec.green.cluster,
-    targetVersion: spec.green.kubernetesVersion,
-    mode: spec.green.mode,
-  });
-  if (result.created && !state.greenCreated) {
-    state.greenCreated = true;
-    audit(run, run.startedBy, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
-    if (spec.green.deleteOnCancel) remember(run, { kind: 'delete-green' });
+  const green = spec.green.cluster;
+  let result;
+  try {
+    result = await longPoll.provisionGreen({
+      migrationId: run.id,
+      region: spec.region,
+      blue: spec.blue.cluster,
+      green,
+      targetVersion: spec.green.kubernetesVersion,
+      mode: spec.green.mode,
+    });
+  } catch (err) {
+    if (wf.isCancellation(err)) throw err;
+    if (spec.green.mode !== 'create') throw new NothingToUndo(err);
+    // It may have created green before it failed: ask EKS, so the audit and the undo know.
+    // A green whose origin cannot be read holds the migration (the error says why).
+    const created = await readback.greenCreatedBy({ region: spec.region, green, migrationId: run.id }).catch((readErr: unknown) => {
+      if (wf.isCancellation(readErr)) throw readErr;
+      return undefined;
+    });
+    if (created === false) throw new NothingToUndo(err);
+    if (created) greenMade(run);
+    throw err;
   }
+  state.findings.provisioning = result.findings ?? [];
+  if (result.created) greenMade(run);
   return onward(run);
+}
+
+/** Green exists because of this migration: on record, and deleted on cancel if the spec says so. */
+function greenMade(run: Run): void {
+  const { spec, state } = run;
+  if (state.greenCreated) return;
+  state.greenCreated = true;
+  audit(run, run.startedBy, 'create-cluster', `green ${spec.green.cluster} at ${spec.green.kubernetesVersion}`);
+  if (spec.green.deleteOnCancel) remember(run, { kind: 'delete-green' });
 }
 
 async function bootstrapping(run: Run): Promise<Phase> {
@@ -119,7 +199,12 @@ async function bootstrapping(run: Run): Promise<Phase> {
   );
   run.state.findings.gitops = result.findings;
   if (result.ready) return onward(run);
-  return (await gate(run, 'bootstrap-override')).decision === 'approve' ? onward(run) : 'failed';
+  const { decision, actor, comment } = await gate(run, 'bootstrap-override');
+  if (decision === 'approve') return onward(run);
+  // Green is made (and maybe registered): held, so a person retries the bootstrap, aborts
+  // (green stays as made) or cancels (the undo steps run).
+  if (wf.patched(PATCHES.bootstrapRejectHolds)) throw new Error(`bootstrap-override rejected by ${actor}${comment ? `: ${comment}` : ''}`);
+  return 'failed';
 }
 
 async function validating(run: Run): Promise<Phase> {
@@ -204,6 +289,34 @@ async function decommissioning(run: Run): Promise<Phase> {
   return onward(run);
 }
 
+/** Waits for a person: retry re-enters the failed phase (shifting at its failed step); abort leaves what was made. A rollback or cancel interrupts. */
+async function needsAttention(run: Run): Promise<Phase> {
+  const { state } = run;
+  await waitFor(run, () => !!state.afterRollback);
+  const { choice, actor } = state.afterRollback!;
+  state.afterRollback = undefined;
+  const failed = state.attention!;
+  if (choice === 'retry') {
+    audit(run, actor, 'retry', `back to ${failed.phase}${failed.step ? ` at step ${failed.step}` : ''} after: ${failed.error}`);
+    state.error = undefined;
+    return failed.phase;
+  }
+  // Blue serves on: its GitOps must keep it current again (the rest stays as made).
+  await undo(run, 'resume-blue-auto-sync', actor, 'abort: blue serves on');
+  audit(run, actor, 'abort', `migration abandoned, traffic stays on blue; ${leftAsMade(run)}`);
+  return 'aborted';
+}
+
+/** What an abort leaves behind (a cancel would undo it). */
+export function leftAsMade(run: Run): string {
+  const { state, spec } = run;
+  const made = [
+    ...(state.greenCreated ? [`green ${spec.green.cluster} (created by this migration)`] : []),
+    ...(state.compensations.some((c) => c.kind === 'deregister-green') ? [`green's Argo CD registration`] : []),
+  ];
+  return made.length ? `left as made (a cancel would undo it): ${made.join(', ')}` : 'nothing was made';
+}
+
 async function rolledBack(run: Run): Promise<Phase> {
   const { state } = run;
   await waitFor(run, () => !!state.afterRollback);
@@ -241,7 +354,8 @@ export async function onInterrupt(run: Run): Promise<void> {
 export async function cancel(run: Run, actor: Actor, reason: string): Promise<void> {
   const { state } = run;
   await wf.CancellationScope.nonCancellable(async () => {
-    if (state.weights.green > 0) await rollBack(run, actor, `cancel: ${reason}`);
+    // A held migration may serve green without the state knowing: blue's weights are written regardless.
+    if (state.weights.green > 0 || state.phase === 'needs-attention') await rollBack(run, actor, `cancel: ${reason}`);
     state.rollbacksDone++;
     await compensate(run, actor, `cancel: ${reason}`);
     audit(run, actor, 'cancel', reason);

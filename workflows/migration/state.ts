@@ -5,6 +5,7 @@ import { SEARCH_ATTRIBUTES } from '../messages.js';
 import {
   ALL_BLUE,
   LIFECYCLE,
+  type Attention,
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
@@ -13,6 +14,7 @@ import {
   type MigrationStatus,
   type PendingGate,
   type Phase,
+  type Retrying,
   type TimerStatus,
   type Weights,
 } from '../model.js';
@@ -41,6 +43,7 @@ export interface Interrupt {
   actor: Actor;
   reason: string;
 }
+/** A person's choice where a migration waits for one: rolled-back or needs-attention. */
 export interface AfterRollback {
   choice: 'retry' | 'abort';
   actor: Actor;
@@ -61,8 +64,8 @@ export interface RunState {
   currentStep: number;
   pendingGate?: PendingGate;
   decisions: Record<string, Decision>;
-  /** Findings of the last preflight, GitOps bootstrap, validation and check of green's targets. */
-  findings: { preflight: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[] };
+  /** Findings of the last preflight, provisioning (what could not be copied from blue), GitOps bootstrap, validation and check of green's targets. */
+  findings: { preflight: Finding[]; provisioning?: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[] };
   timers: TimerStatus[];
   health: HealthStatus;
   greenCreated: boolean;
@@ -82,6 +85,10 @@ export interface RunState {
   afterRollback?: AfterRollback;
   audit: AuditEvent[];
   error?: string;
+  /** Why the migration is held in needs-attention; set only there. */
+  attention?: Attention;
+  /** A forward weight change that keeps failing, while it is retried. */
+  retrying?: Retrying;
 }
 
 /** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
@@ -144,7 +151,7 @@ export function statusOf(run: Run): MigrationStatus {
     weights: state.weights,
     step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
     pendingGate: state.pendingGate,
-    findings: [...state.findings.preflight, ...(state.findings.gitops ?? []), ...state.findings.validation, ...(state.findings.targets ?? [])],
+    findings: [...state.findings.preflight, ...(state.findings.provisioning ?? []), ...(state.findings.gitops ?? []), ...state.findings.validation, ...(state.findings.targets ?? [])],
     timers: state.timers,
     health: state.health,
     greenCreatedByMigration: state.greenCreated,
@@ -152,6 +159,8 @@ export function statusOf(run: Run): MigrationStatus {
     startedBy: run.startedBy,
     audit: state.audit.slice(-AUDIT_IN_STATUS),
     error: state.error,
+    attention: state.attention,
+    retrying: state.retrying,
   };
 }
 
@@ -168,6 +177,7 @@ export function enter(run: Run, phase: Phase): void {
   run.state.phase = phase;
   // A retry or abort answers one rollback; a choice from an earlier one must not linger.
   if (phase === 'rolled-back') run.state.afterRollback = undefined;
+  if (phase !== 'needs-attention') run.state.attention = undefined;
   wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
 }
 

@@ -3,7 +3,9 @@
 // rollback or cancel by throwing `Interrupted`, which the main loop handles.
 import * as wf from '@temporalio/workflow';
 import { durationMs, type Duration } from '../duration.js';
+import { FAILURE } from '../failures.js';
 import { ROLLBACK_PHASES, type GateName } from '../model.js';
+import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
 import { audit, now, type Decision, type Run, type RunState } from './state.js';
 
@@ -53,11 +55,31 @@ export async function boundary(run: Run): Promise<void> {
   if (run.state.paused) await waitFor(run, () => !run.state.paused);
 }
 
+/** The latest time a Date can hold (ECMAScript: 8.64e15 ms after the epoch). */
+const LAST_DATE_MS = 8.64e15;
+
+/** A timer of `duration` from now would end after any date the workflow can keep. */
+const beyondDates = (duration: Duration) => !(Date.now() + durationMs(duration) <= LAST_DATE_MS);
+
+/** The spec's timers that could never be set (checked at start: a clear failure, not one at 100 %). */
+export function timersBeyondDates(spec: Pick<MigrationSpec, 'bake' | 'freeze'>): string[] {
+  let total: number;
+  try {
+    total = (spec.bake ? durationMs(spec.bake) : 0) + (spec.freeze ? durationMs(spec.freeze) : 0);
+  } catch {
+    return []; // not a duration at all: checkSpec names it
+  }
+  return beyondDates(total) ? [`/bake, /freeze: together ${spec.bake ?? '0'} + ${spec.freeze ?? '0'} end beyond any date a timer can reach`] : [];
+}
+
 /** A named timer shown in the status; its fire time is kept in the state, so a continue-as-new resumes it. */
 export async function durableTimer(run: Run, name: string, duration: string): Promise<void> {
   const { state } = run;
   let entry = state.timers.find((t) => t.name === name);
   if (!entry) {
+    if (beyondDates(duration)) {
+      throw wf.ApplicationFailure.create({ type: FAILURE.invalidSpec, message: `${name} of ${duration} ends beyond any date a timer can reach`, nonRetryable: true });
+    }
     entry = { name, firesAt: new Date(Date.now() + durationMs(duration)).toISOString() };
     state.timers.push(entry);
   }
@@ -80,9 +102,9 @@ export async function gate(run: Run, name: GateName): Promise<Decision> {
       const decided = await waitFor(run, () => !!state.decisions[name], run.spec.approvals.reminderInterval);
       if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}`);
     }
-    const { decision, actor, comment } = state.decisions[name];
-    audit(run, actor, `gate-${decision}`, comment ?? `${name} ${decision}d`, { gate: name });
-    return { decision, actor };
+    const decided = state.decisions[name];
+    audit(run, decided.actor, `gate-${decided.decision}`, decided.comment ?? `${name} ${decided.decision}d`, { gate: name });
+    return decided;
   } finally {
     // Also when a rollback or cancel interrupts the wait: an approval must only count for the
     // gate a person saw pending, never be accepted later and consumed by a future gate.

@@ -1,0 +1,141 @@
+// Never stranded: a failure no retry fixes holds the migration in needs-attention with what the
+// routing serves read live, and from there a person can roll back (whatever failed), retry the
+// failed step, abort once traffic is on blue, or cancel (the saga runs). Nothing a spec says
+// breaks the workflow, and provisioning that created green before it failed is on record.
+import { describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { APPROVERS, baseSpec, refusal, type Run } from './harness.js';
+import { useRuns } from './runs.js';
+
+const start = useRuns();
+const [alice] = APPROVERS;
+
+/** Approves cutover and waits until green carries the first step. */
+async function shifted(run: Run) {
+  await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+  await run.approve('cutover', alice);
+  await run.until((s) => s.step?.greenWeight === 20, 'first step');
+  await run.settle();
+}
+
+describe('needs-attention', () => {
+  it('holds a migration whose forward weight change fails for good, with the live weights, and rolls it back to blue', async () => {
+    const run = await start();
+    await shifted(run);
+    run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
+    await run.advance('10m'); // the observe window ends: the next step's change fails
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention).toMatchObject({ phase: 'shifting', step: 2, liveWeights: [{ blue: 80, green: 20 }] });
+    expect(held.attention?.error).toMatch(/injected setWeights fault/);
+    expect(held.weights).toEqual({ blue: 80, green: 20 });
+    expect(run.cloud.calls('notify').some((c) => (c.input as { event: string }).event === 'needs-attention')).toBe(true);
+    expect((await run.describe()).status.name).toBe('RUNNING');
+
+    const answer = await run.rollback(alice, 'held at step 2', true);
+    expect(answer.weights).toEqual({ blue: 100, green: 0 });
+    expect((await run.status()).phase).toBe('rolled-back');
+    expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('retries the failed step: the shift goes on from the step that failed', async () => {
+    const run = await start();
+    await shifted(run);
+    run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
+    await run.advance('10m');
+    await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect((await refusal(run.abort())).message).toMatch(/roll back first/);
+    await run.retry();
+    const status = await run.until((s) => s.phase === 'shifting' && s.step?.index === 2, 'step 2 again');
+    expect(status.attention).toBeUndefined();
+    await run.settle();
+    expect(run.cloud.routing.green).toBeGreaterThan(20);
+  });
+
+  it('a bug in a phase (an activity answering garbage) still leaves rollback working', async () => {
+    const run = await start();
+    await shifted(run);
+    run.cloud.garbage.set('checkGreenTargets', {}); // findings undefined: the phase's code throws a TypeError
+    await run.advance('10m');
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention?.error).toMatch(/TypeError/);
+    await run.rollback(alice, 'bug in shifting', true);
+    const status = await run.until((s) => s.phase === 'rolled-back', 'rolled-back');
+    expect(status.weights).toEqual({ blue: 100, green: 0 });
+    expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('rolls back even when the routing cannot be read: blue 100 is written regardless', async () => {
+    const run = await start();
+    await shifted(run);
+    run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
+    run.cloud.fail('readWeights', { times: 5, nonRetryable: true });
+    await run.advance('10m');
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention?.weightsUnknown).toMatch(/routing could not be read/);
+    await run.rollback(alice, 'weights unknown', true);
+    await run.until((s) => s.phase === 'rolled-back', 'rolled-back');
+    expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('cancel from needs-attention runs the saga (green created by the migration deleted)', async () => {
+    const spec = baseSpec();
+    spec.green.deleteOnCancel = true;
+    const run = await start({ spec });
+    await shifted(run);
+    run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
+    await run.advance('10m');
+    await run.until((s) => s.phase === 'needs-attention', 'held');
+    await run.cancel();
+    await run.handle.result();
+    expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
+    expect(run.cloud.clusters.has(spec.green.cluster)).toBe(false);
+  });
+});
+
+describe('provisioning', () => {
+  it('records a green it created before it failed (seed 1222967279, path 15): audit, status and the undo', async () => {
+    const spec = baseSpec();
+    spec.green.deleteOnCancel = true;
+    const run = await start({ spec, cloud: (c) => c.fail('provisionGreen', { times: 1, afterEffect: true, nonRetryable: true }) });
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held).toMatchObject({ greenCreatedByMigration: true, attention: { phase: 'provisioning' } });
+    expect((await run.audit()).some((e) => e.action === 'create-cluster')).toBe(true);
+    await run.cancel();
+    await run.handle.result();
+    expect(run.cloud.clusters.has(spec.green.cluster)).toBe(false);
+  });
+
+  it('ends failed when provisioning failed and made nothing', async () => {
+    const run = await start({ cloud: (c) => c.fail('provisionGreen', { times: 1, nonRetryable: true }) });
+    await expect(run.handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(run.cloud.mutations()).toEqual([]);
+  });
+
+  it('keeps what could not be copied from blue in the status', async () => {
+    const finding = { severity: 'warning' as const, source: 'eks', message: 'access entries not copied' };
+    const run = await start({ cloud: (c) => (c.provisioningFindings = [finding]) });
+    const status = await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    expect(status.findings).toContainEqual(finding);
+  });
+});
+
+describe('what a spec says', () => {
+  it('refuses a bake no timer can reach at start, before any change', async () => {
+    const spec = baseSpec();
+    spec.bake = '300000 years';
+    const run = await start({ spec });
+    const err = await run.handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/bake/);
+    expect(run.cloud.log.filter((e) => e.kind === 'call')).toEqual([]);
+  });
+});
+
+describe('preflight', () => {
+  it('reads the routing: weights not all on blue are a blocking finding saying what they are', async () => {
+    const run = await start({ cloud: (c) => (c.routing = { blue: 70, green: 30 }) });
+    const status = await run.until((s) => s.pendingGate?.gate === 'preflight-override', 'preflight override');
+    expect(status.findings.some((f) => f.severity === 'blocking' && /green 30/.test(f.message))).toBe(true);
+    expect(status.weights).toEqual({ blue: 70, green: 30 });
+  });
+});
