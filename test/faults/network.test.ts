@@ -8,12 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually, stack } from '../helpers.js';
+import { eventually, stack, uniqueName } from '../helpers.js';
 import {
   cleanup,
   faultSpec,
   migrationApi,
-  OwnTemporal,
   report,
   Route53Sampler,
   seedFaultWorld,
@@ -24,22 +23,22 @@ import {
   type Api,
 } from './support.js';
 
-let temporal: OwnTemporal;
+const TASK_QUEUE = uniqueName('faults-network');
+
 let toxiproxy: Toxiproxy;
 let api: Api;
 let motoProxy: string;
 let blueKubeProxy: string;
 
 beforeAll(async () => {
-  [temporal, toxiproxy] = await Promise.all([OwnTemporal.start(), Toxiproxy.start()]);
+  toxiproxy = await Toxiproxy.start();
   motoProxy = await toxiproxy.proxy('moto', new URL(stack().motoUrl).host);
   blueKubeProxy = await toxiproxy.proxy('kube-blue', new URL(stack().kube.blue.server).host);
-  api = await startApi(temporal.address);
+  api = await startApi(stack().temporalAddress, TASK_QUEUE);
 });
 afterAll(async () => {
   await api?.close();
   await toxiproxy?.stop();
-  await temporal?.stop();
 });
 
 /** The attempt of a pending activity of this type (0 while none is pending). */
@@ -58,8 +57,9 @@ function kubeClustersFile(blue: string): string {
 describe('network faults between the worker and its peers', () => {
   it("kube-apiserver: resets, silence and latency during preflight's scan of blue are retried, then the migration goes on", async () => {
     const w = await seedFaultWorld(1);
-    const sampler = new Route53Sampler(w.hostedZoneId, w.world.recordName, [100]);
-    const worker = new WorkerProcess('worker', { temporalAddress: temporal.address, awsEndpoint: stack().motoUrl, kubeClusters: kubeClustersFile(w.world.blue) });
+    const sampler = new Route53Sampler(w.hostedZoneId);
+    const pair = sampler.track(w.record, [100]);
+    const worker = new WorkerProcess('worker', { temporalAddress: stack().temporalAddress, taskQueue: TASK_QUEUE, awsEndpoint: stack().motoUrl, kubeClusters: kubeClustersFile(w.world.blue) });
     cleanup(() => sampler.stop(), () => worker.kill(), () => toxiproxy.removeToxic('kube-blue', 'fault').catch(() => {}));
     await worker.start();
     const exercised: string[] = [];
@@ -92,15 +92,17 @@ describe('network faults between the worker and its peers', () => {
     await eventually(m.status, (s) => s.pendingGate?.gate === 'decommission');
     await sampler.stop();
     report('network, kube-apiserver', exercised);
-    expect(sampler.violations).toEqual([]);
-    expect(sampler.now).toEqual({ blue: 0, green: 100 });
+    expect(sampler.unreadable).toEqual([]);
+    expect(pair.violations).toEqual([]);
+    expect(pair.now).toEqual({ blue: 0, green: 100 });
   }, 900_000);
 
   it('moto: latency, resets and silence during the migration, then a cut during ChangeResourceRecordSets; a rollback sent during the cut completes once it heals', async () => {
     const STEPS = [20, 50, 80, 100];
     const w = await seedFaultWorld(1);
-    const sampler = new Route53Sampler(w.hostedZoneId, w.world.recordName, STEPS);
-    const worker = new WorkerProcess('worker', { temporalAddress: temporal.address, awsEndpoint: `http://${motoProxy}` });
+    const sampler = new Route53Sampler(w.hostedZoneId);
+    const pair = sampler.track(w.record, STEPS);
+    const worker = new WorkerProcess('worker', { temporalAddress: stack().temporalAddress, taskQueue: TASK_QUEUE, awsEndpoint: `http://${motoProxy}` });
     cleanup(
       () => sampler.stop(),
       () => worker.kill(),
@@ -128,7 +130,7 @@ describe('network faults between the worker and its peers', () => {
     await eventually(m.status, (s) => s.pendingGate?.gate === 'cutover');
     await toxiproxy.addToxic('moto', 'fault', 'latency', { latency: 2_000 });
     await m.approve('cutover');
-    await eventually(async () => sampler.now, (o) => o?.green === 20);
+    await eventually(async () => pair.now, (o) => o?.green === 20);
     await toxiproxy.setEnabled('moto', false);
     exercised.push('latency 2 s on every answer from moto during the weight change to green 20');
     exercised.push('cut during ChangeResourceRecordSets: Route 53 took the change, its answer is lost; every retry fails while cut');
@@ -141,17 +143,18 @@ describe('network faults between the worker and its peers', () => {
       (events) => events.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
     );
     expect(answered).toBe(false);
-    expect(sampler.now).toEqual({ blue: 80, green: 20 });
+    expect(pair.now).toEqual({ blue: 80, green: 20 });
 
     await toxiproxy.removeToxic('moto', 'fault');
     await toxiproxy.setEnabled('moto', true);
     exercised.push('rollback?wait=true sent during the cut, answered after it healed');
     const result = await rollback;
     expect(result.statusCode, result.body).toBe(200);
-    expect(sampler.now).toEqual({ blue: 100, green: 0 });
+    expect(pair.now).toEqual({ blue: 100, green: 0 });
     expect((await m.status()).phase).toBe('rolled-back');
     await sampler.stop();
     report('network, moto', exercised);
-    expect(sampler.violations).toEqual([]);
+    expect(sampler.unreadable).toEqual([]);
+    expect(pair.violations).toEqual([]);
   }, 900_000);
 });

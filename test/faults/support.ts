@@ -1,14 +1,18 @@
-// Plumbing for the fault tests: a Temporal dev server of the test file's own (so its workers
-// poll the real task queue and it can be restarted on its state file), the worker as a process
-// of its own that can be SIGKILLed and started again, the real API in-process, toxiproxy
-// between the worker and its peers, and a sampler that reads Route 53 straight from moto every
-// 50 ms and records any weight pair the plan never asked for.
+// Plumbing for the fault tests: the worker as a process of its own that can be SIGKILLed and
+// started again, the real API in-process, a Temporal dev server of a test's own (only where it
+// is restarted: the others use the run's server, each test on a task queue of its own),
+// toxiproxy between the worker and its peers, a proxy that makes Route 53 answer PENDING, and
+// a sampler that reads Route 53 straight from moto every 50 ms and records any weight pair the
+// plan never asked for.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { onTestFinished } from 'vitest';
-import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
@@ -72,15 +76,37 @@ export class OwnTemporal {
 
 // --- the worker as a process ---------------------------------------------------------------
 
+let bundledWorker: Promise<string> | undefined;
+
+/**
+ * worker/main.ts bundled once per test file by esbuild (the transformer tsx uses), its packages
+ * left to node_modules: a start then loads JavaScript instead of transpiling every module
+ * under tsx (about 3 CPU-seconds instead of 8), which counts with a dozen starts per file.
+ * The bundle lies under the repository, so its imports resolve to its node_modules.
+ */
+function workerEntry(): Promise<string> {
+  bundledWorker ??= (async () => {
+    mkdirSync(path.join(ROOT, '.data'), { recursive: true });
+    const dir = mkdtempSync(path.join(ROOT, '.data', 'faults-worker-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = path.join(dir, 'main.mjs');
+    await build({ entryPoints: [path.join(ROOT, 'worker/main.ts')], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    return outfile;
+  })();
+  return bundledWorker;
+}
+
 export interface WorkerEnv {
   temporalAddress: string;
-  /** Where the worker's AWS SDK calls go (moto, or a toxiproxy listener in front of it). */
+  /** The task queue the worker polls (one per test, or per lane of a test). */
+  taskQueue: string;
+  /** Where the worker's AWS SDK calls go (moto, or a proxy in front of it). */
   awsEndpoint: string;
   /** CUTOVER_KUBE_CLUSTERS: a file mapping cluster names to API servers. */
   kubeClusters?: string;
 }
 
-/** `node --import tsx worker/main.ts`, as the sandbox runs it, with the run's workflow bundle. */
+/** The worker process as the image runs it (worker/main.ts, compiled), with the run's workflow bundle. */
 export class WorkerProcess {
   private child?: ChildProcess;
   private output = '';
@@ -93,12 +119,13 @@ export class WorkerProcess {
 
   /** Starts the process and waits until it polls the task queue. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
+    const child = spawn(process.execPath, [await workerEntry()], {
       cwd: ROOT,
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: this.env.temporalAddress,
         TEMPORAL_NAMESPACE: 'default',
+        CUTOVER_TASK_QUEUE: this.env.taskQueue,
         CUTOVER_MODE: 'sandbox',
         CUTOVER_AWS_ENDPOINT: this.env.awsEndpoint,
         CUTOVER_WORKFLOW_BUNDLE: stack().workflowBundlePath,
@@ -115,7 +142,7 @@ export class WorkerProcess {
     await waitUntil(`worker ${this.name}`, async () => {
       if (child.exitCode !== null) throw new Error(`worker ${this.name} exited (${child.exitCode}):\n${this.log()}`);
       return this.output.slice(startOutput).includes('polling');
-    }, { timeoutMs: 120_000 }).catch((err) => {
+    }, { timeoutMs: 60_000 }).catch((err) => {
       throw new Error(`${(err as Error).message}\n${this.log()}`);
     });
   }
@@ -203,11 +230,33 @@ export class Toxiproxy {
 
 // --- Route 53 seen from moto ---------------------------------------------------------------
 
-/** A world of its own in moto: blue at 1.33, weighted records blue 100 / green 0 with `recordTtl`. */
-export async function seedFaultWorld(recordTtl: number) {
-  const world = namedWorld(uniqueName('f'), { recordTtl });
+/** A weighted record pair: its name and the SetIdentifiers of blue's and green's record. */
+export interface RecordPair {
+  name: string;
+  blueSetIdentifier: string;
+  greenSetIdentifier: string;
+}
+
+/**
+ * A world of its own in moto (blue at 1.33) and a weighted pair of its own, blue 100 / green
+ * 0 with `recordTtl`. Worlds given the same `zoneName` share that hosted zone (seed the first
+ * alone: it creates the zone), so one sampler reads all their pairs. Each pair has
+ * SetIdentifiers of its own: moto deletes a weighted record by its SetIdentifier across the
+ * whole zone, so with the seed's shared "blue" one migration's decommission would remove the others'.
+ */
+export async function seedFaultWorld(recordTtl: number, zoneName?: string) {
+  const tag = uniqueName('f');
+  const world = namedWorld(tag, { recordTtl, ...(zoneName ? { zoneName, recordName: `app-${tag}.${zoneName}` } : {}) });
   const seeded = await seedMoto(stack().motoUrl, world);
-  return { world, ...seeded };
+  const record: RecordPair = { name: `pair-${tag}.${world.zoneName}`, blueSetIdentifier: `${tag}-blue`, greenSetIdentifier: `${tag}-green` };
+  const weighted = (setId: string, weight: number) => ({
+    Action: 'UPSERT' as const,
+    ResourceRecordSet: { Name: record.name, Type: 'CNAME' as const, SetIdentifier: setId, Weight: weight, TTL: recordTtl, ResourceRecords: [{ Value: `${setId}-lb.${world.zoneName}` }] },
+  });
+  await createAwsClients({ endpoint: stack().motoUrl })
+    .route53()
+    .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: seeded.hostedZoneId, ChangeBatch: { Changes: [weighted(record.blueSetIdentifier, 100), weighted(record.greenSetIdentifier, 0)] } }));
+  return { world, ...seeded, record };
 }
 
 /** One reading of a record pair; blue is absent once decommissioning removed its record. */
@@ -216,57 +265,81 @@ export interface Observed {
   green?: number;
 }
 
-/**
- * Reads the pair straight from moto every 50 ms (never through a proxy under test) and keeps
- * every distinct reading. `violations` lists readings whose weights do not sum to 100 or that
- * the plan never asked for (a missing blue record is fine only with green at 100: decommissioned).
- */
-export class Route53Sampler {
+/** What the sampler saw of one record pair: each distinct reading, and those the plan never asked for. */
+export class PairLog {
   readonly seen: Observed[] = [];
   readonly violations: string[] = [];
-  readings = 0;
-  private stopped = false;
-  private loop: Promise<void>;
   private readonly allowed: Set<string>;
 
   constructor(
-    private readonly zoneId: string,
-    private readonly recordName: string,
+    readonly record: RecordPair,
     steps: number[],
   ) {
     this.allowed = new Set([0, ...steps].map((g) => key({ blue: 100 - g, green: g })));
-    this.loop = this.run();
   }
 
-  private async run(): Promise<void> {
-    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
-    while (!this.stopped) {
-      try {
-        const page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: this.zoneId, StartRecordName: this.recordName, StartRecordType: 'CNAME' }));
-        const sets = (page.ResourceRecordSets ?? []).filter((s) => s.Name === this.recordName && s.Type === 'CNAME');
-        const weight = (id: string) => sets.find((s) => s.SetIdentifier === id)?.Weight;
-        this.record({ blue: weight('blue'), green: weight('green') });
-      } catch (err) {
-        this.violations.push(`could not read Route 53 from moto: ${(err as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  private record(o: Observed): void {
-    this.readings++;
+  observe(o: Observed): void {
     const last = this.seen.at(-1);
     if (last && last.blue === o.blue && last.green === o.green) return;
     this.seen.push(o);
     const decommissioned = o.blue === undefined && o.green === 100;
     if (!decommissioned && (o.blue === undefined || o.green === undefined || o.blue + o.green !== 100 || !this.allowed.has(key(o as Weights)))) {
-      this.violations.push(`Route 53 served blue ${o.blue} green ${o.green}`);
+      this.violations.push(`${this.record.name}: Route 53 served blue ${o.blue} green ${o.green}`);
     }
   }
 
   /** The latest reading. */
   get now(): Observed | undefined {
     return this.seen.at(-1);
+  }
+
+  /** Waits until Route 53 serves green `green`. */
+  serves(green: number): Promise<Observed | undefined> {
+    return eventually(async () => this.now, (o) => o?.green === green);
+  }
+}
+
+/**
+ * Reads a hosted zone straight from moto every 50 ms (never through a proxy under test) and
+ * hands each tracked record pair its reading. A pair whose weights do not sum to 100, or that
+ * the plan never asked for, is a violation (a missing blue record is fine only with green at
+ * 100: decommissioned).
+ */
+export class Route53Sampler {
+  readonly unreadable: string[] = [];
+  readings = 0;
+  private readonly pairs: PairLog[] = [];
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly zoneId: string) {
+    this.loop = this.run();
+  }
+
+  /** Tracks a weighted pair of the zone. */
+  track(record: RecordPair, steps: number[]): PairLog {
+    const pair = new PairLog(record, steps);
+    this.pairs.push(pair);
+    return pair;
+  }
+
+  private async run(): Promise<void> {
+    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    while (!this.stopped) {
+      try {
+        const page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: this.zoneId }));
+        this.readings++;
+        for (const pair of this.pairs) {
+          const { name, blueSetIdentifier, greenSetIdentifier } = pair.record;
+          const sets = (page.ResourceRecordSets ?? []).filter((s) => s.Name === name && s.Type === 'CNAME');
+          const weight = (id: string) => sets.find((s) => s.SetIdentifier === id)?.Weight;
+          pair.observe({ blue: weight(blueSetIdentifier), green: weight(greenSetIdentifier) });
+        }
+      } catch (err) {
+        this.unreadable.push(`could not read Route 53 from moto: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async stop(): Promise<void> {
@@ -277,6 +350,43 @@ export class Route53Sampler {
 
 const key = (w: Weights) => `${w.blue}/${w.green}`;
 
+/**
+ * An HTTP proxy in front of moto that, while held, answers Route 53's changes as PENDING, as
+ * Route 53 does while it propagates one (moto answers INSYNC at once): the worker then waits
+ * in GetChange until the hold is released.
+ */
+export async function startPendingRoute53(target = stack().motoUrl): Promise<{ url: string; hold(on: boolean): void; close(): Promise<void> }> {
+  let holding = false;
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (up) => {
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c));
+      up.on('end', () => {
+        let body = Buffer.concat(chunks);
+        const headers = { ...up.headers };
+        if (holding && body.includes('<ChangeInfo>')) {
+          body = Buffer.from(body.toString('utf8').replaceAll('<Status>INSYNC</Status>', '<Status>PENDING</Status>'));
+          headers['content-length'] = String(body.length);
+        }
+        res.writeHead(up.statusCode ?? 502, headers).end(body);
+      });
+    });
+    forward.on('error', (err) => res.writeHead(502).end(String(err)));
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold: (on) => void (holding = on),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 // --- the API and the workflow's history ----------------------------------------------------
 
 export interface Api {
@@ -285,11 +395,11 @@ export interface Api {
   close(): Promise<void>;
 }
 
-/** The real app in-process against `temporalAddress`, on the worker process's task queue. */
-export async function startApi(temporalAddress: string): Promise<Api> {
+/** The real app in-process against `temporalAddress`, starting migrations on `taskQueue`. */
+export async function startApi(temporalAddress: string, taskQueue: string): Promise<Api> {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
-  const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100 }), temporal: client });
+  const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100 }), temporal: client, taskQueue });
   return {
     app,
     client,
@@ -394,7 +504,7 @@ export function faultSpec(w: Awaited<ReturnType<typeof seedFaultWorld>>, overrid
     green: { cluster: w.world.green, mode: 'create', kubernetesVersion: '1.34' },
     traffic: {
       driver: 'route53',
-      route53: { hostedZoneId: w.hostedZoneId, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+      route53: { hostedZoneId: w.hostedZoneId, records: [{ ...w.record, type: 'CNAME' }] },
       steps: [20, 50, 100],
       stepApproval: 'auto',
       observe: '0s',
@@ -449,5 +559,5 @@ export async function latestWorkflowWorkerPid(handle: WorkflowHandle): Promise<n
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/** Local activities (weight changes) whose result the run has recorded. */
-export const weightChangesRecorded = (events: HistoryEvent[]) => events.filter((e) => e.markerRecordedEventAttributes).length;
+/** Local activities (weight changes) whose result the run has recorded (patch markers are not counted). */
+export const weightChangesRecorded = (events: HistoryEvent[]) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;

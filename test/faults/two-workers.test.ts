@@ -4,7 +4,7 @@
 // approves as always.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditQuery } from '../../workflows/messages.js';
-import { eventually, stack } from '../helpers.js';
+import { eventually, stack, uniqueName } from '../helpers.js';
 import {
   cleanup,
   faultSpec,
@@ -12,7 +12,6 @@ import {
   weightChangesRecorded,
   latestWorkflowWorkerPid,
   migrationApi,
-  OwnTemporal,
   report,
   Route53Sampler,
   seedFaultWorld,
@@ -25,28 +24,29 @@ import {
 
 const STEPS = [20, 50, 80, 100];
 
-let temporal: OwnTemporal;
+const TASK_QUEUE = uniqueName('faults-two-workers');
+
 let toxiproxy: Toxiproxy;
 let api: Api;
 let motoProxy: string;
 
 beforeAll(async () => {
-  [temporal, toxiproxy] = await Promise.all([OwnTemporal.start(), Toxiproxy.start()]);
+  toxiproxy = await Toxiproxy.start();
   motoProxy = await toxiproxy.proxy('moto', new URL(stack().motoUrl).host);
-  api = await startApi(temporal.address);
+  api = await startApi(stack().temporalAddress, TASK_QUEUE);
 });
 afterAll(async () => {
   await api?.close();
   await toxiproxy?.stop();
-  await temporal?.stop();
 });
 
 describe('two workers, one killed mid-shift', () => {
   it('the other finishes the shift, the bake and the freeze with nobody acting', async () => {
     const w = await seedFaultWorld(1);
     const spec = faultSpec(w, { traffic: { steps: STEPS, observe: '1s' }, bake: '2s', freeze: '2s' });
-    const sampler = new Route53Sampler(w.hostedZoneId, w.world.recordName, STEPS);
-    const env = { temporalAddress: temporal.address, awsEndpoint: `http://${motoProxy}` };
+    const sampler = new Route53Sampler(w.hostedZoneId);
+    const pair = sampler.track(w.record, STEPS);
+    const env = { temporalAddress: stack().temporalAddress, taskQueue: TASK_QUEUE, awsEndpoint: `http://${motoProxy}` };
     const workers = [new WorkerProcess('worker-a', env), new WorkerProcess('worker-b', env)];
     cleanup(() => sampler.stop(), ...workers.map((wk) => () => wk.kill()), () => toxiproxy.removeToxic('moto', 'slow').catch(() => {}));
     await Promise.all(workers.map((wk) => wk.start()));
@@ -60,7 +60,7 @@ describe('two workers, one killed mid-shift', () => {
     await m.approve('cutover');
 
     // Mid-shift: Route 53 already serves green 50, the worker that changed it has not heard back.
-    await eventually(async () => sampler.now, (o) => o?.green === 50);
+    await pair.serves(50);
     const pid = await latestWorkflowWorkerPid(handle);
     const victim = workers.find((wk) => wk.pid === pid);
     expect(victim, `the run's worker (pid ${pid}) is one of ours`).toBeDefined();
@@ -80,8 +80,9 @@ describe('two workers, one killed mid-shift', () => {
     await sampler.stop();
     report('two workers', [`${victim!.name} (the run's worker) SIGKILLed during the weight change to green 50; ${survivor.name} finished`]);
 
-    expect(sampler.violations).toEqual([]);
-    expect(sampler.seen.map((o) => o.green)).toEqual([0, ...STEPS, 100]);
+    expect(sampler.unreadable).toEqual([]);
+    expect(pair.violations).toEqual([]);
+    expect(pair.seen.map((o) => o.green)).toEqual([0, ...STEPS, 100]);
     const shifts = (await handle.query(auditQuery)).filter((e) => e.action === 'set-weights');
     expect(shifts.map((e) => [e.detail?.green, e.detail?.changed])).toEqual([
       [20, true],
