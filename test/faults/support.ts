@@ -66,9 +66,10 @@ export class OwnTemporal {
     await this.group.stop();
   }
 
-  /** Stops the server and starts it again on the same state file and ports. */
-  async restart(): Promise<void> {
+  /** Stops the server and starts it again on the same state file and ports; `whileDown` runs in between. */
+  async restart(whileDown?: () => Promise<void>): Promise<void> {
     await this.group.stop();
+    await whileDown?.();
     this.group = new ProcessGroup(path.join(this.dir, 'logs'));
     await this.up();
   }
@@ -396,10 +397,10 @@ export interface Api {
 }
 
 /** The real app in-process against `temporalAddress`, starting migrations on `taskQueue`. */
-export async function startApi(temporalAddress: string, taskQueue: string): Promise<Api> {
+export async function startApi(temporalAddress: string, taskQueue: string, config: { queryTimeoutMs?: number } = {}): Promise<Api> {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
-  const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100 }), temporal: client, taskQueue });
+  const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100, ...config }), temporal: client, taskQueue });
   return {
     app,
     client,
@@ -415,7 +416,7 @@ export interface Status {
   phase: string;
   weights: Weights;
   pendingGate?: { gate: string };
-  timers: { name: string }[];
+  timers: { name: string; firesAt: string }[];
   audit: { action: string; actor: string; detail?: Record<string, unknown> }[];
   workflowStatus?: string;
 }

@@ -90,5 +90,5 @@ describe('two workers, one killed mid-shift', () => {
       [80, true],
       [100, true],
     ]);
-  }, 900_000);
+  }, 240_000);
 });
