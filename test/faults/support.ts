@@ -143,7 +143,7 @@ export class WorkerProcess {
     await waitUntil(`worker ${this.name}`, async () => {
       if (child.exitCode !== null) throw new Error(`worker ${this.name} exited (${child.exitCode}):\n${this.log()}`);
       return this.output.slice(startOutput).includes('polling');
-    }, { timeoutMs: 60_000 }).catch((err) => {
+    }, { timeoutMs: 90_000 }).catch((err) => {
       throw new Error(`${(err as Error).message}\n${this.log()}`);
     });
   }
