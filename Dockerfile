@@ -26,13 +26,15 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}
 WORKDIR /app
-# aws mode, listening beyond loopback; the worker's health endpoints on 8081 and a 30 s
-# shutdown grace (a Kubernetes pod's terminationGracePeriodSeconds must be longer).
+# aws mode, listening beyond loopback; the worker's health endpoints on 8081, its Prometheus
+# metrics on 9464 and a 30 s shutdown grace (a Kubernetes pod's terminationGracePeriodSeconds
+# must be longer).
 ENV NODE_ENV=production \
     CUTOVER_MODE=aws \
     CUTOVER_API_HOST=0.0.0.0 \
     CUTOVER_API_PORT=8080 \
     CUTOVER_WORKER_HEALTH_PORT=8081 \
+    CUTOVER_WORKER_METRICS_PORT=9464 \
     CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS=30
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -40,7 +42,7 @@ COPY package.json ./
 COPY bin/healthcheck.mjs ./bin/
 # The base image's unprivileged user (uid 1000); AWS profiles go to /home/node/.aws.
 USER node
-EXPOSE 8080 8081
+EXPOSE 8080 8081 9464
 # The API's readiness by default; the worker's service passes http://127.0.0.1:8081/readyz.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "bin/healthcheck.mjs"]
 CMD ["node", "--enable-source-maps", "dist/api/main.js"]

@@ -111,7 +111,8 @@ export interface NotifyInput {
   migrationId: string;
   event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled';
   text: string;
-  webhookUrl?: string;
+  /** A channel the worker maps to a webhook URL (the URL is a secret: it never enters history). */
+  channel?: string;
 }
 
 // --- GitOps (activities/gitops.ts) ---

@@ -133,9 +133,11 @@ export function createEksActivities(aws: AwsClients) {
       await eksWait(`${input.green} ACTIVE`, (params) => waitUntilClusterActive({ client: eks, ...params }, { name: input.green }));
       const created = green?.tags?.[MIGRATION_TAG] === input.migrationId;
       // Node groups only once green is ACTIVE (EKS refuses them before), and only on a green
-      // this migration made; a retry finds them there (ResourceInUse) and goes on.
+      // this migration made; a retry creates only those not there yet.
       if (input.mode === 'create' && created) {
+        const existing = new Set(await listNodegroups(eks, input.green));
         for (const name of await listNodegroups(eks, input.blue)) {
+          if (existing.has(name)) continue;
           const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: input.blue, nodegroupName: name }))).nodegroup;
           if (!ng) continue;
           await eks
@@ -154,6 +156,7 @@ export function createEksActivities(aws: AwsClients) {
               }),
             )
             .catch((err) => {
+              // Created by an attempt whose answer was lost.
               if ((err as Error).name !== 'ResourceInUseException') throw awsFailure(err, `node group ${name} of ${input.green}`);
             });
         }

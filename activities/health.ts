@@ -6,6 +6,7 @@ import https from 'node:https';
 import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
 import type { HealthBreach, ValidateInput, WatchHealthInput } from './contract.js';
+import { recordBreach } from './metrics.js';
 import { activityContext, pollUntil } from './poll.js';
 
 type SmokeCheck = WatchHealthInput['health']['smoke'][number];
@@ -49,11 +50,42 @@ export function runSmokeCheck(check: SmokeCheck): Promise<SmokeResult> {
   });
 }
 
-export function createHealthActivities() {
+/**
+ * Whether `hostname` matches one of the worker's smoke-check host patterns: a host name or
+ * address as is, or `*.example.com` for any name under example.com. Case does not matter.
+ */
+export function hostAllowed(hostname: string, patterns: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return patterns.some((pattern) => {
+    const p = pattern.toLowerCase();
+    return p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p;
+  });
+}
+
+export interface HealthSettings {
+  /**
+   * Host patterns smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS); undefined lets them
+   * call any host. A spec's URLs are the worker's outgoing requests: this keeps them off
+   * hosts that are not green's load balancers.
+   */
+  smokeAllowedHosts?: readonly string[];
+}
+
+export function createHealthActivities(settings: HealthSettings = {}) {
+  const allowed = settings.smokeAllowedHosts;
+  /** A smoke check, or a failure without any request when its host is not allowed. */
+  const smoke = (check: SmokeCheck): Promise<SmokeResult> => {
+    const hostname = new URL(check.url).hostname;
+    if (allowed && !hostAllowed(hostname, allowed)) {
+      const reason = `${check.url}: host ${hostname} is not in the worker's smoke-check allow-list (CUTOVER_SMOKE_ALLOWED_HOSTS), so it was not called`;
+      return Promise.resolve({ url: check.url, ok: false, latencyMs: 0, reason });
+    }
+    return runSmokeCheck(check);
+  };
   return {
     /** Smoke tests against green; failures are blocking findings. */
     async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
-      const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+      const results = await Promise.all(input.health.smoke.map(smoke));
       const findings: Finding[] = results.map((r) =>
         r.ok
           ? { severity: 'info', source: 'smoke', message: `${r.url} answered ${r.status} in ${r.latencyMs} ms` }
@@ -71,11 +103,15 @@ export function createHealthActivities() {
       let consecutive = (activityContext()?.info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
       return pollUntil(
         async (round) => {
-          const results = await Promise.all(input.health.smoke.map(runSmokeCheck));
+          const results = await Promise.all(input.health.smoke.map(smoke));
           const failed = results.find((r) => !r.ok);
           consecutive = failed ? consecutive + 1 : 0;
           round.progress = { consecutive, lastReason: failed?.reason };
-          if (consecutive >= input.health.failureThreshold) return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+          if (consecutive >= input.health.failureThreshold) {
+            recordBreach();
+            activityContext()?.log.warn('health breach', { reason: failed?.reason, consecutiveFailures: consecutive });
+            return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+          }
         },
         { describe: 'a health breach of green', interval: input.health.interval },
       );

@@ -5,9 +5,9 @@ import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.
 import type { PreflightInput, PreflightResult, ValidateInput } from './contract.js';
 import { createEksActivities } from './eks.js';
 import { createGitopsActivities } from './gitops.js';
-import { createHealthActivities } from './health.js';
+import { createHealthActivities, type HealthSettings } from './health.js';
 import type { ClusterAccess } from './kubernetes.js';
-import { createNotifyActivities } from './notify.js';
+import { createNotifyActivities, type NotifySettings } from './notify.js';
 import { createTrafficActivities } from './traffic.js';
 import type { Finding } from '../workflows/model.js';
 
@@ -16,18 +16,20 @@ export interface ActivityDeps {
   /** How to reach clusters' API servers; without it the Kubernetes checks are skipped (a finding says so). */
   clusters?: ClusterAccess;
   clusterChecks?: ClusterCheckOptions;
-  webhookUrl?: string;
+  /** Notification channels → webhook URLs; the worker's alone, never in a spec. */
+  notify?: NotifySettings;
+  health?: HealthSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const eks = createEksActivities(deps.aws);
-  const health = createHealthActivities();
+  const health = createHealthActivities(deps.health);
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
   return {
     ...eks,
     ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
     ...health,
-    ...createNotifyActivities({ webhookUrl: deps.webhookUrl }),
+    ...createNotifyActivities(deps.notify),
     ...createGitopsActivities(deps.clusters),
 
     /** EKS checks, then blue's objects against the APIs the target version removed, and the data in blue's volumes. */

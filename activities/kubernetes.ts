@@ -116,7 +116,7 @@ export function eksClusterAccess(aws: AwsClients): ClusterAccess {
       if (!c?.endpoint) throw notFound(`cluster ${cluster} in ${region} has no API endpoint (status ${c?.status ?? 'unknown'})`);
       const credentials = await client.config.credentials();
       const ca = c.certificateAuthority?.data ? Buffer.from(c.certificateAuthority.data, 'base64').toString('utf8') : undefined;
-      return clusterFrom(cluster, { server: c.endpoint, ca, token: eksToken(cluster, region, credentials) }, true);
+      return clusterFrom(cluster, { server: c.endpoint, ca, token: await eksToken(cluster, region, credentials) }, true);
     },
   };
 }

@@ -59,7 +59,7 @@ export function route53Rps(env: NodeJS.ProcessEnv = process.env): number {
   return rps;
 }
 
-/** One spacer per account in this process, keyed by the credentials' role (or 'default'). */
+/** One spacer per account in this process, keyed by the account ID of the DNS role the client assumes (aws.ts), or 'default' for the worker's own credentials. */
 const spacers = new Map<string, RequestSpacer>();
 const limited = new WeakSet<Route53Client>();
 type Middleware = Parameters<Route53Client['middlewareStack']['addRelativeTo']>[0];
@@ -73,7 +73,7 @@ export function route53Spacer(account: string): RequestSpacer {
 /**
  * Puts every request of `client` — each attempt, after the SDK's retry step — through the
  * account's shared limiter. Idempotent per client: call it where the client is made (with the
- * role it assumes) or before each use.
+ * account it acts in) or before each use.
  */
 export function limitRoute53(client: Route53Client, account = 'default'): Route53Client {
   if (limited.has(client)) return client;

@@ -5,6 +5,8 @@ import type { GreenTargetsResult, RoutingCheckResult, SetWeightsInput, SetWeight
 import { NON_RETRYABLE_FAILURES } from '../workflows/failures.js';
 import { GREEN_TARGETS, type DriverClients } from './drivers/driver.js';
 import { createDriverTable } from './drivers/index.js';
+import { recordWeights } from './metrics.js';
+import { activityContext } from './poll.js';
 
 /** Failures that mean "green cannot be asked or is not there": an answer, not a reason to retry. */
 const ANSWERS: ReadonlySet<string> = new Set(NON_RETRYABLE_FAILURES);
@@ -67,7 +69,10 @@ export function createTrafficActivities(clients: DriverClients) {
     /** One atomic change of both weights; a retry after success changes nothing. */
     async setWeights(input: SetWeightsInput): Promise<SetWeightsResult> {
       const { driver, at } = driverFor(input);
-      return driver.setWeights(at, input.weights, changeComment(input));
+      const result = await driver.setWeights(at, input.weights, changeComment(input));
+      recordWeights(input.weights);
+      activityContext()?.log.info('weights set', { blue: input.weights.blue, green: input.weights.green, actor: input.actor, reason: input.reason, changed: result.changed });
+      return result;
     },
 
     /** Returns once the new weights are what the routing layer serves. */

@@ -1,7 +1,7 @@
 // The Fastify app factory: the process entry (main.ts), the tests and the fuzzer build the
 // same app from plugins. Here: request IDs, request logging without secrets, the one error
-// handler; then OpenAPI, the Temporal client, the public health routes, and the /v1 routes
-// behind auth.
+// handler; then OpenAPI, the Temporal client, the public health and metrics routes, and the
+// /v1 routes behind auth.
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,6 +11,7 @@ import { TASK_QUEUE } from '../workflows/messages.js';
 import { BODY_LIMIT_BYTES, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, type ApiConfig } from './config.js';
 import { errorReply, title } from './errors.js';
 import auth from './plugins/auth.js';
+import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import temporal from './plugins/temporal.js';
 import decisionRoutes from './routes/decisions.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   taskQueue?: string;
   /** Request logging; off unless given (tests stay quiet). */
   logger?: false | { level?: string; stream?: Writable };
+  /** How long /metrics reuses its reading of Temporal (tests: 0). */
+  metricsCacheMs?: number;
   /** Blue's Kubernetes version, to refuse a target that is not newer before starting anything. */
   blueVersion?: ClusterVersionLookup;
 }
@@ -71,6 +74,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Every line about one migration names it, like the worker's lines do.
+  app.addHook('preValidation', async (request) => {
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string') request.log = request.log.child({ migrationId: id });
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const answer = errorReply(error);
@@ -88,9 +96,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(openapi);
   const taskQueue = deps.taskQueue ?? config.temporal.taskQueue ?? TASK_QUEUE;
   await app.register(temporal, { settings: config.temporal, client: deps.temporal, taskQueue, queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
+  await app.register(metrics, { cacheMs: deps.metricsCacheMs });
   await app.register(healthRoutes);
   await app.register(async (v1) => {
-    await v1.register(auth, { tokens: config.tokens });
+    await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
     await v1.register(planRoutes, { blueVersion: deps.blueVersion });
     await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
     await v1.register(decisionRoutes, { acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS });

@@ -2,6 +2,7 @@
 // name, before the process listens — not at the first request that needs it.
 import { readFileSync } from 'node:fs';
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
+import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
@@ -21,14 +22,31 @@ export const DEFAULT_ACCEPT_TIMEOUT_MS = 20_000;
 /** The largest request body read: a spec is a few kB, and its arrays are bounded (MAX_ITEMS). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** People sign in with an OpenID Connect provider; the API verifies their JWTs (api/oidc.ts). */
+export interface OidcConfig {
+  /** Exactly as the provider names itself in its tokens' `iss` and its discovery document. */
+  issuer: string;
+  /** The `aud` the provider puts in tokens for Cutover. */
+  audience: string;
+  /** The claim whose value is the person's name in the audit log (default `sub`). */
+  subjectClaim: string;
+  /** The claim listing the person's groups (default `groups`). */
+  groupsClaim: string;
+  /** group → role; a person in several mapped groups gets the highest role. */
+  groupRoles: Record<string, Role>;
+}
 
 export interface ApiConfig {
   host: string;
   port: number;
-  /** bearer token → who and what they may do */
+  /**
+   * Static bearer token → who and what they may do. A key is the token itself or
+   * `sha256:<hex>`, the SHA-256 of the token, so the file need not hold it. May be empty when
+   * `oidc` is set.
+   */
   tokens: Map<string, Principal>;
+  oidc?: OidcConfig;
   temporal: TemporalSettings;
   logLevel?: LogLevel;
   /** How often the events stream asks a migration for its status (default DEFAULT_EVENTS_POLL_MS). */
@@ -52,6 +70,8 @@ export const SANDBOX_TOKENS: Record<string, Principal> = {
 export class ConfigError extends Error {}
 
 const MIN_TOKEN_LENGTH = 8;
+/** A tokens-file key that holds the SHA-256 of a token instead of the token. */
+export const HASHED_TOKEN = /^sha256:([0-9a-f]{64})$/i;
 /** RFC 6750's b64token: the characters a bearer token may have (the API refuses others with a 400). */
 export const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -63,8 +83,12 @@ export function parseTokens(source: string, raw: unknown): Map<string, Principal
     const p = (value ?? {}) as Partial<Principal>;
     // Never echo a token: name the entry by its position and subject.
     const which = `entry ${i + 1}${typeof p.subject === 'string' && p.subject ? ` (${p.subject})` : ''}`;
-    if (token.length < MIN_TOKEN_LENGTH) problems.push(`${which}: token must be at least ${MIN_TOKEN_LENGTH} characters`);
-    if (!BEARER_TOKEN.test(token)) problems.push(`${which}: token may have only letters, digits, -._~+/ and trailing = (RFC 6750), so that a client can send it`);
+    if (token.toLowerCase().startsWith('sha256:')) {
+      if (!HASHED_TOKEN.test(token)) problems.push(`${which}: a sha256: key must be followed by the 64 hex digits of the token's SHA-256`);
+    } else {
+      if (token.length < MIN_TOKEN_LENGTH) problems.push(`${which}: token must be at least ${MIN_TOKEN_LENGTH} characters`);
+      if (!BEARER_TOKEN.test(token)) problems.push(`${which}: token may have only letters, digits, -._~+/ and trailing = (RFC 6750), so that a client can send it`);
+    }
     if (typeof p.subject !== 'string' || !p.subject) problems.push(`${which}: subject is required`);
     if (!ROLES.includes(p.role as Role)) problems.push(`${which}: role must be one of ${ROLES.join(', ')}`);
     tokens.set(token, { subject: String(p.subject), role: p.role as Role });
@@ -74,7 +98,8 @@ export function parseTokens(source: string, raw: unknown): Map<string, Principal
   return tokens;
 }
 
-function readTokens(env: NodeJS.ProcessEnv): Map<string, Principal> {
+/** The static tokens; none (an empty map) when people sign in with OIDC only. */
+function readTokens(env: NodeJS.ProcessEnv, oidc: boolean): Map<string, Principal> {
   if (env.CUTOVER_TOKENS_FILE && env.CUTOVER_TOKENS) throw new ConfigError('set CUTOVER_TOKENS_FILE or CUTOVER_TOKENS, not both');
   if (env.CUTOVER_TOKENS_FILE) {
     let raw: unknown;
@@ -95,7 +120,68 @@ function readTokens(env: NodeJS.ProcessEnv): Map<string, Principal> {
     return parseTokens('CUTOVER_TOKENS', raw);
   }
   if (cutoverMode(env) === 'sandbox') return parseTokens('sandbox tokens', SANDBOX_TOKENS);
-  throw new ConfigError('CUTOVER_TOKENS_FILE or CUTOVER_TOKENS is required when CUTOVER_MODE=aws');
+  if (oidc) return new Map();
+  throw new ConfigError('CUTOVER_OIDC_ISSUER or CUTOVER_TOKENS_FILE or CUTOVER_TOKENS is required when CUTOVER_MODE=aws');
+}
+
+const OIDC_VARIABLES = ['CUTOVER_OIDC_AUDIENCE', 'CUTOVER_OIDC_SUBJECT_CLAIM', 'CUTOVER_OIDC_GROUPS_CLAIM', 'CUTOVER_OIDC_GROUP_ROLES'] as const;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** OIDC sign-in, enabled by CUTOVER_OIDC_ISSUER; every problem is pushed to `problems`. */
+function readOidc(env: NodeJS.ProcessEnv, problems: string[]): OidcConfig | undefined {
+  const issuer = env.CUTOVER_OIDC_ISSUER;
+  if (!issuer) {
+    const stray = OIDC_VARIABLES.filter((name) => env[name]);
+    if (stray.length) problems.push(`${stray.join(', ')} set without CUTOVER_OIDC_ISSUER, which turns OIDC sign-in on`);
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer);
+  } catch {
+    problems.push(`CUTOVER_OIDC_ISSUER must be a URL, got "${issuer}"`);
+  }
+  // Keys fetched over plain HTTP could be swapped on the way; only a loopback issuer (tests) may use it.
+  if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    problems.push(`CUTOVER_OIDC_ISSUER must be an https URL (http only on loopback), got "${issuer}"`);
+  }
+  const audience = env.CUTOVER_OIDC_AUDIENCE?.trim();
+  if (!audience) problems.push('CUTOVER_OIDC_AUDIENCE is required with CUTOVER_OIDC_ISSUER: the audience the provider puts in tokens for Cutover');
+  const claim = (name: string, fallback: string) => {
+    const value = env[name]?.trim() || fallback;
+    if (/\s/.test(value)) problems.push(`${name} must be a claim name, got "${env[name]}"`);
+    return value;
+  };
+  const subjectClaim = claim('CUTOVER_OIDC_SUBJECT_CLAIM', 'sub');
+  const groupsClaim = claim('CUTOVER_OIDC_GROUPS_CLAIM', 'groups');
+  const groupRoles = readGroupRoles(env.CUTOVER_OIDC_GROUP_ROLES, problems);
+  return { issuer, audience: audience ?? '', subjectClaim, groupsClaim, groupRoles };
+}
+
+function readGroupRoles(raw: string | undefined, problems: string[]): Record<string, Role> {
+  const name = 'CUTOVER_OIDC_GROUP_ROLES';
+  const shape = `(expected {"<group>": "${ROLES.join('|')}"})`;
+  if (!raw) {
+    problems.push(`${name} is required with CUTOVER_OIDC_ISSUER ${shape}`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`${name}: not valid JSON ${shape}`);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    problems.push(`${name}: must map at least one group to a role ${shape}`);
+    return {};
+  }
+  const roles: Record<string, Role> = {};
+  for (const [group, role] of Object.entries(parsed)) {
+    if (ROLES.includes(role as Role)) roles[group] = role as Role;
+    else problems.push(`${name}: group "${group}" has role ${JSON.stringify(role)}; a role is one of ${ROLES.join(', ')}`);
+  }
+  return roles;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
@@ -132,12 +218,12 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const port = integer(env, env.CUTOVER_API_PORT !== undefined ? 'CUTOVER_API_PORT' : 'PORT', 8080, 0, 65535, problems);
   const host = env.CUTOVER_API_HOST ?? '127.0.0.1';
   if (!host.trim()) problems.push('CUTOVER_API_HOST must not be empty');
-  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const logLevel = readLogLevel(env, problems);
   const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', DEFAULT_EVENTS_POLL_MS, 100, 60_000, problems);
   const queryTimeoutMs = integer(env, 'CUTOVER_API_QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS, 500, 60_000, problems);
   const acceptTimeoutMs = integer(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', DEFAULT_ACCEPT_TIMEOUT_MS, 1_000, 120_000, problems);
-  const tokens = mode ? attempt(() => readTokens(env)) : undefined;
+  const oidc = readOidc(env, problems);
+  const tokens = mode ? attempt(() => readTokens(env, oidc !== undefined)) : undefined;
   const temporal = attempt(() => temporalSettings(env));
   if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {
     problems.push(`CUTOVER_TEMPORAL_UI_URL must be an http(s) URL, got "${env.CUTOVER_TEMPORAL_UI_URL}"`);
@@ -145,5 +231,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (problems.length || !tokens || !temporal) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { host, port, tokens, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, awsEndpoint: awsEndpoint(env) };
+  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, awsEndpoint: awsEndpoint(env) };
 }

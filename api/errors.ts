@@ -6,6 +6,7 @@ import type { FastifyError } from 'fastify';
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { REJECTION } from '../workflows/messages.js';
+import { RETIRED_FIELDS } from '../workflows/spec.js';
 import { BODY_LIMIT_BYTES } from './config.js';
 
 export interface FieldError {
@@ -127,7 +128,7 @@ export function validationErrors(error: FastifyError): FieldError[] {
       message = 'is required';
     } else if (v.keyword === 'additionalProperties') {
       path += `/${String(params.additionalProperty)}`;
-      message = 'is not allowed';
+      message = (!prefix && RETIRED_FIELDS[path]) || 'is not allowed';
     } else if (v.keyword === 'enum' && Array.isArray(params.allowedValues)) {
       message = `must be one of ${params.allowedValues.join(', ')}`;
     }

@@ -13,7 +13,7 @@ import { ActivityCancelledError, ActivityNotFoundError } from '@temporalio/clien
 import { durationMs } from '../workflows/duration.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTools } from '../scripts/stack/peers.js';
-import { WORKFLOWS_PATH } from '../worker/worker.js';
+import { WORKFLOWS_PATH, WORKFLOW_INTERCEPTORS_PATH } from '../worker/worker.js';
 import { FakeCloud } from '../test/workflow/fake-cloud.js';
 import { baseSpec, STARTER, APPROVERS, timeSkippingEnv } from '../test/workflow/harness.js';
 import { approveUpdate, statusQuery } from '../workflows/messages.js';
@@ -38,7 +38,7 @@ const interval = durationMs(spec.health.interval!);
 const wallStart = performance.now();
 const [env, bundle] = await Promise.all([
   timeSkippingEnv(resolveTools().testServer),
-  bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+  bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quiet }),
 ]);
 const testService = env.connection.testService!;
 const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster);

@@ -23,7 +23,7 @@ const runs = countArg(0, 30, 2);
 const workerCalls: { command: string; ms: number }[] = [];
 const stack = await startBenchStack((motoUrl) => {
   const aws = createAwsClients({ endpoint: motoUrl });
-  aws.route53().middlewareStack.add(
+  aws.route53('us-east-1').middlewareStack.add(
     (next, context) => async (args) => {
       const t0 = performance.now();
       try {
@@ -37,7 +37,7 @@ const stack = await startBenchStack((motoUrl) => {
   return createActivities({ aws });
 });
 // The benchmark's own client: its reads must not take the worker's Route 53 turns.
-const route53 = limitRoute53(createAwsClients({ endpoint: stack.motoUrl }).route53(), 'bench');
+const route53 = limitRoute53(createAwsClients({ endpoint: stack.motoUrl }).route53('us-east-1'), 'bench');
 const rollbackMs: number[] = [];
 const bareMs: number[] = [];
 const scriptMs: number[] = [];

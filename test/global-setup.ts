@@ -1,13 +1,14 @@
 // Starts the real peers once per test run (docs/architecture.md, "Tests and their peers") and
 // bundles the workflow code once; tests receive the addresses through vitest's inject().
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/worker.js';
+import { WORKFLOWS_PATH, WORKFLOW_INTERCEPTORS_PATH } from '../worker/worker.js';
 import { resolveTools, startKube, startMoto, startTemporal, type KubeEndpoint } from '../scripts/stack/peers.js';
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
+import { POLICY_FILE, ungrantedActions } from './iam-policy.js';
 
 export interface StackInfo {
   temporalAddress: string;
@@ -38,7 +39,7 @@ export default async function setup(project: TestProject) {
         etcdPeerPort: await freePort(),
         ports: { blue: await freePort(), green: await freePort(), management: await freePort() },
       }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietLogger }),
     ]);
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
@@ -54,8 +55,18 @@ export default async function setup(project: TestProject) {
     await group.stop();
     throw err;
   }
+  // Every call the tests make through the client factory is logged (`service:Action`); at the
+  // end each must be granted by deploy/iam-policy.json. Set before the test workers start, so
+  // they inherit it.
+  const actionLog = path.join(dir, 'aws-actions.log');
+  process.env.CUTOVER_AWS_ACTION_LOG = actionLog;
   return async () => {
     await group.stop();
+    const ungranted = existsSync(actionLog) ? ungrantedActions(readFileSync(actionLog, 'utf8')) : [];
+    if (ungranted.length) {
+      // Thrown from the teardown: vitest reports it and the run exits non-zero.
+      throw new Error(`the tests made AWS calls that ${path.relative(process.cwd(), POLICY_FILE)} does not grant: ${ungranted.join(', ')} (log: ${actionLog})`);
+    }
   };
 }
 

@@ -1,9 +1,10 @@
 // Shared test plumbing: a worker and an API on a fresh task queue against the run's real
 // peers, and a unique sandbox-shaped world in moto per test.
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { inject, onTestFailed, onTestFinished } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { MigrationSpec } from '../workflows/spec.js';
 import { createActivities, type Activities } from '../activities/index.js';
@@ -15,8 +16,33 @@ import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
 
 export const stack = () => inject('stack');
 
-// Workers log every activity at INFO; tests only want to hear about trouble.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Workers log every activity at INFO; tests only want to hear about trouble, printed. Everything
+// the in-process workers log (the SDK's, the workflow's, the activities' and Core's own lines)
+// still passes by, for a test that reads it (captureWorkerLogs). A test file that installed its
+// own Runtime first (with metrics, test/e2e/observability.test.ts) keeps it.
+const printed = new DefaultLogger('WARN');
+const workerLogReaders = new Set<(entry: LogEntry) => void>();
+try {
+  Runtime.install({
+    logger: new DefaultLogger('DEBUG', (entry) => {
+      for (const read of workerLogReaders) read(entry);
+      printed.log(entry.level, entry.message, entry.meta);
+    }),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+  });
+} catch {
+  // already installed
+}
+
+/** Every line the in-process workers log from now until the test ends. */
+export function captureWorkerLogs(): string[] {
+  const lines: string[] = [];
+  // inspect, not JSON: errors in the metadata keep their messages and stacks.
+  const read = (entry: LogEntry) => lines.push(`${entry.level} ${entry.message} ${inspect(entry.meta, { depth: 10, breakLength: Infinity })}`);
+  workerLogReaders.add(read);
+  onTestFinished(() => void workerLogReaders.delete(read));
+  return lines;
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -1,6 +1,7 @@
-// The worker process: connects to Temporal, checks the namespace has Cutover's search
-// attributes, builds real AWS clients and the cluster-access seam (CUTOVER_KUBE_CLUSTERS,
-// KUBECONFIG contexts, EKS tokens in aws mode), and runs until signalled.
+// The worker process: checks its settings (notification channels, smoke-check hosts and the
+// rest), connects to Temporal, checks the namespace has Cutover's search attributes, builds
+// real AWS clients and the cluster-access seam (CUTOVER_KUBE_CLUSTERS, KUBECONFIG contexts,
+// EKS tokens in aws mode), and runs until signalled.
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
@@ -10,6 +11,8 @@ import { awsEndpoint, temporalSettings } from '../config/connections.js';
 import { serveWorkerHealth } from './health.js';
 import { workerProcessSettings, type WorkerProcessSettings } from './process-settings.js';
 import { describeProblems, inspectSearchAttributes } from './search-attributes.js';
+import { installTelemetry } from './telemetry.js';
+import { promoteIfFirstVersion } from './versioning.js';
 import { createCutoverWorker } from './worker.js';
 
 let processSettings: WorkerProcessSettings;
@@ -22,6 +25,8 @@ try {
   console.error(`cutover worker: ${(err as Error).message}`);
   process.exit(2);
 }
+// Before anything talks to Temporal: the Runtime carries the logger and the metrics exporter.
+const log = installTelemetry({ logLevel: processSettings.logLevel, metricsPort: processSettings.metricsPort });
 const settings = temporalSettings();
 const connection = await NativeConnection.connect(settings.connection);
 
@@ -30,13 +35,14 @@ const connection = await NativeConnection.connect(settings.connection);
 try {
   const problems = describeProblems(settings.namespace, await inspectSearchAttributes(connection, settings.namespace));
   if (problems) {
+    // Like a wrong setting: plain text on stderr, for the person who pastes the fix.
     console.error(`cutover worker: ${problems}`);
     await connection.close();
     process.exit(1);
   }
 } catch (err) {
   // Some Temporal Cloud API keys may not list search attributes; the worker can still run.
-  console.warn(`cutover worker: could not check the search attributes of namespace ${settings.namespace}: ${(err as Error).message}`);
+  log.warn(`cutover worker: could not check the search attributes of namespace ${settings.namespace}: ${(err as Error).message}`);
 }
 
 const aws = createAwsClients({ endpoint: awsEndpoint() });
@@ -44,7 +50,8 @@ const activities = createActivities({
   aws,
   clusters: clusterAccessFromEnv(aws),
   clusterChecks: { removedApis },
-  webhookUrl: process.env.CUTOVER_WEBHOOK_URL,
+  notify: processSettings.notify,
+  health: processSettings.health,
 });
 const worker = await createCutoverWorker({
   connection,
@@ -53,14 +60,24 @@ const worker = await createCutoverWorker({
   activities,
   workflowBundle: processSettings.workflowBundle ? { codePath: processSettings.workflowBundle } : undefined,
   shutdownGraceTime: `${processSettings.shutdownGraceSeconds}s`,
+  deployment: processSettings.deployment,
 });
 const health = processSettings.healthPort !== undefined ? await serveWorkerHealth(() => worker.getState(), processSettings.healthPort) : undefined;
-console.log(
-  `cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address} (namespace ${settings.namespace}; ` +
-    `workflows ${processSettings.workflowBundle ? `from the bundle ${processSettings.workflowBundle}` : 'bundled at start'}` +
-    `${health ? `; health on :${health.port}` : ''})`,
+log.info(
+  {
+    taskQueue: settings.taskQueue,
+    namespace: settings.namespace,
+    workflows: processSettings.workflowBundle ?? 'bundled at start',
+    healthPort: health?.port,
+    metricsPort: processSettings.metricsPort,
+    deployment: processSettings.deployment,
+  },
+  `cutover worker polling task queue ${settings.taskQueue} on ${settings.connection.address}`,
 );
 // Worker.run() shuts down gracefully on SIGINT/SIGTERM.
-await worker.run();
+const running = worker.run();
+running.catch(() => undefined); // awaited below; not "unhandled" while the promotion runs
+if (processSettings.deployment) await promoteIfFirstVersion(connection, settings.namespace, processSettings.deployment, log);
+await running;
 await health?.close();
 await connection.close();

@@ -1,5 +1,11 @@
-// The worker process's own settings, beside Temporal's (config.ts): read once at start, every
-// wrong one reported by its name before the worker connects.
+// The worker process's own settings, beside Temporal's (config/connections.ts): read once at
+// start, every wrong one reported by its name before the worker connects — and a webhook URL
+// (a secret) never echoed.
+import { readFileSync } from 'node:fs';
+import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
+import type { HealthSettings } from '../activities/health.js';
+import type { NotifySettings } from '../activities/notify.js';
+import { NOTIFY_CHANNEL } from '../workflows/spec.js';
 import { prebuiltWorkflowBundle } from './worker.js';
 
 export interface WorkerProcessSettings {
@@ -9,6 +15,70 @@ export interface WorkerProcessSettings {
   shutdownGraceSeconds: number;
   /** CUTOVER_WORKFLOW_BUNDLE, or the bundle built into dist/; unset: bundle at start. */
   workflowBundle?: string;
+  /** CUTOVER_WORKER_METRICS_PORT: Prometheus metrics there, on every interface (unset: none). */
+  metricsPort?: number;
+  /** LOG_LEVEL (default info). */
+  logLevel: LogLevel;
+  /** CUTOVER_DEPLOYMENT_NAME + CUTOVER_BUILD_ID: worker versioning, one build ID per release (unset: off). */
+  deployment?: { name: string; buildId: string };
+  /** Notification channels (CUTOVER_NOTIFY_CHANNELS[_FILE]) and the default webhook (CUTOVER_WEBHOOK_URL); none: notifications go to the log. */
+  notify: NotifySettings;
+  /** Hosts smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS); unset: any. */
+  health: HealthSettings;
+}
+
+const isHttpUrl = (value: unknown) => typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
+
+/** channel → webhook URL, from CUTOVER_NOTIFY_CHANNELS (JSON) or the JSON file CUTOVER_NOTIFY_CHANNELS_FILE. */
+function readChannels(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string> {
+  if (env.CUTOVER_NOTIFY_CHANNELS && env.CUTOVER_NOTIFY_CHANNELS_FILE) {
+    problems.push('set CUTOVER_NOTIFY_CHANNELS or CUTOVER_NOTIFY_CHANNELS_FILE, not both');
+    return {};
+  }
+  const source = env.CUTOVER_NOTIFY_CHANNELS_FILE ? 'CUTOVER_NOTIFY_CHANNELS_FILE' : 'CUTOVER_NOTIFY_CHANNELS';
+  let text = env.CUTOVER_NOTIFY_CHANNELS;
+  if (env.CUTOVER_NOTIFY_CHANNELS_FILE) {
+    try {
+      text = readFileSync(env.CUTOVER_NOTIFY_CHANNELS_FILE, 'utf8');
+    } catch (err) {
+      problems.push(`CUTOVER_NOTIFY_CHANNELS_FILE (${env.CUTOVER_NOTIFY_CHANNELS_FILE}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return {};
+    }
+  }
+  if (!text) return {};
+  const shape = '(expected {"<channel>": "https://<webhook URL>"})';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    problems.push(`${source}: not valid JSON ${shape}`);
+    return {};
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push(`${source}: must be an object ${shape}`);
+    return {};
+  }
+  const channels: Record<string, string> = {};
+  for (const [channel, url] of Object.entries(raw)) {
+    if (!new RegExp(NOTIFY_CHANNEL).test(channel) || channel.length > 100) problems.push(`${source}: "${channel}" is not a channel name (letters, digits, . _ -)`);
+    else if (!isHttpUrl(url)) problems.push(`${source}: channel ${channel} needs an http(s) URL`);
+    else channels[channel] = url as string;
+  }
+  return channels;
+}
+
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;
+
+/** Host patterns smoke checks may call, from CUTOVER_SMOKE_ALLOWED_HOSTS (comma-separated); unset means any. */
+function readSmokeHosts(env: NodeJS.ProcessEnv, problems: string[]): string[] | undefined {
+  const raw = env.CUTOVER_SMOKE_ALLOWED_HOSTS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const patterns = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = patterns.filter((p) => !HOST_PATTERN.test(p));
+  if (bad.length) {
+    problems.push(`CUTOVER_SMOKE_ALLOWED_HOSTS: ${bad.map((p) => `"${p}"`).join(', ')} ${bad.length > 1 ? 'are not host patterns' : 'is not a host pattern'} (a host such as green-lb.example.com or 10.0.0.5, or *.elb.amazonaws.com)`);
+  }
+  return patterns;
 }
 
 export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): WorkerProcessSettings {
@@ -25,12 +95,30 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   };
   const healthPort = integer('CUTOVER_WORKER_HEALTH_PORT', 0, 65535);
   const shutdownGraceSeconds = integer('CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600) ?? 0;
+  const metricsPort = integer('CUTOVER_WORKER_METRICS_PORT', 0, 65535);
+  const logLevel = readLogLevel(env, problems);
+  const name = env.CUTOVER_DEPLOYMENT_NAME || undefined;
+  const buildId = env.CUTOVER_BUILD_ID || undefined;
+  if (!!name !== !!buildId) problems.push('CUTOVER_DEPLOYMENT_NAME and CUTOVER_BUILD_ID go together: set both for worker versioning, or neither');
   let workflowBundle: string | undefined;
   try {
     workflowBundle = prebuiltWorkflowBundle(env);
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const channels = readChannels(env, problems);
+  const defaultUrl = env.CUTOVER_WEBHOOK_URL || undefined;
+  if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_WEBHOOK_URL must be an http(s) URL');
+  const smokeAllowedHosts = readSmokeHosts(env, problems);
   if (problems.length) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { healthPort, shutdownGraceSeconds, workflowBundle };
+  return {
+    healthPort,
+    shutdownGraceSeconds,
+    workflowBundle,
+    metricsPort,
+    logLevel,
+    ...(name && buildId ? { deployment: { name, buildId } } : {}),
+    notify: { channels, defaultUrl },
+    health: { smokeAllowedHosts },
+  };
 }

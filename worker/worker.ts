@@ -4,12 +4,18 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { runInAccounts } from '../activities/aws.js';
 import type { Activities } from '../activities/index.js';
+import { AWS_ACCOUNTS_HEADER } from '../workflows/interceptors.js';
+import type { AwsAccounts } from '../workflows/spec.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 // The workflows beside this module: index.ts under tsx, index.js once compiled to dist/.
 const HERE = fileURLToPath(import.meta.url);
 export const WORKFLOWS_PATH = path.resolve(path.dirname(HERE), '../workflows', `index${path.extname(HERE)}`);
+/** Bundled with the workflows (a prebuilt bundle must name it too): hands the spec's AWS accounts to every activity. */
+export const WORKFLOW_INTERCEPTORS_PATH = path.resolve(path.dirname(HERE), '../workflows', `interceptors${path.extname(HERE)}`);
 
 /** Where `npm run build` writes the workflow bundle: dist/workflow-bundle.js, beside dist/worker/. */
 export const BUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(HERE), '../workflow-bundle.js');
@@ -24,6 +30,8 @@ export interface CutoverWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long a shutdown waits for running activities before cancelling them (default: no wait). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Worker versioning: this worker is build `buildId` of deployment `name` (docs/operations.md, upgrades). */
+  deployment?: { name: string; buildId: string };
 }
 
 export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker> {
@@ -34,6 +42,33 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId },
+            useWorkerVersioning: true,
+            // Bakes last days: a running migration moves to each new build (whose changes to
+            // running code are patched and guarded by the replay test) instead of pinning old workers for weeks.
+            defaultVersioningBehavior: 'AUTO_UPGRADE',
+          },
+        }
+      : {}),
+    interceptors: {
+      ...(!opts.workflowBundle && { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),
+      // Every AWS call an activity makes runs under the roles its migration's spec names,
+      // in sessions named after the migration (its workflow ID).
+      activity: [
+        (ctx) => ({
+          inbound: {
+            execute: (input, next) => {
+              const header = input.headers[AWS_ACCOUNTS_HEADER];
+              const accounts = header ? defaultPayloadConverter.fromPayload<AwsAccounts>(header) : undefined;
+              return runInAccounts({ accounts, session: ctx.info.workflowExecution?.workflowId ?? 'cutover' }, () => next(input));
+            },
+          },
+        }),
+      ],
+    },
     // Parked migrations cost nothing but cache; keep many so 1,000 gates stay warm.
     maxCachedWorkflows: 2_000,
     // A cancelled health watcher learns of it from a heartbeat response: send heartbeats

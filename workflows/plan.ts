@@ -172,6 +172,9 @@ function isDuration(value: string): boolean {
 export const MIGRATION_ID_PATTERN = '^[!-~]{1,400}$';
 const MIGRATION_ID = new RegExp(MIGRATION_ID_PATTERN);
 
+/** An IAM role ARN in any partition (aws, aws-cn, aws-us-gov, …); path and name as IAM allows them. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
 /** A target version: the schema allows any digits; Temporal caps a search attribute value, and no minor has 4 digits. */
 export const KUBERNETES_MINOR = /^1\.\d{1,3}$/;
 
@@ -262,12 +265,17 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   issues.push(...durationIssues(spec));
   const urls: [string, string | undefined][] = [
     ...(spec.health?.smoke ?? []).map((c, i): [string, string] => [`/health/smoke/${i}/url`, c.url]),
-    ['/notify/webhookUrl', spec.notify?.webhookUrl],
   ];
   for (const [path, url] of urls) {
     if (url !== undefined && !isHttpUrl(url)) issues.push({ path, message: `"${url}" is not a valid http(s) URL` });
   }
   issues.push(...driverIssues(spec));
+  for (const account of ['clusters', 'dns'] as const) {
+    const arn = spec.aws?.[account]?.roleArn;
+    if (arn !== undefined && !ROLE_ARN.test(arn)) {
+      issues.push({ path: `/aws/${account}/roleArn`, message: `"${arn}" is not an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>)` });
+    }
+  }
   if (spec.blue.cluster === spec.green.cluster) {
     issues.push({ path: '/green/cluster', message: 'must differ from blue cluster' });
   }

@@ -67,6 +67,18 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
  */
 export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20 } as const;
 
+/** A notification channel's name, in a spec and in the worker's channel map alike. */
+export const NOTIFY_CHANNEL = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+
+/**
+ * Fields a spec no longer takes, with what to do instead: a spec is kept in the workflow's
+ * history for good, so it must name secrets, never carry them.
+ */
+export const RETIRED_FIELDS: Record<string, string> = {
+  '/notify/webhookUrl':
+    'webhook URLs are secrets and a spec is kept in history: name a channel configured in the worker instead (notify.channel; the worker maps channel → URL in CUTOVER_NOTIFY_CHANNELS or the file CUTOVER_NOTIFY_CHANNELS_FILE)',
+};
+
 export const TRAFFIC_DRIVERS = ['route53', 'alb', 'external-dns', 'service-selector'] as const;
 export const BREACH_ACTIONS = ['rollback', 'pause', 'notify'] as const;
 
@@ -145,9 +157,32 @@ export const ServiceSelectorSettings = Type.Object(
   },
 );
 
+/** An IAM role to assume in another account; role ARNs and external IDs are not secrets. */
+const AwsRole = (description: string) =>
+  Type.Object(
+    {
+      roleArn: Type.String({ minLength: 1, maxLength: 2048, description: 'arn:<partition>:iam::<account>:role/<name>', examples: ['arn:aws:iam::111122223333:role/cutover-clusters'] }),
+      externalId: Type.Optional(Type.String({ minLength: 2, maxLength: 1224, pattern: '^[\\w+=,.@:/-]+$', description: "the external ID the role's trust policy requires" })),
+    },
+    { additionalProperties: false, description },
+  );
+
+/** Which role the worker assumes for each account it acts in (absent: its own credentials). */
+export const AwsAccounts = Type.Object(
+  {
+    clusters: Type.Optional(AwsRole("role in the clusters' account: EKS, ELBv2 and the EKS tokens for the clusters' API servers")),
+    dns: Type.Optional(AwsRole("role in the DNS account: Route 53 (the route53 driver, external-dns's records)")),
+  },
+  {
+    additionalProperties: false,
+    description: 'roles to assume per account; each session is named after the migration ID, so CloudTrail shows which migration made a call',
+  },
+);
+
 export const MigrationSpecSchema = Type.Object(
   {
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', description: 'AWS region, e.g. eu-west-1' }),
+    aws: Type.Optional(AwsAccounts),
     blue: Type.Object(
       {
         cluster: Name,
@@ -258,7 +293,19 @@ export const MigrationSpecSchema = Type.Object(
       Type.Object({ deleteBlue: Type.Optional(Type.Boolean({ description: 'default true' })) }, { additionalProperties: false }),
     ),
     notify: Type.Optional(
-      Type.Object({ webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          channel: Type.Optional(
+            Type.String({
+              pattern: NOTIFY_CHANNEL,
+              maxLength: 100,
+              description: "a notification channel configured in the worker (CUTOVER_NOTIFY_CHANNELS), e.g. platform-oncall; default: the worker's CUTOVER_WEBHOOK_URL, else its log",
+              examples: ['platform-oncall'],
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false, title: 'MigrationSpec' },
@@ -268,3 +315,5 @@ export type MigrationSpec = Static<typeof MigrationSpecSchema>;
 export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
+export type AwsAccounts = Static<typeof AwsAccounts>;
+export type AwsRole = NonNullable<AwsAccounts['clusters']>;

@@ -86,7 +86,7 @@ export function createExternalDnsDriver({ aws, clusters: access }: DriverClients
   const driver: TrafficDriver<ResolvedExternalDns> = {
     /** What Route 53 serves when the records are named; otherwise what the annotations ask for. */
     async readWeights({ region, settings }) {
-      if (settings.route53) return readRoute53Weights(aws.route53(), settings.route53);
+      if (settings.route53) return readRoute53Weights(aws.route53(region), settings.route53);
       return annotatedWeights(region, settings);
     },
 
@@ -119,7 +119,7 @@ export function createExternalDnsDriver({ aws, clusters: access }: DriverClients
       }
       if (settings.route53) {
         try {
-          await readRoute53Weights(aws.route53(), settings.route53);
+          await readRoute53Weights(aws.route53(region), settings.route53);
         } catch (err) {
           if (!(err instanceof ApplicationFailure) || err.type !== FAILURE.notFound) throw err;
           findings.push({ severity: 'blocking', source, message: `Route 53 cannot weigh green yet: ${err.message} (external-dns in green publishes green's record once its objects are ready)` });

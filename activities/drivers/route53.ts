@@ -8,9 +8,9 @@ import type { DriverClients, TrafficDriver } from './driver.js';
 
 export function createRoute53Driver({ aws }: DriverClients): TrafficDriver<ResolvedRoute53> {
   return {
-    readWeights: ({ settings }) => readRoute53Weights(aws.route53(), settings),
-    setWeights: ({ settings }, weights, comment) => setRoute53Weights(aws.route53(), settings, weights, comment),
-    waitApplied: (_at, { changeIds }) => waitInSync(aws.route53(), changeIds),
+    readWeights: ({ region, settings }) => readRoute53Weights(aws.route53(region), settings),
+    setWeights: ({ region, settings }, weights, comment) => setRoute53Weights(aws.route53(region), settings, weights, comment),
+    waitApplied: ({ region }, { changeIds }) => waitInSync(aws.route53(region), changeIds),
 
     // A weighted record has no targets of its own to ask about: green's record points at
     // green's load balancer, which validateGreen's smoke tests already reached, and
@@ -19,8 +19,8 @@ export function createRoute53Driver({ aws }: DriverClients): TrafficDriver<Resol
     checkGreen: async () => [],
     greenSubject: (settings) => `green's weighted records in ${settings.hostedZoneId ?? settings.hostedZoneName}`,
 
-    async removeBlueRouting({ settings }, comment) {
-      await removeBlueRecords(aws.route53(), settings, comment);
+    async removeBlueRouting({ region, settings }, comment) {
+      await removeBlueRecords(aws.route53(region), settings, comment);
     },
   };
 }

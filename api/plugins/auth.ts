@@ -1,13 +1,15 @@
-// Bearer-token auth for every route registered after it in its scope: token → subject and
-// role. Each route names the least role it needs in its options (`config: { role }`), and a
-// route without one fails at boot. The check runs as the first hook (onRequest), before the
+// Bearer-token auth for every route registered after it in its scope: a JWT from the OIDC
+// provider (api/oidc.ts) or a static token from configuration → subject and role. Each route
+// names the least role it needs in its options (`config: { role }`), and a route without one
+// fails at boot. The check runs as the first hook (onRequest), before the
 // body is parsed, so an anonymous caller learns nothing about a route's schema and costs no
 // parsing. An Authorization header that could be read two ways is a 400, never a guess.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { BEARER_TOKEN, ROLES, type Principal, type Role } from '../config.js';
+import { BEARER_TOKEN, HASHED_TOKEN, ROLES, type OidcConfig, type Principal, type Role } from '../config.js';
 import { HttpError } from '../errors.js';
+import { createOidcVerifier, looksLikeJwt } from '../oidc.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,12 +23,25 @@ declare module 'fastify' {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Finds the principal of `token`, comparing against every configured token in constant time. */
-function authenticate(tokens: Map<string, Principal>, token: string): Principal | undefined {
+interface StaticToken {
+  /** SHA-256 of the token: given as `sha256:<hex>`, or computed from a plain entry. */
+  digest: Buffer;
+  principal: Principal;
+}
+
+function staticTokens(tokens: Map<string, Principal>): StaticToken[] {
+  return [...tokens].map(([key, principal]) => {
+    const hashed = HASHED_TOKEN.exec(key);
+    return { digest: hashed ? Buffer.from(hashed[1], 'hex') : digest(key), principal };
+  });
+}
+
+/** Finds the principal of `token`, comparing its digest with every configured one in constant time. */
+function authenticate(tokens: StaticToken[], token: string): Principal | undefined {
   const wanted = digest(token);
   let found: Principal | undefined;
-  for (const [candidate, principal] of tokens) {
-    if (timingSafeEqual(digest(candidate), wanted)) found = principal;
+  for (const candidate of tokens) {
+    if (timingSafeEqual(candidate.digest, wanted)) found = candidate.principal;
   }
   return found;
 }
@@ -55,12 +70,16 @@ function bearerToken(rawHeaders: string[]): string | undefined {
 }
 
 export interface AuthOptions {
-  /** bearer token → who and what they may do */
+  /** Static bearer token (or `sha256:<hex>` of one) → who and what they may do. */
   tokens: Map<string, Principal>;
+  /** With it, a bearer token that looks like a JWT is verified against this provider. */
+  oidc?: OidcConfig;
 }
 
 export default fp<AuthOptions>(
-  async (app, { tokens }) => {
+  async (app, options) => {
+    const tokens = staticTokens(options.tokens);
+    const verifyJwt = options.oidc ? createOidcVerifier(options.oidc) : undefined;
     app.decorateRequest('principal', null);
     app.addHook('onRoute', (route) => {
       if (!route.config?.role) throw new Error(`${String(route.method)} ${route.url} is behind auth and names no role (config: { role })`);
@@ -68,7 +87,7 @@ export default fp<AuthOptions>(
     app.addHook('onRequest', async (request) => {
       const least = request.routeOptions.config.role!;
       const token = bearerToken(request.raw.rawHeaders);
-      const principal = token ? authenticate(tokens, token) : undefined;
+      const principal = !token ? undefined : verifyJwt && looksLikeJwt(token) ? await verifyJwt(token) : authenticate(tokens, token);
       if (!principal) {
         throw new HttpError(401, 'a valid bearer token is required (Authorization: Bearer <token>)', {}, { 'www-authenticate': 'Bearer' });
       }

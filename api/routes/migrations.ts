@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporali
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { migrationId } from '../../workflows/plan.js';
+import { startMetadata } from '../../workflows/migration/story.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
 import { GRPC, HttpError } from '../errors.js';
@@ -66,6 +67,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
           args: [{ spec, startedBy: by }],
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: initialSearchAttributes(spec),
+          ...startMetadata(spec, id),
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {

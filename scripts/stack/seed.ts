@@ -48,7 +48,7 @@ export async function seedMoto(endpoint: string, world: World = SANDBOX): Promis
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const ec2 = new EC2Client({ endpoint, region: world.region, credentials });
   const eks = aws.eks(world.region);
-  const r53 = aws.route53();
+  const r53 = aws.route53(world.region);
   const elb = aws.elbv2(world.region);
 
   // Network: one VPC with two subnets, tagged with the world's name so a second seed finds them.

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { eksClusterVersions } from '../../api/blue-version.js';
-import { sandboxApiConfig } from '../../api/config.js';
+import { sandboxApiConfig, type ApiConfig } from '../../api/config.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, stack, startHarness, type Harness } from '../helpers.js';
 
@@ -19,7 +19,8 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(): Promise<ApiHarness> {
+/** The app with the sandbox tokens, plus `extra` settings (OIDC, other tokens). */
+export async function startApi(extra: Partial<ApiConfig> = {}): Promise<ApiHarness> {
   const harness = await startHarness();
   const logs: string[] = [];
   const stream = new Writable({
@@ -29,7 +30,7 @@ export async function startApi(): Promise<ApiHarness> {
     },
   });
   const app = await buildApp({
-    config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test', { eventsPollMs: 100 }),
+    config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test', { eventsPollMs: 100, ...extra }),
     temporal: harness.client,
     taskQueue: harness.taskQueue,
     blueVersion: eksClusterVersions(stack().motoUrl),

@@ -97,7 +97,7 @@ describe('cutover CLI', () => {
     const rolledBack = await cutover('dev-operator', 'rollback', id, '--reason', 'cli test', '--wait');
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
     expect(rolledBack.stdout.trim()).toBe('rolled back: blue 100 %, green 0 %');
-    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
     expect(await readRoute53Weights(route53, resolveSpec(spec).traffic.route53!)).toEqual([{ blue: 100, green: 0 }]);
 
     const aborted = await cutover('dev-operator', 'abort', id, '--reason', 'done testing');

@@ -42,13 +42,21 @@ const service = (name: string) => {
 };
 /** The environment a container gets: variables left without a value are not set at all. */
 const envOf = (name: string) => Object.fromEntries(Object.entries(service(name).environment ?? {}).filter((e): e is [string, string] => e[1] !== null));
+/** The worker's environment with its channels secret read from where compose takes it. */
+const workerEnv = () => ({ ...envOf('worker'), CUTOVER_NOTIFY_CHANNELS_FILE: model.secrets[service('worker').secrets![0].source].file });
 
 beforeAll(async () => {
   const { compose } = deployTools();
-  // The tokens file an operator copies from the example; deploy/tokens.json is theirs, not the repo's.
+  // The tokens and channels files an operator copies from the examples; deploy/tokens.json and
+  // deploy/notify-channels.json are theirs, not the repo's.
   const { stdout } = await promisify(execFile)(compose, ['--file', 'docker-compose.yml', '--env-file', '.env.example', 'config', '--format', 'json'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, CUTOVER_TOKENS_PATH: './deploy/tokens.example.json' },
+    env: {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME!,
+      CUTOVER_TOKENS_PATH: './deploy/tokens.example.json',
+      CUTOVER_NOTIFY_CHANNELS_PATH: './deploy/notify-channels.example.json',
+    },
   });
   model = JSON.parse(stdout) as Model;
 }, TOOLS_TIMEOUT_MS);
@@ -99,10 +107,25 @@ describe('docker-compose.yml', () => {
     const worker = service('worker');
     expect(worker.deploy?.replicas).toBe(2);
     expect(worker.ports ?? []).toEqual([]);
-    const settings = workerProcessSettings(envOf('worker'));
+    const settings = workerProcessSettings(workerEnv());
     expect(parseInt(worker.stop_grace_period!)).toBeGreaterThan(settings.shutdownGraceSeconds);
     expect(worker.healthcheck!.test).toEqual(['CMD', 'node', 'bin/healthcheck.mjs', `http://127.0.0.1:${settings.healthPort}/readyz`]);
     expect(temporalSettings(envOf('worker'))).toMatchObject({ connection: { address: 'temporal:7233' }, namespace: 'default' });
+  });
+
+  it('logs at LOG_LEVEL from both processes, and leaves worker versioning to .env', () => {
+    expect(workerProcessSettings(workerEnv()).logLevel).toBe('info');
+    expect(envOf('api').LOG_LEVEL).toBe(envOf('worker').LOG_LEVEL);
+    // Passed through only when set: both unset here, so versioning is off.
+    expect(service('worker').environment).toMatchObject({ CUTOVER_DEPLOYMENT_NAME: null, CUTOVER_BUILD_ID: null });
+    expect(workerProcessSettings(workerEnv()).deployment).toBeUndefined();
+  });
+
+  it('gives the worker its notification channels as a secret file its settings accept', () => {
+    const channels = model.secrets[service('worker').secrets![0].source];
+    expect(channels.file).toBe(path.join(ROOT, 'deploy/notify-channels.example.json'));
+    expect(envOf('worker').CUTOVER_NOTIFY_CHANNELS_FILE).toBe(`/run/secrets/${service('worker').secrets![0].source}`);
+    expect(Object.keys(workerProcessSettings(workerEnv()).notify.channels ?? {})).toEqual(['platform-oncall', 'shop-team']);
   });
 
   it("gives the API settings its own config accepts, with the example tokens file as the tokens secret", () => {
@@ -156,9 +179,15 @@ describe('docker-compose.yml', () => {
     for (const s of Object.values(model.services)) {
       for (const v of s.volumes ?? []) if (v.type === 'bind' && v.source.startsWith(ROOT)) expect(existsSync(v.source), v.source).toBe(true);
     }
-    const prometheus = parseYaml(readFileSync(path.join(ROOT, 'deploy/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[] }[] }[] };
-    const targets = prometheus.scrape_configs.flatMap((c) => [...(c.static_configs ?? []).flatMap((s) => s.targets), ...(c.dns_sd_configs ?? []).flatMap((d) => d.names)]);
-    expect(targets).toEqual(expect.arrayContaining(['temporal:8000', 'worker', `api:${envOf('api').CUTOVER_API_PORT}`]));
+    const prometheus = parseYaml(readFileSync(path.join(ROOT, 'deploy/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; port: number }[] }[];
+    };
+    const targets = prometheus.scrape_configs.flatMap((c) => [...(c.static_configs ?? []).flatMap((s) => s.targets), ...(c.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`))]);
+    // Each worker replica on the port its settings serve metrics on; the API on its own port.
+    const workerMetrics = workerProcessSettings(envOf('worker')).metricsPort;
+    expect(workerMetrics).toBeDefined();
+    expect(targets).toEqual(expect.arrayContaining(['temporal:8000', `worker:${workerMetrics}`, `api:${envOf('api').CUTOVER_API_PORT}`]));
+    expect(prometheus.scrape_configs.every((c) => (c.metrics_path ?? '/metrics') === '/metrics')).toBe(true);
     expect(envOf('temporal').PROMETHEUS_ENDPOINT).toBe('0.0.0.0:8000');
   });
 });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseTokens } from '../../api/config.js';
+import { loadApiConfig, parseTokens } from '../../api/config.js';
+import { workerProcessSettings } from '../../worker/process-settings.js';
 import type { KubeEndpoint } from '../../scripts/stack/peers.js';
 import { stack, uniqueName } from '../helpers.js';
 import tokensExample from '../../deploy/tokens.example.json' with { type: 'json' };
@@ -147,6 +148,7 @@ describe('the Helm chart', () => {
     const { code, stderr } = await helmRun('template', 'cutover', CHART);
     expect(code).not.toBe(0);
     expect(stderr).toContain('the API needs tokens: set api.tokens.existingSecret');
+    expect(stderr).toContain('or api.oidc.issuer for OIDC sign-in');
   });
 
   it('renders workers with a PDB and a termination grace longer than their shutdown grace', async () => {
@@ -213,6 +215,42 @@ describe('the Helm chart', () => {
     }
   });
 
+  it('signs people in with OIDC alone, and gives workers notification channels from a Secret and a smoke-host allow-list', async () => {
+    const objects = await render(
+      '--set-json', 'api.tokens.inline={}',
+      '--set', 'api.oidc.issuer=https://sso.example.com/realms/platform',
+      '--set', 'api.oidc.audience=cutover',
+      '--set', 'api.oidc.subjectClaim=email',
+      '--set-json', 'api.oidc.groupRoles={"sre":"operator","change-board":"approver"}',
+      '--set', 'worker.notifyChannels.existingSecret=cutover-notify',
+      '--set-json', 'worker.smokeAllowedHosts=["*.elb.amazonaws.com","green-lb.example.com"]',
+    );
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const api = find(objects, 'Deployment', '-api').spec!.template!.spec;
+    const apiEnv = envOf(api.containers[0]);
+    expect(apiEnv).not.toHaveProperty('CUTOVER_TOKENS_FILE');
+    expect(api.volumes!.map((v) => v.name)).not.toContain('tokens');
+    const plain = Object.fromEntries(Object.entries(apiEnv).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    expect(loadApiConfig(plain)).toMatchObject({
+      tokens: new Map(),
+      oidc: { issuer: 'https://sso.example.com/realms/platform', audience: 'cutover', subjectClaim: 'email', groupsClaim: 'groups', groupRoles: { sre: 'operator', 'change-board': 'approver' } },
+    });
+
+    const worker = find(objects, 'Deployment', '-worker').spec!.template!.spec;
+    const workerEnv = envOf(worker.containers[0]);
+    const mount = worker.containers[0].volumeMounts!.find((m) => m.name === 'notify-channels')!;
+    expect(workerEnv.CUTOVER_NOTIFY_CHANNELS_FILE).toBe(`${mount.mountPath}/channels.json`);
+    expect(worker.volumes).toContainEqual({ name: 'notify-channels', secret: expect.objectContaining({ secretName: 'cutover-notify' }) });
+    expect(workerProcessSettings({ CUTOVER_SMOKE_ALLOWED_HOSTS: workerEnv.CUTOVER_SMOKE_ALLOWED_HOSTS as string }).health.smokeAllowedHosts).toEqual([
+      '*.elb.amazonaws.com',
+      'green-lb.example.com',
+    ]);
+    for (const object of objects) {
+      const verdict = await dryRunCreate(object);
+      expect(verdict.status, `${object.kind} ${object.metadata.name}: ${verdict.body.message}`).toBe(201);
+    }
+  });
+
   it('and a misspelled field would be refused by that same check', async () => {
     const worker = find(await render(), 'Deployment', '-worker');
     const probe = worker.spec!.template!.spec.containers[0].livenessProbe as unknown as Record<string, unknown>;
@@ -228,5 +266,26 @@ describe('the Helm chart', () => {
     const servicePorts = objects.filter((o) => o.kind === 'Service').flatMap((s) => s.spec!.ports!.map((p) => p.name));
     for (const endpoint of monitor.spec!.endpoints!) expect(servicePorts).toContain(endpoint.port);
     for (const s of objects.filter((o) => o.kind === 'Service')) expect(matches(monitor.spec!.selector!.matchLabels, s.metadata.labels!)).toBe(true);
+  });
+
+  it('has each worker serve metrics on its metrics port and log at worker.logLevel, as its settings read them', async () => {
+    const worker = find(await render('--set', 'worker.logLevel=debug'), 'Deployment', '-worker').spec!.template!.spec.containers[0];
+    const env = Object.fromEntries(Object.entries(envOf(worker)).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const settings = workerProcessSettings(env);
+    expect(settings.metricsPort).toBe(worker.ports!.find((p) => p.name === 'metrics')!.containerPort);
+    expect(settings.logLevel).toBe('debug');
+    expect(settings.deployment).toBeUndefined();
+  });
+
+  it('turns worker versioning on with one build ID per release (the image tag unless given)', async () => {
+    const settingsOf = async (...extra: string[]) => {
+      const worker = find(await render('--set', 'worker.versioning.enabled=true', ...extra), 'Deployment', '-worker').spec!.template!.spec.containers[0];
+      return workerProcessSettings(Object.fromEntries(Object.entries(envOf(worker)).filter((e): e is [string, string] => typeof e[1] === 'string')));
+    };
+    expect((await settingsOf()).deployment).toEqual({ name: 'cutover', buildId: '0.1.0' });
+    expect((await settingsOf('--set', 'worker.versioning.deploymentName=cutover-prod', '--set', 'worker.versioning.buildId=0.1.0-rc.2')).deployment).toEqual({
+      name: 'cutover-prod',
+      buildId: '0.1.0-rc.2',
+    });
   });
 });

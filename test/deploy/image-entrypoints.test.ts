@@ -101,7 +101,9 @@ describe('the compiled entry points', () => {
     });
     await eventually(() => healthy({}, workerHealth), (ok) => ok || worker!.child.exitCode !== null);
     expect(worker.child.exitCode, worker.output()).toBeNull();
-    expect(worker.output()).toContain(`workflows from the bundle ${path.join(ROOT, 'dist/workflow-bundle.js')}`);
+    // Its log is JSON lines; the start line says which workflow code it loaded.
+    const lines = worker.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; workflows?: string });
+    expect(lines.find((l) => l.msg.startsWith('cutover worker polling'))?.workflows, worker.output()).toBe(path.join(ROOT, 'dist/workflow-bundle.js'));
   });
 
   it('the API starts with the example tokens file and reports ready', async () => {

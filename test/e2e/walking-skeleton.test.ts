@@ -43,7 +43,7 @@ describe('a sandbox migration over REST', () => {
 
     const atGate = await eventually(status, (s) => s.pendingGate?.gate === 'cutover');
     expect(atGate.phase).toBe('awaiting-cutover');
-    expect(await readRoute53Weights(aws().route53(), target)).toEqual([{ blue: 100, green: 0 }]);
+    expect(await readRoute53Weights(aws().route53('us-east-1'), target)).toEqual([{ blue: 100, green: 0 }]);
 
     const selfApproval = await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-operator'), payload: { gate: 'cutover', decision: 'approve' } });
     expect(selfApproval.statusCode).toBe(403); // an operator is no approver
@@ -53,7 +53,7 @@ describe('a sandbox migration over REST', () => {
 
     const baked = await eventually(status, (s) => s.pendingGate?.gate === 'decommission');
     expect(baked.weights).toEqual({ blue: 0, green: 100 });
-    expect(await readRoute53Weights(aws().route53(), target)).toEqual([{ blue: 0, green: 100 }]);
+    expect(await readRoute53Weights(aws().route53('us-east-1'), target)).toEqual([{ blue: 0, green: 100 }]);
     const shifts = baked.audit.filter((e: { action: string }) => e.action === 'set-weights').map((e: { detail: { green: number } }) => e.detail.green);
     expect(shifts).toEqual([20, 50, 100]);
 
@@ -61,7 +61,7 @@ describe('a sandbox migration over REST', () => {
     const done = await eventually(status, (s) => s.phase === 'completed');
     expect(done.blueDeleted).toBe(true);
     await expect(aws().eks(w.world.region).send(new DescribeClusterCommand({ name: w.world.blue }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    await expect(readRoute53Weights(aws().route53(), target)).rejects.toThrow(/SetIdentifier "blue" not found/);
+    await expect(readRoute53Weights(aws().route53('us-east-1'), target)).rejects.toThrow(/SetIdentifier "blue" not found/);
   });
 
   it('rolls back with ?wait=true: 200 only once moto has blue at 100', async () => {
@@ -72,11 +72,11 @@ describe('a sandbox migration over REST', () => {
     await eventually(status, (s) => s.pendingGate?.gate === 'cutover');
     await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-1'), payload: { gate: 'cutover', decision: 'approve' } });
     await eventually(status, (s) => s.weights.green === 20);
-    expect(await readRoute53Weights(aws().route53(), target)).toEqual([{ blue: 80, green: 20 }]);
+    expect(await readRoute53Weights(aws().route53('us-east-1'), target)).toEqual([{ blue: 80, green: 20 }]);
 
     const rollback = await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/rollback?wait=true`, headers: auth('dev-operator'), payload: { reason: 'error rate' } });
     expect(rollback.statusCode, rollback.body).toBe(200);
-    expect(await readRoute53Weights(aws().route53(), target)).toEqual([{ blue: 100, green: 0 }]);
+    expect(await readRoute53Weights(aws().route53('us-east-1'), target)).toEqual([{ blue: 100, green: 0 }]);
     const after = await status();
     expect(after.phase).toBe('rolled-back');
     expect(after.audit.at(-1)).toMatchObject({ actor: 'ops@sandbox', action: 'set-weights', reason: 'error rate' });

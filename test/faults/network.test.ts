@@ -67,7 +67,7 @@ function kubeClustersFile(blue: string): string {
 describe('network faults between the worker and its peers', () => {
   it("kube-apiserver: resets, silence and latency during preflight's scan of blue are retried, then the migration goes on", async () => {
     const w = await seedFaultWorld(1);
-    const sampler = new Route53Sampler(w.hostedZoneId);
+    const sampler = new Route53Sampler(w);
     const pair = sampler.track(w.record, [100]);
     const worker = new WorkerProcess('worker', { temporalAddress: stack().temporalAddress, taskQueue: TASK_QUEUE, awsEndpoint: stack().motoUrl, kubeClusters: kubeClustersFile(w.world.blue) });
     cleanup(() => sampler.stop(), () => worker.kill(), () => toxiproxy.removeToxic('kube-blue', 'fault').catch(() => {}));
@@ -111,7 +111,7 @@ describe('network faults between the worker and its peers', () => {
   it('moto: latency, resets and silence during the migration, then a cut during ChangeResourceRecordSets; a rollback sent during the cut completes once it heals', async () => {
     const STEPS = [20, 50, 80, 100];
     const w = await seedFaultWorld(1);
-    const sampler = new Route53Sampler(w.hostedZoneId);
+    const sampler = new Route53Sampler(w);
     const pair = sampler.track(w.record, STEPS);
     const worker = new WorkerProcess('worker', { temporalAddress: stack().temporalAddress, taskQueue: TASK_QUEUE, awsEndpoint: `http://${motoProxy}` });
     cleanup(

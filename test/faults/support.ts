@@ -255,7 +255,7 @@ export async function seedFaultWorld(recordTtl: number, zoneName?: string) {
     ResourceRecordSet: { Name: record.name, Type: 'CNAME' as const, SetIdentifier: setId, Weight: weight, TTL: recordTtl, ResourceRecords: [{ Value: `${setId}-lb.${world.zoneName}` }] },
   });
   await createAwsClients({ endpoint: stack().motoUrl })
-    .route53()
+    .route53(world.region)
     .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: seeded.hostedZoneId, ChangeBatch: { Changes: [weighted(record.blueSetIdentifier, 100), weighted(record.greenSetIdentifier, 0)] } }));
   return { world, ...seeded, record };
 }
@@ -313,7 +313,13 @@ export class Route53Sampler {
   private stopped = false;
   private readonly loop: Promise<void>;
 
-  constructor(private readonly zoneId: string) {
+  private readonly zoneId: string;
+  private readonly region: string;
+
+  /** Samples the hosted zone of a seeded world. */
+  constructor(w: { hostedZoneId: string; world: { region: string } }) {
+    this.zoneId = w.hostedZoneId;
+    this.region = w.world.region;
     this.loop = this.run();
   }
 
@@ -325,7 +331,7 @@ export class Route53Sampler {
   }
 
   private async run(): Promise<void> {
-    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53(this.region);
     while (!this.stopped) {
       try {
         const page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: this.zoneId }));

@@ -41,7 +41,7 @@ describe('Temporal restarted during a bake', () => {
     const w = await seedFaultWorld(1);
     // Long enough to outlast what happens before the restart (a stream opened, the server stopped).
     const spec = faultSpec(w, { traffic: { steps: STEPS }, bake: '15s', freeze: '0s' });
-    const sampler = new Route53Sampler(w.hostedZoneId);
+    const sampler = new Route53Sampler(w);
     const pair = sampler.track(w.record, STEPS);
     const worker = new WorkerProcess('worker', { temporalAddress: temporal.address, taskQueue: TASK_QUEUE, awsEndpoint: stack().motoUrl });
     cleanup(() => sampler.stop(), () => worker.kill());

@@ -124,7 +124,7 @@ describe('a worker killed at any point', () => {
     // All four pairs in one hosted zone, read by one sampler (each reading costs moto and the test some 10 ms of CPU).
     const zoneName = `${uniqueName('fk')}.example.`;
     const first = await seedFaultWorld(1, zoneName); // creates the zone
-    const sampler = new Route53Sampler(first.hostedZoneId);
+    const sampler = new Route53Sampler(first);
     cleanup(() => sampler.stop());
     const opened = await Promise.all([
       openLane('a', zoneName, sampler, { recordTtl: 1 }), // preflight's calls, the first weight change

@@ -254,7 +254,7 @@ describe('checkGreenTargets, external-dns and route53', () => {
       Action: 'UPSERT' as const,
       ResourceRecordSet: { Name: `shop.${w.world.zoneName}`, Type: 'CNAME' as const, SetIdentifier: setId, Weight: weight, TTL: 1, ResourceRecords: [{ Value: `${setId}-lb.example.com` }] },
     });
-    await aws().route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [weighted('blue', 100), weighted('green', 0)] } }));
+    await aws().route53('us-east-1').send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [weighted('blue', 100), weighted('green', 0)] } }));
     expect(await acts.checkGreenTargets(input)).toEqual({
       findings: [{ severity: 'info', source: GREEN_TARGETS, message: `green ${w.world.green}: 1 object(s) ready for external-dns, weighted records in Route 53` }],
     });

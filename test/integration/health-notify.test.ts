@@ -1,10 +1,13 @@
-// Smoke checks, the health watcher and the webhook against real local HTTP servers.
+// Smoke checks, the health watcher, the smoke-host allow-list and the notification channels
+// against real local HTTP servers.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthBreach } from '../../activities/contract.js';
+import { createHealthActivities, hostAllowed } from '../../activities/health.js';
+import { createNotifyActivities } from '../../activities/notify.js';
 import { activitiesWith, failureOf, startActivity } from './support.js';
 
 interface Received {
@@ -72,15 +75,90 @@ describe('health and notify', () => {
     expect(breach.consecutiveFailures).toBe(3);
   });
 
-  it('posts notifications as JSON with Slack-compatible text; a 4xx is final, a 5xx is retried', async () => {
-    const acts = activitiesWith();
-    await acts.notify({ migrationId: 'm-1', event: 'gate-pending', text: 'cutover gate is waiting', webhookUrl: `${server.url}/hook` });
+  it('posts to the webhook of the channel a spec names, as JSON with Slack-compatible text; a 4xx is final, a 5xx is retried', async () => {
+    const acts = createNotifyActivities({ channels: { 'platform-oncall': `${server.url}/hook`, refusing: `${server.url}/status/403`, down: `${server.url}/status/502` } });
+    await acts.notify({ migrationId: 'm-1', event: 'gate-pending', text: 'cutover gate is waiting', channel: 'platform-oncall' });
     const hit = server.received.find((r) => r.path === '/hook');
     expect(JSON.parse(hit!.body)).toEqual({ text: 'cutover gate is waiting', event: 'gate-pending', migrationId: 'm-1' });
 
-    const rejected = await failureOf(acts.notify({ migrationId: 'm-1', event: 'breach', text: 'x', webhookUrl: `${server.url}/status/403` }));
-    expect(rejected).toMatchObject({ type: 'WebhookRejected', nonRetryable: true });
-    const unavailable = await failureOf(acts.notify({ migrationId: 'm-1', event: 'breach', text: 'x', webhookUrl: `${server.url}/status/502` }));
+    const rejected = await failureOf(acts.notify({ migrationId: 'm-1', event: 'breach', text: 'x', channel: 'refusing' }));
+    expect(rejected).toMatchObject({ type: 'WebhookRejected', nonRetryable: true, message: "channel refusing's webhook answered 403" });
+    const unavailable = await failureOf(acts.notify({ migrationId: 'm-1', event: 'breach', text: 'x', channel: 'down' }));
     expect(unavailable.nonRetryable).toBeFalsy();
+    // Failures end up in the workflow's history: they name the channel, never its URL.
+    expect(`${rejected.message} ${unavailable.message}`).not.toContain(server.url);
+  });
+
+  it('a webhook that cannot be reached is retried, and the failure does not show its URL', async () => {
+    const secretPath = '/hooks/T000/B000/very-secret';
+    const closed = await startServer();
+    await closed.close();
+    const acts = createNotifyActivities({ channels: { gone: `${closed.url}${secretPath}` } });
+    const failure = await failureOf(acts.notify({ migrationId: 'm-1', event: 'breach', text: 'x', channel: 'gone' }));
+    expect(failure.message).toBe("channel gone's webhook is unreachable (ECONNREFUSED)");
+    expect(failure.nonRetryable).toBeFalsy();
+  });
+
+  it('a channel the worker does not know: a warning in the worker log, nothing posted, nothing failed', async () => {
+    const logged: LogEntry[] = [];
+    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN', (entry) => logged.push(entry)) });
+    const acts = createNotifyActivities({ channels: { 'platform-oncall': `${server.url}/hook` }, defaultUrl: `${server.url}/hook` });
+    const before = server.received.length;
+    await env.run(acts.notify, { migrationId: 'm-2', event: 'gate-pending' as const, text: 'cutover gate is waiting', channel: 'platfrom-oncall' });
+    expect(server.received.length).toBe(before);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'WARN', message: expect.stringContaining('notification channel "platfrom-oncall" is not configured in this worker (CUTOVER_NOTIFY_CHANNELS); not sent: cutover gate is waiting') }),
+    );
+  });
+
+  it('a migration that names no channel goes to the default webhook, else to the log', async () => {
+    const before = server.received.filter((r) => r.path === '/hook').length;
+    await createNotifyActivities({ defaultUrl: `${server.url}/hook` }).notify({ migrationId: 'm-3', event: 'completed', text: 'done' });
+    expect(server.received.filter((r) => r.path === '/hook').length).toBe(before + 1);
+
+    const logged: LogEntry[] = [];
+    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('INFO', (entry) => logged.push(entry)) });
+    await env.run(createNotifyActivities().notify, { migrationId: 'm-3', event: 'completed' as const, text: 'done' });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'notification: done' }));
+  });
+});
+
+describe('the smoke-check host allow-list', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => server.close());
+  const health = (urls: string[]) => ({ smoke: urls.map((url) => ({ url, host: 'app.example.com', expectStatus: 200 })), interval: '50ms', failureThreshold: 1, onBreach: 'rollback' as const });
+
+  it('matches host names exactly or by *.domain, whatever their case', () => {
+    const patterns = ['*.elb.amazonaws.com', 'green-lb.example.com', '127.0.0.1'];
+    expect(hostAllowed('k8s-shop-1234.us-east-1.elb.amazonaws.com', patterns)).toBe(true);
+    expect(hostAllowed('Green-LB.example.com', patterns)).toBe(true);
+    expect(hostAllowed('127.0.0.1', patterns)).toBe(true);
+    expect(hostAllowed('elb.amazonaws.com', patterns)).toBe(false);
+    expect(hostAllowed('evil-elb.amazonaws.com', patterns)).toBe(false);
+    expect(hostAllowed('green-lb.example.com.evil.example', patterns)).toBe(false);
+    expect(hostAllowed('169.254.169.254', patterns)).toBe(false);
+  });
+
+  it('validation: a smoke URL outside the list is a blocking finding that says so, and is never called', async () => {
+    const acts = createHealthActivities({ smokeAllowedHosts: ['127.0.0.1'] });
+    const outside = `http://localhost:${new URL(server.url).port}/outside`;
+    const before = server.received.length;
+    const { findings } = await acts.validateGreen({ region: 'us-east-1', blue: 'b', green: 'g', health: health([`${server.url}/`, outside]) });
+    expect(findings).toEqual([
+      { severity: 'info', source: 'smoke', message: expect.stringContaining(`${server.url}/ answered 200`) },
+      { severity: 'blocking', source: 'smoke', message: `${outside}: host localhost is not in the worker's smoke-check allow-list (CUTOVER_SMOKE_ALLOWED_HOSTS), so it was not called` },
+    ]);
+    expect(server.received.slice(before).map((r) => r.path)).toEqual(['/']);
+  });
+
+  it('the watcher counts a check outside the list as failed, without calling it', async () => {
+    const acts = createHealthActivities({ smokeAllowedHosts: ['*.example.com'] });
+    const before = server.received.length;
+    const breach = await startActivity(acts.watchHealth, { health: health([`${server.url}/`]) }).result;
+    expect(breach.reason).toMatch(/host 127\.0\.0\.1 is not in the worker's smoke-check allow-list/);
+    expect(server.received.length).toBe(before);
   });
 });

@@ -56,7 +56,7 @@ describe('external-dns driver', () => {
     // Route 53 still serves 100/0 until external-dns catches up: the wait holds, heartbeating.
     const waiting = startActivity(acts.waitWeightsApplied, { ...input, changeIds: [] });
     await eventually(async () => waiting.heartbeats.filter((h) => 'polls' in (h as object)).length, (n) => n >= 1);
-    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
     const weighted = (setId: string, weight: number) => ({
       Action: 'UPSERT' as const,
       ResourceRecordSet: { Name: w.world.recordName, Type: 'CNAME' as const, SetIdentifier: setId, Weight: weight, TTL: 1, ResourceRecords: [{ Value: `${setId}-lb.${w.world.zoneName}` }] },

@@ -61,7 +61,7 @@ describe('route53 driver', () => {
 
   it('changes several records in one all-or-nothing batch', async () => {
     const w = await seedWorld();
-    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
     const api = `api.${w.world.zoneName}`;
     const weighted = (setId: string, weight: number) => ({
       Action: 'UPSERT' as const,
@@ -86,7 +86,7 @@ describe('route53 driver', () => {
     const w = await seedWorld();
     const acts = activitiesWith();
     const input = { region: w.world.region, traffic: route53Traffic(w) };
-    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
     const observations: number[] = [];
     let writing = true;
     const reader = (async () => {
@@ -139,7 +139,7 @@ describe('route53 driver', () => {
     await acts.removeBlueRouting(input);
     await acts.removeBlueRouting(input);
     expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
-    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53();
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId }))).ResourceRecordSets ?? [];
     expect(sets.filter((s) => s.Name === w.world.recordName).map((s) => s.SetIdentifier)).toEqual(['green']);
   });

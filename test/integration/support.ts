@@ -81,6 +81,10 @@ export interface ProxiedCall {
   path: string;
   /** Query-protocol action (ELBv2: `Action=` in the body), or the REST path for Route 53/EKS. */
   action: string;
+  /** The access key ID the call was signed with (from its SigV4 Authorization header). */
+  accessKeyId?: string;
+  /** The service the call was signed for (eks, elasticloadbalancing, route53, sts). */
+  service?: string;
 }
 
 export interface Fault {
@@ -116,7 +120,9 @@ export async function startFaultProxy(target = stack().motoUrl): Promise<FaultPr
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? `${req.method} ${req.url?.split('?')[0]}`;
-      const call = { method: req.method ?? 'GET', path: req.url ?? '/', action };
+      // Authorization: AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …
+      const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '');
+      const call = { method: req.method ?? 'GET', path: req.url ?? '/', action, accessKeyId: credential?.[1], service: credential?.[2] };
       calls.push(call);
       const rule = faults.find((f) => f.left > 0 && f.match(call));
       if (rule) {

@@ -210,16 +210,24 @@ describe('checkSpec: what the API, the CLI and the workflow agree on', () => {
     ]);
   });
 
-  it('wants smoke check and webhook URLs that parse, with a host', () => {
+  it('wants IAM role ARNs (any partition) for the accounts\' roles', () => {
+    for (const roleArn of ['arn:aws:iam::111122223333:role/cutover-clusters', 'arn:aws-cn:iam::111122223333:role/ops/cutover', 'arn:aws-us-gov:iam::111122223333:role/c']) {
+      expect(checkSpec({ ...minimal(), aws: { clusters: { roleArn }, dns: { roleArn, externalId: 'ext-1' } } }), roleArn).toEqual([]);
+    }
+    expect(checkSpec({ ...minimal(), aws: { clusters: { roleArn: 'cutover-clusters' }, dns: { roleArn: 'arn:aws:iam::1111:user/cutover' } } })).toEqual([
+      { path: '/aws/clusters/roleArn', message: expect.stringContaining('is not an IAM role ARN') },
+      { path: '/aws/dns/roleArn', message: expect.stringContaining('is not an IAM role ARN') },
+    ]);
+  });
+
+  it('wants smoke check URLs that parse, with a host', () => {
     const spec: MigrationSpec = {
       ...minimal(),
       health: { smoke: [{ url: 'https://green-lb.example/healthz' }, { url: 'http://' }, { url: 'https://[::1' }] },
-      notify: { webhookUrl: 'https://exa mple.com/hook' },
     };
     expect(checkSpec(spec)).toEqual([
       { path: '/health/smoke/1/url', message: '"http://" is not a valid http(s) URL' },
       { path: '/health/smoke/2/url', message: '"https://[::1" is not a valid http(s) URL' },
-      { path: '/notify/webhookUrl', message: '"https://exa mple.com/hook" is not a valid http(s) URL' },
     ]);
   });
 });

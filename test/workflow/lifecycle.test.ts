@@ -84,8 +84,8 @@ describe('a migration from start to a retired blue', () => {
     expect(typedSearchAttributes.get(SEARCH_ATTRIBUTES.targetVersion)).toBe('1.34');
   });
 
-  it('reminds approvers at the configured interval while a gate waits', async () => {
-    const spec = { ...baseSpec(), approvals: { distinctApprover: true, reminderInterval: '4h' } };
+  it('reminds approvers at the configured interval while a gate waits, on the channel the spec names', async () => {
+    const spec = { ...baseSpec(), approvals: { distinctApprover: true, reminderInterval: '4h' }, notify: { channel: 'platform-oncall' } };
     const run = await start({ spec });
     await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
     await run.settle();
@@ -94,6 +94,7 @@ describe('a migration from start to a retired blue', () => {
     await run.advance('9h');
     await run.settle();
     expect(events()).toEqual(['gate-pending', 'gate-reminder', 'gate-reminder']);
+    expect(run.cloud.calls('notify').map((c) => (c.input as { channel?: string }).channel)).toEqual(['platform-oncall', 'platform-oncall', 'platform-oncall']);
     expect((await run.status()).pendingGate?.gate).toBe('cutover');
   });
 

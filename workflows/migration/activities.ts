@@ -24,10 +24,11 @@ export const cloudMutation = wf.proxyActivities<Activities>({
  * decided it, with no activity task round trip through the server (a rollback lands sooner).
  * Only the change itself (a few calls): a wait for it to apply can take minutes and stays an activity.
  */
-export const localMutation = wf.proxyLocalActivities<Activities>({
+export const LOCAL_MUTATION: wf.LocalActivityOptions = {
   startToCloseTimeout: '1m',
   retry: { initialInterval: '100ms', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+export const localMutation = wf.proxyLocalActivities<Activities>(LOCAL_MUTATION);
 
 /**
  * Reads after something went wrong (what the routing serves, whether green was created): a
@@ -44,10 +45,11 @@ export const readback = wf.proxyActivities<Activities>({
  * gives up after a bound instead of retrying forever. A rollback's change stays `localMutation`.
  */
 export const FORWARD_ATTEMPTS_PER_CALL = 3;
-export const localForward = wf.proxyLocalActivities<Activities>({
+export const LOCAL_FORWARD: wf.LocalActivityOptions = {
   startToCloseTimeout: '1m',
   retry: { initialInterval: '100ms', maximumInterval: '2s', maximumAttempts: FORWARD_ATTEMPTS_PER_CALL, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+export const localForward = wf.proxyLocalActivities<Activities>(LOCAL_FORWARD);
 
 /** Waits for the cloud: a cluster to become active or go, a change to apply. */
 export const longPoll = wf.proxyActivities<Activities>({
@@ -80,7 +82,7 @@ type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
 /** Tells people (webhook); a notification that fails is logged and never stops the migration. */
 export async function notify(run: Run, event: NotifyEvent, text: string): Promise<void> {
   try {
-    await quick.notify({ migrationId: run.id, event, text, webhookUrl: run.spec.notify?.webhookUrl });
+    await quick.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
   } catch (err) {
     wf.log.warn('notification failed', { event, error: String(err) });
   }

@@ -4,8 +4,9 @@ import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
 import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
-import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, localForward, localMutation, longPoll, notify, quick } from './activities.js';
+import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
+import { tell, weightsSummary } from './story.js';
 import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
 
 /** Green's targets are checked this many times, TARGET_RECHECK apart, before the migration pauses. */
@@ -42,8 +43,11 @@ function retryable(err: unknown): boolean {
 export async function shift(run: Run, weights: Weights, actor: Actor, reason: string, forward: boolean): Promise<void> {
   const input = trafficInput(run);
   const change = { ...input, weights, actor, reason };
-  const result = forward ? await forwardChange(run, change) : await wf.CancellationScope.nonCancellable(() => localMutation.setWeights(change));
+  const result = forward
+    ? await forwardChange(run, change)
+    : await wf.CancellationScope.nonCancellable(() => localMutation.setWeights.executeWithOptions({ ...LOCAL_MUTATION, summary: weightsSummary(weights) }, [change]));
   run.state.weights = weights;
+  tell(run);
   // Audited even when `changed` is false: a retried call whose first attempt took effect says so.
   audit(run, actor, 'set-weights', reason, { blue: weights.blue, green: weights.green, changed: result.changed, changeIds: result.changeIds });
   const applied = async () => {
@@ -67,7 +71,7 @@ async function forwardChange(run: Run, change: SetWeightsInput): Promise<SetWeig
   try {
     for (let attempts = FORWARD_ATTEMPTS_PER_CALL; ; attempts += FORWARD_ATTEMPTS_PER_CALL) {
       try {
-        return await interruptible(run, () => localForward.setWeights(change));
+        return await interruptible(run, () => localForward.setWeights.executeWithOptions({ ...LOCAL_FORWARD, summary: weightsSummary(change.weights) }, [change]));
       } catch (err) {
         if (!retryable(err)) throw err;
         const lastError = describeFailure(err);

@@ -20,6 +20,7 @@ import {
 } from './effects.js';
 import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
+import { countRollback } from './story.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
 type PhaseStep = (run: Run) => Promise<Phase>;
@@ -239,7 +240,7 @@ async function shifting(run: Run): Promise<Phase> {
     const actor = state.shiftApprovedBy ?? run.startedBy;
     await shift(run, step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
     if (step.weights.green === 100) state.greenFullSince ??= now();
-    await waitFor(run, () => false, step.observe);
+    await waitFor(run, () => false, step.observe, `observe green at ${step.weights.green}% for ${step.observe}`);
     state.stepsDone = step.index;
   }
   return onward(run);
@@ -343,6 +344,7 @@ export async function onInterrupt(run: Run): Promise<void> {
   // Phase first, then answer waiting rollback requests: a retry sent right after a
   // `rollback?wait=true` must find the migration rolled back.
   enter(run, 'rolled-back');
+  countRollback(handling.actor);
   state.rollbacksDone++;
   if (state.interrupt === handling) state.interrupt = undefined;
   // Blue serves again: its GitOps must keep it current again.

@@ -21,6 +21,7 @@ import {
 import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Compensation } from './saga.js';
+import { tell } from './story.js';
 
 export interface MigrationInput {
   spec: MigrationSpec;
@@ -179,6 +180,7 @@ export function enter(run: Run, phase: Phase): void {
   if (phase === 'rolled-back') run.state.afterRollback = undefined;
   if (phase !== 'needs-attention') run.state.attention = undefined;
   wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
+  tell(run);
 }
 
 /** Holds progression at the next boundary (a person, the watcher, or green not ready). */

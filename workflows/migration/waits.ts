@@ -8,6 +8,7 @@ import { ROLLBACK_PHASES, type GateName } from '../model.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
 import { audit, now, type Decision, type Run, type RunState } from './state.js';
+import { tell, timerSummary } from './story.js';
 
 /** Unwinds the current phase: a rollback or cancel is to be carried out. */
 export class Interrupted extends Error {}
@@ -22,7 +23,7 @@ export function throwIfInterrupted(state: RunState): void {
 }
 
 /** Waits for `done` (or `timeout`), but gives way at once to a rollback or cancel. */
-export async function waitFor(run: Run, done: () => boolean, timeout?: Duration): Promise<boolean> {
+export async function waitFor(run: Run, done: () => boolean, timeout?: Duration, summary?: string): Promise<boolean> {
   const { state } = run;
   // No timer for a zero wait (e.g. observe: "0s"): the server would fire it only on its next tick.
   if (timeout !== undefined && durationMs(timeout) === 0) {
@@ -30,7 +31,9 @@ export async function waitFor(run: Run, done: () => boolean, timeout?: Duration)
     return done();
   }
   const met =
-    timeout === undefined ? (await wf.condition(() => done() || interruptPending(state)), true) : await wf.condition(() => done() || interruptPending(state), timeout);
+    timeout === undefined
+      ? (await wf.condition(() => done() || interruptPending(state)), true)
+      : await wf.condition(() => done() || interruptPending(state), timeout, { summary });
   throwIfInterrupted(state);
   return met && done();
 }
@@ -83,12 +86,14 @@ export async function durableTimer(run: Run, name: string, duration: string): Pr
     entry = { name, firesAt: new Date(Date.now() + durationMs(duration)).toISOString() };
     state.timers.push(entry);
   }
+  tell(run);
   try {
     const remaining = Date.parse(entry.firesAt) - Date.now();
-    if (remaining > 0) await waitFor(run, () => false, remaining);
+    if (remaining > 0) await waitFor(run, () => false, remaining, timerSummary(name, entry.firesAt));
   } finally {
     // An interrupted timer is gone too: the status must not show a bake that no longer runs.
     state.timers = state.timers.filter((t) => t !== entry);
+    tell(run);
   }
 }
 
@@ -96,6 +101,7 @@ export async function durableTimer(run: Run, name: string, duration: string): Pr
 export async function gate(run: Run, name: GateName): Promise<Decision> {
   const { state } = run;
   state.pendingGate = { gate: name, since: now() };
+  tell(run);
   try {
     await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval`);
     while (!state.decisions[name]) {
@@ -110,5 +116,6 @@ export async function gate(run: Run, name: GateName): Promise<Decision> {
     // gate a person saw pending, never be accepted later and consumed by a future gate.
     delete state.decisions[name];
     state.pendingGate = undefined;
+    tell(run);
   }
 }

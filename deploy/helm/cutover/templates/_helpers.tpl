@@ -29,6 +29,11 @@ app.kubernetes.io/component: {{ .component }}
 {{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
 {{- end -}}
 
+{{/* Whether the API has static tokens (from a Secret or inline); without them it needs OIDC. */}}
+{{- define "cutover.hasTokens" -}}
+{{- if or .Values.api.tokens.existingSecret .Values.api.tokens.inline }}true{{ end -}}
+{{- end -}}
+
 {{- define "cutover.tokensSecretName" -}}
 {{- default (printf "%s-tokens" (include "cutover.fullname" .)) .Values.api.tokens.existingSecret -}}
 {{- end -}}

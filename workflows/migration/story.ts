@@ -1,0 +1,53 @@
+// What the Temporal Web UI and the metrics tell of a run. The start's summary and details
+// (set by whoever starts the workflow: `startMetadata`), the run's current details kept
+// current at each change a person cares about (`tell`), a summary on each durable timer,
+// and the rollback counter. None of it is history the workflow decides on: user metadata
+// and metrics are not checked on replay, and metrics are not emitted while replaying.
+import * as wf from '@temporalio/workflow';
+import type { Actor } from '../model.js';
+import { WATCHER_ACTOR } from '../model.js';
+import { resolveSpec } from '../plan.js';
+import type { MigrationSpec } from '../spec.js';
+import type { Run } from './state.js';
+
+/** The start's static summary and details, shown at the top of the workflow's page. */
+export function startMetadata(given: MigrationSpec, id: string): { staticSummary: string; staticDetails: string } {
+  const spec = resolveSpec(given);
+  const steps = spec.traffic.steps.map((weight) => `${weight}%`).join(' → ');
+  return {
+    staticSummary: `${spec.blue.cluster} → ${spec.green.cluster} (Kubernetes ${spec.green.kubernetesVersion})`,
+    staticDetails: [
+      `**Migration** ${id} in ${spec.region}`,
+      `**Blue** ${spec.blue.cluster} → **green** ${spec.green.cluster} at Kubernetes ${spec.green.kubernetesVersion}`,
+      `**Traffic** ${spec.traffic.driver}: ${steps}`,
+      `**Bake** ${spec.bake}, **freeze** ${spec.freeze}`,
+    ].join('\n'),
+  };
+}
+
+/** How a person approves the pending gate, ready to paste. */
+export function approveCommand(id: string, gate: string): string {
+  return `cutover approve ${id} --gate ${gate}   (or: curl -X POST $CUTOVER_API_URL/v1/migrations/${id}/approvals -H 'Authorization: Bearer …' -d '{"gate":"${gate}","decision":"approve"}')`;
+}
+
+/** Rewrites the run's current details from its state: phase, weights, pending gate, timers. */
+export function tell(run: Run): void {
+  const { state } = run;
+  const lines = [`**Phase** ${state.phase}${state.paused ? ' (paused)' : ''}`, `**Weights** blue ${state.weights.blue} / green ${state.weights.green}`];
+  if (state.pendingGate) {
+    lines.push(`**Waiting for** gate ${state.pendingGate.gate} since ${state.pendingGate.since}`, `**Approve with** ${approveCommand(run.id, state.pendingGate.gate)}`);
+  }
+  for (const timer of state.timers) lines.push(`**Timer** ${timer.name} until ${timer.firesAt}`);
+  wf.setCurrentDetails(lines.join('\n'));
+}
+
+/** The summary of a durable timer, as the UI lists it in the history. */
+export const timerSummary = (name: string, firesAt: string) => `${name} until ${firesAt}`;
+
+/** The summary of a weight change, as the UI lists it in the history. */
+export const weightsSummary = (weights: { blue: number; green: number }) => `weights blue ${weights.blue} / green ${weights.green}`;
+
+/** A rollback carried out, by its cause: the health watcher or a person. */
+export function countRollback(actor: Actor): void {
+  wf.metricMeter.createCounter('cutover_rollbacks_total', '1', 'rollbacks carried out, by cause').add(1, { cause: actor === WATCHER_ACTOR ? 'watcher' : 'person' });
+}
