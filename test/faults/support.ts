@@ -5,7 +5,8 @@
 // a sampler that reads Route 53 straight from moto every 50 ms and records any weight pair the
 // plan never asked for.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -80,19 +81,25 @@ export class OwnTemporal {
 let bundledWorker: Promise<string> | undefined;
 
 /**
- * worker/main.ts bundled once per test file by esbuild (the transformer tsx uses), its packages
- * left to node_modules: a start then loads JavaScript instead of transpiling every module
- * under tsx (about 3 CPU-seconds instead of 8), which counts with a dozen starts per file.
- * The bundle lies under the repository, so its imports resolve to its node_modules.
+ * worker/main.ts bundled by esbuild (the transformer tsx uses), its packages left to
+ * node_modules: a start then loads JavaScript instead of transpiling every module under tsx
+ * (about 3 CPU-seconds instead of 8), which counts with a dozen starts per file. The bundle
+ * lies under the repository (so its imports resolve to its node_modules), named by its
+ * content: test files running at once share it, and a run leaves one file per version.
  */
 function workerEntry(): Promise<string> {
   bundledWorker ??= (async () => {
-    mkdirSync(path.join(ROOT, '.data'), { recursive: true });
-    const dir = mkdtempSync(path.join(ROOT, '.data', 'faults-worker-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = path.join(dir, 'main.mjs');
-    await build({ entryPoints: [path.join(ROOT, 'worker/main.ts')], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
-    return outfile;
+    const built = await build({ entryPoints: [path.join(ROOT, 'worker/main.ts')], write: false, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    const code = built.outputFiles[0].contents;
+    const dir = path.join(ROOT, '.data', 'faults-worker');
+    const file = path.join(dir, `main-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      const partial = `${file}.${process.pid}`;
+      writeFileSync(partial, code);
+      renameSync(partial, file); // whole or not at all, for a file starting workers meanwhile
+    }
+    return file;
   })();
   return bundledWorker;
 }
