@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import https from 'node:https';
+import net from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +68,9 @@ export async function startTemporal(
   await waitUntil(
     `Temporal dev server on ${address}`,
     async () => {
+      // Not before the port accepts connections: a failed connect leaves the gRPC client's
+      // retry on a timer, which throws once the closed connection is retried (a restart drill).
+      if (!(await accepts(opts.port))) return false;
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.getSystemInfo({});
@@ -78,6 +82,18 @@ export async function startTemporal(
     { process: proc, timeoutMs: 90_000 },
   );
   return { address, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, pid: proc.child.pid! };
+}
+
+/** Whether something accepts TCP connections on the loopback port (a connect, never a bind: the server may be about to bind it). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export async function startMoto(group: ProcessGroup, tools: Tools, opts: { port: number }): Promise<string> {
