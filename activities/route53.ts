@@ -50,7 +50,8 @@ async function resolveHostedZoneId(client: Route53Client, target: ResolvedRoute5
 interface RecordPair {
   record: ResolvedRecord;
   blue: ResourceRecordSet;
-  green: ResourceRecordSet;
+  /** Missing only where the caller allowed it (everything back on blue). */
+  green?: ResourceRecordSet;
 }
 
 async function listRecordSets(client: Route53Client, zoneId: string, record: ResolvedRecord): Promise<ResourceRecordSet[]> {
@@ -78,23 +79,24 @@ async function listRecordSets(client: Route53Client, zoneId: string, record: Res
   }
 }
 
-async function readPairs(client: Route53Client, zoneId: string, records: ResolvedRecord[]): Promise<RecordPair[]> {
+async function readPairs(client: Route53Client, zoneId: string, records: ResolvedRecord[], { greenMayBeMissing = false } = {}): Promise<RecordPair[]> {
   return Promise.all(
     records.map(async (record) => {
       const sets = await listRecordSets(client, zoneId, record);
-      const pick = (setId: string) => {
+      const pick = (setId: string, mayBeMissing = false) => {
         const set = sets.find((s) => s.SetIdentifier === setId);
+        if (!set && mayBeMissing) return undefined;
         if (!set) throw notFound(`record ${record.name} ${record.type} with SetIdentifier "${setId}" not found in zone ${zoneId}`);
         if (set.Weight === undefined) throw invalidSpec(`record ${record.name} "${setId}" is not a weighted record`);
         return set;
       };
-      return { record, blue: pick(record.blueSetIdentifier), green: pick(record.greenSetIdentifier) };
+      return { record, blue: pick(record.blueSetIdentifier)!, green: pick(record.greenSetIdentifier, greenMayBeMissing) };
     }),
   );
 }
 
 function weightsOf(pair: RecordPair): Weights {
-  return { blue: pair.blue.Weight ?? 0, green: pair.green.Weight ?? 0 };
+  return { blue: pair.blue.Weight ?? 0, green: pair.green?.Weight ?? 0 };
 }
 
 function withWeight(set: ResourceRecordSet, weight: number): Change {
@@ -120,15 +122,17 @@ export async function setRoute53Weights(client: Route53Client, target: ResolvedR
   checkRoute53Weights(weights);
   limitRoute53(client);
   const zoneId = await resolveHostedZoneId(client, target);
-  const pairs = await readPairs(client, zoneId, target.records);
-  const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green.TTL ?? 0)));
-  const toChange = pairs.filter((p) => p.blue.Weight !== weights.blue || p.green.Weight !== weights.green);
+  // All on blue (a rollback): a green record deleted by hand serves nothing, so blue's alone
+  // is set, and the rollback does not depend on what broke the shift.
+  const pairs = await readPairs(client, zoneId, target.records, { greenMayBeMissing: weights.green === 0 });
+  const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green?.TTL ?? 0)));
+  const toChange = pairs.filter((p) => p.blue.Weight !== weights.blue || (p.green && p.green.Weight !== weights.green));
   const changeIds: string[] = [];
   let inSync = toChange.length > 0;
   for (let i = 0; i < toChange.length; i += PAIRS_PER_BATCH) {
     const batch = toChange.slice(i, i + PAIRS_PER_BATCH);
     // Each pair lives in one batch, and Route 53 applies a batch all or nothing.
-    const changes = batch.flatMap((p) => [withWeight(p.blue, weights.blue), withWeight(p.green, weights.green)]);
+    const changes = batch.flatMap((p) => [withWeight(p.blue, weights.blue), ...(p.green ? [withWeight(p.green, weights.green)] : [])]);
     const result = await client
       .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment.slice(0, 256), Changes: changes } }))
       .catch((err) => {

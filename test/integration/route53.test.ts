@@ -124,6 +124,27 @@ describe('route53 driver', () => {
     expect(record.message).toContain(`missing.${w.world.zoneName}`);
   });
 
+  it('rolls back to blue when green\'s record was deleted by hand: the forward change fails naming it, the rollback sets blue alone', async () => {
+    const w = await seedWorld();
+    const acts = activitiesWith();
+    const traffic = route53Traffic(w);
+    const change = (weights: { blue: number; green: number }) => ({ region: w.world.region, traffic, weights, actor: 'alice', reason: 'test' });
+    await acts.setWeights(change({ blue: 50, green: 50 }));
+    const [record] = traffic.route53!.records;
+    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53(w.world.region);
+    const sets = (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId }))).ResourceRecordSets ?? [];
+    const green = sets.find((r) => r.SetIdentifier === record.greenSetIdentifier && r.Name === record.name)!;
+    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: green }] } }));
+
+    const forward = await failureOf(acts.setWeights(change({ blue: 20, green: 80 })));
+    expect(forward).toMatchObject({ type: 'NotFound', nonRetryable: true });
+    expect(forward.message).toContain(record.greenSetIdentifier);
+
+    expect(await acts.setWeights(change({ blue: 100, green: 0 }))).toMatchObject({ changed: true });
+    const after = (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId }))).ResourceRecordSets ?? [];
+    expect(after.filter((r) => r.Name === record.name && r.SetIdentifier).map((r) => [r.SetIdentifier, r.Weight])).toEqual([[record.blueSetIdentifier, 100]]);
+  });
+
   it('rejects weights Route 53 cannot hold, before calling it', async () => {
     const w = await seedWorld();
     const failure = await failureOf(activitiesWith().setWeights({ region: 'us-east-1', traffic: route53Traffic(w), weights: { blue: 300, green: -200 }, actor: 'a', reason: 'r' }));
