@@ -25,6 +25,7 @@ const FORWARD_RETRY_PAUSE = '5s';
 /** What a failure says, without the wrapping of the activity that raised it. */
 export function describeFailure(err: unknown): string {
   if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
+  if (err instanceof wf.ApplicationFailure) return err.message; // a local activity's, unwrapped
   return err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
 }
 
