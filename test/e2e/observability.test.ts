@@ -146,6 +146,11 @@ describe('observing a migration', () => {
     );
     expect(summaries).toContain('observe green at 20% for 1h');
     expect(summaries).toContain('weights blue 80 / green 20');
+    // Every activity says what it is about, not only its function name.
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+    expect(scheduled.length).toBeGreaterThan(0);
+    expect(scheduled.filter((e) => !e.userMetadata?.summary)).toEqual([]);
+    expect(summaries.some((s) => /^preflight \S+ → \S+$/.test(s))).toBe(true);
 
     // The worker's logs: JSON lines about this migration name it.
     const about = workerLines.filter((l) => l.migrationId === id);

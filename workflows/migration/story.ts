@@ -44,6 +44,17 @@ export function tell(run: Run): void {
 /** The summary of a durable timer, as the UI lists it in the history. */
 export const timerSummary = (name: string, firesAt: string) => `${name} until ${firesAt}`;
 
+/**
+ * The summary of any other activity: what it is about (a cluster, or blue → green), so the
+ * history reads as the migration's steps rather than function names.
+ */
+export function activitySummary(activityType: string, args: unknown[]): string {
+  const input = (args[0] ?? {}) as { cluster?: unknown; blue?: unknown; green?: unknown };
+  if (typeof input.cluster === 'string') return `${activityType} ${input.cluster}`;
+  if (typeof input.blue === 'string' && typeof input.green === 'string') return `${activityType} ${input.blue} → ${input.green}`;
+  return activityType;
+}
+
 /** The summary of a weight change, as the UI lists it in the history. */
 export const weightsSummary = (weights: { blue: number; green: number }) => `weights blue ${weights.blue} / green ${weights.green}`;
 
