@@ -56,7 +56,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
 
   /**
    * Sends an Update and waits for its result. A worker must accept it within acceptTimeoutMs
-   * (503 otherwise, and none is sent while no worker polls); a refusal answers 409 (403 for
+   * (503 otherwise, and none is sent while no worker polls at all); a refusal answers 409 (403 for
    * self-approval) with the migration's state, an unknown ID 404, an ended migration 409.
    */
   const update = async <Ret, Args extends [ActorRequest | ApprovalRequest | RollbackRequest]>(
@@ -67,7 +67,9 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
   ): Promise<Ret> => {
     const what = `the ${name} request`;
     const seen = await workers.pollers().catch(() => undefined);
-    if (seen?.workflowPollers === 0) {
+    // No worker at all. Not "no workflow poller" alone: right after Temporal restarts, a worker
+    // that serves the run (on its sticky queue) may not have polled the queue again yet.
+    if (seen?.workflowPollers === 0 && seen.activityPollers === 0) {
       // 404 for an unknown migration and 409 for an ended one need no worker.
       throw endedError(id, await reader.state(id)) ?? workers.noWorker(what, seen);
     }
