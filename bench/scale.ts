@@ -33,6 +33,9 @@ const fakeActivities = (): Partial<Activities> => ({
   async preflight() {
     return { blueVersion: '1.33', findings: [] };
   },
+  async checkRouting() {
+    return { findings: [], weights: [{ blue: 100, green: 0 }] };
+  },
   async provisionGreen() {
     return { created: true, status: 'ACTIVE' };
   },
