@@ -3,7 +3,7 @@
 import * as wf from '@temporalio/workflow';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
-import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase } from '../model.js';
+import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase, type Weights } from '../model.js';
 import { DEFAULTS, kubeContextOf, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
@@ -89,8 +89,7 @@ export async function hold(run: Run, phase: Phase, err: unknown): Promise<void> 
   try {
     const live = await readback.readWeights(trafficInput(run));
     attention.liveWeights = live;
-    const [first] = live;
-    if (first && live.every((w) => w.blue === first.blue && w.green === first.green)) state.weights = { ...first };
+    adoptServedWeights(run, live);
   } catch (readErr) {
     if (wf.isCancellation(readErr)) throw readErr;
     attention.weightsUnknown = `routing could not be read: ${describeFailure(readErr)}`;
@@ -103,6 +102,12 @@ export async function hold(run: Run, phase: Phase, err: unknown): Promise<void> 
   enter(run, 'needs-attention');
   const serving = attention.weightsUnknown ?? `routing serves ${(attention.liveWeights ?? []).map((w) => `blue ${w.blue} green ${w.green}`).join(', ')}`;
   await notify(run, 'needs-attention', `${run.id}: needs attention: ${where} failed: ${error}; ${serving}`);
+}
+
+/** What the routing serves, read live, becomes the state's weights when every routed object agrees. */
+function adoptServedWeights(run: Run, served: Weights[]): void {
+  const [first] = served;
+  if (first && served.every((w) => w.blue === first.blue && w.green === first.green)) run.state.weights = { ...first };
 }
 
 /** The next phase of the plan: the phase at hand went well. */
@@ -140,8 +145,7 @@ async function preflight(run: Run): Promise<Phase> {
     const [result, routing] = await Promise.all([check(), quick.checkRouting(trafficInput(run))]);
     state.findings.preflight = [...result.findings, ...routing.findings];
     // The weights at the start are what the routing serves, not an assumption.
-    const [first] = routing.weights ?? [];
-    if (first && routing.weights!.every((w) => w.blue === first.blue && w.green === first.green)) state.weights = { ...first };
+    adoptServedWeights(run, routing.weights ?? []);
   } else {
     state.findings.preflight = (await check()).findings;
   }
