@@ -4,9 +4,12 @@
 // Run: npx tsx bench/history.ts [--smoke]   (starts its own time-skipping test server)
 //   --smoke: a 2-hour bake and 2 reminders, in seconds
 //
-// The mocked watcher behaves like the real one: a check per interval of server time, a
-// heartbeat after each. It moves the test server's clock itself (the server does not skip
-// time while an activity runs), CHECKS_PER_SKIP intervals at a time: 33 days are 47,520 checks.
+// Only this benchmark moves the test server's clock, one STEP at a time, and only while the
+// worker has no workflow task in hand: a task that starts during a step sees at most one step
+// of server time pass, within its timeout (WORKFLOW_TASK_TIMEOUT). Letting the server skip
+// freely, or stepping from inside the watcher, let a step pass a running task's timeout: the
+// task expired, and the run hung. The mocked watcher checks like the real one: once per
+// interval of server time, with a heartbeat (33 days are 47,520 checks, and no events).
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ActivityCancelledError, ActivityNotFoundError } from '@temporalio/client';
@@ -22,8 +25,6 @@ import type { migration } from '../workflows/migration.js';
 import type { MigrationStatus } from '../workflows/model.js';
 
 const BUDGET = 500;
-/** Server-clock steps are what costs wall time; the checks in one step all heartbeat. */
-const CHECKS_PER_SKIP = 10;
 const REMINDERS = smoke ? 2 : 20;
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
@@ -42,29 +43,31 @@ const [env, bundle] = await Promise.all([
 ]);
 const testService = env.connection.testService!;
 const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster);
+/** Server time per clock step: under the workflow task timeout and the health interval. */
+const STEP_MS = 30_000;
+const WORKFLOW_TASK_TIMEOUT = '60s'; // the test server's most
+if (STEP_MS >= durationMs(WORKFLOW_TASK_TIMEOUT) || STEP_MS > interval) throw new Error('STEP_MS must stay under the workflow task timeout and the health interval');
+
+/**
+ * The running watchers (one per watched phase; the last phase's may still be stopping as the
+ * next one's starts): their checks are made as the clock passes intervals.
+ */
+interface Watcher {
+  taskToken: Uint8Array;
+  nextCheckAt: number;
+  stop: () => void;
+}
+const watchers = new Set<Watcher>();
 let checks = 0;
-// One clock step at a time: a watcher the workflow just cancelled may still be stepping while
-// the next phase's watcher starts, and two concurrent skips unbalance the server's clock lock.
-let clock = Promise.resolve();
-const passIntervals = (n: number) => (clock = clock.then(() => env.sleep(n * interval)));
+let serverNow = 0;
 const activities = {
   ...cloud.activities(),
-  // Healthy until cancelled: check, heartbeat, let one interval of server time pass.
+  // Healthy until cancelled; the clock driver makes its checks (heartbeats) as time passes.
   async watchHealth(): Promise<never> {
     const ctx = Context.current();
-    await testService.unlockTimeSkipping({}); // this activity must not hold the clock still
+    await testService.unlockTimeSkipping({}); // a running activity holds the clock still
     try {
-      for (;;) {
-        for (let i = 0; i < CHECKS_PER_SKIP; i++) {
-          checks++;
-          // Sent through the client, so it has landed before the clock moves on; it throws once
-          // the workflow cancels this watcher.
-          await env.client.activity.heartbeat(ctx.info.taskToken, { consecutive: 0 });
-        }
-        await passIntervals(CHECKS_PER_SKIP);
-      }
-    } catch (err) {
-      if (!(err instanceof ActivityCancelledError || err instanceof ActivityNotFoundError)) throw err;
+      await new Promise<void>((stop) => watchers.add({ taskToken: ctx.info.taskToken, nextCheckAt: serverNow, stop }));
       ctx.heartbeat(); // the worker learns of the cancellation from the answer to its own heartbeat
       return await ctx.cancelled;
     } finally {
@@ -72,40 +75,74 @@ const activities = {
     }
   },
 };
+
+/** A health check of each running watcher whose interval of server time has passed since its last. */
+async function checkIfDue(): Promise<void> {
+  for (const w of watchers) {
+    if (serverNow < w.nextCheckAt) continue;
+    try {
+      // Sent through the client, so it has landed before the clock moves on; it throws once the
+      // workflow cancels this watcher.
+      await env.client.activity.heartbeat(w.taskToken, { consecutive: 0 });
+      checks++;
+      w.nextCheckAt = serverNow + interval;
+    } catch (err) {
+      if (!(err instanceof ActivityCancelledError || err instanceof ActivityNotFoundError)) throw err;
+      watchers.delete(w);
+      w.stop();
+    }
+  }
+}
+
+const worker: { current?: Worker } = {};
+const idle = async () => {
+  while (worker.current!.getStatus().numInFlightWorkflowActivations > 0) await new Promise((r) => setTimeout(r, 1));
+};
+/** Moves server time forward a step at a time until `done` (asked every few steps) says so. */
+async function advanceUntil(done: () => Promise<boolean>, askEverySteps = 20): Promise<void> {
+  for (let step = 0; ; step++) {
+    if (step % askEverySteps === 0 && (await done())) return;
+    await idle();
+    await checkIfDue();
+    await env.sleep(STEP_MS);
+    serverNow += STEP_MS;
+  }
+}
+const advance = (ms: number) => {
+  const until = serverNow + ms;
+  return advanceUntil(async () => serverNow >= until, 1);
+};
+
 const taskQueue = `bench-history-${randomBytes(3).toString('hex')}`;
-const worker = await Worker.create({
+worker.current = await Worker.create({
   connection: env.nativeConnection,
   taskQueue,
   workflowBundle: bundle,
   activities,
-  maxHeartbeatThrottleInterval: '1ms', // every check's heartbeat reaches the server before the next skip
 });
 
-const until = async (handle: { query: (q: typeof statusQuery) => Promise<MigrationStatus> }, done: (s: MigrationStatus) => boolean) => {
-  for (;;) {
-    const s = await handle.query(statusQuery);
-    if (done(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const phaseIs = (handle: { query: (q: typeof statusQuery) => Promise<MigrationStatus> }, gate: string) => async () =>
+  (await handle.query(statusQuery)).pendingGate?.gate === gate;
 
 try {
-  await worker.runUntil(async () => {
+  await worker.current.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof migration>('migration', {
       taskQueue,
       workflowId: `migration-bench-${randomBytes(3).toString('hex')}`,
       args: [{ spec, startedBy: STARTER }],
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
     });
     // The gates wait for people: half the reminders at the cutover gate, half at decommission.
-    // One clock step at a time (see passIntervals): a cancelled watcher may still be stepping.
-    const remindedWait = () => (clock = clock.then(() => env.sleep((REMINDERS / 2) * durationMs(spec.approvals!.reminderInterval!) + 60_000)));
-    await until(handle, (s) => s.pendingGate?.gate === 'cutover');
+    const remindedWait = () => advance((REMINDERS / 2) * durationMs(spec.approvals!.reminderInterval!) + 60_000);
+    await advanceUntil(phaseIs(handle, 'cutover'));
     await remindedWait();
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'cutover', decision: 'approve', actor: APPROVERS[0] }] });
-    await until(handle, (s) => s.pendingGate?.gate === 'decommission');
+    await advanceUntil(phaseIs(handle, 'decommission'));
     await remindedWait();
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'decommission', decision: 'approve', actor: APPROVERS[1] }] });
     const outcome = await handle.result();
+    // A watcher whose cancellation no step saw would keep the worker from shutting down.
+    for (const w of watchers) w.stop();
 
     const events = (await handle.fetchHistory()).events ?? [];
     const attempts = events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
