@@ -11,7 +11,7 @@ import { UNREACHABLE_AFTER_ATTEMPTS } from '../../activities/cluster-checks.js';
 import type { PreflightResult } from '../../activities/contract.js';
 import { scanRemovedApis } from '../../activities/kube-audit.js';
 import { freePort } from '../../scripts/stack/processes.js';
-import { CoreV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { KEEP_LABEL, KEEP_VALUE } from '../../activities/blue-teardown.js';
 import { DefaultLogger } from '@temporalio/worker';
@@ -315,5 +315,10 @@ describe("decommission inside blue: its load balancers' objects, its retained vo
 
     const noAccess = await activitiesWith({ namespaces: [ns] }).retainedVolumeFindings(blue);
     expect(noAccess).toEqual([{ severity: 'info', source: 'decommission', message: expect.stringContaining('no API access') }]);
+    // PersistentVolumes are cluster-wide: other tests' scans of the shared blue must not meet these.
+    for (const name of ['bound', 'released', 'deleted-with-claim']) {
+      await core.patchPersistentVolume({ name: `${ns}-${name}`, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await core.deletePersistentVolume({ name: `${ns}-${name}` });
+    }
   });
 });
