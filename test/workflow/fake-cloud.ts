@@ -270,7 +270,10 @@ export class FakeCloud {
           const deleting = [...this.blueLoadBalancersDeleting];
           if (deleted.length) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-load-balancers', cluster: input.cluster });
           // Gone at once, unless a finalizer holds them (their controller has not removed it).
-          for (const o of deleted) (this.stuckFinalizers ? this.blueLoadBalancersDeleting.add(o) : this.blueLoadBalancers.delete(o));
+          for (const o of deleted) {
+            if (this.stuckFinalizers) this.blueLoadBalancersDeleting.add(o);
+            else this.blueLoadBalancers.delete(o);
+          }
           return { deleted, deleting, kept: [] };
         }),
       // As if the deadline passed: what is still held is answered at once.
