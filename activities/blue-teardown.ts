@@ -4,8 +4,11 @@
 // for them to be gone (their finalizers are removed by that controller once the load balancer
 // is deleted); and the retained volumes that outlive the cluster, as findings. A cluster's
 // node groups and the cluster itself are deleted only after the wait (activities/eks.ts).
+import { DescribeListenersCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Finding } from '../workflows/model.js';
+import type { AwsClients } from './aws.js';
+import { awsFailure } from './errors.js';
 import type { BlueCluster, BlueLoadBalancers, LoadBalancersGone } from './contract.js';
 import { gibibytes, statefulInventory } from './kube-audit.js';
 import { describeObject, kubeFailure, listAll, statusOf, type ClusterAccess, type KubeCluster } from './kubernetes.js';
@@ -25,7 +28,7 @@ const LOAD_BALANCER_KINDS = [
   { apiVersion: 'v1', kind: 'Service', ownsLoadBalancer: (o: LbObject) => o.spec?.type === 'LoadBalancer' },
 ] as const;
 
-type LbObject = KubernetesObject & { spec?: { type?: string } };
+type LbObject = KubernetesObject & { spec?: { type?: string }; status?: { loadBalancer?: { ingress?: { hostname?: string }[] } } };
 
 /** Findings named one by one before the rest is counted. */
 const LISTED = 25;
@@ -35,10 +38,32 @@ export interface TeardownOptions {
   namespaces?: string[];
 }
 
-const kept = (o: KubernetesObject) => o.metadata?.labels?.[KEEP_LABEL] === KEEP_VALUE;
 const named = (o: KubernetesObject) => describeObject({ kind: o.kind, namespace: o.metadata?.namespace, name: o.metadata?.name });
 
-export function createBlueTeardown(access: ClusterAccess | undefined, opts: TeardownOptions = {}) {
+/** Why an object stays: the keep label, or its load balancer is the one the alb driver routes green through. */
+function keptBecause(o: LbObject, shared: string | undefined): string | undefined {
+  if (o.metadata?.labels?.[KEEP_LABEL] === KEEP_VALUE) return `labelled ${KEEP_LABEL}: ${KEEP_VALUE}`;
+  const hostnames = (o.status?.loadBalancer?.ingress ?? []).map((i) => i.hostname?.toLowerCase());
+  if (shared && hostnames.includes(shared)) return `its load balancer ${shared} holds the alb driver's listener, which forwards to green`;
+  return undefined;
+}
+
+export function createBlueTeardown(access: ClusterAccess | undefined, aws: AwsClients, opts: TeardownOptions = {}) {
+  /** The DNS name of the load balancer of the alb driver's listener, when the input names one. */
+  async function sharedLoadBalancer(input: BlueCluster): Promise<string | undefined> {
+    if (!input.albListenerArn) return undefined;
+    const elb = aws.elbv2(input.region);
+    const listener = await elb.send(new DescribeListenersCommand({ ListenerArns: [input.albListenerArn] })).catch((err) => {
+      throw awsFailure(err, `ALB listener ${input.albListenerArn}`);
+    });
+    const arn = listener.Listeners?.[0]?.LoadBalancerArn;
+    if (!arn) return undefined;
+    const lb = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })).catch((err) => {
+      throw awsFailure(err, `load balancer ${arn}`);
+    });
+    return lb.LoadBalancers?.[0]?.DNSName?.toLowerCase();
+  }
+
   const connect = (input: BlueCluster): Promise<KubeCluster | undefined> => access?.connect(input.cluster, input.region, input.blueContext) ?? Promise.resolve(undefined);
   const noAccess = (input: BlueCluster) => `no API access to ${input.cluster} configured on this worker`;
 
@@ -58,16 +83,19 @@ export function createBlueTeardown(access: ClusterAccess | undefined, opts: Tear
   return {
     /**
      * Deletes blue's Ingresses and LoadBalancer Services but those labelled
-     * `cutover.io/decommission: keep`. Objects already being deleted are not asked again,
+     * `cutover.io/decommission: keep` and those whose load balancer holds the alb driver's
+     * listener (`albListenerArn`): deleting them would delete green's way in. Objects already being deleted are not asked again,
      * and one gone meanwhile counts as deleted: a retry changes nothing.
      */
     async deleteBlueLoadBalancers(input: BlueCluster): Promise<BlueLoadBalancers> {
       const cluster = await connect(input);
       if (!cluster) return { deleted: [], deleting: [], kept: [], skipped: `${noAccess(input)}: its Ingresses and LoadBalancer Services were not deleted` };
+      const shared = await sharedLoadBalancer(input);
       const result: BlueLoadBalancers = { deleted: [], deleting: [], kept: [] };
       for (const obj of await loadBalancerObjects(cluster)) {
-        if (kept(obj)) {
-          result.kept.push(named(obj));
+        const why = keptBecause(obj, shared);
+        if (why) {
+          result.kept.push(`${named(obj)} (${why})`);
           continue;
         }
         if (obj.metadata?.deletionTimestamp) {
@@ -92,9 +120,10 @@ export function createBlueTeardown(access: ClusterAccess | undefined, opts: Tear
     async waitBlueLoadBalancersGone(input: BlueCluster & { deadline: number }): Promise<LoadBalancersGone> {
       const cluster = await connect(input);
       if (!cluster) return { gone: true, remaining: [] };
+      const shared = await sharedLoadBalancer(input);
       return pollUntil(
         async (round) => {
-          const left = (await loadBalancerObjects(cluster)).filter((o) => !kept(o));
+          const left = (await loadBalancerObjects(cluster)).filter((o) => !keptBecause(o, shared));
           if (left.length === 0) return { gone: true, remaining: [] };
           const remaining = left.map((o) => {
             const finalizers = o.metadata?.finalizers ?? [];

@@ -50,6 +50,8 @@ export interface BlueCluster {
   region: string;
   cluster: string;
   blueContext?: KubeContextRef;
+  /** The alb driver's listener: blue's objects whose load balancer holds it are kept (it carries green's traffic). */
+  albListenerArn?: string;
 }
 
 /** What deleteBlueLoadBalancers did, each object named ("Service shop/web"). */
@@ -58,7 +60,7 @@ export interface BlueLoadBalancers {
   deleted: string[];
   /** Being deleted already (an earlier attempt asked): waiting for their controller. */
   deleting: string[];
-  /** Labelled `cutover.io/decommission: keep`: left alone, their load balancers outlive blue. */
+  /** Left alone, each with why (the keep label, or the alb driver's load balancer): their load balancers outlive blue. */
   kept: string[];
   /** Why nothing was done (no API access to blue on this worker). */
   skipped?: string;

@@ -33,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps.notify),
     ...createGitopsActivities(deps.clusters),
     // Tests narrow it to their namespaces as they narrow the checks.
-    ...createBlueTeardown(deps.clusters, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
+    ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's

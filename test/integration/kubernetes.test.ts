@@ -11,7 +11,8 @@ import { UNREACHABLE_AFTER_ATTEMPTS } from '../../activities/cluster-checks.js';
 import type { PreflightResult } from '../../activities/contract.js';
 import { scanRemovedApis } from '../../activities/kube-audit.js';
 import { freePort } from '../../scripts/stack/processes.js';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { KEEP_LABEL, KEEP_VALUE } from '../../activities/blue-teardown.js';
 import { DefaultLogger } from '@temporalio/worker';
@@ -249,9 +250,9 @@ describe("decommission inside blue: its load balancers' objects, its retained vo
     ]);
     const acts = activitiesWith({ clusters: access(), namespaces: [ns] });
 
-    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [`Ingress ${ns}/web`, `Service ${ns}/api`], deleting: [], kept: [`Service ${ns}/shared`] });
+    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [`Ingress ${ns}/web`, `Service ${ns}/api`], deleting: [], kept: [`Service ${ns}/shared (labelled ${KEEP_LABEL}: ${KEEP_VALUE})`] });
     // A retry asks nothing again: both are being deleted, held by their finalizers.
-    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [], deleting: [`Ingress ${ns}/web`, `Service ${ns}/api`], kept: [`Service ${ns}/shared`] });
+    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [], deleting: [`Ingress ${ns}/web`, `Service ${ns}/api`], kept: [`Service ${ns}/shared (labelled ${KEEP_LABEL}: ${KEEP_VALUE})`] });
 
     const wait = startActivity(acts.waitBlueLoadBalancersGone, { ...blue, deadline: Date.now() + 600_000 });
     let settled = false;
@@ -269,6 +270,33 @@ describe("decommission inside blue: its load balancers' objects, its retained vo
 
     const left = await listAll(await requireCluster(access(), blueName, 'us-east-1'), 'v1', 'Service', { namespace: ns });
     expect(left.map((s) => s.metadata?.name).sort()).toEqual(['internal', 'shared']);
+  });
+
+  it("keeps the blue Ingress whose load balancer holds the alb driver's listener (green's way in), and deletes the others", async () => {
+    const w = await seedWorld();
+    const ns = await uniqueNamespace(['blue'], 'decom');
+    const elb = createAwsClients({ endpoint: stack().motoUrl }).elbv2(w.world.region);
+    const lbArn = (await elb.send(new DescribeListenersCommand({ ListenerArns: [w.listenerArn] }))).Listeners![0].LoadBalancerArn!;
+    const dnsName = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers![0].DNSName!;
+    const ingress = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns }, spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } }) as KubernetesObject;
+    await createAll('blue', [ingress('shared-alb'), ingress('own-alb')]);
+    // What blue's load balancer controller writes once it made the ALB: its address in the status.
+    const net = kubeConfigFor('blue', stack().kube.blue).makeApiClient(NetworkingV1Api);
+    // Kubernetes holds hostnames in lower case; AWS may answer the DNS name in the load balancer's case.
+    for (const [name, hostname] of [['shared-alb', dnsName.toLowerCase()], ['own-alb', 'k8s-other-0123.us-east-1.elb.amazonaws.com']]) {
+      const obj = await net.readNamespacedIngress({ name, namespace: ns });
+      obj.status = { loadBalancer: { ingress: [{ hostname }] } };
+      await net.replaceNamespacedIngressStatus({ name, namespace: ns, body: obj });
+    }
+    const acts = activitiesWith({ clusters: access(), namespaces: [ns] });
+    const input = { ...blue, region: w.world.region, albListenerArn: w.listenerArn };
+
+    const result = await acts.deleteBlueLoadBalancers(input);
+    expect(result.deleted).toEqual([`Ingress ${ns}/own-alb`]);
+    expect(result.kept).toEqual([`Ingress ${ns}/shared-alb (its load balancer ${dnsName.toLowerCase()} holds the alb driver's listener, which forwards to green)`]);
+    expect((await runActivity(acts.waitBlueLoadBalancersGone, { ...input, deadline: Date.now() + 60_000 })).result).toEqual({ gone: true, remaining: [] });
+    // Without the listener (another driver), nothing protects it.
+    expect((await acts.deleteBlueLoadBalancers(blue)).deleted).toEqual([`Ingress ${ns}/shared-alb`]);
   });
 
   it('at its deadline answers with the objects still there and what holds each, instead of failing', async () => {

@@ -375,14 +375,16 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
       reason: `blue ${blue} retired: its Ingresses and LoadBalancer Services go first, and their load balancers with them`,
       detail: (r: BlueLoadBalancers) => ({ deleted: r.deleted, deleting: r.deleting, kept: r.kept, ...(r.skipped && { skipped: r.skipped }) }),
     };
-    const result = await audited(run, entry, () => cloudMutation.deleteBlueLoadBalancers(blueCluster(run)));
+    // The alb driver's listener carries green's traffic: blue's object that made its load balancer stays.
+    const input = { ...blueCluster(run), ...(run.spec.traffic.alb && { albListenerArn: run.spec.traffic.alb.listenerArn }) };
+    const result = await audited(run, entry, () => cloudMutation.deleteBlueLoadBalancers(input));
     if (result.skipped) decommissionFinding(run, 'warning', `${result.skipped}; their load balancers may outlive blue: look for them in the account`);
     for (const kept of result.kept) {
-      decommissionFinding(run, 'warning', `${kept} in blue ${blue} is labelled to be kept: its load balancer outlives blue with no controller to manage it; adopt it or delete it`);
+      decommissionFinding(run, 'warning', `${kept} in blue ${blue} is kept: its load balancer outlives blue with no controller to manage it; adopt it (infrastructure code) or delete it once nothing needs it`);
     }
     if (result.skipped) return;
     const deadline = Date.now() + durationMs(LOAD_BALANCERS_GONE_WITHIN);
-    const gone = await longPoll.waitBlueLoadBalancersGone({ ...blueCluster(run), deadline });
+    const gone = await longPoll.waitBlueLoadBalancersGone({ ...input, deadline });
     if (gone.gone) return;
     // Held (needs-attention): the cluster is never deleted under them; a retry goes on from here.
     throw wf.ApplicationFailure.create({
