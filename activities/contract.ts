@@ -45,6 +45,33 @@ export interface ProvisionResult {
   findings?: Finding[];
 }
 
+/** Blue's cluster, for the decommission steps inside it (activities/blue-teardown.ts). */
+export interface BlueCluster {
+  region: string;
+  cluster: string;
+  blueContext?: KubeContextRef;
+  /** The alb driver's listener: blue's objects whose load balancer holds it are kept (it carries green's traffic). */
+  albListenerArn?: string;
+}
+
+/** What deleteBlueLoadBalancers did, each object named ("Service shop/web"). */
+export interface BlueLoadBalancers {
+  /** Deleted by this call (or gone meanwhile). */
+  deleted: string[];
+  /** Being deleted already (an earlier attempt asked): waiting for their controller. */
+  deleting: string[];
+  /** Left alone, each with why (the keep label, or the alb driver's load balancer): their load balancers outlive blue. */
+  kept: string[];
+  /** Why nothing was done (no API access to blue on this worker). */
+  skipped?: string;
+}
+
+/** The end of waitBlueLoadBalancersGone: all gone, or, at its deadline, those still there with what holds them. */
+export interface LoadBalancersGone {
+  gone: boolean;
+  remaining: string[];
+}
+
 export interface GreenCreatedByInput {
   region: string;
   green: string;

@@ -51,6 +51,20 @@ async function listNodegroups(eks: EKSClient, cluster: string): Promise<string[]
   return names;
 }
 
+/** Deletes every node group of `cluster` and waits until each is gone; returns their names. */
+async function deleteNodegroups(eks: EKSClient, cluster: string): Promise<string[]> {
+  const groups = await listNodegroups(eks, cluster);
+  for (const name of groups) {
+    await eks.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: name })).catch((err) => {
+      if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting node group ${name}`);
+    });
+  }
+  for (const name of groups) {
+    await eksWait(`node group ${name} of ${cluster} deleted`, (params) => waitUntilNodegroupDeleted({ client: eks, ...params }, { clusterName: cluster, nodegroupName: name }));
+  }
+  return groups;
+}
+
 /** EKS's own waiter for `describe`, polled every few seconds rather than the SDK's default half minute. */
 const eksWait = (describe: string, waiter: Waiter) => runWaiter(waiter, { describe, interval: POLL_INTERVAL.eks });
 
@@ -185,21 +199,18 @@ export function createEksActivities(aws: AwsClients) {
       return green?.tags?.[MIGRATION_TAG] === input.migrationId;
     },
 
-    /** Deletes a cluster's node groups, then the cluster; already gone counts as done. */
+    /** Deletes a cluster's node groups and waits until they are gone; a cluster or group already gone counts as done. */
+    async deleteNodegroups(input: ClusterRef): Promise<{ deleted: string[] }> {
+      const eks = aws.eks(input.region);
+      if (!(await describeCluster(eks, input.cluster))) return { deleted: [] };
+      return { deleted: await deleteNodegroups(eks, input.cluster) };
+    },
+
+    /** Deletes a cluster's node groups (any left), then the cluster; already gone counts as done. */
     async deleteCluster(input: ClusterRef): Promise<void> {
       const eks = aws.eks(input.region);
       if (!(await describeCluster(eks, input.cluster))) return;
-      const groups = await listNodegroups(eks, input.cluster);
-      for (const name of groups) {
-        await eks.send(new DeleteNodegroupCommand({ clusterName: input.cluster, nodegroupName: name })).catch((err) => {
-          if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting node group ${name}`);
-        });
-      }
-      for (const name of groups) {
-        await eksWait(`node group ${name} of ${input.cluster} deleted`, (params) =>
-          waitUntilNodegroupDeleted({ client: eks, ...params }, { clusterName: input.cluster, nodegroupName: name }),
-        );
-      }
+      await deleteNodegroups(eks, input.cluster);
       await eks.send(new DeleteClusterCommand({ name: input.cluster })).catch((err) => {
         if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting ${input.cluster}`);
       });

@@ -397,6 +397,10 @@ export interface StatefulItem extends ObjectKey {
   storageClasses: string[];
   /** A PersistentVolume's claim ("ns/name"), when bound. */
   claim?: string;
+  /** A PersistentVolume's phase (Bound, Released, Available). */
+  phase?: string;
+  /** A PersistentVolume's disk in the cloud (the CSI volume handle or in-tree EBS volume ID), when it names one. */
+  volumeHandle?: string;
 }
 
 export interface StatefulInventory {
@@ -453,7 +457,14 @@ export async function statefulInventory(cluster: KubeCluster, opts: { namespaces
   const retainedVolumes: StatefulItem[] = [];
   for await (const page of listPages<Obj>(cluster, 'v1', 'PersistentVolume')) {
     for (const pv of page) {
-      const spec = pv.spec as { persistentVolumeReclaimPolicy?: string; storageClassName?: string; capacity?: { storage?: string }; claimRef?: { namespace?: string; name?: string } };
+      const spec = pv.spec as {
+        persistentVolumeReclaimPolicy?: string;
+        storageClassName?: string;
+        capacity?: { storage?: string };
+        claimRef?: { namespace?: string; name?: string };
+        csi?: { volumeHandle?: string };
+        awsElasticBlockStore?: { volumeID?: string };
+      };
       if (spec.persistentVolumeReclaimPolicy !== 'Retain') continue;
       if (opts.namespaces && !opts.namespaces.includes(spec.claimRef?.namespace ?? '')) continue;
       retainedVolumes.push({
@@ -464,6 +475,8 @@ export async function statefulInventory(cluster: KubeCluster, opts: { namespaces
         bytes: quantityBytes(spec.capacity?.storage),
         storageClasses: [spec.storageClassName || 'no class'],
         claim: spec.claimRef?.name ? `${spec.claimRef.namespace}/${spec.claimRef.name}` : undefined,
+        phase: (pv.status as { phase?: string } | undefined)?.phase,
+        volumeHandle: spec.csi?.volumeHandle ?? spec.awsElasticBlockStore?.volumeID,
       });
     }
   }

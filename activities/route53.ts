@@ -14,6 +14,7 @@ import {
 import type { Weights } from '../workflows/model.js';
 import type { ResolvedRecord, ResolvedRoute53 } from '../workflows/plan.js';
 import type { SetWeightsResult } from './contract.js';
+import { routingNotRemovable } from './drivers/driver.js';
 import { awsFailure, invalidSpec, notFound } from './errors.js';
 import { POLL_INTERVAL, runWaiter } from './poll.js';
 import { limitRoute53 } from './rate-limit.js';
@@ -169,19 +170,33 @@ export async function readRoute53Weights(client: Route53Client, target: Resolved
   return (await readPairs(client, zoneId, target.records)).map(weightsOf);
 }
 
-/** Decommission: delete blue's weighted record sets (green's stay, at weight 100). */
-export async function removeBlueRecords(client: Route53Client, target: ResolvedRoute53, comment: string): Promise<number> {
+/**
+ * Decommission: deletes blue's weighted record of every pair, all in one batch (Route 53
+ * applies it whole). Green's stays as it is, weighted, at its weight (100): the only record
+ * of a weighted set answers every query, and it is the record a later migration from green
+ * names as its blue. Refused while a blue record has weight or a green one is missing or at
+ * 0 (deleting blue's would then move traffic or leave the name without an answer). Pairs
+ * whose blue record is gone already are done: a retry deletes nothing.
+ */
+export async function removeBlueRecords(client: Route53Client, target: ResolvedRoute53, comment: string): Promise<string[]> {
   limitRoute53(client);
   const zoneId = await resolveHostedZoneId(client, target);
   const deletions: Change[] = [];
+  const removed: string[] = [];
   for (const record of target.records) {
     const sets = await listRecordSets(client, zoneId, record);
     const blue = sets.find((s) => s.SetIdentifier === record.blueSetIdentifier);
-    if (blue) deletions.push({ Action: 'DELETE', ResourceRecordSet: blue });
+    if (!blue) continue;
+    const green = sets.find((s) => s.SetIdentifier === record.greenSetIdentifier);
+    const named = `record ${record.name} ${record.type}`;
+    if (!green?.Weight) throw routingNotRemovable(`${named}: green's record "${record.greenSetIdentifier}" is ${green ? 'at weight 0' : 'missing'}; deleting blue's would leave the name without an answer`);
+    if (blue.Weight) throw routingNotRemovable(`${named}: blue's record "${record.blueSetIdentifier}" still has weight ${blue.Weight}; deleting it would move traffic`);
+    deletions.push({ Action: 'DELETE', ResourceRecordSet: blue });
+    removed.push(`${named} "${record.blueSetIdentifier}"`);
   }
-  if (deletions.length === 0) return 0;
-  await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: deletions } })).catch((err) => {
+  if (deletions.length === 0) return [];
+  await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment.slice(0, 256), Changes: deletions } })).catch((err) => {
     throw awsFailure(err, `removing blue records from zone ${zoneId}`);
   });
-  return deletions.length;
+  return removed;
 }

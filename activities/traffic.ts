@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Finding, Weights } from '../workflows/model.js';
 import type { GreenTargetsResult, RoutingCheckResult, SetWeightsInput, SetWeightsResult, TrafficInput, WaitAppliedInput } from './contract.js';
 import { NON_RETRYABLE_FAILURES } from '../workflows/failures.js';
-import { GREEN_TARGETS, type DriverClients } from './drivers/driver.js';
+import { GREEN_TARGETS, type BlueRoutingRemoved, type DriverClients } from './drivers/driver.js';
 import { createDriverTable } from './drivers/index.js';
 import { recordWeights } from './metrics.js';
 import { activityContext } from './poll.js';
@@ -81,9 +81,10 @@ export function createTrafficActivities(clients: DriverClients) {
       await driver.waitApplied(at, { weights: input.weights, changeIds: input.changeIds });
     },
 
-    async removeBlueRouting(input: TrafficInput & { actor: string; reason: string }): Promise<void> {
+    /** Decommission: blue taken out of the routing (see TrafficDriver.removeBlueRouting); a retry finds it done. */
+    async removeBlueRouting(input: TrafficInput & { actor: string; reason: string }): Promise<BlueRoutingRemoved> {
       const { driver, at } = driverFor(input);
-      await driver.removeBlueRouting(at, changeComment(input));
+      return driver.removeBlueRouting(at, changeComment(input));
     },
   };
 }

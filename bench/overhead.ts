@@ -56,7 +56,11 @@ async function viaScript(raw: MigrationSpec): Promise<number> {
     await run(acts.waitWeightsApplied, { ...traffic, changeIds: r.changeIds, weights: step.weights });
   }
   await run(acts.removeBlueRouting, { ...traffic, actor: 'script', reason: 'decommission' });
-  await run(acts.deleteCluster, { region: spec.region, cluster: spec.blue.cluster });
+  const blue = { region: spec.region, cluster: spec.blue.cluster };
+  await run(acts.retainedVolumeFindings, blue);
+  await run(acts.deleteBlueLoadBalancers, blue);
+  await run(acts.deleteNodegroups, blue);
+  await run(acts.deleteCluster, blue);
   return performance.now() - t0;
 }
 

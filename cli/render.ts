@@ -53,6 +53,7 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   rows.push(['health', `${health}${s.health.lastBreach ? `; last breach ${clock(s.health.lastBreach.at, now)}: ${s.health.lastBreach.reason}` : ''}`]);
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
   if (s.blueDeleted) rows.push(['blue', 'deleted']);
+  if (s.decommission) rows.push(['decommission', s.decommission.steps.map((d) => `${d.step} ${d.status}`).join(' → ')]);
   rows.push(['started by', s.startedBy]);
   if (s.attention) {
     const a = s.attention;
@@ -113,5 +114,6 @@ export function renderPlan(answer: PlanBody): string {
   out.push(`  gates   ${plan.gates.join(', ')}`);
   out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}`).join(', ')}`);
   out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
+  out.push(`          ${plan.decommission.steps.join(' → ')}`);
   return out.join('\n');
 }

@@ -145,6 +145,22 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Decommissioning in steps (patch decommission-steps): blue's load balancers not gone in
+  // time hold the run in needs-attention; once they are gone, a retry goes on to the cluster.
+  'decommission-held-retry': {
+    run: async (start) => {
+      const run = await start({ cloud: (c) => void (c.stuckFinalizers = true) });
+      await shifted(run);
+      await run.advance('10 days');
+      await run.until((s) => s.pendingGate?.gate === 'decommission');
+      await run.approve('decommission', bob);
+      await run.until((s) => s.phase === 'needs-attention');
+      run.cloud.stuckFinalizers = false;
+      await run.retry();
+      await run.handle.result();
+      return run;
+    },
+  },
   // GitOps does not converge, bootstrap-override rejected: held (patch bootstrap-reject-holds), then cancelled.
   'bootstrap-reject-held-cancel': {
     run: async (start) => {

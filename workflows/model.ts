@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type {
   AttentionSchema,
   AuditEventSchema,
+  DecommissionStatusSchema,
   FindingSchema,
   HealthStatusSchema,
   MigrationStatusSchema,
@@ -51,6 +52,33 @@ export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2
 /** Phases in which green carries traffic and the health watcher guards it. */
 export const WATCHED_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen'];
 
+/**
+ * What decommissioning does, in this order; a plan leaves out what its spec does not need
+ * (plan.ts `decommissionSteps`). Each step is idempotent, and a retry after a hold goes on
+ * from the step that failed. Blue's own load balancers go before its node groups (their
+ * controller runs there) and the cluster: never a cluster deleted under them.
+ */
+export const DECOMMISSION_STEPS = [
+  /** blue's record or target group taken out of the routing (the weights are 0/100 already) */
+  'remove-blue-routing',
+  /**
+   * The place of the drain check: blue's traffic under a threshold for a window before
+   * anything of blue is deleted. It comes with the metric providers; no plan has it yet.
+   */
+  'drain-check',
+  /** blue's cluster registration removed from Argo CD (with gitops.argocd) */
+  'deregister-argocd',
+  /** blue's retained PersistentVolumes, which outlive the cluster, reported as findings */
+  'report-retained-volumes',
+  /** blue's Ingresses and LoadBalancer Services deleted, then waited for until gone */
+  'delete-load-balancers',
+  /** blue's node groups deleted, waited for */
+  'delete-node-groups',
+  /** blue's cluster deleted, waited for */
+  'delete-cluster',
+] as const;
+export type DecommissionStep = (typeof DECOMMISSION_STEPS)[number];
+
 /** The named timers a status shows. */
 export const TIMERS = { bake: 'bake', freeze: 'freeze' } as const;
 
@@ -69,5 +97,6 @@ export type TimerStatus = Static<typeof TimerStatusSchema>;
 export type HealthStatus = Static<typeof HealthStatusSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
+export type DecommissionStatus = Static<typeof DecommissionStatusSchema>;
 /** What the status Query answers; the API adds the run's execution status and links. */
 export type MigrationStatus = Static<typeof MigrationStatusSchema>;

@@ -4,7 +4,7 @@ import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import { DURATION_LIMITS, type DurationLimit } from './spec.js';
 import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
-import { LIFECYCLE, TIMERS, type GateName, type Phase } from './model.js';
+import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedStepSchema, PlanSchema } from './schemas.js';
 
 export const DEFAULTS = {
@@ -452,12 +452,28 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     ],
     decommission: {
       removeRouting: true,
+      steps: decommissionSteps(spec),
       ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }),
       ...(!spec.blue.eks && {
         keptBecause: `blue ${spec.blue.cluster} is named by kubeconfig context, not as an EKS cluster: decommissioning removes its routing and GitOps registration and leaves the cluster running`,
       }),
     },
   };
+}
+
+/** What decommissioning does for this spec, in DECOMMISSION_STEPS' order. */
+export function decommissionSteps(spec: ResolvedSpec): DecommissionStep[] {
+  const deletesBlue = spec.decommission.deleteBlue && spec.blue.cluster !== undefined;
+  const planned: Record<DecommissionStep, boolean> = {
+    'remove-blue-routing': true,
+    'drain-check': false, // comes with the metric providers
+    'deregister-argocd': !!spec.gitops?.argocd,
+    'report-retained-volumes': deletesBlue,
+    'delete-load-balancers': deletesBlue,
+    'delete-node-groups': deletesBlue,
+    'delete-cluster': deletesBlue,
+  };
+  return DECOMMISSION_STEPS.filter((step) => planned[step]);
 }
 
 /** The phase that follows `phase` when all goes well. */

@@ -3,7 +3,7 @@
 // documents them as they are, so the workflow, the API and the CLI share one shape each.
 // Pure: workflow code imports only types from here, so TypeBox stays out of its bundle.
 import { Type } from 'typebox';
-import { FIXED_GATES, GATE_NAME_PATTERN, PHASES, type GateName } from './model.js';
+import { DECOMMISSION_STEPS, FIXED_GATES, GATE_NAME_PATTERN, PHASES, type GateName } from './model.js';
 import { StringEnum } from './spec.js';
 
 export const GateNameSchema = Type.Unsafe<GateName>({
@@ -56,6 +56,16 @@ export const RetryingSchema = Type.Object({
   since: Type.String({ description: 'ISO time of the first failed attempt' }),
 });
 
+/** Decommissioning's steps in order, each with how far it got. */
+export const DecommissionStatusSchema = Type.Object({
+  steps: Type.Array(
+    Type.Object({
+      step: StringEnum(DECOMMISSION_STEPS),
+      status: StringEnum(['done', 'running', 'failed', 'pending'] as const, { description: 'failed: the migration is held there (needs-attention); a retry goes on from it' }),
+    }),
+  ),
+});
+
 export const MigrationStatusSchema = Type.Object({
   id: Type.String(),
   phase: StringEnum(PHASES),
@@ -73,6 +83,7 @@ export const MigrationStatusSchema = Type.Object({
   error: Type.Optional(Type.String()),
   attention: Type.Optional(AttentionSchema),
   retrying: Type.Optional(RetryingSchema),
+  decommission: Type.Optional(DecommissionStatusSchema),
 });
 
 export const PlannedStepSchema = Type.Object({
@@ -91,5 +102,6 @@ export const PlanSchema = Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
     keptBecause: Type.Optional(Type.String({ description: "why blue's cluster is kept although the spec did not ask for it (a cluster outside EKS)" })),
+    steps: Type.Array(StringEnum(DECOMMISSION_STEPS), { description: 'what decommissioning does, in order' }),
   }),
 });

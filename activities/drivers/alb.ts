@@ -15,7 +15,7 @@ import {
 import type { Finding, Weights } from '../../workflows/model.js';
 import type { ResolvedSpec } from '../../workflows/plan.js';
 import { awsFailure, invalidSpec } from '../errors.js';
-import { ALL_GREEN, changeResult, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
+import { changeResult, GREEN_TARGETS, listSome, routingNotRemovable, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
 type AlbSettings = NonNullable<ResolvedSpec['traffic']['alb']>;
 
@@ -67,6 +67,36 @@ async function setAlbWeights(client: ElasticLoadBalancingV2Client, target: AlbSe
   return true;
 }
 
+/**
+ * Rewrites the forward action without blue's target group (other actions, green's weight and
+ * stickiness stay). Refused while blue's group has weight or green's is not forwarded to;
+ * an action without blue's group is done already.
+ */
+async function removeBlueTargetGroup(client: ElasticLoadBalancingV2Client, target: AlbSettings): Promise<string[]> {
+  const where = target.ruleArn ?? target.listenerArn;
+  const actions = await currentActions(client, target);
+  const forward = actions.find((a) => a.Type === 'forward');
+  const groups = forward?.ForwardConfig?.TargetGroups ?? (forward?.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : []);
+  const blue = groups.find((g) => g.TargetGroupArn === target.blueTargetGroupArn);
+  if (!forward || !blue) return [];
+  const green = groups.find((g) => g.TargetGroupArn === target.greenTargetGroupArn);
+  if (!green?.Weight) throw routingNotRemovable(`${where}: green's target group ${target.greenTargetGroupArn} is ${green ? 'at weight 0' : 'not forwarded to'}; taking blue's out would leave no traffic for green`);
+  if (blue.Weight) throw routingNotRemovable(`${where}: blue's target group ${target.blueTargetGroupArn} still has weight ${blue.Weight}; taking it out would move traffic`);
+  const withoutBlue: Action = {
+    Type: 'forward',
+    ...(forward.Order !== undefined && { Order: forward.Order }),
+    ForwardConfig: { ...forward.ForwardConfig, TargetGroups: groups.filter((g) => g !== blue) },
+  };
+  const next = actions.map((a) => (a === forward ? withoutBlue : a));
+  const request = target.ruleArn
+    ? client.send(new ModifyRuleCommand({ RuleArn: target.ruleArn, Actions: next }))
+    : client.send(new ModifyListenerCommand({ ListenerArn: target.listenerArn, DefaultActions: next }));
+  await request.catch((err) => {
+    throw awsFailure(err, `removing blue's target group from ${where}`);
+  });
+  return [`target group ${target.blueTargetGroupArn} from ${where}`];
+}
+
 const DRAINING = new Set(['draining', 'unhealthy.draining']);
 const greenGroup = (arn: string) => `green target group ${arn}`;
 
@@ -114,9 +144,15 @@ export function createAlbDriver({ aws }: DriverClients): TrafficDriver<AlbSettin
     waitApplied: (at, { weights }) => untilReadBack(driver, at, weights),
     checkGreen: ({ region, settings }) => targetGroupFindings(aws.elbv2(region), settings.greenTargetGroupArn),
     greenSubject: (settings) => greenGroup(settings.greenTargetGroupArn),
-    // Green already carries 100 %; blue's target group simply stops being forwarded to.
-    async removeBlueRouting(at, comment) {
-      await driver.setWeights(at, ALL_GREEN, comment);
+    // Blue's target group is taken out of the forward action; the group itself is left: it is
+    // usually blue's AWS Load Balancer Controller's (a TargetGroupBinding) or infrastructure
+    // code's, and whoever made it deletes it (the `left` note says so).
+    removeBlueRouting: async ({ region, settings }) => {
+      const removed = await removeBlueTargetGroup(aws.elbv2(region), settings);
+      return {
+        removed,
+        left: `blue's target group ${settings.blueTargetGroupArn} is no longer forwarded to and is left in place: delete it where it was made (its TargetGroupBinding goes with blue; one from Terraform or CloudFormation, there)`,
+      };
     },
   };
   return driver;

@@ -1,6 +1,8 @@
 // What every traffic driver does, whatever layer it routes with (DNS records, a load
 // balancer listener, annotations, a Service selector): the traffic activities speak only
 // this interface, and drivers/index.ts maps the spec's driver name to its implementation.
+import { ApplicationFailure } from '@temporalio/common';
+import { INVARIANT_VIOLATION } from '../../workflows/failures.js';
 import type { Finding, Weights } from '../../workflows/model.js';
 import type { AwsClients } from '../aws.js';
 import type { SetWeightsResult } from '../contract.js';
@@ -42,8 +44,26 @@ export interface TrafficDriver<Settings> {
   /** What checkGreen looks at, to name it when it cannot be checked: "green target group arn:…". */
   greenSubject(settings: Settings): string;
 
-  /** Decommission: blue is no longer routed to (green carries 100 % already); a retry changes nothing. */
-  removeBlueRouting(at: Routing<Settings>, comment: string): Promise<void>;
+  /**
+   * Decommission: blue is no longer routed to (green carries 100 % already): its record or
+   * target group is taken out, not left at weight 0, where the layer allows it. Refuses
+   * (InvariantViolation) while blue still has weight or green is not routed. A retry finds
+   * it done and changes nothing.
+   */
+  removeBlueRouting(at: Routing<Settings>, comment: string): Promise<BlueRoutingRemoved>;
+}
+
+/** What removing blue's routing did, for the audit, and what it left for a person. */
+export interface BlueRoutingRemoved {
+  /** What was taken out (empty when a retry found it done). */
+  removed: string[];
+  /** What stays, and who removes it, when not Cutover. */
+  left?: string;
+}
+
+/** Removing blue's routing would move traffic or leave none: refused, naming why. */
+export function routingNotRemovable(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: INVARIANT_VIOLATION, message, nonRetryable: true });
 }
 
 export const ALL_GREEN: Weights = { blue: 0, green: 100 };

@@ -133,10 +133,15 @@ export function createExternalDnsDriver({ aws, clusters: access }: DriverClients
 
     greenSubject: (settings) => `green ${settings.greenCluster}'s external-dns objects`,
 
-    // Blue's external-dns owns blue's record and would re-create it while blue lives;
-    // weight 0 keeps it unused until blue (and its external-dns) is deleted.
+    // Blue's external-dns owns blue's record and would re-create it while blue's objects
+    // exist: the record stays at weight 0 until decommissioning deletes those objects (blue's
+    // Ingresses and LoadBalancer Services), upon which blue's external-dns deletes it.
     async removeBlueRouting(at, comment) {
-      await driver.setWeights(at, ALL_GREEN, comment);
+      const { changed } = await driver.setWeights(at, ALL_GREEN, comment);
+      return {
+        removed: changed ? [`blue's ${AWS_WEIGHT} set to 0`] : [],
+        left: `blue's weighted record stays at weight 0 until blue's external-dns deletes it with blue's Ingresses and LoadBalancer Services (its --policy sync, the default; with upsert-only, delete the record by hand)`,
+      };
     },
   };
   return driver;

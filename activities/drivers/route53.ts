@@ -20,7 +20,7 @@ export function createRoute53Driver({ aws }: DriverClients): TrafficDriver<Resol
     greenSubject: (settings) => `green's weighted records in ${settings.hostedZoneId ?? settings.hostedZoneName}`,
 
     async removeBlueRouting({ region, settings }, comment) {
-      await removeBlueRecords(aws.route53(region), settings, comment);
+      return { removed: await removeBlueRecords(aws.route53(region), settings, comment) };
     },
   };
 }

@@ -89,9 +89,11 @@ export function createServiceSelectorDriver({ clusters: access }: DriverClients)
 
     greenSubject: (settings) => `green pods behind Service ${settings.namespace}/${settings.service} in ${settings.cluster}`,
 
-    // Green already carries 100 %; blue's pods simply stop being selected.
+    // Nothing of blue's to remove: the Service selects green's pods only (the switch made it
+    // so; set again here, which a retry finds done). Blue's pods are blue's to retire.
     async removeBlueRouting(at, comment) {
-      await driver.setWeights(at, ALL_GREEN, comment);
+      const { changed } = await driver.setWeights(at, ALL_GREEN, comment);
+      return { removed: changed ? [`Service ${at.settings.namespace}/${at.settings.service} switched to ${at.settings.key}=${at.settings.greenValue}`] : [] };
     },
   };
   return driver;

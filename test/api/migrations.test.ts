@@ -29,7 +29,7 @@ describe('POST /v1/plans', () => {
     expect(body.id).toBe(`migration-${spec.region}-${spec.blue.cluster}`);
     expect(body.plan.steps.map((s: { weights: { green: number } }) => s.weights.green)).toEqual([20, 50, 100]);
     expect(body.plan.gates).toEqual(['cutover', 'step-2', 'step-3', 'decommission']);
-    expect(body.plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: spec.blue.cluster });
+    expect(body.plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: spec.blue.cluster, steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'] });
     expect(body.links.temporalUi).toBe(`http://ui.test/namespaces/default/workflows/${body.id}`);
   });
 

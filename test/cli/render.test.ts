@@ -64,6 +64,22 @@ describe('rendering', () => {
     expect(text).toMatch(/alice@sandbox\s+gate-approve\s+go/);
   });
 
+  it("shows how far decommissioning got, step by step, where it is held", () => {
+    const held: StatusBody = {
+      ...status,
+      phase: 'needs-attention',
+      decommission: {
+        steps: [
+          { step: 'remove-blue-routing', status: 'done' },
+          { step: 'delete-load-balancers', status: 'failed' },
+          { step: 'delete-cluster', status: 'pending' },
+        ],
+      },
+    };
+    expect(renderStatus(held, now)).toMatch(/decommission\s+remove-blue-routing done → delete-load-balancers failed → delete-cluster pending/);
+    expect(renderStatus(status, now)).not.toMatch(/decommission/);
+  });
+
   it('prints one progress line per change for pipes', () => {
     expect(progressLine({ ...status, phase: 'shifting', pendingGate: { gate: 'step-2', since: now.toISOString() } }, now)).toMatch(
       /phase shifting\s+blue 0\/green 100\s+step 3\/3\s+waiting for gate step-2\s+bake fires in 7d 00h/,

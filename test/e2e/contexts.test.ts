@@ -77,7 +77,7 @@ describe('a migration between clusters known only by kubeconfig context', () => 
     };
     const planned = await harness.app.inject({ method: 'POST', url: '/v1/plans', headers: auth('dev-operator'), payload: spec });
     expect(planned.statusCode, planned.body).toBe(200);
-    expect(planned.json().plan.decommission).toEqual({ removeRouting: true, keptBecause: expect.stringContaining(`blue ${blueContext} is named by kubeconfig context`) });
+    expect(planned.json().plan.decommission).toEqual({ removeRouting: true, steps: ['remove-blue-routing'], keptBecause: expect.stringContaining(`blue ${blueContext} is named by kubeconfig context`) });
 
     const started = await harness.app.inject({ method: 'POST', url: '/v1/migrations', headers: auth('dev-operator'), payload: spec });
     expect(started.statusCode, started.body).toBe(201);

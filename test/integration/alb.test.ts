@@ -46,14 +46,24 @@ describe('alb driver', () => {
     await expect(waiting.result).rejects.toBeInstanceOf(CancelledFailure);
   });
 
-  it('removes blue from the forward once; a retry changes nothing', async () => {
+  it("takes blue's target group out of the forward once green carries everything; a retry changes nothing; refused while blue has weight", async () => {
     const w = await seedWorld();
     const acts = activitiesWith({ endpoint: proxy.url });
     const input = { region: w.world.region, traffic: albTraffic(w), actor: 'bob', reason: 'decommission' };
-    const before = proxy.calls.filter((c) => c.action === 'ModifyListener').length;
-    await acts.removeBlueRouting(input);
-    await acts.removeBlueRouting(input);
-    expect(proxy.calls.filter((c) => c.action === 'ModifyListener').length - before).toBe(1);
+    const modifies = () => proxy.calls.filter((c) => c.action === 'ModifyListener').length;
+
+    await acts.setWeights({ ...input, weights: { blue: 10, green: 90 } });
+    const refused = await failureOf(acts.removeBlueRouting(input));
+    expect(refused).toMatchObject({ type: 'InvariantViolation', nonRetryable: true });
+    expect(refused.message).toContain(`blue's target group ${w.blueTargetGroupArn} still has weight 10`);
+
+    await acts.setWeights({ ...input, weights: { blue: 0, green: 100 } });
+    const before = modifies();
+    expect(await acts.removeBlueRouting(input)).toEqual({ removed: [`target group ${w.blueTargetGroupArn} from ${w.listenerArn}`], left: expect.stringContaining(`blue's target group ${w.blueTargetGroupArn} is no longer forwarded to`) });
+    expect((await acts.removeBlueRouting(input)).removed).toEqual([]);
+    expect(modifies() - before).toBe(1);
+    const listener = (await createAwsClients({ endpoint: stack().motoUrl }).elbv2(w.world.region).send(new DescribeListenersCommand({ ListenerArns: [w.listenerArn] }))).Listeners![0];
+    expect(listener.DefaultActions![0].ForwardConfig!.TargetGroups!.map((g) => [g.TargetGroupArn, g.Weight])).toEqual([[w.greenTargetGroupArn, 100]]);
     expect(await acts.readWeights(input)).toEqual([{ blue: 0, green: 100 }]);
   });
 

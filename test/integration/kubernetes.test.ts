@@ -11,14 +11,17 @@ import { UNREACHABLE_AFTER_ATTEMPTS } from '../../activities/cluster-checks.js';
 import type { PreflightResult } from '../../activities/contract.js';
 import { scanRemovedApis } from '../../activities/kube-audit.js';
 import { freePort } from '../../scripts/stack/processes.js';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { KEEP_LABEL, KEEP_VALUE } from '../../activities/blue-teardown.js';
 import { DefaultLogger } from '@temporalio/worker';
 import { clusterAccessFromEnv, eksClusterAccess, listAll, localClusterAccess, requireCluster } from '../../activities/kubernetes.js';
 import { createAwsClients } from '../../activities/aws.js';
 import type { Finding } from '../../workflows/model.js';
-import { helmRelease, seedKube } from '../../scripts/stack/kube-seed.js';
-import { stack, uniqueName } from '../helpers.js';
-import { activitiesWith, clusterAccess, createAll, failureOf, installCrd, seedWorld, uniqueNamespace } from './support.js';
+import { helmRelease, kubeConfigFor, seedKube } from '../../scripts/stack/kube-seed.js';
+import { eventually, stack, uniqueName } from '../helpers.js';
+import { activitiesWith, clusterAccess, createAll, failureOf, installCrd, kubeApi, runActivity, seedWorld, startActivity, uniqueNamespace } from './support.js';
 
 const about = (findings: Finding[], ns: string) => findings.filter((f) => f.message.includes(`${ns}/`));
 
@@ -225,5 +228,125 @@ describe('drift audit and readiness in validateGreen', () => {
     const w = await seedWorld();
     const { findings } = await activitiesWith().validateGreen({ region: w.world.region, blue: w.world.blue, green: w.world.green, health });
     expect(findings).toContainEqual(expect.objectContaining({ severity: 'info', source: 'drift', message: expect.stringContaining('skipped') }));
+  });
+});
+
+describe("decommission inside blue: its load balancers' objects, its retained volumes", () => {
+  const blueName = uniqueName('decom-blue');
+  const access = () => clusterAccess({ blue: blueName, green: uniqueName('decom-green') });
+  const blue = { region: 'us-east-1', cluster: blueName };
+
+  /** What blue's load balancer controller does once the load balancer is deleted: its finalizer goes. */
+  const releaseFinalizers = (kind: string, apiVersion: string, namespace: string, name: string) =>
+    kubeApi('blue').patch({ apiVersion, kind, metadata: { name, namespace, finalizers: null } } as unknown as KubernetesObject, undefined, undefined, 'test', undefined, PatchStrategy.MergePatch);
+
+  it("deletes blue's Ingresses and LoadBalancer Services, waits while their controller's finalizers hold them, and is done once it removes them", async () => {
+    const ns = await uniqueNamespace(['blue'], 'decom');
+    await createAll('blue', [
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: ns, finalizers: ['ingress.k8s.aws/resources'] }, spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } } as KubernetesObject,
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns, finalizers: ['service.kubernetes.io/load-balancer-cleanup'] }, spec: { type: 'LoadBalancer', ports: [{ port: 443 }] } } as KubernetesObject,
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'internal', namespace: ns }, spec: { ports: [{ port: 80 }] } } as KubernetesObject,
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'shared', namespace: ns, labels: { [KEEP_LABEL]: KEEP_VALUE } }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } as KubernetesObject,
+    ]);
+    const acts = activitiesWith({ clusters: access(), namespaces: [ns] });
+
+    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [`Ingress ${ns}/web`, `Service ${ns}/api`], deleting: [], kept: [`Service ${ns}/shared (labelled ${KEEP_LABEL}: ${KEEP_VALUE})`] });
+    // A retry asks nothing again: both are being deleted, held by their finalizers.
+    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [], deleting: [`Ingress ${ns}/web`, `Service ${ns}/api`], kept: [`Service ${ns}/shared (labelled ${KEEP_LABEL}: ${KEEP_VALUE})`] });
+
+    const wait = startActivity(acts.waitBlueLoadBalancersGone, { ...blue, deadline: Date.now() + 600_000 });
+    let settled = false;
+    void wait.result.finally(() => (settled = true));
+    const holding = await eventually(
+      async () => wait.heartbeats as { remaining?: string[] }[],
+      (beats) => beats.some((b) => b.remaining?.length === 2),
+    );
+    expect(holding.find((b) => b.remaining)?.remaining).toEqual([`Ingress ${ns}/web (finalizers ingress.k8s.aws/resources)`, `Service ${ns}/api (finalizers service.kubernetes.io/load-balancer-cleanup)`]);
+    await releaseFinalizers('Ingress', 'networking.k8s.io/v1', ns, 'web');
+    await eventually(async () => wait.heartbeats as { remaining?: string[] }[], (beats) => beats.some((b) => b.remaining?.length === 1));
+    expect(settled).toBe(false); // the Service still holds it
+    await releaseFinalizers('Service', 'v1', ns, 'api');
+    expect(await wait.result).toEqual({ gone: true, remaining: [] });
+
+    const left = await listAll(await requireCluster(access(), blueName, 'us-east-1'), 'v1', 'Service', { namespace: ns });
+    expect(left.map((s) => s.metadata?.name).sort()).toEqual(['internal', 'shared']);
+  });
+
+  it("keeps the blue Ingress whose load balancer holds the alb driver's listener (green's way in), and deletes the others", async () => {
+    const w = await seedWorld();
+    const ns = await uniqueNamespace(['blue'], 'decom');
+    const elb = createAwsClients({ endpoint: stack().motoUrl }).elbv2(w.world.region);
+    const lbArn = (await elb.send(new DescribeListenersCommand({ ListenerArns: [w.listenerArn] }))).Listeners![0].LoadBalancerArn!;
+    const dnsName = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers![0].DNSName!;
+    const ingress = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: ns }, spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } }) as KubernetesObject;
+    await createAll('blue', [ingress('shared-alb'), ingress('own-alb')]);
+    // What blue's load balancer controller writes once it made the ALB: its address in the status.
+    const net = kubeConfigFor('blue', stack().kube.blue).makeApiClient(NetworkingV1Api);
+    // Kubernetes holds hostnames in lower case; AWS may answer the DNS name in the load balancer's case.
+    for (const [name, hostname] of [['shared-alb', dnsName.toLowerCase()], ['own-alb', 'k8s-other-0123.us-east-1.elb.amazonaws.com']]) {
+      const obj = await net.readNamespacedIngress({ name, namespace: ns });
+      obj.status = { loadBalancer: { ingress: [{ hostname }] } };
+      await net.replaceNamespacedIngressStatus({ name, namespace: ns, body: obj });
+    }
+    const acts = activitiesWith({ clusters: access(), namespaces: [ns] });
+    const input = { ...blue, region: w.world.region, albListenerArn: w.listenerArn };
+
+    const result = await acts.deleteBlueLoadBalancers(input);
+    expect(result.deleted).toEqual([`Ingress ${ns}/own-alb`]);
+    expect(result.kept).toEqual([`Ingress ${ns}/shared-alb (its load balancer ${dnsName.toLowerCase()} holds the alb driver's listener, which forwards to green)`]);
+    expect((await runActivity(acts.waitBlueLoadBalancersGone, { ...input, deadline: Date.now() + 60_000 })).result).toEqual({ gone: true, remaining: [] });
+    // Without the listener (another driver), nothing protects it.
+    expect((await acts.deleteBlueLoadBalancers(blue)).deleted).toEqual([`Ingress ${ns}/shared-alb`]);
+  });
+
+  it('at its deadline answers with the objects still there and what holds each, instead of failing', async () => {
+    const ns = await uniqueNamespace(['blue'], 'decom');
+    await createAll('blue', [
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'stuck', namespace: ns, finalizers: ['ingress.k8s.aws/resources'] }, spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } } as KubernetesObject,
+    ]);
+    const acts = activitiesWith({ clusters: access(), namespaces: [ns] });
+    await acts.deleteBlueLoadBalancers(blue);
+    const { result } = await runActivity(acts.waitBlueLoadBalancersGone, { ...blue, deadline: Date.now() });
+    expect(result).toEqual({ gone: false, remaining: [`Ingress ${ns}/stuck (finalizers ingress.k8s.aws/resources)`] });
+    await releaseFinalizers('Ingress', 'networking.k8s.io/v1', ns, 'stuck');
+  });
+
+  it("reports blue's retained volumes (bound or Released) with what a person must do; others are not reported", async () => {
+    const ns = await uniqueNamespace(['blue'], 'decom');
+    const pv = (name: string, policy: string, claim?: string) =>
+      ({
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: `${ns}-${name}` },
+        spec: {
+          capacity: { storage: '20Gi' },
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'gp3',
+          persistentVolumeReclaimPolicy: policy,
+          csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${name}` },
+          ...(claim && { claimRef: { namespace: ns, name: claim } }),
+        },
+      }) as KubernetesObject;
+    await createAll('blue', [pv('bound', 'Retain', 'data'), pv('released', 'Retain', 'old'), pv('deleted-with-claim', 'Delete', 'scratch')]);
+    const core = kubeConfigFor('blue', stack().kube.blue).makeApiClient(CoreV1Api);
+    const released = await core.readPersistentVolume({ name: `${ns}-released` });
+    released.status = { phase: 'Released' };
+    await core.replacePersistentVolumeStatus({ name: `${ns}-released`, body: released });
+
+    const findings = await activitiesWith({ clusters: access(), namespaces: [ns] }).retainedVolumeFindings(blue);
+    expect(findings).toHaveLength(2);
+    expect(findings.every((f) => f.severity === 'warning' && f.source === 'decommission')).toBe(true);
+    const [bound, gone] = [findings.find((f) => f.message.includes(`${ns}-bound`)), findings.find((f) => f.message.includes(`${ns}-released`))];
+    expect(bound?.message).toContain(`bound to ${ns}/data`);
+    expect(gone?.message).toContain(`Released by ${ns}/old`);
+    expect(bound?.message).toMatch(/20 Gi.*vol-bound.*outlives blue's deletion.*delete the volume \(vol-bound\)/);
+
+    const noAccess = await activitiesWith({ namespaces: [ns] }).retainedVolumeFindings(blue);
+    expect(noAccess).toEqual([{ severity: 'info', source: 'decommission', message: expect.stringContaining('no API access') }]);
+    // PersistentVolumes are cluster-wide: other tests' scans of the shared blue must not meet these.
+    for (const name of ['bound', 'released', 'deleted-with-claim']) {
+      await core.patchPersistentVolume({ name: `${ns}-${name}`, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await core.deletePersistentVolume({ name: `${ns}-${name}` });
+    }
   });
 });

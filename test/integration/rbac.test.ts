@@ -15,7 +15,7 @@ import { localClusterAccess, type ClusterAccess } from '../../activities/kuberne
 import { kubeConfigFor } from '../../scripts/stack/kube-seed.js';
 import type { Finding } from '../../workflows/model.js';
 import { stack, uniqueName } from '../helpers.js';
-import { activitiesWith, createAll, failureOf, installCrd, kubeApi, specTraffic, uniqueNamespace } from './support.js';
+import { activitiesWith, createAll, failureOf, installCrd, kubeApi, runActivity, specTraffic, uniqueNamespace } from './support.js';
 
 type Role = 'blue' | 'green' | 'management';
 const RBAC = fileURLToPath(new URL('../../deploy/rbac/', import.meta.url));
@@ -67,6 +67,7 @@ beforeAll(async () => {
   await Promise.all([
     bind('blue', 'cutover-cluster-reader', sa),
     bind('blue', 'cutover-flux', sa),
+    bind('blue', 'cutover-decommission', sa),
     bind('green', 'cutover-cluster-reader', sa),
     bind('green', 'cutover-traffic', sa, appNs),
     bind('management', 'cutover-argocd', sa, argoNs),
@@ -141,6 +142,23 @@ describe('the worker with only the roles of deploy/rbac', () => {
     const resumed = await acts.resumeBlueAutoSync(blueGitops);
     expect(resumed.changed).toEqual(expect.arrayContaining([`Application ${argoNs}/shop`, `Kustomization ${fluxNs}/apps`]));
     expect(await acts.deregisterArgoCluster({ region: 'us-east-1', cluster: names.green, argocd })).toMatchObject({ removed: true });
+  });
+
+  it("retires blue's load balancers' objects and reads its retained volumes at decommission", async () => {
+    await createAll('blue', [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-lb', namespace: appNs }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } } as KubernetesObject,
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: appNs }, spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } } as KubernetesObject,
+    ]);
+    const acts = activitiesWith({ clusters: access, namespaces: [appNs] });
+    const blue = { region: 'us-east-1', cluster: names.blue };
+    expect(await acts.retainedVolumeFindings(blue)).toEqual([]);
+    expect(await acts.deleteBlueLoadBalancers(blue)).toEqual({ deleted: [`Ingress ${appNs}/web`, `Service ${appNs}/web-lb`], deleting: [], kept: [] });
+    expect(await runActivity(acts.waitBlueLoadBalancersGone, { ...blue, deadline: Date.now() + 60_000 })).toMatchObject({ result: { gone: true, remaining: [] } });
+    // Green is not bound to the role: the same deletion there is refused, naming what was denied.
+    await createAll('green', [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-lb', namespace: appNs }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } as KubernetesObject]);
+    const refused = await failureOf(acts.deleteBlueLoadBalancers({ region: 'us-east-1', cluster: names.green }));
+    expect(refused).toMatchObject({ type: 'AccessDenied', nonRetryable: true });
+    expect(refused.message).toContain(`cannot delete resource "services" in API group "" in the namespace "${appNs}"`);
   });
 
   it('is refused what the roles leave out, as a typed AccessDenied failure naming what was denied', async () => {

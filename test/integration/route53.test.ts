@@ -151,17 +151,22 @@ describe('route53 driver', () => {
     expect(failure).toMatchObject({ type: 'InvalidSpec', nonRetryable: true });
   });
 
-  it('removes blue routing once; a retry finds nothing left to remove', async () => {
+  it("removes blue's record once green carries everything (green's stays, weighted, at 100); refused while blue has weight; a retry finds nothing left", async () => {
     const w = await seedWorld();
     const acts = activitiesWith({ endpoint: proxy.url });
     const input = { region: w.world.region, traffic: route53Traffic(w), actor: 'bob', reason: 'decommission' };
+    await acts.setWeights({ ...input, weights: { blue: 20, green: 80 } });
+    // While blue still has weight, deleting its record would move traffic: refused, nothing deleted.
+    const refused = await failureOf(acts.removeBlueRouting(input));
+    expect(refused).toMatchObject({ type: 'InvariantViolation', nonRetryable: true });
+    expect(refused.message).toContain('still has weight 20');
     await acts.setWeights({ ...input, weights: { blue: 0, green: 100 } });
     const before = proxy.calls.filter(isChangeBatch).length;
-    await acts.removeBlueRouting(input);
-    await acts.removeBlueRouting(input);
+    expect((await acts.removeBlueRouting(input)).removed).toEqual([`record ${w.world.recordName} CNAME "blue"`]);
+    expect((await acts.removeBlueRouting(input)).removed).toEqual([]);
     expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
     const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId }))).ResourceRecordSets ?? [];
-    expect(sets.filter((s) => s.Name === w.world.recordName).map((s) => s.SetIdentifier)).toEqual(['green']);
+    expect(sets.filter((s) => s.Name === w.world.recordName).map((s) => [s.SetIdentifier, s.Weight])).toEqual([['green', 100]]);
   });
 });

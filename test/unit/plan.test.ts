@@ -59,7 +59,14 @@ describe('buildPlan', () => {
       { name: 'bake', duration: '7 days' },
       { name: 'freeze', duration: '3 days' },
     ]);
-    expect(plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue' });
+    expect(plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue', steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'] });
+  });
+
+  it("lists decommissioning's steps in order: blue's load balancers before its node groups and the cluster, Argo CD with gitops, only the routing for a blue that stays", () => {
+    const withArgo = resolveSpec({ ...minimal(), gitops: { argocd: { managementContext: 'mgmt' } } });
+    expect(buildPlan(withArgo).decommission.steps).toEqual(['remove-blue-routing', 'deregister-argocd', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster']);
+    const kept = resolveSpec({ ...minimal(), decommission: { deleteBlue: false } });
+    expect(buildPlan(kept).decommission).toEqual({ removeRouting: true, steps: ['remove-blue-routing'] });
   });
 
   it('gives each manual step after the first its own gate (cutover approves the first)', () => {
@@ -406,6 +413,7 @@ describe('clusters named by kubeconfig context', () => {
     expect(r.decommission).toEqual({ deleteBlue: false });
     expect(buildPlan(r).decommission).toEqual({
       removeRouting: true,
+      steps: ['remove-blue-routing'],
       keptBecause: 'blue anywhere-blue is named by kubeconfig context, not as an EKS cluster: decommissioning removes its routing and GitOps registration and leaves the cluster running',
     });
     expect(migrationId(byContext())).toBe('migration-eu-west-1-anywhere-blue');
@@ -417,7 +425,7 @@ describe('clusters named by kubeconfig context', () => {
     const r = resolveSpec(spec);
     expect(r.blue).toMatchObject({ cluster: 'prod-blue', eks: true });
     expect(r.decommission).toEqual({ deleteBlue: true });
-    expect(buildPlan(r).decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue' });
+    expect(buildPlan(r).decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue', steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'] });
   });
 
   it('names the field and why for a cluster named by neither, a green to create without an EKS name, or a context-only blue to delete', () => {

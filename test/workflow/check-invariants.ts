@@ -15,6 +15,8 @@ const AUDITED: Record<Mutation['what'], string> = {
   'create-cluster': 'create-cluster',
   'delete-cluster': 'delete-cluster',
   'remove-blue-routing': 'remove-blue-routing',
+  'delete-load-balancers': 'delete-blue-load-balancers',
+  'delete-node-groups': 'delete-node-groups',
   'register-cluster': 'register-cluster',
   'deregister-cluster': 'deregister-cluster',
   'pause-auto-sync': 'pause-blue-auto-sync',
@@ -63,7 +65,7 @@ export function brokenInvariants(
       lastShift = i;
     }
     // 3. Blue goes only after decommission approval, once green carried everything for bake+freeze.
-    if ((e.what === 'delete-cluster' && e.cluster === cloud.blue) || e.what === 'remove-blue-routing') {
+    if ((['delete-cluster', 'delete-node-groups'].includes(e.what) && 'cluster' in e && e.cluster === cloud.blue) || e.what === 'remove-blue-routing' || e.what === 'delete-load-balancers') {
       if (!since(lastShift, 'decommission')) broken.push(`${e.what} of blue without a decommission approval after the last shift`);
       const needed = durationMs(resolved.bake) + durationMs(resolved.freeze);
       if (greenFullAt === undefined || e.at - greenFullAt < needed) broken.push(`${e.what} of blue after ${greenFullAt === undefined ? 'no' : e.at - greenFullAt} ms of green at 100 % (needs ${needed})`);

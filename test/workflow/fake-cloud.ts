@@ -19,6 +19,10 @@ export type MockedActivities = Pick<
   | 'greenCreatedBy'
   | 'watchHealth'
   | 'removeBlueRouting'
+  | 'deleteBlueLoadBalancers'
+  | 'waitBlueLoadBalancersGone'
+  | 'retainedVolumeFindings'
+  | 'deleteNodegroups'
   | 'deleteCluster'
   | 'notify'
   | 'registerArgoCluster'
@@ -34,7 +38,7 @@ type Name = keyof MockedActivities;
 export type LogEntry =
   | { kind: 'call'; name: Name; at: number; input: unknown; outcome: 'ok' | 'fault' }
   | { kind: 'mutation'; at: number; what: 'set-weights'; weights: Weights; actor: string; reason: string }
-  | { kind: 'mutation'; at: number; what: 'create-cluster' | 'delete-cluster' | 'remove-blue-routing'; cluster: string }
+  | { kind: 'mutation'; at: number; what: 'create-cluster' | 'delete-cluster' | 'remove-blue-routing' | 'delete-load-balancers' | 'delete-node-groups'; cluster: string }
   | { kind: 'mutation'; at: number; what: 'register-cluster' | 'deregister-cluster' | 'pause-auto-sync' | 'resume-auto-sync'; cluster: string }
   | { kind: 'validated'; at: number; passed: boolean }
   | { kind: 'message'; name: string; arg: unknown; accepted?: boolean };
@@ -93,6 +97,13 @@ export class FakeCloud {
   readonly argoClusters = new Set<string>();
   blueAutoSyncPaused = false;
   gitopsReady = true;
+  /** Blue's Ingresses and LoadBalancer Services, and those deleted but held by a finalizer no controller removes. */
+  readonly blueLoadBalancers = new Set<string>(['Ingress shop/web', 'Service shop/api']);
+  readonly blueLoadBalancersDeleting = new Set<string>();
+  stuckFinalizers = false;
+  /** What retainedVolumeFindings reports. */
+  retainedVolumes: Finding[] = [];
+  readonly nodegroups = new Set<string>(['workers']);
   /** Weights of the waitWeightsApplied calls being held right now. */
   private held: Weights[] = [];
 
@@ -247,8 +258,42 @@ export class FakeCloud {
       removeBlueRouting: (input) =>
         this.call('removeBlueRouting', input, () => {
           if (this.routing.blue !== 0) this.violations.push(`blue removed from routing while it carries ${this.routing.blue} %`);
+          const removed = this.blueRouted ? [`blue's record`] : [];
           if (this.blueRouted) this.log.push({ kind: 'mutation', at: this.now(), what: 'remove-blue-routing', cluster: this.blue });
           this.blueRouted = false;
+          return { removed };
+        }),
+      deleteBlueLoadBalancers: (input) =>
+        this.call('deleteBlueLoadBalancers', input, () => {
+          if (this.blueRouted) this.violations.push("blue's load balancers deleted while blue is still routed");
+          const deleted = [...this.blueLoadBalancers].filter((o) => !this.blueLoadBalancersDeleting.has(o));
+          const deleting = [...this.blueLoadBalancersDeleting];
+          if (deleted.length) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-load-balancers', cluster: input.cluster });
+          // Gone at once, unless a finalizer holds them (their controller has not removed it).
+          for (const o of deleted) {
+            if (this.stuckFinalizers) this.blueLoadBalancersDeleting.add(o);
+            else this.blueLoadBalancers.delete(o);
+          }
+          return { deleted, deleting, kept: [] };
+        }),
+      // As if the deadline passed: what is still held is answered at once.
+      waitBlueLoadBalancersGone: (input) =>
+        this.call('waitBlueLoadBalancersGone', input, () => {
+          if (!this.stuckFinalizers) {
+            for (const o of this.blueLoadBalancersDeleting) this.blueLoadBalancers.delete(o);
+            this.blueLoadBalancersDeleting.clear();
+          }
+          const remaining = [...this.blueLoadBalancers].map((o) => `${o} (finalizers ingress.k8s.aws/resources)`);
+          return { gone: remaining.length === 0, remaining };
+        }),
+      retainedVolumeFindings: (input) => this.call('retainedVolumeFindings', input, () => this.retainedVolumes),
+      deleteNodegroups: (input) =>
+        this.call('deleteNodegroups', input, () => {
+          if (input.cluster === this.blue && this.blueLoadBalancers.size) this.violations.push(`blue's node groups deleted under its load balancers: ${[...this.blueLoadBalancers].join(', ')}`);
+          const deleted = input.cluster === this.blue ? [...this.nodegroups] : [];
+          if (deleted.length) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-node-groups', cluster: input.cluster });
+          if (input.cluster === this.blue) this.nodegroups.clear();
+          return { deleted };
         }),
       deleteCluster: (input) =>
         this.call('deleteCluster', input, () => {

@@ -59,6 +59,8 @@ describe('a migration with GitOps', () => {
       'pause-auto-sync prod-blue',
       'remove-blue-routing prod-blue',
       'deregister-cluster prod-blue',
+      'delete-load-balancers prod-blue',
+      'delete-node-groups prod-blue',
       'delete-cluster prod-blue',
     ]);
     const audit = await run.audit();

@@ -59,6 +59,8 @@ describe('a migration from start to a retired blue', () => {
       'green 80',
       'green 100',
       'remove-blue-routing',
+      'delete-load-balancers',
+      'delete-node-groups',
       'delete-cluster',
     ]);
     const audit = await run.audit();
@@ -72,6 +74,8 @@ describe('a migration from start to a retired blue', () => {
       `${alice} set-weights`,
       `${bob} gate-approve`,
       `${bob} remove-blue-routing`,
+      `${bob} delete-blue-load-balancers`,
+      `${bob} delete-node-groups`,
       `${bob} delete-cluster`,
     ]);
     const serverDays = ((await run.env.currentTimeMs()) - serverStart) / DAY;

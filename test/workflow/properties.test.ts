@@ -37,6 +37,9 @@ const faultable: (keyof MockedActivities)[] = [
   'waitWeightsApplied',
   'readWeights',
   'removeBlueRouting',
+  'deleteBlueLoadBalancers',
+  'waitBlueLoadBalancersGone',
+  'deleteNodegroups',
   'deleteCluster',
   'notify',
 ];

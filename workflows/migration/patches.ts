@@ -11,4 +11,10 @@ export const PATCHES = {
    * fixture: the path needs a watcher answering in the moment after its cancel.
    */
   staleBreachIgnored: 'stale-breach-ignored',
+  /**
+   * Decommissioning in steps (model.ts DECOMMISSION_STEPS): blue's load balancers deleted and
+   * gone before its node groups, then the cluster; retained volumes reported; the progress in
+   * the status; a wait that times out holds the run.
+   */
+  decommissionSteps: 'decommission-steps',
 } as const;

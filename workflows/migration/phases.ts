@@ -3,7 +3,9 @@
 import * as wf from '@temporalio/workflow';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
-import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase, type Weights } from '../model.js';
+import type { BlueLoadBalancers } from '../../activities/contract.js';
+import { durationMs } from '../duration.js';
+import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
 import { DEFAULTS, kubeContextOf, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
@@ -297,21 +299,113 @@ async function decommissioning(run: Run): Promise<Phase> {
   });
   if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: INVARIANT_VIOLATION, message: verdict.reason, nonRetryable: true });
   state.blueRetiring = true; // before the call: it may take effect even if it fails
-  await audited(run, { actor: approver!, action: 'remove-blue-routing', reason: 'decommission approved' }, () =>
-    cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver!, reason: 'decommission approved' }),
-  );
-  await deregisterFromArgo(run, spec.blue.cluster, approver!, 'decommission approved');
-  if (run.plan.decommission.deleteBlueCluster) {
-    await audited(run, { actor: approver!, action: 'delete-cluster', reason: `blue ${spec.blue.cluster} retired` }, () =>
-      longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster }),
-    );
-    state.blueDeleted = true;
-  } else if (run.plan.decommission.keptBecause) {
+  if (!wf.patched(PATCHES.decommissionSteps)) {
+    await decommissionAsReleased(run, approver!);
+    return onward(run);
+  }
+  // In the plan's order; a retry after a hold goes on from the step that failed.
+  const progress = (state.decommission ??= { done: [] });
+  for (const step of run.plan.decommission.steps) {
+    if (progress.done.includes(step)) continue;
+    progress.current = step;
+    await DECOMMISSION[step](run, approver!);
+    progress.done.push(step);
+  }
+  progress.current = undefined;
+  if (!run.plan.decommission.deleteBlueCluster && run.plan.decommission.keptBecause) {
     // State only (no command): the audit says why the cluster stays.
     audit(run, approver!, 'keep-cluster', run.plan.decommission.keptBecause);
   }
   return onward(run);
 }
+
+/** Decommissioning as runs that began before its steps do it: routing, Argo CD, the cluster with its node groups. */
+async function decommissionAsReleased(run: Run, approver: Actor): Promise<void> {
+  const { spec, state } = run;
+  await audited(run, { actor: approver, action: 'remove-blue-routing', reason: 'decommission approved' }, () =>
+    cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver, reason: 'decommission approved' }),
+  );
+  await deregisterFromArgo(run, spec.blue.cluster, approver, 'decommission approved');
+  if (run.plan.decommission.deleteBlueCluster) {
+    await audited(run, { actor: approver, action: 'delete-cluster', reason: `blue ${spec.blue.cluster} retired` }, () =>
+      longPoll.deleteCluster({ region: spec.region, cluster: spec.blue.cluster }),
+    );
+    state.blueDeleted = true;
+  } else if (run.plan.decommission.keptBecause) {
+    audit(run, approver, 'keep-cluster', run.plan.decommission.keptBecause);
+  }
+}
+
+/**
+ * How long blue's load balancers may take to go once their objects are deleted. The AWS Load
+ * Balancer Controller deletes an ALB or NLB within a minute or two; longer means it is not
+ * running or cannot (permissions, a protected load balancer): a person must look.
+ */
+const LOAD_BALANCERS_GONE_WITHIN = '15m';
+
+/** A finding of decommissioning (what it left for a person), shown in the status. */
+function decommissionFinding(run: Run, severity: Finding['severity'], message: string): void {
+  run.state.findings.decommission = [...(run.state.findings.decommission ?? []), { severity, source: 'decommission', message }];
+}
+
+const blueCluster = (run: Run) => ({ region: run.spec.region, cluster: run.spec.blue.cluster, ...kubeContexts(run) });
+
+/** Each decommission step; every change audited with the decommission approver as its actor. */
+const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Promise<void>> = {
+  async 'remove-blue-routing'(run, approver) {
+    const entry = { actor: approver, action: 'remove-blue-routing', reason: 'decommission approved', detail: (r: { removed: string[] }) => ({ removed: r.removed }) };
+    const result = await audited(run, entry, () => cloudMutation.removeBlueRouting({ ...trafficInput(run), actor: approver, reason: 'decommission approved' }));
+    if (result.left) decommissionFinding(run, 'info', result.left);
+  },
+
+  // Planned by no spec yet: the drain check comes with the metric providers (model.ts).
+  'drain-check': async () => undefined,
+
+  'deregister-argocd': (run, approver) => deregisterFromArgo(run, run.spec.blue.cluster, approver, 'decommission approved'),
+
+  async 'report-retained-volumes'(run) {
+    for (const finding of await quick.retainedVolumeFindings(blueCluster(run))) decommissionFinding(run, finding.severity, finding.message);
+  },
+
+  async 'delete-load-balancers'(run, approver) {
+    const blue = run.spec.blue.cluster;
+    const entry = {
+      actor: approver,
+      action: 'delete-blue-load-balancers',
+      reason: `blue ${blue} retired: its Ingresses and LoadBalancer Services go first, and their load balancers with them`,
+      detail: (r: BlueLoadBalancers) => ({ deleted: r.deleted, deleting: r.deleting, kept: r.kept, ...(r.skipped && { skipped: r.skipped }) }),
+    };
+    // The alb driver's listener carries green's traffic: blue's object that made its load balancer stays.
+    const input = { ...blueCluster(run), ...(run.spec.traffic.alb && { albListenerArn: run.spec.traffic.alb.listenerArn }) };
+    const result = await audited(run, entry, () => cloudMutation.deleteBlueLoadBalancers(input));
+    if (result.skipped) decommissionFinding(run, 'warning', `${result.skipped}; their load balancers may outlive blue: look for them in the account`);
+    for (const kept of result.kept) {
+      decommissionFinding(run, 'warning', `${kept} in blue ${blue} is kept: its load balancer outlives blue with no controller to manage it; adopt it (infrastructure code) or delete it once nothing needs it`);
+    }
+    if (result.skipped) return;
+    const deadline = Date.now() + durationMs(LOAD_BALANCERS_GONE_WITHIN);
+    const gone = await longPoll.waitBlueLoadBalancersGone({ ...input, deadline });
+    if (gone.gone) return;
+    // Held (needs-attention): the cluster is never deleted under them; a retry goes on from here.
+    throw wf.ApplicationFailure.create({
+      type: 'LoadBalancersRemain',
+      nonRetryable: true,
+      message: `blue ${blue}'s load balancers are not gone ${LOAD_BALANCERS_GONE_WITHIN} after their objects were deleted, so its node groups and cluster are kept: ${gone.remaining.join('; ')}. Check blue's load balancer controller (running, allowed to delete them), then retry`,
+    });
+  },
+
+  async 'delete-node-groups'(run, approver) {
+    const blue = run.spec.blue.cluster;
+    const entry = { actor: approver, action: 'delete-node-groups', reason: `blue ${blue} retired`, detail: (r: { deleted: string[] }) => ({ nodegroups: r.deleted }) };
+    await audited(run, entry, () => longPoll.deleteNodegroups({ region: run.spec.region, cluster: blue }));
+  },
+
+  async 'delete-cluster'(run, approver) {
+    const blue = run.spec.blue.cluster;
+    await audited(run, { actor: approver, action: 'delete-cluster', reason: `blue ${blue} retired` }, () => longPoll.deleteCluster({ region: run.spec.region, cluster: blue }));
+    run.state.blueDeleted = true;
+  },
+};
 
 /** Waits for a person: retry re-enters the failed phase (shifting at its failed step); abort leaves what was made. A rollback or cancel interrupts. */
 async function needsAttention(run: Run): Promise<Phase> {

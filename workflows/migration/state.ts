@@ -6,6 +6,8 @@ import {
   ALL_BLUE,
   LIFECYCLE,
   type Attention,
+  type DecommissionStatus,
+  type DecommissionStep,
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
@@ -66,7 +68,7 @@ export interface RunState {
   pendingGate?: PendingGate;
   decisions: Record<string, Decision>;
   /** Findings of the last preflight, provisioning (what could not be copied from blue), GitOps bootstrap, validation and check of green's targets. */
-  findings: { preflight: Finding[]; provisioning?: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[] };
+  findings: { preflight: Finding[]; provisioning?: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[]; decommission?: Finding[] };
   timers: TimerStatus[];
   health: HealthStatus;
   greenCreated: boolean;
@@ -81,6 +83,8 @@ export interface RunState {
   decommissionApprovedBy?: Actor;
   /** Blue's routing removal was asked for: from then on traffic cannot go back to blue. */
   blueRetiring?: boolean;
+  /** Decommissioning's steps done, and the one under way (or held); absent until it begins (and in runs that decommissioned before the steps existed). */
+  decommission?: { done: DecommissionStep[]; current?: DecommissionStep };
   /** The rollback or cancel to carry out, set until it is carried out. */
   interrupt?: Interrupt;
   /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
@@ -154,7 +158,14 @@ export function statusOf(run: Run): MigrationStatus {
     weights: state.weights,
     step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
     pendingGate: state.pendingGate,
-    findings: [...state.findings.preflight, ...(state.findings.provisioning ?? []), ...(state.findings.gitops ?? []), ...state.findings.validation, ...(state.findings.targets ?? [])],
+    findings: [
+      ...state.findings.preflight,
+      ...(state.findings.provisioning ?? []),
+      ...(state.findings.gitops ?? []),
+      ...state.findings.validation,
+      ...(state.findings.targets ?? []),
+      ...(state.findings.decommission ?? []),
+    ],
     timers: state.timers,
     health: state.health,
     greenCreatedByMigration: state.greenCreated,
@@ -164,6 +175,20 @@ export function statusOf(run: Run): MigrationStatus {
     error: state.error,
     attention: state.attention,
     retrying: state.retrying,
+    decommission: decommissionStatus(run),
+  };
+}
+
+/** The plan's decommission steps with how far each got; only once decommissioning began. */
+function decommissionStatus(run: Run): DecommissionStatus | undefined {
+  const progress = run.state.decommission;
+  if (!progress) return undefined;
+  const held = run.state.phase !== 'decommissioning';
+  return {
+    steps: run.plan.decommission.steps.map((step) => ({
+      step,
+      status: progress.done.includes(step) ? 'done' : step === progress.current ? (held ? 'failed' : 'running') : 'pending',
+    })),
   };
 }
 
