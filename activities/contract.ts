@@ -70,8 +70,10 @@ export interface SetWeightsInput extends TrafficInput {
 export interface SetWeightsResult {
   /** Route 53 changes to wait for; empty when nothing had to change or the driver applies at once. */
   changeIds: string[];
-  /** How long resolvers may keep serving the old answer once applied (record TTL). */
+  /** How long resolvers may keep serving the old answer once applied (record TTL; an alias record's aliasTtl). */
   settleSeconds: number;
+  /** Why settleSeconds is what it is, for the status ("TTL 300 s of app.example.com. CNAME"); absent when there is nothing to sit out. */
+  settleReason?: string;
   changed: boolean;
   /** The routing serves the new weights already (Route 53 answered INSYNC): nothing to wait for. */
   applied?: boolean;

@@ -11,6 +11,7 @@ import type {
   PendingGateSchema,
   RetryingSchema,
   TimerStatusSchema,
+  WaitingSchema,
   WeightsSchema,
 } from './schemas.js';
 
@@ -69,5 +70,6 @@ export type TimerStatus = Static<typeof TimerStatusSchema>;
 export type HealthStatus = Static<typeof HealthStatusSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
+export type Waiting = Static<typeof WaitingSchema>;
 /** What the status Query answers; the API adds the run's execution status and links. */
 export type MigrationStatus = Static<typeof MigrationStatusSchema>;

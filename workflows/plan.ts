@@ -26,6 +26,8 @@ export const DEFAULTS = {
   greenTrack: 'green',
   blueSetIdentifier: 'blue',
   greenSetIdentifier: 'green',
+  /** What EKS Blueprints sets for alias records: Route 53 answers them with the load balancer's 60 s. */
+  aliasTtl: '60s',
 };
 
 export interface ResolvedRecord {
@@ -40,6 +42,8 @@ export interface ResolvedRoute53 {
   hostedZoneId?: string;
   hostedZoneName?: string;
   records: ResolvedRecord[];
+  /** How long an alias record (no TTL of its own) is waited for after a change; default 60s. */
+  aliasTtl: string;
 }
 
 /** traffic.externalDns with its defaults: the activities' ExternalDnsTarget. */
@@ -126,6 +130,7 @@ type Route53Settings = NonNullable<MigrationSpec['traffic']['route53']>;
 function resolveRoute53(route53: Route53Settings): ResolvedRoute53 {
   return {
     ...route53,
+    aliasTtl: route53.aliasTtl ?? DEFAULTS.aliasTtl,
     records: route53.records.map((r) => ({
       name: r.name,
       type: r.type ?? 'CNAME',
@@ -228,6 +233,8 @@ function durationFields(spec: MigrationSpec): DurationField[] {
     { path: '/traffic/observe', field: 'traffic.observe', limit: 'traffic.observe', value: spec.traffic.observe },
     { path: '/bake', field: 'bake', limit: 'bake', value: spec.bake },
     { path: '/freeze', field: 'freeze', limit: 'freeze', value: spec.freeze },
+    { path: '/traffic/route53/aliasTtl', field: 'traffic.route53.aliasTtl', limit: 'route53.aliasTtl', value: spec.traffic.route53?.aliasTtl },
+    { path: '/traffic/externalDns/route53/aliasTtl', field: 'traffic.externalDns.route53.aliasTtl', limit: 'route53.aliasTtl', value: spec.traffic.externalDns?.route53?.aliasTtl },
     { path: '/health/interval', field: 'health.interval', limit: 'health.interval', value: spec.health?.interval },
     { path: '/approvals/reminderInterval', field: 'approvals.reminderInterval', limit: 'approvals.reminderInterval', value: spec.approvals?.reminderInterval },
     { path: '/gitops/syncTimeout', field: 'gitops.syncTimeout', limit: 'gitops.syncTimeout', value: spec.gitops?.syncTimeout },
@@ -433,12 +440,57 @@ export function stepGate(index: number): GateName {
   return `step-${index}`;
 }
 
+/**
+ * Route 53 propagates a change to all its name servers "generally within 60 seconds" (AWS).
+ * external-dns makes its own changes, whose IDs Cutover cannot ask GetChange about, so a
+ * shift through external-dns waits this long once Route 53 holds the new weights.
+ */
+export const ROUTE53_PROPAGATION_SECONDS = 60;
+
+const seconds = (duration: string) => `${durationMs(duration) / 1000} s`;
+
+/** What the alias TTL of `route53` is and where it comes from, for the plan. */
+function aliasTtlNote(route53: ResolvedRoute53, field: string): string {
+  return `alias records (no TTL of their own): TTL ${seconds(route53.aliasTtl)} (${field}${route53.aliasTtl === DEFAULTS.aliasTtl ? ', the default' : ''})`;
+}
+
+/** What tells a shift applied, per driver: what the status names while a shift waits for it. */
+export function appliedWhen(traffic: ResolvedSpec['traffic']): string {
+  switch (traffic.driver) {
+    case 'route53':
+      return 'Route 53 reports the change INSYNC';
+    case 'external-dns':
+      return traffic.externalDns?.route53 ? 'Route 53 holds the weights external-dns writes' : 'the aws-weight annotations read back in both clusters';
+    case 'alb':
+      return 'the listener describes both weights';
+    case 'service-selector':
+      return "the Service's selector reads back";
+  }
+}
+
+/** What a shift waits for before its observe window, and why: the plan shows it for every step. */
+export function appliedWait(spec: ResolvedSpec): string {
+  const { traffic } = spec;
+  const when = appliedWhen(traffic);
+  const ttl = "then the records' TTL as Route 53 holds it, read at each change";
+  if (traffic.driver === 'route53') return `${when}, ${ttl}; ${aliasTtlNote(traffic.route53!, 'traffic.route53.aliasTtl')}`;
+  const r53 = traffic.externalDns?.route53;
+  if (r53) {
+    const propagation = `${ROUTE53_PROPAGATION_SECONDS} s for Route 53 to propagate them (INSYNC: external-dns's own change cannot be asked about)`;
+    return `${when}, then ${propagation}, ${ttl}; ${aliasTtlNote(r53, 'traffic.externalDns.route53.aliasTtl')}`;
+  }
+  if (traffic.driver === 'external-dns') return `${when}; no DNS wait: no Route 53 records named (traffic.externalDns.route53)`;
+  return `${when}; no DNS wait`;
+}
+
 export function buildPlan(spec: ResolvedSpec): Plan {
+  const applied = appliedWait(spec);
   const steps = spec.traffic.steps.map((green, i): PlannedStep => ({
     index: i + 1,
     weights: { blue: 100 - green, green },
     // A manual step waits for a person before it moves weights, except the first (cutover approves that).
     approvalGate: spec.traffic.stepApproval === 'manual' && i > 0 ? stepGate(i + 1) : undefined,
+    applied,
     observe: spec.traffic.observe,
   }));
   return {

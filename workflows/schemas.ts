@@ -56,6 +56,14 @@ export const RetryingSchema = Type.Object({
   since: Type.String({ description: 'ISO time of the first failed attempt' }),
 });
 
+/** A wait the workflow sits out now: what it waits for and why, since when, and until when if known. */
+export const WaitingSchema = Type.Object({
+  what: Type.String({ description: 'e.g. "TTL 300 s of app.example.com. CNAME after Route 53 INSYNC"' }),
+  since: Type.String({ description: 'ISO time' }),
+  seconds: Type.Optional(Type.Number({ description: 'its length, when known in advance' })),
+  until: Type.Optional(Type.String({ description: 'ISO time it ends, when known in advance (an INSYNC wait is not)' })),
+});
+
 export const MigrationStatusSchema = Type.Object({
   id: Type.String(),
   phase: StringEnum(PHASES),
@@ -73,12 +81,14 @@ export const MigrationStatusSchema = Type.Object({
   error: Type.Optional(Type.String()),
   attention: Type.Optional(AttentionSchema),
   retrying: Type.Optional(RetryingSchema),
+  waiting: Type.Optional(WaitingSchema),
 });
 
 export const PlannedStepSchema = Type.Object({
   index: Type.Integer({ description: '1-based' }),
   weights: WeightsSchema,
   approvalGate: Type.Optional(GateNameSchema),
+  applied: Type.String({ description: 'what the step waits for once the weights are written, before its observe window, and why (Route 53 INSYNC, the records\' TTL, …)' }),
   observe: Type.String(),
 });
 

@@ -27,6 +27,10 @@ export const DURATION_LIMITS = {
     least: { value: '0s' },
     most: { value: '365 days', why: 'blue is kept idle this long before the decommission gate; longer than a year is a typo' },
   },
+  'route53.aliasTtl': {
+    least: { value: '0s' },
+    most: { value: '1h', why: "each step waits this long after Route 53 is INSYNC; an alias record answers with its target's TTL (60 s for a load balancer), and an hour per step is a typo" },
+  },
   'health.interval': {
     least: { value: '1s', why: 'the health watcher checks green once per interval, and 0 would check in a tight loop' },
     most: { value: '1h', why: 'a breach must be seen in time to roll back, and checks further apart leave green unwatched' },
@@ -107,6 +111,13 @@ const Route53Settings = (description: string) =>
       hostedZoneId: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone ID (one of hostedZoneId, hostedZoneName is required)' })),
       hostedZoneName: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone name, e.g. example.com.' })),
       records: Type.Array(Route53Record, { minItems: 1, maxItems: MAX_ITEMS.records, description: `at most ${MAX_ITEMS.records} record pairs (each shift writes them in one batch)` }),
+      aliasTtl: Type.Optional(
+        Duration(
+          'route53.aliasTtl',
+          "how long resolvers may keep the old answer of an alias record, which has no TTL of its own (Route 53 answers with its target's: 60 s for a load balancer); each shift waits this long after Route 53 is INSYNC, as it waits a plain record's TTL",
+          '60s',
+        ),
+      ),
     },
     { additionalProperties: false, description },
   );

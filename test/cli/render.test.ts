@@ -1,7 +1,7 @@
 // The CLI's pure parts: reading an event stream in arbitrary chunks, and what a person sees.
 import { describe, expect, it } from 'vitest';
-import type { StatusBody } from '../../api/schemas.js';
-import { humanDuration, progressLine, renderStatus } from '../../cli/render.js';
+import type { PlanBody, StatusBody } from '../../api/schemas.js';
+import { humanDuration, progressLine, renderPlan, renderStatus } from '../../cli/render.js';
 import { readEvents } from '../../cli/sse.js';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
@@ -68,5 +68,24 @@ describe('rendering', () => {
     expect(progressLine({ ...status, phase: 'shifting', pendingGate: { gate: 'step-2', since: now.toISOString() } }, now)).toMatch(
       /phase shifting\s+blue 0\/green 100\s+step 3\/3\s+waiting for gate step-2\s+bake fires in 7d 00h/,
     );
+  });
+
+  it('shows the wait the workflow sits out: what, why and how long is left, or how long so far when its end is unknown', () => {
+    const ttl = { what: 'TTL 300 s of app.example.com. CNAME, after the routing serves blue 80 green 20', since: now.toISOString(), seconds: 300, until: '2026-01-01T12:05:00.000Z' };
+    expect(renderStatus({ ...status, phase: 'shifting', waiting: ttl }, new Date('2026-01-01T12:01:00.000Z'))).toMatch(
+      /waiting\s+TTL 300 s of app\.example\.com\. CNAME, after the routing serves blue 80 green 20 \(4m 00s left, until [^)]+\)/,
+    );
+    const insync = { what: 'until Route 53 reports the change INSYNC: blue 80 green 20', since: '2026-01-01T11:59:30.000Z' };
+    expect(progressLine({ ...status, phase: 'shifting', waiting: insync }, now)).toContain('waiting: until Route 53 reports the change INSYNC: blue 80 green 20 (for 30s so far)');
+  });
+
+  it("shows a plan with what each step waits for once its weights are written", () => {
+    const step = { weights: { blue: 80, green: 20 }, observe: '10m', applied: "Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it" };
+    const text = renderPlan({
+      id: 'migration-us-east-1-blue',
+      plan: { phases: ['shifting'], steps: [{ index: 1, ...step }], gates: ['cutover'], timers: [], decommission: { removeRouting: true } },
+      links: status.links,
+    } as PlanBody);
+    expect(text).toContain("each step, once the weights are written, waits until Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it");
   });
 });

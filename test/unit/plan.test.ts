@@ -347,6 +347,50 @@ describe('checkSpec: most durations, so that no spec breaks the workflow', () =>
   });
 });
 
+describe('DNS waits: alias records and what the plan says each step waits for', () => {
+  it('waits 60 s for alias records unless told otherwise, for the route53 driver and for external-dns records alike', () => {
+    expect(resolveSpec(minimal()).traffic.route53!.aliasTtl).toBe('60s');
+    const spec = externalDnsSpec();
+    spec.traffic.externalDns!.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com', type: 'A' }], aliasTtl: '5m' };
+    expect(resolveSpec(spec).traffic.externalDns!.route53!.aliasTtl).toBe('5m');
+  });
+
+  it('names an alias TTL beyond its bounds or not a duration, at either place', () => {
+    const route53 = minimal();
+    route53.traffic.route53!.aliasTtl = '2h';
+    expect(checkSpec(route53)).toEqual([{ path: '/traffic/route53/aliasTtl', message: expect.stringMatching(/^traffic\.route53\.aliasTtl "2h" must be at most 1h: /) }]);
+    const xdns = externalDnsSpec();
+    xdns.traffic.externalDns!.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com' }], aliasTtl: 'soon' };
+    expect(checkSpec(xdns)).toEqual([{ path: '/traffic/externalDns/route53/aliasTtl', message: '"soon" is not a duration (e.g. "10m", "7 days")' }]);
+    route53.traffic.route53!.aliasTtl = DURATION_LIMITS['route53.aliasTtl'].most.value;
+    expect(checkSpec(route53)).toEqual([]);
+    route53.traffic.route53!.aliasTtl = '0s';
+    expect(checkSpec(route53)).toEqual([]);
+  });
+
+  it('says for every step what it waits for once the weights are written, and why', () => {
+    const applied = (spec: MigrationSpec) => {
+      const steps = buildPlan(resolveSpec(spec)).steps;
+      expect(new Set(steps.map((s) => s.applied)).size).toBe(1);
+      return steps[0].applied;
+    };
+    expect(applied(minimal())).toBe(
+      "Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it, read at each change; alias records (no TTL of their own): TTL 60 s (traffic.route53.aliasTtl, the default)",
+    );
+    const told = minimal();
+    told.traffic.route53!.aliasTtl = '2m';
+    expect(applied(told)).toContain('alias records (no TTL of their own): TTL 120 s (traffic.route53.aliasTtl)');
+
+    const xdns = externalDnsSpec();
+    expect(applied(xdns)).toBe('the aws-weight annotations read back in both clusters; no DNS wait: no Route 53 records named (traffic.externalDns.route53)');
+    xdns.traffic.externalDns!.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com', type: 'A' }] };
+    expect(applied(xdns)).toBe(
+      "Route 53 holds the weights external-dns writes, then 60 s for Route 53 to propagate them (INSYNC: external-dns's own change cannot be asked about), then the records' TTL as Route 53 holds it, read at each change; alias records (no TTL of their own): TTL 60 s (traffic.externalDns.route53.aliasTtl, the default)",
+    );
+    expect(applied(selectorSpec())).toBe("the Service's selector reads back; no DNS wait");
+  });
+});
+
 describe('resolveSpec of the Kubernetes drivers', () => {
   it('external-dns: clusters default to blue.cluster and green.cluster, record set identifiers to blue/green', () => {
     const spec = externalDnsSpec();
@@ -356,7 +400,7 @@ describe('resolveSpec of the Kubernetes drivers', () => {
       blueCluster: 'prod-blue',
       greenCluster: 'prod-green',
       objects: [{ kind: 'Ingress', namespace: 'shop', name: 'web' }],
-      route53: { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com', type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+      route53: { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com', type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }], aliasTtl: '60s' },
     });
     expect(r.traffic.steps).toEqual(DEFAULTS.steps);
     expect(r.traffic).not.toHaveProperty('route53');

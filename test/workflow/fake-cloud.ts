@@ -81,6 +81,8 @@ export class FakeCloud {
   /** Holds waitWeightsApplied (as if Route 53 were slow to reach INSYNC) for matching weights. */
   holdInsync: (w: Weights) => boolean = () => false;
   settleSeconds = 0;
+  /** Why settleSeconds is what it is, as the route53 driver says it (absent: as results recorded before it existed). */
+  settleReason?: string;
   /** A watcher takes this long to end once stopped, as on a loaded machine (the end is recorded late). */
   watcherEndDelayMs = 0;
   /** Broken invariants seen at the moment of a call (weights that do not add up, ...). */
@@ -207,7 +209,7 @@ export class FakeCloud {
             this.routing = { ...w }; // both weights in one change, as Route 53's batch does
             this.log.push({ kind: 'mutation', at: this.now(), what: 'set-weights', weights: { ...w }, actor: input.actor, reason: input.reason });
           }
-          return { changeIds: [`C${++this.changes}`], settleSeconds: this.settleSeconds, changed };
+          return { changeIds: [`C${++this.changes}`], settleSeconds: this.settleSeconds, ...(this.settleReason && { settleReason: this.settleReason }), changed };
         }),
       waitWeightsApplied: (input) =>
         this.call('waitWeightsApplied', input, async () => {

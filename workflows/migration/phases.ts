@@ -1,6 +1,7 @@
 // The lifecycle as a table: what each phase does and which phase follows it. A phase waits
 // only through waits.ts, so a rollback or cancel interrupts it anywhere (see `onInterrupt`).
 import * as wf from '@temporalio/workflow';
+import { durationMs } from '../duration.js';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type Phase, type Weights } from '../model.js';
@@ -16,6 +17,7 @@ import {
   registerGreenInArgo,
   rollBack,
   shift,
+  sittingOut,
   trafficInput,
   withHealthWatcher,
 } from './effects.js';
@@ -257,7 +259,8 @@ async function shifting(run: Run): Promise<Phase> {
     const actor = state.shiftApprovedBy ?? run.startedBy;
     await shift(run, step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
     if (step.weights.green === 100) state.greenFullSince ??= now();
-    await waitFor(run, () => false, step.observe, `observe green at ${step.weights.green}% for ${step.observe}`);
+    const observing = `observe green at ${step.weights.green}% for ${step.observe}`;
+    await sittingOut(run, { what: observing, seconds: durationMs(step.observe) / 1000 }, () => waitFor(run, () => false, step.observe, observing));
     state.stepsDone = step.index;
   }
   return onward(run);

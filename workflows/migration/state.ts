@@ -16,6 +16,7 @@ import {
   type Phase,
   type Retrying,
   type TimerStatus,
+  type Waiting,
   type Weights,
 } from '../model.js';
 import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
@@ -92,6 +93,8 @@ export interface RunState {
   attention?: Attention;
   /** A forward weight change that keeps failing, while it is retried. */
   retrying?: Retrying;
+  /** The wait the run sits out now (a change applying, the records' TTL, an observe window), while it lasts. */
+  waiting?: Waiting;
 }
 
 /** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
@@ -164,6 +167,7 @@ export function statusOf(run: Run): MigrationStatus {
     error: state.error,
     attention: state.attention,
     retrying: state.retrying,
+    waiting: state.waiting,
   };
 }
 

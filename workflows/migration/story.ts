@@ -38,6 +38,7 @@ export function tell(run: Run): void {
     lines.push(`**Waiting for** gate ${state.pendingGate.gate} since ${state.pendingGate.since}`, `**Approve with** ${approveCommand(run.id, state.pendingGate.gate)}`);
   }
   for (const timer of state.timers) lines.push(`**Timer** ${timer.name} until ${timer.firesAt}`);
+  if (state.waiting) lines.push(`**Waiting** ${state.waiting.what}${state.waiting.until ? ` until ${state.waiting.until}` : ''}`);
   wf.setCurrentDetails(lines.join('\n'));
 }
 
