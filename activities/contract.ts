@@ -2,6 +2,7 @@
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, Weights } from '../workflows/model.js';
 import type { KubeContextRef, ResolvedSpec } from '../workflows/plan.js';
+import type { PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {
   region: string;
@@ -116,6 +117,18 @@ export interface WatchHealthInput {
 export interface HealthBreach {
   reason: string;
   consecutiveFailures: number;
+}
+
+/** nextPeakWindows: for each of a bake's peak windows, its first occurrence that begins at or after `after`. */
+export interface PeakWindowsInput {
+  peaks: PeakWindow[];
+  /** ISO time. */
+  after: string;
+}
+/** One occurrence of a peak window, as instants (ISO). */
+export interface PeakWindowTimes {
+  from: string;
+  to: string;
 }
 
 export interface NotifyInput {

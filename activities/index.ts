@@ -1,6 +1,7 @@
 // All activities, built by one factory from the clients they use, so a test or a benchmark
 // points them at moto and local API servers just by handing other clients in.
 import type { AwsClients } from './aws.js';
+import { createCalendarActivities } from './calendar.js';
 import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
 import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
 import { createEksActivities } from './eks.js';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...health,
     ...createNotifyActivities(deps.notify),
     ...createGitopsActivities(deps.clusters),
+    ...createCalendarActivities(),
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's

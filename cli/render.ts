@@ -57,6 +57,13 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   }
   for (const t of s.timers) rows.push(['timer', timerLine(t, now)]);
   if (s.waiting) rows.push(['waiting', waitingLine(s.waiting, now)]);
+  if (s.bake) {
+    rows.push(['bake', `ends ${clock(s.bake.endsAt, now)} at the earliest (minimum until ${clock(s.bake.minimumEndsAt, now)})`]);
+    for (const w of s.bake.windows) {
+      const missed = w.missed?.length ? `; missed ${w.missed.length}: ${w.missed[w.missed.length - 1]}` : '';
+      rows.push(['', `${w.peak}: ${w.passed ? 'passed' : 'to pass'} ${clock(w.from, now)} – ${clock(w.to, now)}${missed}`]);
+    }
+  }
   const health = s.health.watching ? `watching${s.health.lastVerdict ? `, last verdict ${s.health.lastVerdict}` : ''}` : 'not watching';
   rows.push(['health', `${health}${s.health.lastBreach ? `; last breach ${clock(s.health.lastBreach.at, now)}: ${s.health.lastBreach.reason}` : ''}`]);
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
@@ -122,7 +129,8 @@ export function renderPlan(answer: PlanBody): string {
   // Every step waits the same way (one driver): said once.
   if (plan.steps[0]) out.push(`  each step, once the weights are written, waits until ${plan.steps[0].applied}`);
   out.push(`  gates   ${plan.gates.join(', ')}`);
-  out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}`).join(', ')}`);
+  out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}${t.peaks ? ` (minimum) and peaks ${t.peaks.join('; ')}` : ''}`).join(', ')}`);
+  for (const t of plan.timers) if (t.ends) out.push(`          ${t.name} ends ${t.ends}`);
   out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
   return out.join('\n');
 }

@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type {
   AttentionSchema,
   AuditEventSchema,
+  BakeStatusSchema,
   FindingSchema,
   HealthStatusSchema,
   MigrationStatusSchema,
@@ -52,8 +53,8 @@ export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2
 /** Phases in which green carries traffic and the health watcher guards it. */
 export const WATCHED_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen'];
 
-/** The named timers a status shows. */
-export const TIMERS = { bake: 'bake', freeze: 'freeze' } as const;
+/** The named timers a status shows; a bake over peaks also shows one per window still to pass, named `peak <window>`. */
+export const TIMERS = { bake: 'bake', freeze: 'freeze', peak: 'peak' } as const;
 
 
 export type Weights = Static<typeof WeightsSchema>;
@@ -71,5 +72,7 @@ export type HealthStatus = Static<typeof HealthStatusSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
 export type Waiting = Static<typeof WaitingSchema>;
+export type BakeStatus = Static<typeof BakeStatusSchema>;
+export type BakeWindow = BakeStatus['windows'][number];
 /** What the status Query answers; the API adds the run's execution status and links. */
 export type MigrationStatus = Static<typeof MigrationStatusSchema>;

@@ -3,7 +3,7 @@
 import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import { DURATION_LIMITS, type DurationLimit } from './spec.js';
-import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
+import { WEEKDAYS, type BreachAction, type ExternalDnsObject, type MigrationSpec, type PeakWindow, type TrafficDriver } from './spec.js';
 import { LIFECYCLE, TIMERS, type GateName, type Phase } from './model.js';
 import type { PlannedStepSchema, PlanSchema } from './schemas.js';
 
@@ -102,7 +102,7 @@ export interface KubeContextRef {
 }
 
 /** A spec with every default filled in: what the workflow actually runs. */
-export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green'> {
+export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green' | 'bake'> {
   blue: MigrationSpec['blue'] & ResolvedCluster;
   green: MigrationSpec['green'] & ResolvedCluster & { mode: 'create' | 'adopt'; deleteOnCancel: boolean };
   traffic: Omit<MigrationSpec['traffic'], 'route53' | 'externalDns' | 'serviceSelector'> & {
@@ -119,7 +119,10 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
     failureThreshold: number;
     onBreach: BreachAction;
   };
+  /** The bake's length, or its minimum when it also waits for peak windows. */
   bake: string;
+  /** Windows the bake must see pass once each (bake.peaks); empty for a bake that is a duration. */
+  bakePeaks: PeakWindow[];
   freeze: string;
   approvals: { distinctApprover: boolean; reminderInterval: string };
   decommission: { deleteBlue: boolean };
@@ -143,6 +146,11 @@ function resolveRoute53(route53: Route53Settings): ResolvedRoute53 {
 /** Steps when the spec gives none: the driver decides (a selector switch has only one). */
 export function defaultSteps(driver: TrafficDriver): number[] {
   return [...(driver === 'service-selector' ? DEFAULTS.serviceSelectorSteps : DEFAULTS.steps)];
+}
+
+/** The bake's length as the spec gives it: the duration, or the object form's minimum. */
+export function bakeMinimum(spec: Pick<MigrationSpec, 'bake'>): string | undefined {
+  return typeof spec.bake === 'object' ? spec.bake.minimum : spec.bake;
 }
 
 export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
@@ -185,7 +193,8 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       failureThreshold: spec.health?.failureThreshold ?? DEFAULTS.failureThreshold,
       onBreach: spec.health?.onBreach ?? DEFAULTS.onBreach,
     },
-    bake: spec.bake ?? DEFAULTS.bake,
+    bake: bakeMinimum(spec) ?? DEFAULTS.bake,
+    bakePeaks: typeof spec.bake === 'object' ? (spec.bake.peaks ?? []) : [],
     freeze: spec.freeze ?? DEFAULTS.freeze,
     approvals: {
       distinctApprover: spec.approvals?.distinctApprover ?? false,
@@ -231,7 +240,9 @@ interface DurationField {
 function durationFields(spec: MigrationSpec): DurationField[] {
   return [
     { path: '/traffic/observe', field: 'traffic.observe', limit: 'traffic.observe', value: spec.traffic.observe },
-    { path: '/bake', field: 'bake', limit: 'bake', value: spec.bake },
+    typeof spec.bake === 'object'
+      ? { path: '/bake/minimum', field: 'bake.minimum', limit: 'bake', value: spec.bake.minimum }
+      : { path: '/bake', field: 'bake', limit: 'bake', value: spec.bake },
     { path: '/freeze', field: 'freeze', limit: 'freeze', value: spec.freeze },
     { path: '/traffic/route53/aliasTtl', field: 'traffic.route53.aliasTtl', limit: 'route53.aliasTtl', value: spec.traffic.route53?.aliasTtl },
     { path: '/traffic/externalDns/route53/aliasTtl', field: 'traffic.externalDns.route53.aliasTtl', limit: 'route53.aliasTtl', value: spec.traffic.externalDns?.route53?.aliasTtl },
@@ -320,7 +331,51 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     }
   }
   issues.push(...clusterIssues(spec));
+  issues.push(...peakIssues(spec));
   return issues;
+}
+
+/**
+ * A time zone the worker's clock library knows (IANA names such as Europe/Berlin, or UTC).
+ * Only the API calls this: the workflow never does time-zone arithmetic (ICU differs between
+ * Node versions), the bake's windows are computed by an activity and recorded.
+ */
+function isTimeZone(name: string): boolean {
+  if (!/^[A-Za-z]/.test(name)) return false; // an offset such as +01:00 is no zone: it knows no summer time
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Each peak window lies within a day (from before to) in a time zone that exists. */
+function peakIssues(spec: MigrationSpec): SpecIssue[] {
+  if (typeof spec.bake !== 'object') return [];
+  const issues: SpecIssue[] = [];
+  (spec.bake.peaks ?? []).forEach((peak, i) => {
+    const path = `/bake/peaks/${i}`;
+    if (!isTimeZone(peak.timeZone)) issues.push({ path: `${path}/timeZone`, message: `"${peak.timeZone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)` });
+    if (peak.from >= peak.to) {
+      issues.push({ path: `${path}/to`, message: `must be later than from (${peak.from}) on the same day; a window across midnight is two windows (…–23:59 and 00:00–…)` });
+    }
+  });
+  return issues;
+}
+
+/** "mon–fri 09:00–11:00 Europe/Berlin": a peak window as a person reads it. */
+export function peakLabel(peak: PeakWindow): string {
+  const days = WEEKDAYS.filter((d) => peak.days.includes(d));
+  // Runs of consecutive days read as ranges (mon–fri), the rest one by one.
+  const runs: (typeof days)[] = [];
+  for (const day of days) {
+    const last = runs[runs.length - 1];
+    if (last && WEEKDAYS.indexOf(day) === WEEKDAYS.indexOf(last[last.length - 1]) + 1) last.push(day);
+    else runs.push([day]);
+  }
+  const named = runs.map((r) => (r.length > 2 ? `${r[0]}–${r[r.length - 1]}` : r.join(', '))).join(', ');
+  return `${named} ${peak.from}–${peak.to} ${peak.timeZone}`;
 }
 
 /** Blue and green are each named (by EKS cluster, kubeconfig context or both), and differ. */
@@ -499,7 +554,14 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     steps,
     gates: ['cutover', ...steps.flatMap((s) => (s.approvalGate ? [s.approvalGate] : [])), 'decommission'],
     timers: [
-      { name: TIMERS.bake, duration: spec.bake },
+      spec.bakePeaks.length
+        ? {
+            name: TIMERS.bake,
+            duration: spec.bake,
+            peaks: spec.bakePeaks.map(peakLabel),
+            ends: `${spec.bake} after the bake begins (green at 100 %, its last step observed) at the earliest, and not before the end of the last of these windows to pass whole after it began (each once, with green at 100 %, no health breach and the migration not paused; a window that does not count is waited for again at its next occurrence)`,
+          }
+        : { name: TIMERS.bake, duration: spec.bake },
       { name: TIMERS.freeze, duration: spec.freeze },
     ],
     decommission: {

@@ -88,4 +88,20 @@ describe('rendering', () => {
     } as PlanBody);
     expect(text).toContain("each step, once the weights are written, waits until Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it");
   });
+
+  it('shows a bake over peaks: the windows still to pass, those that passed, and why one was missed', () => {
+    const bake = {
+      since: '2026-01-01T12:00:00.000Z',
+      minimumEndsAt: '2026-01-02T12:00:00.000Z',
+      endsAt: '2026-01-06T10:00:00.000Z',
+      windows: [
+        { peak: 'mon–fri 09:00–11:00 Europe/Berlin', from: '2026-01-06T08:00:00.000Z', to: '2026-01-06T10:00:00.000Z', passed: false, missed: ['2026-01-05T08:00:00.000Z – 2026-01-05T10:00:00.000Z: health breach'] },
+        { peak: 'sat, sun 12:00–14:00 UTC', from: '2026-01-03T12:00:00.000Z', to: '2026-01-03T14:00:00.000Z', passed: true },
+      ],
+    };
+    const text = renderStatus({ ...status, bake }, now);
+    expect(text).toMatch(/bake\s+ends 2026-01-06 10:00:00 at the earliest \(minimum until 2026-01-02 12:00:00\)/);
+    expect(text).toContain('mon–fri 09:00–11:00 Europe/Berlin: to pass 2026-01-06 08:00:00 – 2026-01-06 10:00:00; missed 1: 2026-01-05T08:00:00.000Z – 2026-01-05T10:00:00.000Z: health breach');
+    expect(text).toContain('sat, sun 12:00–14:00 UTC: passed 2026-01-03 12:00:00 – 2026-01-03 14:00:00');
+  });
 });

@@ -32,7 +32,7 @@ describe('route53 driver', () => {
     expect(proxy.calls.filter(isGetChange).length).toBe(getChanges);
 
     const retry = await acts.setWeights(input);
-    expect(retry).toEqual({ changed: false, changeIds: [], settleSeconds: 1 });
+    expect(retry).toEqual({ changed: false, changeIds: [], settleSeconds: 1, settleReason: `TTL 1 s of ${w.world.recordName} CNAME` });
     expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
     expect(await acts.readWeights(input)).toEqual([{ blue: 80, green: 20 }]);
   });

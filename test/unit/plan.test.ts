@@ -2,7 +2,7 @@
 // and the checks JSON Schema cannot express.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, resolveSpec } from '../../workflows/plan.js';
+import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, peakLabel, resolveSpec } from '../../workflows/plan.js';
 import { DURATION_LIMITS, type MigrationSpec } from '../../workflows/spec.js';
 
 const minimal = (): MigrationSpec => ({
@@ -388,6 +388,44 @@ describe('DNS waits: alias records and what the plan says each step waits for', 
       "Route 53 holds the weights external-dns writes, then 60 s for Route 53 to propagate them (INSYNC: external-dns's own change cannot be asked about), then the records' TTL as Route 53 holds it, read at each change; alias records (no TTL of their own): TTL 60 s (traffic.externalDns.route53.aliasTtl, the default)",
     );
     expect(applied(selectorSpec())).toBe("the Service's selector reads back; no DNS wait");
+  });
+});
+
+describe('a bake over peak windows', () => {
+  const peak = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[], from: '09:00', to: '11:00', timeZone: 'Europe/Berlin' };
+
+  it('keeps a bake that is a duration as it was, and resolves the object form to its minimum and windows', () => {
+    expect(resolveSpec({ ...minimal(), bake: '2 days' })).toMatchObject({ bake: '2 days', bakePeaks: [] });
+    expect(resolveSpec(minimal())).toMatchObject({ bake: '7 days', bakePeaks: [] });
+    expect(resolveSpec({ ...minimal(), bake: { minimum: '1 day', peaks: [peak] } })).toMatchObject({ bake: '1 day', bakePeaks: [peak] });
+    expect(resolveSpec({ ...minimal(), bake: { minimum: '3 days' } })).toMatchObject({ bake: '3 days', bakePeaks: [] });
+  });
+
+  it("plans the bake's minimum and the windows that must pass after it began", () => {
+    const [bake] = buildPlan(resolveSpec({ ...minimal(), bake: { minimum: '1 day', peaks: [peak, { ...peak, days: ['sat', 'sun'], timeZone: 'UTC' }] } })).timers;
+    expect(bake).toEqual({
+      name: 'bake',
+      duration: '1 day',
+      peaks: ['mon–fri 09:00–11:00 Europe/Berlin', 'sat, sun 09:00–11:00 UTC'],
+      ends: expect.stringMatching(/^1 day after the bake begins \(green at 100 %, its last step observed\) at the earliest, and not before the end of the last of these windows to pass whole after it began/),
+    });
+    expect(buildPlan(resolveSpec({ ...minimal(), bake: { minimum: '1 day' } })).timers[0]).toEqual({ name: 'bake', duration: '1 day' });
+  });
+
+  it('names a window in a zone that does not exist, one that does not end after it begins, and a minimum beyond its bound', () => {
+    const spec: MigrationSpec = { ...minimal(), bake: { minimum: '400 days', peaks: [peak, { ...peak, timeZone: 'Mars/Olympus' }, { ...peak, from: '11:00', to: '11:00' }, { ...peak, timeZone: '+01:00' }] } };
+    expect(checkSpec(spec).map((i) => [i.path, i.message.split(':')[0]])).toEqual([
+      ['/bake/minimum', 'bake.minimum "400 days" must be at most 365 days'],
+      ['/bake/peaks/1/timeZone', '"Mars/Olympus" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'],
+      ['/bake/peaks/2/to', 'must be later than from (11'],
+      ['/bake/peaks/3/timeZone', '"+01'],
+    ]);
+    expect(checkSpec({ ...minimal(), bake: { minimum: '1 day', peaks: [peak, { ...peak, timeZone: 'America/New_York' }, { ...peak, timeZone: 'UTC' }] } })).toEqual([]);
+  });
+
+  it('reads the days of a window as a person writes them', () => {
+    expect(peakLabel({ ...peak, days: ['fri', 'mon', 'wed'] })).toBe('mon, wed, fri 09:00–11:00 Europe/Berlin');
+    expect(peakLabel({ ...peak, days: ['mon', 'tue', 'wed', 'fri', 'sat', 'sun'] })).toBe('mon–wed, fri–sun 09:00–11:00 Europe/Berlin');
   });
 });
 

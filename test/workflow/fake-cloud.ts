@@ -4,6 +4,7 @@
 // independently of what the workflow believes about itself.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { createCalendarActivities } from '../../activities/calendar.js';
 import type { Activities } from '../../activities/index.js';
 import type { Finding, Weights } from '../../workflows/model.js';
 
@@ -27,6 +28,7 @@ export type MockedActivities = Pick<
   | 'resumeBlueAutoSync'
   | 'deregisterArgoCluster'
   | 'checkGreenTargets'
+  | 'nextPeakWindows'
 >;
 type Name = keyof MockedActivities;
 
@@ -292,6 +294,8 @@ export class FakeCloud {
           this.log.push({ kind: 'mutation', at: this.now(), what: 'resume-auto-sync', cluster: input.cluster });
           return { changed: ['Application argocd/shop'] };
         }),
+      // Pure computation: the real one (time zones as this Node's ICU knows them).
+      nextPeakWindows: (input) => this.call('nextPeakWindows', input, () => createCalendarActivities().nextPeakWindows(input)),
       deregisterArgoCluster: (input) =>
         this.call('deregisterArgoCluster', input, () => {
           if (!this.argoClusters.delete(input.cluster)) return { removed: false, secrets: [] };

@@ -11,4 +11,10 @@ export const PATCHES = {
    * fixture: the path needs a watcher answering in the moment after its cancel.
    */
   staleBreachIgnored: 'stale-breach-ignored',
+  /**
+   * A bake with peak windows (bake.peaks) waits, beyond its minimum, until each window has
+   * passed once; their times come from a local activity. Asked only for such a bake, which no
+   * run before it could have.
+   */
+  bakePeaks: 'bake-peaks',
 } as const;

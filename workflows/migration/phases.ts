@@ -21,6 +21,7 @@ import {
   trafficInput,
   withHealthWatcher,
 } from './effects.js';
+import { bakeOverPeaks } from './bake.js';
 import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
 import { countRollback } from './story.js';
@@ -267,7 +268,9 @@ async function shifting(run: Run): Promise<Phase> {
 }
 
 async function baking(run: Run): Promise<Phase> {
-  await durableTimer(run, TIMERS.bake, run.spec.bake);
+  // Only a bake over peaks asks the patch: no run before it could have one.
+  if (run.spec.bakePeaks.length > 0 && wf.patched(PATCHES.bakePeaks)) await bakeOverPeaks(run);
+  else await durableTimer(run, TIMERS.bake, run.spec.bake);
   return onward(run);
 }
 

@@ -9,6 +9,7 @@ import {
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
+  type BakeStatus,
   type Finding,
   type HealthStatus,
   type MigrationStatus,
@@ -95,6 +96,8 @@ export interface RunState {
   retrying?: Retrying;
   /** The wait the run sits out now (a change applying, the records' TTL, an observe window), while it lasts. */
   waiting?: Waiting;
+  /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
+  bake?: Omit<BakeStatus, 'endsAt'>;
 }
 
 /** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
@@ -168,6 +171,7 @@ export function statusOf(run: Run): MigrationStatus {
     attention: state.attention,
     retrying: state.retrying,
     waiting: state.waiting,
+    bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
 }
 
