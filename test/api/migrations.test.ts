@@ -81,8 +81,8 @@ describe('POST /v1/plans', () => {
     });
     expect(checks.statusCode).toBe(400);
     expect(checks.json().errors).toEqual([
-      { path: '/traffic/route53/aliasTtl', message: expect.stringMatching(/^traffic\.route53\.aliasTtl "2h" must be at most 1h/) },
       { path: '/bake/minimum', message: expect.stringMatching(/^bake\.minimum "366 days" must be at most 365 days/) },
+      { path: '/traffic/route53/aliasTtl', message: expect.stringMatching(/^traffic\.route53\.aliasTtl "2h" must be at most 1h/) },
       { path: '/bake/peaks/0/timeZone', message: '"Europe/Atlantis" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)' },
       { path: '/bake/peaks/1/to', message: expect.stringContaining('must be later than from (11:00)') },
     ]);
@@ -144,7 +144,7 @@ describe('POST /v1/plans', () => {
       traffic: { driver: 'service-selector', serviceSelector: { cluster: spec.green.cluster, namespace: 'shop', service: 'web', key: 'app.kubernetes.io/track' } },
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().plan.steps).toEqual([{ index: 1, weights: { blue: 0, green: 100 }, observe: '10m' }]);
+    expect(res.json().plan.steps).toEqual([{ index: 1, weights: { blue: 0, green: 100 }, applied: "the Service's selector reads back; no DNS wait", observe: '10m' }]);
     expect(res.json().plan.gates).toEqual(['cutover', 'decommission']);
   });
 
