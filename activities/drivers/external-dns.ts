@@ -99,12 +99,15 @@ export function createExternalDnsDriver({ aws, clusters: access }: DriverClients
       // Lower first, raise second: in between, the side being drained never carries more than asked.
       const greenRises = current.some((w) => weights.green > w.green);
       const order: Side[] = greenRises ? ['blue', 'green'] : ['green', 'blue'];
+      // Once Route 53 holds the weights (waitApplied), its name servers still need to get them,
+      // and resolvers may keep the old answer for the records' TTL: both are sat out. Read
+      // before anything is written, so a failed read leaves the annotations as they were; not
+      // for all traffic on blue (a rollback or cancel): the workflow sits out only forward
+      // changes, and a rollback must not hang on reading Route 53.
+      const ttl = settings.route53 && weights.green > 0 ? await readRoute53Settle(aws.route53(region), settings.route53) : undefined;
       let changed = false;
       for (const side of order) changed = (await setSide(c[side], settings, weights[side])) || changed;
-      if (!settings.route53) return changeResult(changed);
-      // Once Route 53 holds the weights (waitApplied), its name servers still need to get them,
-      // and resolvers may keep the old answer for the records' TTL: both are sat out.
-      const ttl = await readRoute53Settle(aws.route53(region), settings.route53);
+      if (!ttl) return changeResult(changed);
       const propagation = `Route 53 propagation ${ROUTE53_PROPAGATION_SECONDS} s (external-dns's change cannot be asked for INSYNC)`;
       return { ...changeResult(changed), settleSeconds: ROUTE53_PROPAGATION_SECONDS + ttl.seconds, settleReason: ttl.reason ? `${propagation}, then ${ttl.reason}` : propagation };
     },

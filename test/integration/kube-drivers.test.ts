@@ -70,6 +70,10 @@ describe('external-dns driver', () => {
     await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [weighted('blue', 70), weighted('green', 30)] } }));
     await waiting.result;
     expect(await acts.readWeights(input)).toEqual([{ blue: 70, green: 30 }]);
+
+    // All back on blue (a rollback) is written without reading Route 53 first, and sits out nothing.
+    expect(await acts.setWeights({ ...input, weights: { blue: 100, green: 0 } })).toEqual({ changed: true, changeIds: [], settleSeconds: 0 });
+    expect((await annotation('green'))?.annotations?.[AWS_WEIGHT]).toBe('0');
   });
 
   it('names an Ingress missing from a cluster', async () => {
