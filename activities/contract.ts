@@ -2,6 +2,7 @@
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, Weights } from '../workflows/model.js';
 import type { KubeContextRef, ResolvedSpec } from '../workflows/plan.js';
+import type { PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {
   region: string;
@@ -97,8 +98,10 @@ export interface SetWeightsInput extends TrafficInput {
 export interface SetWeightsResult {
   /** Route 53 changes to wait for; empty when nothing had to change or the driver applies at once. */
   changeIds: string[];
-  /** How long resolvers may keep serving the old answer once applied (record TTL). */
+  /** How long resolvers may keep serving the old answer once applied (record TTL; an alias record's aliasTtl). */
   settleSeconds: number;
+  /** Why settleSeconds is what it is, for the status ("TTL 300 s of app.example.com. CNAME"); absent when there is nothing to sit out. */
+  settleReason?: string;
   changed: boolean;
   /** The routing serves the new weights already (Route 53 answered INSYNC): nothing to wait for. */
   applied?: boolean;
@@ -141,6 +144,18 @@ export interface WatchHealthInput {
 export interface HealthBreach {
   reason: string;
   consecutiveFailures: number;
+}
+
+/** nextPeakWindows: for each of a bake's peak windows, its first occurrence that begins at or after `after`. */
+export interface PeakWindowsInput {
+  peaks: PeakWindow[];
+  /** ISO time. */
+  after: string;
+}
+/** One occurrence of a peak window, as instants (ISO). */
+export interface PeakWindowTimes {
+  from: string;
+  to: string;
 }
 
 export interface NotifyInput {

@@ -2,6 +2,7 @@
 // points them at moto and local API servers just by handing other clients in.
 import type { AwsClients } from './aws.js';
 import { createBlueTeardown } from './blue-teardown.js';
+import { createCalendarActivities } from './calendar.js';
 import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
 import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
 import { createEksActivities } from './eks.js';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGitopsActivities(deps.clusters),
     // Tests narrow it to their namespaces as they narrow the checks.
     ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
+    ...createCalendarActivities(),
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's

@@ -11,6 +11,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
+import { durationMs } from '../workflows/duration.js';
 import type { Weights } from '../workflows/model.js';
 import type { ResolvedRecord, ResolvedRoute53 } from '../workflows/plan.js';
 import type { SetWeightsResult } from './contract.js';
@@ -96,6 +97,35 @@ async function readPairs(client: Route53Client, zoneId: string, records: Resolve
   );
 }
 
+/** How long resolvers may keep a record set's old answer once Route 53 serves the new one, and why. */
+export interface Settle {
+  seconds: number;
+  reason?: string;
+}
+
+/**
+ * The longest TTL among the pairs' record sets. An alias record has none of its own (Route 53
+ * answers with its target's), so it counts as the spec's aliasTtl.
+ */
+function settleOf(pairs: RecordPair[], aliasTtl: string): Settle {
+  let longest: Settle = { seconds: 0 };
+  for (const set of pairs.flatMap((p) => (p.green ? [p.blue, p.green] : [p.blue]))) {
+    const alias = !!set.AliasTarget;
+    const seconds = alias ? durationMs(aliasTtl) / 1000 : (set.TTL ?? 0);
+    if (seconds > longest.seconds) {
+      longest = { seconds, reason: alias ? `TTL ${seconds} s (aliasTtl) of alias record ${set.Name} ${set.Type}` : `TTL ${seconds} s of ${set.Name} ${set.Type}` };
+    }
+  }
+  return longest;
+}
+
+/** The settle of the records as Route 53 holds them now (green's may be missing: a rollback sets blue's alone). */
+export async function readRoute53Settle(client: Route53Client, target: ResolvedRoute53): Promise<Settle> {
+  limitRoute53(client);
+  const zoneId = await resolveHostedZoneId(client, target);
+  return settleOf(await readPairs(client, zoneId, target.records, { greenMayBeMissing: true }), target.aliasTtl);
+}
+
 function weightsOf(pair: RecordPair): Weights {
   return { blue: pair.blue.Weight ?? 0, green: pair.green?.Weight ?? 0 };
 }
@@ -126,7 +156,7 @@ export async function setRoute53Weights(client: Route53Client, target: ResolvedR
   // All on blue (a rollback): a green record deleted by hand serves nothing, so blue's alone
   // is set, and the rollback does not depend on what broke the shift.
   const pairs = await readPairs(client, zoneId, target.records, { greenMayBeMissing: weights.green === 0 });
-  const settleSeconds = Math.max(0, ...pairs.map((p) => Math.max(p.blue.TTL ?? 0, p.green?.TTL ?? 0)));
+  const settle = settleOf(pairs, target.aliasTtl);
   const toChange = pairs.filter((p) => p.blue.Weight !== weights.blue || (p.green && p.green.Weight !== weights.green));
   const changeIds: string[] = [];
   let inSync = toChange.length > 0;
@@ -145,7 +175,13 @@ export async function setRoute53Weights(client: Route53Client, target: ResolvedR
     }
     if (result.ChangeInfo?.Status !== 'INSYNC') inSync = false;
   }
-  return { changeIds, settleSeconds, changed: toChange.length > 0, ...(inSync ? { applied: true } : {}) };
+  return {
+    changeIds,
+    settleSeconds: settle.seconds,
+    ...(settle.reason && { settleReason: settle.reason }),
+    changed: toChange.length > 0,
+    ...(inSync ? { applied: true } : {}),
+  };
 }
 
 /** Returns once Route 53 reports every change INSYNC (GetChange); changes it answered INSYNC already are not asked about again. */

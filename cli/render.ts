@@ -34,6 +34,13 @@ export function timerLine(t: { name: string; firesAt: string }, now: Date): stri
   return left > 0 ? `${t.name} fires in ${humanDuration(left)} (${clock(t.firesAt, now)})` : `${t.name} firing now`;
 }
 
+/** The wait the workflow sits out: what and why, and how long is left when that is known. */
+export function waitingLine(w: NonNullable<StatusBody['waiting']>, now: Date): string {
+  if (!w.until) return `${w.what} (for ${humanDuration(now.getTime() - Date.parse(w.since))} so far)`;
+  const left = Date.parse(w.until) - now.getTime();
+  return `${w.what} (${left > 0 ? `${humanDuration(left)} left, until ${clock(w.until, now)}` : 'ending now'})`;
+}
+
 function table(rows: string[][], indent = ''): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
@@ -49,6 +56,14 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     rows.push(['pending gate', `${s.pendingGate.gate}, waiting ${humanDuration(now.getTime() - Date.parse(s.pendingGate.since))}  →  cutover approve ${s.id} ${s.pendingGate.gate}`]);
   }
   for (const t of s.timers) rows.push(['timer', timerLine(t, now)]);
+  if (s.waiting) rows.push(['waiting', waitingLine(s.waiting, now)]);
+  if (s.bake) {
+    rows.push(['bake', `ends ${clock(s.bake.endsAt, now)} at the earliest (minimum until ${clock(s.bake.minimumEndsAt, now)})`]);
+    for (const w of s.bake.windows) {
+      const missed = w.missed?.length ? `; missed ${w.missed.length}: ${w.missed[w.missed.length - 1]}` : '';
+      rows.push(['', `${w.peak}: ${w.passed ? 'passed' : 'to pass'} ${clock(w.from, now)} – ${clock(w.to, now)}${missed}`]);
+    }
+  }
   const health = s.health.watching ? `watching${s.health.lastVerdict ? `, last verdict ${s.health.lastVerdict}` : ''}` : 'not watching';
   rows.push(['health', `${health}${s.health.lastBreach ? `; last breach ${clock(s.health.lastBreach.at, now)}: ${s.health.lastBreach.reason}` : ''}`]);
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
@@ -86,6 +101,7 @@ export function progressLine(s: StatusBody, now = new Date()): string {
   if (s.step) parts.push(`step ${s.step.index}/${s.step.of}`);
   if (s.pendingGate) parts.push(`waiting for gate ${s.pendingGate.gate}`);
   for (const t of s.timers) parts.push(timerLine(t, now));
+  if (s.waiting) parts.push(`waiting: ${waitingLine(s.waiting, now)}`);
   if (s.attention) parts.push(`NEEDS ATTENTION: ${s.attention.phase} failed: ${s.attention.error}`);
   else if (s.error) parts.push(`error: ${s.error}`);
   if (s.retrying) parts.push(`retrying ${s.retrying.activity} (${s.retrying.attempts} attempts): ${s.retrying.lastError}`);
@@ -111,8 +127,11 @@ export function renderPlan(answer: PlanBody): string {
       '    ',
     ),
   );
+  // Every step waits the same way (one driver): said once.
+  if (plan.steps[0]) out.push(`  each step, once the weights are written, waits until ${plan.steps[0].applied}`);
   out.push(`  gates   ${plan.gates.join(', ')}`);
-  out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}`).join(', ')}`);
+  out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}${t.peaks ? ` (minimum) and peaks ${t.peaks.join('; ')}` : ''}`).join(', ')}`);
+  for (const t of plan.timers) if (t.ends) out.push(`          ${t.name} ends ${t.ends}`);
   out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
   out.push(`          ${plan.decommission.steps.join(' → ')}`);
   return out.join('\n');

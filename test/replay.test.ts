@@ -174,6 +174,28 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // A bake over peak windows (patch bake-peaks): windows from the local activity, one missed
+  // while paused and asked for again, then the freeze, a rollback and an abort.
+  'bake-peaks': {
+    run: async (start) => {
+      const spec = baseSpec();
+      spec.bake = { minimum: '1 day', peaks: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '23:00', timeZone: 'Europe/Berlin' }] };
+      const run = await start({ spec });
+      await shifted(run);
+      await run.settle();
+      await run.pause(STARTER);
+      await run.advance('2 days');
+      await run.until((s) => !!s.bake?.windows[0].missed);
+      await run.settle();
+      await run.resume(STARTER);
+      await run.advance('2 days');
+      await run.until((s) => s.phase === 'frozen');
+      await run.rollback(bob, 'latency regression', true);
+      await run.abort(STARTER);
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

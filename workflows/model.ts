@@ -6,12 +6,14 @@ import type {
   AttentionSchema,
   AuditEventSchema,
   DecommissionStatusSchema,
+  BakeStatusSchema,
   FindingSchema,
   HealthStatusSchema,
   MigrationStatusSchema,
   PendingGateSchema,
   RetryingSchema,
   TimerStatusSchema,
+  WaitingSchema,
   WeightsSchema,
 } from './schemas.js';
 
@@ -79,8 +81,8 @@ export const DECOMMISSION_STEPS = [
 ] as const;
 export type DecommissionStep = (typeof DECOMMISSION_STEPS)[number];
 
-/** The named timers a status shows. */
-export const TIMERS = { bake: 'bake', freeze: 'freeze' } as const;
+/** The named timers a status shows; a bake over peaks also shows one per window still to pass, named `peak <window>`. */
+export const TIMERS = { bake: 'bake', freeze: 'freeze', peak: 'peak' } as const;
 
 
 export type Weights = Static<typeof WeightsSchema>;
@@ -98,5 +100,8 @@ export type HealthStatus = Static<typeof HealthStatusSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
 export type DecommissionStatus = Static<typeof DecommissionStatusSchema>;
+export type Waiting = Static<typeof WaitingSchema>;
+export type BakeStatus = Static<typeof BakeStatusSchema>;
+export type BakeWindow = BakeStatus['windows'][number];
 /** What the status Query answers; the API adds the run's execution status and links. */
 export type MigrationStatus = Static<typeof MigrationStatusSchema>;

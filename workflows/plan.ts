@@ -3,7 +3,7 @@
 import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import { DURATION_LIMITS, type DurationLimit } from './spec.js';
-import type { BreachAction, ExternalDnsObject, MigrationSpec, TrafficDriver } from './spec.js';
+import { WEEKDAYS, type BreachAction, type ExternalDnsObject, type MigrationSpec, type PeakWindow, type TrafficDriver } from './spec.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedStepSchema, PlanSchema } from './schemas.js';
 
@@ -26,6 +26,8 @@ export const DEFAULTS = {
   greenTrack: 'green',
   blueSetIdentifier: 'blue',
   greenSetIdentifier: 'green',
+  /** What EKS Blueprints sets for alias records: Route 53 answers them with the load balancer's 60 s. */
+  aliasTtl: '60s',
 };
 
 export interface ResolvedRecord {
@@ -40,6 +42,8 @@ export interface ResolvedRoute53 {
   hostedZoneId?: string;
   hostedZoneName?: string;
   records: ResolvedRecord[];
+  /** How long an alias record (no TTL of its own) is waited for after a change; default 60s. */
+  aliasTtl: string;
 }
 
 /** traffic.externalDns with its defaults: the activities' ExternalDnsTarget. */
@@ -98,7 +102,7 @@ export interface KubeContextRef {
 }
 
 /** A spec with every default filled in: what the workflow actually runs. */
-export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green'> {
+export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green' | 'bake'> {
   blue: MigrationSpec['blue'] & ResolvedCluster;
   green: MigrationSpec['green'] & ResolvedCluster & { mode: 'create' | 'adopt'; deleteOnCancel: boolean };
   traffic: Omit<MigrationSpec['traffic'], 'route53' | 'externalDns' | 'serviceSelector'> & {
@@ -115,7 +119,10 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
     failureThreshold: number;
     onBreach: BreachAction;
   };
+  /** The bake's length, or its minimum when it also waits for peak windows. */
   bake: string;
+  /** Windows the bake must see pass once each (bake.peaks); empty for a bake that is a duration. */
+  bakePeaks: PeakWindow[];
   freeze: string;
   approvals: { distinctApprover: boolean; reminderInterval: string };
   decommission: { deleteBlue: boolean };
@@ -126,6 +133,7 @@ type Route53Settings = NonNullable<MigrationSpec['traffic']['route53']>;
 function resolveRoute53(route53: Route53Settings): ResolvedRoute53 {
   return {
     ...route53,
+    aliasTtl: route53.aliasTtl ?? DEFAULTS.aliasTtl,
     records: route53.records.map((r) => ({
       name: r.name,
       type: r.type ?? 'CNAME',
@@ -138,6 +146,11 @@ function resolveRoute53(route53: Route53Settings): ResolvedRoute53 {
 /** Steps when the spec gives none: the driver decides (a selector switch has only one). */
 export function defaultSteps(driver: TrafficDriver): number[] {
   return [...(driver === 'service-selector' ? DEFAULTS.serviceSelectorSteps : DEFAULTS.steps)];
+}
+
+/** The bake's length as the spec gives it: the duration, or the object form's minimum. */
+export function bakeMinimum(spec: Pick<MigrationSpec, 'bake'>): string | undefined {
+  return typeof spec.bake === 'object' ? spec.bake.minimum : spec.bake;
 }
 
 export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
@@ -180,7 +193,8 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       failureThreshold: spec.health?.failureThreshold ?? DEFAULTS.failureThreshold,
       onBreach: spec.health?.onBreach ?? DEFAULTS.onBreach,
     },
-    bake: spec.bake ?? DEFAULTS.bake,
+    bake: bakeMinimum(spec) ?? DEFAULTS.bake,
+    bakePeaks: typeof spec.bake === 'object' ? (spec.bake.peaks ?? []) : [],
     freeze: spec.freeze ?? DEFAULTS.freeze,
     approvals: {
       distinctApprover: spec.approvals?.distinctApprover ?? false,
@@ -226,8 +240,12 @@ interface DurationField {
 function durationFields(spec: MigrationSpec): DurationField[] {
   return [
     { path: '/traffic/observe', field: 'traffic.observe', limit: 'traffic.observe', value: spec.traffic.observe },
-    { path: '/bake', field: 'bake', limit: 'bake', value: spec.bake },
+    typeof spec.bake === 'object'
+      ? { path: '/bake/minimum', field: 'bake.minimum', limit: 'bake', value: spec.bake.minimum }
+      : { path: '/bake', field: 'bake', limit: 'bake', value: spec.bake },
     { path: '/freeze', field: 'freeze', limit: 'freeze', value: spec.freeze },
+    { path: '/traffic/route53/aliasTtl', field: 'traffic.route53.aliasTtl', limit: 'route53.aliasTtl', value: spec.traffic.route53?.aliasTtl },
+    { path: '/traffic/externalDns/route53/aliasTtl', field: 'traffic.externalDns.route53.aliasTtl', limit: 'route53.aliasTtl', value: spec.traffic.externalDns?.route53?.aliasTtl },
     { path: '/health/interval', field: 'health.interval', limit: 'health.interval', value: spec.health?.interval },
     { path: '/approvals/reminderInterval', field: 'approvals.reminderInterval', limit: 'approvals.reminderInterval', value: spec.approvals?.reminderInterval },
     { path: '/gitops/syncTimeout', field: 'gitops.syncTimeout', limit: 'gitops.syncTimeout', value: spec.gitops?.syncTimeout },
@@ -313,7 +331,51 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     }
   }
   issues.push(...clusterIssues(spec));
+  issues.push(...peakIssues(spec));
   return issues;
+}
+
+/**
+ * A time zone the worker's clock library knows (IANA names such as Europe/Berlin, or UTC).
+ * Only the API calls this: the workflow never does time-zone arithmetic (ICU differs between
+ * Node versions), the bake's windows are computed by an activity and recorded.
+ */
+function isTimeZone(name: string): boolean {
+  if (!/^[A-Za-z]/.test(name)) return false; // an offset such as +01:00 is no zone: it knows no summer time
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Each peak window lies within a day (from before to) in a time zone that exists. */
+function peakIssues(spec: MigrationSpec): SpecIssue[] {
+  if (typeof spec.bake !== 'object') return [];
+  const issues: SpecIssue[] = [];
+  (spec.bake.peaks ?? []).forEach((peak, i) => {
+    const path = `/bake/peaks/${i}`;
+    if (!isTimeZone(peak.timeZone)) issues.push({ path: `${path}/timeZone`, message: `"${peak.timeZone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)` });
+    if (peak.from >= peak.to) {
+      issues.push({ path: `${path}/to`, message: `must be later than from (${peak.from}) on the same day; a window across midnight is two windows (…–23:59 and 00:00–…)` });
+    }
+  });
+  return issues;
+}
+
+/** "mon–fri 09:00–11:00 Europe/Berlin": a peak window as a person reads it. */
+export function peakLabel(peak: PeakWindow): string {
+  const days = WEEKDAYS.filter((d) => peak.days.includes(d));
+  // Runs of consecutive days read as ranges (mon–fri), the rest one by one.
+  const runs: (typeof days)[] = [];
+  for (const day of days) {
+    const last = runs[runs.length - 1];
+    if (last && WEEKDAYS.indexOf(day) === WEEKDAYS.indexOf(last[last.length - 1]) + 1) last.push(day);
+    else runs.push([day]);
+  }
+  const named = runs.map((r) => (r.length > 2 ? `${r[0]}–${r[r.length - 1]}` : r.join(', '))).join(', ');
+  return `${named} ${peak.from}–${peak.to} ${peak.timeZone}`;
 }
 
 /** Blue and green are each named (by EKS cluster, kubeconfig context or both), and differ. */
@@ -433,12 +495,57 @@ export function stepGate(index: number): GateName {
   return `step-${index}`;
 }
 
+/**
+ * Route 53 propagates a change to all its name servers "generally within 60 seconds" (AWS).
+ * external-dns makes its own changes, whose IDs Cutover cannot ask GetChange about, so a
+ * shift through external-dns waits this long once Route 53 holds the new weights.
+ */
+export const ROUTE53_PROPAGATION_SECONDS = 60;
+
+const seconds = (duration: string) => `${durationMs(duration) / 1000} s`;
+
+/** What the alias TTL of `route53` is and where it comes from, for the plan. */
+function aliasTtlNote(route53: ResolvedRoute53, field: string): string {
+  return `alias records (no TTL of their own): TTL ${seconds(route53.aliasTtl)} (${field}${route53.aliasTtl === DEFAULTS.aliasTtl ? ', the default' : ''})`;
+}
+
+/** What tells a shift applied, per driver: what the status names while a shift waits for it. */
+export function appliedWhen(traffic: ResolvedSpec['traffic']): string {
+  switch (traffic.driver) {
+    case 'route53':
+      return 'Route 53 reports the change INSYNC';
+    case 'external-dns':
+      return traffic.externalDns?.route53 ? 'Route 53 holds the weights external-dns writes' : 'the aws-weight annotations read back in both clusters';
+    case 'alb':
+      return 'the listener describes both weights';
+    case 'service-selector':
+      return "the Service's selector reads back";
+  }
+}
+
+/** What a shift waits for before its observe window, and why: the plan shows it for every step. */
+export function appliedWait(spec: ResolvedSpec): string {
+  const { traffic } = spec;
+  const when = appliedWhen(traffic);
+  const ttl = "then the records' TTL as Route 53 holds it, read at each change";
+  if (traffic.driver === 'route53') return `${when}, ${ttl}; ${aliasTtlNote(traffic.route53!, 'traffic.route53.aliasTtl')}`;
+  const r53 = traffic.externalDns?.route53;
+  if (r53) {
+    const propagation = `${ROUTE53_PROPAGATION_SECONDS} s for Route 53 to propagate them (INSYNC: external-dns's own change cannot be asked about)`;
+    return `${when}, then ${propagation}, ${ttl}; ${aliasTtlNote(r53, 'traffic.externalDns.route53.aliasTtl')}`;
+  }
+  if (traffic.driver === 'external-dns') return `${when}; no DNS wait: no Route 53 records named (traffic.externalDns.route53)`;
+  return `${when}; no DNS wait`;
+}
+
 export function buildPlan(spec: ResolvedSpec): Plan {
+  const applied = appliedWait(spec);
   const steps = spec.traffic.steps.map((green, i): PlannedStep => ({
     index: i + 1,
     weights: { blue: 100 - green, green },
     // A manual step waits for a person before it moves weights, except the first (cutover approves that).
     approvalGate: spec.traffic.stepApproval === 'manual' && i > 0 ? stepGate(i + 1) : undefined,
+    applied,
     observe: spec.traffic.observe,
   }));
   return {
@@ -447,7 +554,14 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     steps,
     gates: ['cutover', ...steps.flatMap((s) => (s.approvalGate ? [s.approvalGate] : [])), 'decommission'],
     timers: [
-      { name: TIMERS.bake, duration: spec.bake },
+      spec.bakePeaks.length
+        ? {
+            name: TIMERS.bake,
+            duration: spec.bake,
+            peaks: spec.bakePeaks.map(peakLabel),
+            ends: `${spec.bake} after the bake begins (green at 100 %, its last step observed) at the earliest, and not before the end of the last of these windows to pass whole after it began (each once, with green at 100 %, no health breach and the migration not paused; a window that does not count is waited for again at its next occurrence)`,
+          }
+        : { name: TIMERS.bake, duration: spec.bake },
       { name: TIMERS.freeze, duration: spec.freeze },
     ],
     decommission: {

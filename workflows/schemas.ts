@@ -66,6 +66,30 @@ export const DecommissionStatusSchema = Type.Object({
   ),
 });
 
+/** A wait the workflow sits out now: what it waits for and why, since when, and until when if known. */
+export const WaitingSchema = Type.Object({
+  what: Type.String({ description: 'e.g. "TTL 300 s of app.example.com. CNAME after Route 53 INSYNC"' }),
+  since: Type.String({ description: 'ISO time' }),
+  seconds: Type.Optional(Type.Number({ description: 'its length, when known in advance' })),
+  until: Type.Optional(Type.String({ description: 'ISO time it ends, when known in advance (an INSYNC wait is not)' })),
+});
+
+/** A bake over peak windows, while it runs: what it still waits for. */
+export const BakeStatusSchema = Type.Object({
+  since: Type.String({ description: 'ISO time the bake began' }),
+  minimumEndsAt: Type.String({ description: 'ISO time the minimum has passed' }),
+  endsAt: Type.String({ description: 'ISO time the bake is expected to end: the later of the minimum and the last window still to pass' }),
+  windows: Type.Array(
+    Type.Object({
+      peak: Type.String({ description: 'the window as the spec gives it, e.g. "mon–fri 09:00–11:00 Europe/Berlin"' }),
+      from: Type.String({ description: 'ISO time the occurrence that counts begins' }),
+      to: Type.String({ description: 'ISO time it ends' }),
+      passed: Type.Boolean({ description: 'it passed with green at 100 %, no health breach and the migration not paused' }),
+      missed: Type.Optional(Type.Array(Type.String(), { description: 'earlier occurrences that did not count, and why' })),
+    }),
+  ),
+});
+
 export const MigrationStatusSchema = Type.Object({
   id: Type.String(),
   phase: StringEnum(PHASES),
@@ -84,12 +108,15 @@ export const MigrationStatusSchema = Type.Object({
   attention: Type.Optional(AttentionSchema),
   retrying: Type.Optional(RetryingSchema),
   decommission: Type.Optional(DecommissionStatusSchema),
+  waiting: Type.Optional(WaitingSchema),
+  bake: Type.Optional(BakeStatusSchema),
 });
 
 export const PlannedStepSchema = Type.Object({
   index: Type.Integer({ description: '1-based' }),
   weights: WeightsSchema,
   approvalGate: Type.Optional(GateNameSchema),
+  applied: Type.String({ description: 'what the step waits for once the weights are written, before its observe window, and why (Route 53 INSYNC, the records\' TTL, …)' }),
   observe: Type.String(),
 });
 
@@ -97,7 +124,14 @@ export const PlanSchema = Type.Object({
   phases: Type.Array(StringEnum(PHASES)),
   steps: Type.Array(PlannedStepSchema),
   gates: Type.Array(GateNameSchema),
-  timers: Type.Array(Type.Object({ name: Type.String(), duration: Type.String() })),
+  timers: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      duration: Type.String({ description: "its length; for a bake over peaks, the bake's minimum" }),
+      peaks: Type.Optional(Type.Array(Type.String(), { description: 'the bake: windows that must each pass once, e.g. "mon–fri 09:00–11:00 Europe/Berlin"' })),
+      ends: Type.Optional(Type.String({ description: 'when a bake over peaks ends' })),
+    }),
+  ),
   decommission: Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),

@@ -27,6 +27,10 @@ export const DURATION_LIMITS = {
     least: { value: '0s' },
     most: { value: '365 days', why: 'blue is kept idle this long before the decommission gate; longer than a year is a typo' },
   },
+  'route53.aliasTtl': {
+    least: { value: '0s' },
+    most: { value: '1h', why: "each step waits this long after Route 53 is INSYNC; an alias record answers with its target's TTL (60 s for a load balancer), and an hour per step is a typo" },
+  },
   'health.interval': {
     least: { value: '1s', why: 'the health watcher checks green once per interval, and 0 would check in a tight loop' },
     most: { value: '1h', why: 'a breach must be seen in time to roll back, and checks further apart leave green unwatched' },
@@ -73,7 +77,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
  * a spec (and the list of what is wrong with it) stays a few kB. Ascending steps of 1..100
  * cannot exceed 100 anyway; the bound makes a schema error of a longer list.
  */
-export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20 } as const;
+export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20 } as const;
 
 /** A notification channel's name, in a spec and in the worker's channel map alike. */
 export const NOTIFY_CHANNEL = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -107,6 +111,13 @@ const Route53Settings = (description: string) =>
       hostedZoneId: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone ID (one of hostedZoneId, hostedZoneName is required)' })),
       hostedZoneName: Type.Optional(Type.String({ minLength: 1, description: 'hosted zone name, e.g. example.com.' })),
       records: Type.Array(Route53Record, { minItems: 1, maxItems: MAX_ITEMS.records, description: `at most ${MAX_ITEMS.records} record pairs (each shift writes them in one batch)` }),
+      aliasTtl: Type.Optional(
+        Duration(
+          'route53.aliasTtl',
+          "how long resolvers may keep the old answer of an alias record, which has no TTL of its own (Route 53 answers with its target's: 60 s for a load balancer); each shift waits this long after Route 53 is INSYNC, as it waits a plain record's TTL",
+          '60s',
+        ),
+      ),
     },
     { additionalProperties: false, description },
   );
@@ -185,6 +196,35 @@ export const AwsAccounts = Type.Object(
     additionalProperties: false,
     description: 'roles to assume per account; each session is named after the migration ID, so CloudTrail shows which migration made a call',
   },
+);
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const CLOCK_TIME = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+
+/** A recurring window of the week in a time zone: the traffic peak a bake must see green carry. */
+export const PeakWindow = Type.Object(
+  {
+    days: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, maxItems: 7, uniqueItems: true, description: 'the days the window recurs on, e.g. ["mon", "tue", "wed", "thu", "fri"]' }),
+    from: Type.String({ pattern: CLOCK_TIME, description: 'local start, HH:MM (24 h), e.g. 09:00' }),
+    to: Type.String({ pattern: CLOCK_TIME, description: 'local end, HH:MM, later than from on the same day (a window across midnight is two windows)' }),
+    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the times are in, e.g. Europe/Berlin', examples: ['Europe/Berlin'] }),
+  },
+  { additionalProperties: false },
+);
+
+/** The bake's object form: at least `minimum`, and until every peak window has passed once after the bake began. */
+const BakeOverPeaks = Type.Object(
+  {
+    minimum: Duration('bake', 'time green carries 100 % under the health watcher at the least', '7 days'),
+    peaks: Type.Optional(
+      Type.Array(PeakWindow, {
+        maxItems: MAX_ITEMS.peaks,
+        description:
+          'windows that must each pass once, whole, after the bake began, with green at 100 %, no health breach and the migration not paused; a window that does not count is waited for again at its next occurrence',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'a bake over peak traffic: it ends once the minimum has passed and every window has passed once' },
 );
 
 export const MigrationSpecSchema = Type.Object(
@@ -286,7 +326,11 @@ export const MigrationSpecSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    bake: Type.Optional(Duration('bake', 'time green carries 100 % under the health watcher before the freeze', '7 days')),
+    bake: Type.Optional(
+      Type.Union([Duration('bake', 'time green carries 100 % under the health watcher before the freeze', '7 days'), BakeOverPeaks], {
+        description: 'a duration (green carries 100 % this long), or a minimum with peak windows that must each pass once with green at 100 % and healthy',
+      }),
+    ),
     freeze: Type.Optional(Duration('freeze', 'time blue is kept reachable and idle, its GitOps paused, before the decommission gate', '3 days')),
     approvals: Type.Optional(
       Type.Object(
@@ -324,6 +368,8 @@ export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;
+export type PeakWindow = Static<typeof PeakWindow>;
+export type Weekday = (typeof WEEKDAYS)[number];
 export type AwsRole = NonNullable<AwsAccounts['clusters']>;
 /** A spec naming both clusters by EKS name (every spec before contexts; most tests build these). */
 export type EksMigrationSpec = MigrationSpec & { blue: { cluster: string }; green: { cluster: string } };

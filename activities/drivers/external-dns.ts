@@ -4,6 +4,7 @@
 // both clusters; applied = Route 53 serves the new weights (when the records are named).
 // Two clusters cannot be patched in one call: green's share goes up only after blue's went
 // down (and the reverse), so Route 53 never gives green more than asked in between.
+// With the records named, a shift then sits out Route 53's propagation and the records' TTL.
 // Before a shift, green's side must be publishable: its objects exist with a set identifier
 // and a load balancer address, and (when the records are named) its record is in Route 53.
 // The settings (traffic.externalDns, defaults filled in by resolveSpec) name the
@@ -11,10 +12,10 @@
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding, Weights } from '../../workflows/model.js';
-import type { ResolvedExternalDns } from '../../workflows/plan.js';
+import { ROUTE53_PROPAGATION_SECONDS, type ResolvedExternalDns } from '../../workflows/plan.js';
 import { FAILURE, invalidSpec, notFound } from '../errors.js';
 import { kubeFailure, readObject, requireCluster, type KubeCluster } from '../kubernetes.js';
-import { checkRoute53Weights, readRoute53Weights } from '../route53.js';
+import { checkRoute53Weights, readRoute53Settle, readRoute53Weights } from '../route53.js';
 import { ALL_GREEN, changeResult, GREEN_TARGETS, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 
 export const AWS_WEIGHT = 'external-dns.alpha.kubernetes.io/aws-weight';
@@ -98,9 +99,17 @@ export function createExternalDnsDriver({ aws, clusters: access }: DriverClients
       // Lower first, raise second: in between, the side being drained never carries more than asked.
       const greenRises = current.some((w) => weights.green > w.green);
       const order: Side[] = greenRises ? ['blue', 'green'] : ['green', 'blue'];
+      // Once Route 53 holds the weights (waitApplied), its name servers still need to get them,
+      // and resolvers may keep the old answer for the records' TTL: both are sat out. Read
+      // before anything is written, so a failed read leaves the annotations as they were; not
+      // for all traffic on blue (a rollback or cancel): the workflow sits out only forward
+      // changes, and a rollback must not hang on reading Route 53.
+      const ttl = settings.route53 && weights.green > 0 ? await readRoute53Settle(aws.route53(region), settings.route53) : undefined;
       let changed = false;
       for (const side of order) changed = (await setSide(c[side], settings, weights[side])) || changed;
-      return changeResult(changed);
+      if (!ttl) return changeResult(changed);
+      const propagation = `Route 53 propagation ${ROUTE53_PROPAGATION_SECONDS} s (external-dns's change cannot be asked for INSYNC)`;
+      return { ...changeResult(changed), settleSeconds: ROUTE53_PROPAGATION_SECONDS + ttl.seconds, settleReason: ttl.reason ? `${propagation}, then ${ttl.reason}` : propagation };
     },
 
     /** Applied once Route 53 serves the weights (external-dns has caught up) when the records are named; otherwise once annotated. */

@@ -1,7 +1,7 @@
 // The route53 driver: weighted record pairs (same name and type, one SetIdentifier for blue,
 // one for green) in one hosted zone. Both weights of every pair change in one batch; applied
 // means Route 53 reports the change INSYNC, after which resolvers may keep the old answer for
-// the records' TTL (settleSeconds).
+// the records' TTL (settleSeconds; an alias record, which has no TTL, for traffic.route53.aliasTtl).
 import type { ResolvedRoute53 } from '../../workflows/plan.js';
 import { readRoute53Weights, removeBlueRecords, setRoute53Weights, waitInSync } from '../route53.js';
 import type { DriverClients, TrafficDriver } from './driver.js';

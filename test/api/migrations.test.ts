@@ -55,6 +55,39 @@ describe('POST /v1/plans', () => {
     );
   });
 
+  it('plans a bake over peak windows and the DNS wait of each step; 400 names a peak window that cannot be, and an alias TTL out of bounds', async () => {
+    const { spec } = await seededSpec();
+    const peak = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '11:00', timeZone: 'Europe/Berlin' };
+    const res = await post('/v1/plans', 'dev-viewer', { ...spec, bake: { minimum: '7 days', peaks: [peak] } });
+    expect(res.statusCode, res.body).toBe(200);
+    const { plan } = res.json();
+    expect(plan.timers[0]).toEqual({ name: 'bake', duration: '7 days', peaks: ['mon–fri 09:00–11:00 Europe/Berlin'], ends: expect.stringMatching(/^7 days after the bake begins \(green at 100 %, its last step observed\) at the earliest, and not before the end of the last of these windows/) });
+    expect(plan.steps[0].applied).toMatch(/^Route 53 reports the change INSYNC, then the records' TTL .*TTL 60 s \(traffic\.route53\.aliasTtl, the default\)$/);
+    // A plain duration stays a bake.
+    expect((await post('/v1/plans', 'dev-viewer', { ...spec, bake: '2 days' })).json().plan.timers[0]).toEqual({ name: 'bake', duration: '2 days' });
+
+    const schema = await post('/v1/plans', 'dev-viewer', { ...spec, bake: { minimum: '7 days', peaks: [{ ...peak, days: ['mon', 'funday'], from: '9am' }] } });
+    expect(schema.statusCode).toBe(400);
+    expect(schema.json().errors).toEqual(
+      expect.arrayContaining([
+        { path: '/bake/peaks/0/days/1', message: 'must be one of mon, tue, wed, thu, fri, sat, sun' },
+        { path: '/bake/peaks/0/from', message: expect.stringContaining('pattern') },
+      ]),
+    );
+    const checks = await post('/v1/plans', 'dev-viewer', {
+      ...spec,
+      traffic: { ...spec.traffic, route53: { ...spec.traffic.route53, aliasTtl: '2h' } },
+      bake: { minimum: '366 days', peaks: [{ ...peak, timeZone: 'Europe/Atlantis' }, { ...peak, from: '11:00', to: '09:00' }] },
+    });
+    expect(checks.statusCode).toBe(400);
+    expect(checks.json().errors).toEqual([
+      { path: '/bake/minimum', message: expect.stringMatching(/^bake\.minimum "366 days" must be at most 365 days/) },
+      { path: '/traffic/route53/aliasTtl', message: expect.stringMatching(/^traffic\.route53\.aliasTtl "2h" must be at most 1h/) },
+      { path: '/bake/peaks/0/timeZone', message: '"Europe/Atlantis" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)' },
+      { path: '/bake/peaks/1/to', message: expect.stringContaining('must be later than from (11:00)') },
+    ]);
+  });
+
   it('400 for a webhook URL in a spec (a secret kept in history for good), saying to name a channel of the worker instead', async () => {
     const { spec } = await seededSpec();
     for (const [url, token] of [['/v1/plans', 'dev-viewer'], ['/v1/migrations', 'dev-operator']]) {
@@ -111,7 +144,7 @@ describe('POST /v1/plans', () => {
       traffic: { driver: 'service-selector', serviceSelector: { cluster: spec.green.cluster, namespace: 'shop', service: 'web', key: 'app.kubernetes.io/track' } },
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().plan.steps).toEqual([{ index: 1, weights: { blue: 0, green: 100 }, observe: '10m' }]);
+    expect(res.json().plan.steps).toEqual([{ index: 1, weights: { blue: 0, green: 100 }, applied: "the Service's selector reads back; no DNS wait", observe: '10m' }]);
     expect(res.json().plan.gates).toEqual(['cutover', 'decommission']);
   });
 

@@ -1,7 +1,7 @@
 // The CLI's pure parts: reading an event stream in arbitrary chunks, and what a person sees.
 import { describe, expect, it } from 'vitest';
-import type { StatusBody } from '../../api/schemas.js';
-import { humanDuration, progressLine, renderStatus } from '../../cli/render.js';
+import type { PlanBody, StatusBody } from '../../api/schemas.js';
+import { humanDuration, progressLine, renderPlan, renderStatus } from '../../cli/render.js';
 import { readEvents } from '../../cli/sse.js';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
@@ -84,5 +84,40 @@ describe('rendering', () => {
     expect(progressLine({ ...status, phase: 'shifting', pendingGate: { gate: 'step-2', since: now.toISOString() } }, now)).toMatch(
       /phase shifting\s+blue 0\/green 100\s+step 3\/3\s+waiting for gate step-2\s+bake fires in 7d 00h/,
     );
+  });
+
+  it('shows the wait the workflow sits out: what, why and how long is left, or how long so far when its end is unknown', () => {
+    const ttl = { what: 'TTL 300 s of app.example.com. CNAME, after the routing serves blue 80 green 20', since: now.toISOString(), seconds: 300, until: '2026-01-01T12:05:00.000Z' };
+    expect(renderStatus({ ...status, phase: 'shifting', waiting: ttl }, new Date('2026-01-01T12:01:00.000Z'))).toMatch(
+      /waiting\s+TTL 300 s of app\.example\.com\. CNAME, after the routing serves blue 80 green 20 \(4m 00s left, until [^)]+\)/,
+    );
+    const insync = { what: 'until Route 53 reports the change INSYNC: blue 80 green 20', since: '2026-01-01T11:59:30.000Z' };
+    expect(progressLine({ ...status, phase: 'shifting', waiting: insync }, now)).toContain('waiting: until Route 53 reports the change INSYNC: blue 80 green 20 (for 30s so far)');
+  });
+
+  it("shows a plan with what each step waits for once its weights are written", () => {
+    const step = { weights: { blue: 80, green: 20 }, observe: '10m', applied: "Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it" };
+    const text = renderPlan({
+      id: 'migration-us-east-1-blue',
+      plan: { phases: ['shifting'], steps: [{ index: 1, ...step }], gates: ['cutover'], timers: [], decommission: { removeRouting: true, steps: ['remove-blue-routing'] } },
+      links: status.links,
+    } as PlanBody);
+    expect(text).toContain("each step, once the weights are written, waits until Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it");
+  });
+
+  it('shows a bake over peaks: the windows still to pass, those that passed, and why one was missed', () => {
+    const bake = {
+      since: '2026-01-01T12:00:00.000Z',
+      minimumEndsAt: '2026-01-02T12:00:00.000Z',
+      endsAt: '2026-01-06T10:00:00.000Z',
+      windows: [
+        { peak: 'mon–fri 09:00–11:00 Europe/Berlin', from: '2026-01-06T08:00:00.000Z', to: '2026-01-06T10:00:00.000Z', passed: false, missed: ['2026-01-05T08:00:00.000Z – 2026-01-05T10:00:00.000Z: health breach'] },
+        { peak: 'sat, sun 12:00–14:00 UTC', from: '2026-01-03T12:00:00.000Z', to: '2026-01-03T14:00:00.000Z', passed: true },
+      ],
+    };
+    const text = renderStatus({ ...status, bake }, now);
+    expect(text).toMatch(/bake\s+ends 2026-01-06 10:00:00 at the earliest \(minimum until 2026-01-02 12:00:00\)/);
+    expect(text).toContain('mon–fri 09:00–11:00 Europe/Berlin: to pass 2026-01-06 08:00:00 – 2026-01-06 10:00:00; missed 1: 2026-01-05T08:00:00.000Z – 2026-01-05T10:00:00.000Z: health breach');
+    expect(text).toContain('sat, sun 12:00–14:00 UTC: passed 2026-01-03 12:00:00 – 2026-01-03 14:00:00');
   });
 });

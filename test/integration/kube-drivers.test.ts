@@ -46,7 +46,13 @@ describe('external-dns driver', () => {
     const annotation = async (role: 'blue' | 'green') =>
       (await kubeApi(role).read({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: ns } })).metadata;
 
-    expect(await acts.setWeights(input)).toEqual({ changed: true, changeIds: [], settleSeconds: 0 });
+    // Once Route 53 holds the weights: external-dns's change propagates, then the records' TTL (1 s here).
+    expect(await acts.setWeights(input)).toEqual({
+      changed: true,
+      changeIds: [],
+      settleSeconds: 61,
+      settleReason: `Route 53 propagation 60 s (external-dns's change cannot be asked for INSYNC), then TTL 1 s of ${w.world.recordName} CNAME`,
+    });
     expect((await annotation('blue'))?.annotations?.[AWS_WEIGHT]).toBe('70');
     expect((await annotation('green'))?.annotations?.[AWS_WEIGHT]).toBe('30');
     const versions = [(await annotation('blue'))?.resourceVersion, (await annotation('green'))?.resourceVersion];
@@ -64,6 +70,10 @@ describe('external-dns driver', () => {
     await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [weighted('blue', 70), weighted('green', 30)] } }));
     await waiting.result;
     expect(await acts.readWeights(input)).toEqual([{ blue: 70, green: 30 }]);
+
+    // All back on blue (a rollback) is written without reading Route 53 first, and sits out nothing.
+    expect(await acts.setWeights({ ...input, weights: { blue: 100, green: 0 } })).toEqual({ changed: true, changeIds: [], settleSeconds: 0 });
+    expect((await annotation('green'))?.annotations?.[AWS_WEIGHT]).toBe('0');
   });
 
   it('names an Ingress missing from a cluster', async () => {

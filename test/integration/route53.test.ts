@@ -32,7 +32,7 @@ describe('route53 driver', () => {
     expect(proxy.calls.filter(isGetChange).length).toBe(getChanges);
 
     const retry = await acts.setWeights(input);
-    expect(retry).toEqual({ changed: false, changeIds: [], settleSeconds: 1 });
+    expect(retry).toEqual({ changed: false, changeIds: [], settleSeconds: 1, settleReason: `TTL 1 s of ${w.world.recordName} CNAME` });
     expect(proxy.calls.filter(isChangeBatch).length - before).toBe(1);
     expect(await acts.readWeights(input)).toEqual([{ blue: 80, green: 20 }]);
   });
@@ -80,6 +80,45 @@ describe('route53 driver', () => {
       { blue: 0, green: 100 },
       { blue: 0, green: 100 },
     ]);
+  });
+
+  it('sits out the alias TTL for weighted alias records, which have no TTL of their own: 60 s unless the spec says otherwise', async () => {
+    const w = await seedWorld();
+    const r53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
+    // What external-dns (or EKS Blueprints) writes for a load balancer: weighted A aliases.
+    const name = `lb.${w.world.zoneName}`;
+    const alias = (setId: string, weight: number) => ({
+      Action: 'UPSERT' as const,
+      ResourceRecordSet: {
+        Name: name,
+        Type: 'A' as const,
+        SetIdentifier: setId,
+        Weight: weight,
+        AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: `${setId}-123.us-east-1.elb.amazonaws.com.`, EvaluateTargetHealth: true },
+      },
+    });
+    await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, ChangeBatch: { Changes: [alias('blue', 100), alias('green', 0)] } }));
+    const traffic = route53Traffic(w, { records: [{ name, type: 'A', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] });
+    const acts = activitiesWith();
+    const change = (weights: { blue: number; green: number }, t = traffic) => ({ region: w.world.region, traffic: t, weights, actor: 'alice', reason: 'step' });
+
+    expect(await acts.setWeights(change({ blue: 80, green: 20 }))).toMatchObject({ changed: true, settleSeconds: 60, settleReason: `TTL 60 s (aliasTtl) of alias record ${name} A` });
+    expect(await acts.readWeights(change({ blue: 80, green: 20 }))).toEqual([{ blue: 80, green: 20 }]);
+    // The weights changed, the aliases did not: both still point at their load balancers.
+    const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.hostedZoneId, StartRecordName: name, StartRecordType: 'A' }))).ResourceRecordSets ?? [];
+    expect(sets.filter((s) => s.Name === name).map((s) => [s.SetIdentifier, s.Weight, s.AliasTarget?.DNSName, s.TTL])).toEqual([
+      ['blue', 80, 'blue-123.us-east-1.elb.amazonaws.com.', undefined],
+      ['green', 20, 'green-123.us-east-1.elb.amazonaws.com.', undefined],
+    ]);
+
+    const longer = route53Traffic(w, { records: traffic.route53!.records, aliasTtl: '5m' });
+    expect(await acts.setWeights(change({ blue: 50, green: 50 }, longer))).toMatchObject({ changed: true, settleSeconds: 300 });
+    // A record with a TTL of its own beside the aliases: the longer of the two is sat out.
+    longer.route53!.records.push({ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' });
+    expect(await acts.setWeights(change({ blue: 20, green: 80 }, { ...longer, route53: { ...longer.route53!, aliasTtl: '0s' } }))).toMatchObject({
+      settleSeconds: 1,
+      settleReason: `TTL 1 s of ${w.world.recordName} CNAME`,
+    });
   });
 
   it('is never observed half-applied while weights change repeatedly', async () => {

@@ -188,7 +188,7 @@ export function route53Traffic(w: Seeded, route53: Partial<NonNullable<TrafficSp
     steps: [20, 50, 80, 100],
     stepApproval: 'auto',
     observe: '0s',
-    route53: { hostedZoneId: w.hostedZoneId, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }], ...route53 },
+    route53: { hostedZoneId: w.hostedZoneId, records: [{ name: w.world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }], aliasTtl: '60s', ...route53 },
   };
 }
 

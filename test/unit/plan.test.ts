@@ -2,7 +2,7 @@
 // and the checks JSON Schema cannot express.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, resolveSpec } from '../../workflows/plan.js';
+import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, peakLabel, resolveSpec } from '../../workflows/plan.js';
 import { DURATION_LIMITS, type MigrationSpec } from '../../workflows/spec.js';
 
 const minimal = (): MigrationSpec => ({
@@ -354,6 +354,88 @@ describe('checkSpec: most durations, so that no spec breaks the workflow', () =>
   });
 });
 
+describe('DNS waits: alias records and what the plan says each step waits for', () => {
+  it('waits 60 s for alias records unless told otherwise, for the route53 driver and for external-dns records alike', () => {
+    expect(resolveSpec(minimal()).traffic.route53!.aliasTtl).toBe('60s');
+    const spec = externalDnsSpec();
+    spec.traffic.externalDns!.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com', type: 'A' }], aliasTtl: '5m' };
+    expect(resolveSpec(spec).traffic.externalDns!.route53!.aliasTtl).toBe('5m');
+  });
+
+  it('names an alias TTL beyond its bounds or not a duration, at either place', () => {
+    const route53 = minimal();
+    route53.traffic.route53!.aliasTtl = '2h';
+    expect(checkSpec(route53)).toEqual([{ path: '/traffic/route53/aliasTtl', message: expect.stringMatching(/^traffic\.route53\.aliasTtl "2h" must be at most 1h: /) }]);
+    const xdns = externalDnsSpec();
+    xdns.traffic.externalDns!.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com' }], aliasTtl: 'soon' };
+    expect(checkSpec(xdns)).toEqual([{ path: '/traffic/externalDns/route53/aliasTtl', message: '"soon" is not a duration (e.g. "10m", "7 days")' }]);
+    route53.traffic.route53!.aliasTtl = DURATION_LIMITS['route53.aliasTtl'].most.value;
+    expect(checkSpec(route53)).toEqual([]);
+    route53.traffic.route53!.aliasTtl = '0s';
+    expect(checkSpec(route53)).toEqual([]);
+  });
+
+  it('says for every step what it waits for once the weights are written, and why', () => {
+    const applied = (spec: MigrationSpec) => {
+      const steps = buildPlan(resolveSpec(spec)).steps;
+      expect(new Set(steps.map((s) => s.applied)).size).toBe(1);
+      return steps[0].applied;
+    };
+    expect(applied(minimal())).toBe(
+      "Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it, read at each change; alias records (no TTL of their own): TTL 60 s (traffic.route53.aliasTtl, the default)",
+    );
+    const told = minimal();
+    told.traffic.route53!.aliasTtl = '2m';
+    expect(applied(told)).toContain('alias records (no TTL of their own): TTL 120 s (traffic.route53.aliasTtl)');
+
+    const xdns = externalDnsSpec();
+    expect(applied(xdns)).toBe('the aws-weight annotations read back in both clusters; no DNS wait: no Route 53 records named (traffic.externalDns.route53)');
+    xdns.traffic.externalDns!.route53 = { hostedZoneId: 'Z1', records: [{ name: 'app.example.com', type: 'A' }] };
+    expect(applied(xdns)).toBe(
+      "Route 53 holds the weights external-dns writes, then 60 s for Route 53 to propagate them (INSYNC: external-dns's own change cannot be asked about), then the records' TTL as Route 53 holds it, read at each change; alias records (no TTL of their own): TTL 60 s (traffic.externalDns.route53.aliasTtl, the default)",
+    );
+    expect(applied(selectorSpec())).toBe("the Service's selector reads back; no DNS wait");
+  });
+});
+
+describe('a bake over peak windows', () => {
+  const peak = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[], from: '09:00', to: '11:00', timeZone: 'Europe/Berlin' };
+
+  it('keeps a bake that is a duration as it was, and resolves the object form to its minimum and windows', () => {
+    expect(resolveSpec({ ...minimal(), bake: '2 days' })).toMatchObject({ bake: '2 days', bakePeaks: [] });
+    expect(resolveSpec(minimal())).toMatchObject({ bake: '7 days', bakePeaks: [] });
+    expect(resolveSpec({ ...minimal(), bake: { minimum: '1 day', peaks: [peak] } })).toMatchObject({ bake: '1 day', bakePeaks: [peak] });
+    expect(resolveSpec({ ...minimal(), bake: { minimum: '3 days' } })).toMatchObject({ bake: '3 days', bakePeaks: [] });
+  });
+
+  it("plans the bake's minimum and the windows that must pass after it began", () => {
+    const [bake] = buildPlan(resolveSpec({ ...minimal(), bake: { minimum: '1 day', peaks: [peak, { ...peak, days: ['sat', 'sun'], timeZone: 'UTC' }] } })).timers;
+    expect(bake).toEqual({
+      name: 'bake',
+      duration: '1 day',
+      peaks: ['mon–fri 09:00–11:00 Europe/Berlin', 'sat, sun 09:00–11:00 UTC'],
+      ends: expect.stringMatching(/^1 day after the bake begins \(green at 100 %, its last step observed\) at the earliest, and not before the end of the last of these windows to pass whole after it began/),
+    });
+    expect(buildPlan(resolveSpec({ ...minimal(), bake: { minimum: '1 day' } })).timers[0]).toEqual({ name: 'bake', duration: '1 day' });
+  });
+
+  it('names a window in a zone that does not exist, one that does not end after it begins, and a minimum beyond its bound', () => {
+    const spec: MigrationSpec = { ...minimal(), bake: { minimum: '400 days', peaks: [peak, { ...peak, timeZone: 'Mars/Olympus' }, { ...peak, from: '11:00', to: '11:00' }, { ...peak, timeZone: '+01:00' }] } };
+    expect(checkSpec(spec).map((i) => [i.path, i.message.split(':')[0]])).toEqual([
+      ['/bake/minimum', 'bake.minimum "400 days" must be at most 365 days'],
+      ['/bake/peaks/1/timeZone', '"Mars/Olympus" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'],
+      ['/bake/peaks/2/to', 'must be later than from (11'],
+      ['/bake/peaks/3/timeZone', '"+01'],
+    ]);
+    expect(checkSpec({ ...minimal(), bake: { minimum: '1 day', peaks: [peak, { ...peak, timeZone: 'America/New_York' }, { ...peak, timeZone: 'UTC' }] } })).toEqual([]);
+  });
+
+  it('reads the days of a window as a person writes them', () => {
+    expect(peakLabel({ ...peak, days: ['fri', 'mon', 'wed'] })).toBe('mon, wed, fri 09:00–11:00 Europe/Berlin');
+    expect(peakLabel({ ...peak, days: ['mon', 'tue', 'wed', 'fri', 'sat', 'sun'] })).toBe('mon–wed, fri–sun 09:00–11:00 Europe/Berlin');
+  });
+});
+
 describe('resolveSpec of the Kubernetes drivers', () => {
   it('external-dns: clusters default to blue.cluster and green.cluster, record set identifiers to blue/green', () => {
     const spec = externalDnsSpec();
@@ -363,7 +445,7 @@ describe('resolveSpec of the Kubernetes drivers', () => {
       blueCluster: 'prod-blue',
       greenCluster: 'prod-green',
       objects: [{ kind: 'Ingress', namespace: 'shop', name: 'web' }],
-      route53: { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com', type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+      route53: { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com', type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }], aliasTtl: '60s' },
     });
     expect(r.traffic.steps).toEqual(DEFAULTS.steps);
     expect(r.traffic).not.toHaveProperty('route53');

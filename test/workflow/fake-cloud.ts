@@ -4,6 +4,7 @@
 // independently of what the workflow believes about itself.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { createCalendarActivities } from '../../activities/calendar.js';
 import type { Activities } from '../../activities/index.js';
 import type { Finding, Weights } from '../../workflows/model.js';
 
@@ -31,6 +32,7 @@ export type MockedActivities = Pick<
   | 'resumeBlueAutoSync'
   | 'deregisterArgoCluster'
   | 'checkGreenTargets'
+  | 'nextPeakWindows'
 >;
 type Name = keyof MockedActivities;
 
@@ -85,6 +87,8 @@ export class FakeCloud {
   /** Holds waitWeightsApplied (as if Route 53 were slow to reach INSYNC) for matching weights. */
   holdInsync: (w: Weights) => boolean = () => false;
   settleSeconds = 0;
+  /** Why settleSeconds is what it is, as the route53 driver says it (absent: as results recorded before it existed). */
+  settleReason?: string;
   /** A watcher takes this long to end once stopped, as on a loaded machine (the end is recorded late). */
   watcherEndDelayMs = 0;
   /** Broken invariants seen at the moment of a call (weights that do not add up, ...). */
@@ -218,7 +222,7 @@ export class FakeCloud {
             this.routing = { ...w }; // both weights in one change, as Route 53's batch does
             this.log.push({ kind: 'mutation', at: this.now(), what: 'set-weights', weights: { ...w }, actor: input.actor, reason: input.reason });
           }
-          return { changeIds: [`C${++this.changes}`], settleSeconds: this.settleSeconds, changed };
+          return { changeIds: [`C${++this.changes}`], settleSeconds: this.settleSeconds, ...(this.settleReason && { settleReason: this.settleReason }), changed };
         }),
       waitWeightsApplied: (input) =>
         this.call('waitWeightsApplied', input, async () => {
@@ -335,6 +339,8 @@ export class FakeCloud {
           this.log.push({ kind: 'mutation', at: this.now(), what: 'resume-auto-sync', cluster: input.cluster });
           return { changed: ['Application argocd/shop'] };
         }),
+      // Pure computation: the real one (time zones as this Node's ICU knows them).
+      nextPeakWindows: (input) => this.call('nextPeakWindows', input, () => createCalendarActivities().nextPeakWindows(input)),
       deregisterArgoCluster: (input) =>
         this.call('deregisterArgoCluster', input, () => {
           if (!this.argoClusters.delete(input.cluster)) return { removed: false, secrets: [] };

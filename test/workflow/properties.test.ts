@@ -72,6 +72,8 @@ const scenario = fc.record({
   onBreach: fc.constantFrom('rollback' as const, 'pause' as const, 'notify' as const),
   mode: fc.constantFrom('create' as const, 'adopt' as const),
   deleteOnCancel: fc.boolean(),
+  // A bake over a daily peak window: the bake also waits for it, missing it while paused or breached.
+  bakeOverPeaks: fc.boolean(),
   preflightBlocks: rarely,
   validations: fc.array(fc.integer({ min: 0, max: 4 }).map((n) => n > 0), { minLength: 1, maxLength: 3 }), // true = passes
   commands: fc.oneof(sequence(0), sequence(1)),
@@ -168,6 +170,7 @@ it(`keeps the migration's invariants under ${RUNS} random sequences of messages,
       spec.approvals = { ...spec.approvals!, reminderInterval: '1 day' };
       spec.green.mode = sc.mode;
       spec.green.deleteOnCancel = sc.deleteOnCancel;
+      if (sc.bakeOverPeaks) spec.bake = { minimum: '7 days', peaks: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '10:00', to: '12:00', timeZone: 'Europe/Berlin' }] };
       const run = await start({
         spec,
         cloud: (cloud) => {

@@ -77,6 +77,15 @@ export const healthWatcher = (interval: string) =>
     retry: { initialInterval: '5s', maximumInterval: '1m' },
   });
 
+/**
+ * Wall-clock windows in time zones (nextPeakWindows): pure computation in the worker, recorded
+ * as a local activity's answer, so the workflow never does time-zone arithmetic itself.
+ */
+export const calendar = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '100ms', maximumInterval: '1s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
 
 /** Tells people (webhook); a notification that fails is logged and never stops the migration. */

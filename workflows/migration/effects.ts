@@ -4,6 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
 import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
+import { appliedWhen } from '../plan.js';
 import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
@@ -79,11 +80,32 @@ export async function shift(run: Run, weights: Weights, actor: Actor, reason: st
     if (result.applied) return; // the answer to the change said so already
     await longPoll.waitWeightsApplied({ ...input, changeIds: result.changeIds, weights });
   };
-  if (forward) {
-    await interruptible(run, applied);
-    if (result.settleSeconds > 0) await waitFor(run, () => false, result.settleSeconds * 1000);
-  } else {
-    await applied();
+  if (!forward) return applied();
+  const target = `blue ${weights.blue} green ${weights.green}`;
+  await sittingOut(run, { what: `until ${appliedWhen(run.spec.traffic)}: ${target}` }, () => interruptible(run, applied));
+  const settle = result.settleSeconds;
+  if (settle > 0) {
+    // Results recorded before settleReason existed carry the record TTL alone.
+    const why = result.settleReason ?? `TTL ${settle} s of the records`;
+    const what = `${why}, after the routing serves ${target}: resolvers may keep the old answer this long`;
+    await sittingOut(run, { what, seconds: settle }, () => waitFor(run, () => false, settle * 1000, what));
+  }
+}
+
+/** Shows `wait` in the status (and the Temporal UI) while `work` sits it out. */
+export async function sittingOut<T>(run: Run, wait: { what: string; seconds?: number }, work: () => Promise<T>): Promise<T> {
+  const since = now();
+  run.state.waiting = {
+    what: wait.what,
+    since,
+    ...(wait.seconds !== undefined && { seconds: wait.seconds, until: new Date(Date.parse(since) + wait.seconds * 1000).toISOString() }),
+  };
+  tell(run);
+  try {
+    return await work();
+  } finally {
+    run.state.waiting = undefined;
+    tell(run);
   }
 }
 

@@ -17,4 +17,10 @@ export const PATCHES = {
    * the status; a wait that times out holds the run.
    */
   decommissionSteps: 'decommission-steps',
+  /**
+   * A bake with peak windows (bake.peaks) waits, beyond its minimum, until each window has
+   * passed once; their times come from a local activity. Asked only for such a bake, which no
+   * run before it could have.
+   */
+  bakePeaks: 'bake-peaks',
 } as const;

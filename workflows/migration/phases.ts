@@ -1,10 +1,10 @@
 // The lifecycle as a table: what each phase does and which phase follows it. A phase waits
 // only through waits.ts, so a rollback or cancel interrupts it anywhere (see `onInterrupt`).
 import * as wf from '@temporalio/workflow';
+import { durationMs } from '../duration.js';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
-import { durationMs } from '../duration.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
 import { DEFAULTS, kubeContextOf, phaseAfter } from '../plan.js';
 import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
@@ -18,9 +18,11 @@ import {
   registerGreenInArgo,
   rollBack,
   shift,
+  sittingOut,
   trafficInput,
   withHealthWatcher,
 } from './effects.js';
+import { bakeOverPeaks } from './bake.js';
 import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
 import { countRollback } from './story.js';
@@ -259,14 +261,17 @@ async function shifting(run: Run): Promise<Phase> {
     const actor = state.shiftApprovedBy ?? run.startedBy;
     await shift(run, step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
     if (step.weights.green === 100) state.greenFullSince ??= now();
-    await waitFor(run, () => false, step.observe, `observe green at ${step.weights.green}% for ${step.observe}`);
+    const observing = `observe green at ${step.weights.green}% for ${step.observe}`;
+    await sittingOut(run, { what: observing, seconds: durationMs(step.observe) / 1000 }, () => waitFor(run, () => false, step.observe, observing));
     state.stepsDone = step.index;
   }
   return onward(run);
 }
 
 async function baking(run: Run): Promise<Phase> {
-  await durableTimer(run, TIMERS.bake, run.spec.bake);
+  // Only a bake over peaks asks the patch: no run before it could have one.
+  if (run.spec.bakePeaks.length > 0 && wf.patched(PATCHES.bakePeaks)) await bakeOverPeaks(run);
+  else await durableTimer(run, TIMERS.bake, run.spec.bake);
   return onward(run);
 }
 

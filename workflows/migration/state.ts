@@ -11,6 +11,7 @@ import {
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
+  type BakeStatus,
   type Finding,
   type HealthStatus,
   type MigrationStatus,
@@ -18,6 +19,7 @@ import {
   type Phase,
   type Retrying,
   type TimerStatus,
+  type Waiting,
   type Weights,
 } from '../model.js';
 import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
@@ -96,6 +98,10 @@ export interface RunState {
   attention?: Attention;
   /** A forward weight change that keeps failing, while it is retried. */
   retrying?: Retrying;
+  /** The wait the run sits out now (a change applying, the records' TTL, an observe window), while it lasts. */
+  waiting?: Waiting;
+  /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
+  bake?: Omit<BakeStatus, 'endsAt'>;
 }
 
 /** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
@@ -176,6 +182,8 @@ export function statusOf(run: Run): MigrationStatus {
     attention: state.attention,
     retrying: state.retrying,
     decommission: decommissionStatus(run),
+    waiting: state.waiting,
+    bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
 }
 

@@ -6,7 +6,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Actor } from '../model.js';
 import { WATCHER_ACTOR } from '../model.js';
-import { resolveSpec } from '../plan.js';
+import { peakLabel, resolveSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Run } from './state.js';
 
@@ -20,7 +20,7 @@ export function startMetadata(given: MigrationSpec, id: string): { staticSummary
       `**Migration** ${id} in ${spec.region}`,
       `**Blue** ${spec.blue.cluster} → **green** ${spec.green.cluster} at Kubernetes ${spec.green.kubernetesVersion}`,
       `**Traffic** ${spec.traffic.driver}: ${steps}`,
-      `**Bake** ${spec.bake}, **freeze** ${spec.freeze}`,
+      `**Bake** ${spec.bake}${spec.bakePeaks.length ? ` at least, and until each peak has passed once: ${spec.bakePeaks.map(peakLabel).join('; ')}` : ''}, **freeze** ${spec.freeze}`,
     ].join('\n'),
   };
 }
@@ -38,6 +38,7 @@ export function tell(run: Run): void {
     lines.push(`**Waiting for** gate ${state.pendingGate.gate} since ${state.pendingGate.since}`, `**Approve with** ${approveCommand(run.id, state.pendingGate.gate)}`);
   }
   for (const timer of state.timers) lines.push(`**Timer** ${timer.name} until ${timer.firesAt}`);
+  if (state.waiting) lines.push(`**Waiting** ${state.waiting.what}${state.waiting.until ? ` until ${state.waiting.until}` : ''}`);
   wf.setCurrentDetails(lines.join('\n'));
 }
 

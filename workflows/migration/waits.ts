@@ -4,7 +4,8 @@
 import * as wf from '@temporalio/workflow';
 import { durationMs, type Duration } from '../duration.js';
 import { FAILURE } from '../failures.js';
-import { ROLLBACK_PHASES, type GateName } from '../model.js';
+import { ROLLBACK_PHASES, type GateName, type TimerStatus } from '../model.js';
+import { bakeMinimum } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
 import { audit, now, type Decision, type Run, type RunState } from './state.js';
@@ -67,12 +68,13 @@ const beyondDates = (duration: Duration) => !(Date.now() + durationMs(duration) 
 /** The spec's timers that could never be set (checked at start: a clear failure, not one at 100 %). */
 export function timersBeyondDates(spec: Pick<MigrationSpec, 'bake' | 'freeze'>): string[] {
   let total: number;
+  const bake = bakeMinimum(spec);
   try {
-    total = (spec.bake ? durationMs(spec.bake) : 0) + (spec.freeze ? durationMs(spec.freeze) : 0);
+    total = (bake ? durationMs(bake) : 0) + (spec.freeze ? durationMs(spec.freeze) : 0);
   } catch {
     return []; // not a duration at all: checkSpec names it
   }
-  return beyondDates(total) ? [`/bake, /freeze: together ${spec.bake ?? '0'} + ${spec.freeze ?? '0'} end beyond any date a timer can reach`] : [];
+  return beyondDates(total) ? [`/bake, /freeze: together ${bake ?? '0'} + ${spec.freeze ?? '0'} end beyond any date a timer can reach`] : [];
 }
 
 /** A named timer shown in the status; its fire time is kept in the state, so a continue-as-new resumes it. */
@@ -93,6 +95,24 @@ export async function durableTimer(run: Run, name: string, duration: string): Pr
   } finally {
     // An interrupted timer is gone too: the status must not show a bake that no longer runs.
     state.timers = state.timers.filter((t) => t !== entry);
+    tell(run);
+  }
+}
+
+/**
+ * Shows `entries` among the run's timers and waits until the first of them fires. Their fire
+ * times are absolute (kept in the state by the caller), so a replay or restart waits for the same.
+ */
+export async function untilFirstOf(run: Run, entries: TimerStatus[]): Promise<void> {
+  const { state } = run;
+  state.timers.push(...entries);
+  tell(run);
+  try {
+    const first = entries.reduce((a, b) => (Date.parse(b.firesAt) < Date.parse(a.firesAt) ? b : a));
+    const remaining = Date.parse(first.firesAt) - Date.now();
+    if (remaining > 0) await waitFor(run, () => false, remaining, timerSummary(first.name, first.firesAt));
+  } finally {
+    state.timers = state.timers.filter((t) => !entries.includes(t));
     tell(run);
   }
 }
