@@ -7,6 +7,7 @@ import type {
   AuditEventSchema,
   FindingSchema,
   HealthStatusSchema,
+  MetricVerdictSchema,
   MigrationStatusSchema,
   PendingGateSchema,
   RetryingSchema,
@@ -67,6 +68,7 @@ export type PendingGate = Static<typeof PendingGateSchema>;
 export type Finding = Static<typeof FindingSchema>;
 export type TimerStatus = Static<typeof TimerStatusSchema>;
 export type HealthStatus = Static<typeof HealthStatusSchema>;
+export type MetricVerdict = Static<typeof MetricVerdictSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
 /** What the status Query answers; the API adds the run's execution status and links. */
