@@ -11,4 +11,10 @@ export const PATCHES = {
    * fixture: the path needs a watcher answering in the moment after its cancel.
    */
   staleBreachIgnored: 'stale-breach-ignored',
+  /**
+   * The health watcher also runs for metric checks (health.metrics), told its phase, in a
+   * phase where a metric check runs. Asked only by specs with metric checks, so every run that
+   * began before them keeps its path.
+   */
+  metricChecks: 'metric-checks',
 } as const;
