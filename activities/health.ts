@@ -109,7 +109,7 @@ export function createHealthActivities(settings: HealthSettings = {}, aws?: AwsC
      * a broken check is found before traffic moves, not during the bake.
      */
     async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
-      const metrics = input.health.metrics ?? [];
+      const metrics = (input.health.metrics ?? []).filter((c) => Object.keys(c.phases).length > 0);
       const [results, readings] = await Promise.all([
         Promise.all(input.health.smoke.map(smoke)),
         Promise.all(metrics.map((c) => signals.evaluate(c, { region: input.region, blue: input.blue, green: input.green, phase: Object.keys(c.phases)[0] as MetricPhase }))),

@@ -40,7 +40,11 @@ const labelText = (labels: Record<string, string>) =>
     .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`)
     .join(',');
 
-export async function startPrometheus(): Promise<TestPrometheus> {
+/** A user and the bcrypt hash of its password (cost 4), for a Prometheus that asks for basic auth. */
+export const PROMETHEUS_USER = { name: 'cutover', password: 'cutover-prometheus-password', bcrypt: '$2a$04$FyTHE7q7fmmXsN23NUiFx.IkNtz4BoCrqj947XLFFC9c8oiTy3Faq' };
+
+/** With `basicAuth`, Prometheus answers only PROMETHEUS_USER (its web config file), as a shared one behind credentials does. */
+export async function startPrometheus(opts: { basicAuth?: boolean } = {}): Promise<TestPrometheus> {
   const gauges = new Map<string, { name: string; labels: string; value: number }>();
   const exporter = http.createServer((_req, res) => {
     res.setHeader('content-type', 'text/plain; version=0.0.4');
@@ -61,6 +65,8 @@ export async function startPrometheus(): Promise<TestPrometheus> {
       '',
     ].join('\n'),
   );
+  const webConfig = path.join(dir, 'web.yml');
+  if (opts.basicAuth) writeFileSync(webConfig, `basic_auth_users:\n  ${PROMETHEUS_USER.name}: ${PROMETHEUS_USER.bcrypt}\n`);
   const port = await freePort();
   const group = new ProcessGroup(path.join(dir, 'logs'));
   const proc = group.start('prometheus', prometheusBin(), [
@@ -68,10 +74,12 @@ export async function startPrometheus(): Promise<TestPrometheus> {
     `--storage.tsdb.path=${path.join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
+    ...(opts.basicAuth ? [`--web.config.file=${webConfig}`] : []),
   ]);
+  const authorization = opts.basicAuth ? { authorization: `Basic ${Buffer.from(`${PROMETHEUS_USER.name}:${PROMETHEUS_USER.password}`).toString('base64')}` } : undefined;
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntil(`Prometheus on ${url}`, async () => (await fetch(`${url}/-/ready`)).ok, { process: proc, timeoutMs: 60_000 });
+    await waitUntil(`Prometheus on ${url}`, async () => (await fetch(`${url}/-/ready`, { headers: authorization })).ok, { process: proc, timeoutMs: 60_000 });
   } catch (err) {
     exporter.close();
     await group.stop();
@@ -79,7 +87,7 @@ export async function startPrometheus(): Promise<TestPrometheus> {
   }
 
   const query = async (promql: string): Promise<number | undefined> => {
-    const answer = (await (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const answer = (await (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`, { headers: authorization })).json()) as { data: { result: { value: [number, string] }[] } };
     const raw = answer.data.result[0]?.value[1];
     return raw === undefined ? undefined : Number(raw);
   };

@@ -409,6 +409,9 @@ function metricIssues(check: MetricCheck, at: string): SpecIssue[] {
       issues.push({ path: `${at}/prometheus/query`, message: `compareToBlue needs the query to tell the clusters apart: put ${CLUSTER_PLACEHOLDER} where the cluster's name goes, or give blueQuery` });
     }
   }
+  if (check.phases && !METRIC_PHASES.some((p) => check.phases?.[p])) {
+    issues.push({ path: `${at}/phases`, message: `names no phase, so the check would never run: name some of ${METRIC_PHASES.join(', ')}, or leave phases out for all of them` });
+  }
   const alarm = !!cw?.alarm;
   const rules: [string, Pick<MetricCheck, 'above' | 'below' | 'compareToBlue'>][] = [[at, check]];
   for (const phase of METRIC_PHASES) {

@@ -26,6 +26,10 @@ export const forCluster = (query: string, cluster: string) => query.replaceAll(C
 /** How a reading's reason begins when its value could not be read (not merely empty). */
 export const NOT_READ = 'not read: ';
 
+/** The most of a reason a reading keeps: readings travel in every heartbeat, and a breach's into history. */
+const MAX_REASON = 500;
+const brief = (reason: string) => (reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason);
+
 /** Who the checks of a migration measure. */
 export interface CheckContext {
   region: string;
@@ -49,8 +53,12 @@ export function createSignals(deps: { aws?: AwsClients; prometheus?: PrometheusS
       const promql = (query as string).replaceAll('{{window}}', promDuration(windowMs));
       return queryPrometheus(url, promql, `Prometheus ${source.server ?? '(default)'}`);
     }
+    return readCloudWatch(cloudwatch(source.region), query as CloudWatchQuery, windowMs);
+  }
+
+  function cloudwatch(region: string) {
     if (!deps.aws) throw new SignalError('CloudWatch is not available to this worker');
-    return readCloudWatch(deps.aws.cloudwatch(source.region), query as CloudWatchQuery, windowMs);
+    return deps.aws.cloudwatch(region);
   }
 
   /** Green's (or blue's) value of a check. */
@@ -75,10 +83,10 @@ export function createSignals(deps: { aws?: AwsClients; prometheus?: PrometheusS
     const base = { check: check.name, phase: ctx.phase, failsWhen: describeRule(rule, !!check.cloudwatch?.alarm), window: check.window, at: new Date().toISOString() };
     try {
       if (check.cloudwatch?.alarm) {
-        const alarm = await readAlarm(deps.aws!.cloudwatch(ctx.region), check.cloudwatch.alarm);
+        const alarm = await readAlarm(cloudwatch(ctx.region), check.cloudwatch.alarm);
         if (!alarm.state) return { ...base, outcome: 'no-data', reason: `no CloudWatch alarm named ${check.cloudwatch.alarm}` };
         const outcome = alarm.state === 'ALARM' ? 'fail' : alarm.state === 'OK' ? 'pass' : 'no-data';
-        return { ...base, outcome, alarmState: alarm.state, ...(alarm.threshold !== undefined && { above: alarm.threshold }), ...(alarm.reason && { reason: alarm.reason }) };
+        return { ...base, outcome, alarmState: alarm.state, ...(alarm.threshold !== undefined && { above: alarm.threshold }), ...(alarm.reason && { reason: brief(alarm.reason) }) };
       }
       const [value, blue] = await Promise.all([measureSide(check, ctx, 'green'), rule.compareToBlue ? measureSide(check, ctx, 'blue') : undefined]);
       if (value === undefined) return { ...base, outcome: 'no-data', ...(blue !== undefined && { blue }), reason: 'the query found no data for green' };
@@ -87,7 +95,7 @@ export function createSignals(deps: { aws?: AwsClients; prometheus?: PrometheusS
       const fails = (limits.above !== undefined && value > limits.above) || (limits.below !== undefined && value < limits.below);
       return { ...base, outcome: fails ? 'fail' : 'pass', value, ...(blue !== undefined && { blue }), ...limits };
     } catch (err) {
-      return { ...base, outcome: 'no-data', reason: `${NOT_READ}${(err as Error).message}` };
+      return { ...base, outcome: 'no-data', reason: brief(`${NOT_READ}${(err as Error).message}`) };
     }
   }
 

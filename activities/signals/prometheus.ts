@@ -50,6 +50,9 @@ export async function queryPrometheus(baseUrl: string, promql: string, what: str
   let answer: QueryAnswer;
   try {
     const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams({ query: promql }), signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+    if (response.status === 401 || response.status === 403) {
+      throw new SignalError(`${what} answered ${response.status}: it refuses the credentials in the worker's URL for it (or asks for some)`);
+    }
     const text = await response.text();
     try {
       answer = JSON.parse(text) as QueryAnswer;

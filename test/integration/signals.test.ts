@@ -9,7 +9,7 @@ import { createSignals, SignalError } from '../../activities/signals/index.js';
 import { resolveMetricCheck } from '../../workflows/plan.js';
 import type { CloudWatchMetric, MetricCheck } from '../../workflows/spec.js';
 import { stack, uniqueName } from '../helpers.js';
-import { PROMETHEUS_TIMEOUT_MS, startPrometheus, type TestPrometheus } from '../prometheus.js';
+import { PROMETHEUS_TIMEOUT_MS, PROMETHEUS_USER, startPrometheus, type TestPrometheus } from '../prometheus.js';
 import { startActivity } from './support.js';
 
 const region = 'eu-west-1';
@@ -173,5 +173,24 @@ describe('Prometheus (real, scraping a test exporter)', () => {
       { severity: 'blocking', source: 'metrics', message: 'metric check elsewhere cannot be read: Prometheus server "nope" is not configured in the worker (CUTOVER_PROMETHEUS_SERVERS)' },
       { severity: 'info', source: 'metrics', message: 'metric check empty has no data yet (the query found no data for green)' },
     ]);
+  });
+});
+
+describe('Prometheus behind basic auth', () => {
+  let prom: TestPrometheus;
+  beforeAll(async () => {
+    prom = await startPrometheus({ basicAuth: true });
+  }, PROMETHEUS_TIMEOUT_MS);
+  afterAll(async () => prom?.close());
+
+  it("sends the credentials of the worker's URL as basic auth, and never repeats them", async () => {
+    const port = new URL(prom.url).port;
+    const signals = createSignals({
+      prometheus: { servers: { secured: `http://${PROMETHEUS_USER.name}:${PROMETHEUS_USER.password}@127.0.0.1:${port}/`, wrong: `http://${PROMETHEUS_USER.name}:not-the-password@127.0.0.1:${port}/` } },
+    });
+    expect(await signals.measure({ kind: 'prometheus', server: 'secured' }, 'vector(42)', '1m')).toBe(42);
+    const refused = await signals.measure({ kind: 'prometheus', server: 'wrong' }, 'vector(42)', '1m').catch((err: Error) => err);
+    expect(refused).toBeInstanceOf(SignalError);
+    expect((refused as Error).message).toBe("Prometheus wrong answered 401: it refuses the credentials in the worker's URL for it (or asks for some)");
   });
 });

@@ -82,6 +82,7 @@ describe('checkSpec: metric checks', () => {
         { name: 'upside-down', prometheus: { query: 'vector(1)' }, above: 1, below: 2 },
         { name: 'errors', prometheus: { query: 'vector(1)' }, above: 1 },
         { name: 'errors', prometheus: { query: 'vector(1)' }, above: 1 },
+        { name: 'nowhere', prometheus: { query: 'vector(1)' }, above: 1, phases: {} },
       ),
     );
     expect(issues).toEqual([
@@ -97,6 +98,7 @@ describe('checkSpec: metric checks', () => {
       { path: '/health/metrics/6/cloudwatch/blue', message: "compareToBlue needs blue's metric here (cloudwatch.blue), e.g. the same metric of blue's target group" },
       { path: '/health/metrics/7/window', message: 'must be whole minutes for CloudWatch ("90s"): the window is one CloudWatch period' },
       { path: '/health/metrics/9/below', message: 'must be less than above (1): no value could pass' },
+      { path: '/health/metrics/12/phases', message: 'names no phase, so the check would never run: name some of shifting, baking, frozen, or leave phases out for all of them' },
       { path: '/health/metrics/11/name', message: '"errors" is also the name of /health/metrics/10: each check needs its own name' },
     ]);
   });
