@@ -113,4 +113,22 @@ describe('metric checks', () => {
     expect(rollback).toMatchObject({ actor: 'watcher', reason: `health breach: ${reason}`, detail: { blue: 100, green: 0 } });
     expect(audit.indexOf(breach!)).toBeLessThan(audit.indexOf(rollback!));
   });
+
+  it('with onBreach notify, the watcher keeps watching: the first breach of the phase is audited, later ones update the status', async () => {
+    const spec = specWith([{ name: 'errors', cloudwatch: { alarm: 'green-5xx' } }]);
+    spec.health!.onBreach = 'notify';
+    const run = await start({ spec });
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', alice);
+    await run.until((s) => s.step?.greenWeight === 20 && s.health.watching, 'step 1 watched');
+    const reading = (at: string): MetricVerdict => ({ check: 'errors', outcome: 'fail', phase: 'shifting', alarmState: 'ALARM', failsWhen: 'alarm in ALARM', window: '5m', consecutiveFailures: 3, failureThreshold: 3, at });
+    expect(await run.breach('alarm green-5xx in ALARM', reading('2026-12-04T18:00:00.000Z'))).toBe(true);
+    await run.until((s) => s.health.lastBreach?.check?.at === '2026-12-04T18:00:00.000Z', 'first breach seen');
+    await run.settle(); // notified, and the next watcher of the phase started
+    expect(await run.breach('alarm green-5xx still in ALARM', reading('2026-12-04T18:03:00.000Z'))).toBe(true);
+    const status = await run.until((s) => s.health.lastBreach?.check?.at === '2026-12-04T18:03:00.000Z', 'second breach seen');
+    expect(status).toMatchObject({ phase: 'shifting', weights: { blue: 80, green: 20 } }); // notify moves nothing
+    const breaches = (await run.audit()).filter((e) => e.action === 'health-breach');
+    expect(breaches).toEqual([expect.objectContaining({ reason: 'alarm green-5xx in ALARM', detail: expect.objectContaining({ onBreach: 'notify' }) })]);
+  });
 });

@@ -252,6 +252,7 @@ async function watchHealth(run: Run): Promise<void> {
   const watcher = healthWatcher(spec.health.interval);
   // The phase the watcher guards: metric checks have their rule (and failure count) per phase.
   const metrics = metricChecksIn(run) ? { phase: state.phase as MetricPhase, region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster } : undefined;
+  let breachAudited = false;
   for (;;) {
     const breach = await watcher.watchHealth({ health: spec.health, ...(metrics && { metrics }) });
     // A breach found after the watcher was stopped belongs to the phase that ended (a rollback
@@ -259,8 +260,13 @@ async function watchHealth(run: Run): Promise<void> {
     if (wf.CancellationScope.current().consideredCancelled && wf.patched(PATCHES.staleBreachIgnored)) return;
     state.health.lastVerdict = 'breach';
     state.health.lastBreach = { at: now(), reason: breach.reason, ...(breach.check && { check: breach.check }) };
-    // The breach itself, with the numbers it was judged by (a metric check's), whatever onBreach does next.
-    audit(run, WATCHER_ACTOR, 'health-breach', breach.reason, { consecutiveFailures: breach.consecutiveFailures, onBreach: spec.health.onBreach, ...(breach.check && { check: breach.check }) });
+    // The breach itself, with the numbers it was judged by (a metric check's): the first of this
+    // phase and each one that acts. Later ones (notify only, or paused already) update lastBreach
+    // and notify, so a check failing for weeks does not grow the audit carried in the run's state.
+    if (!breachAudited || spec.health.onBreach === 'rollback' || (spec.health.onBreach === 'pause' && !state.paused)) {
+      audit(run, WATCHER_ACTOR, 'health-breach', breach.reason, { consecutiveFailures: breach.consecutiveFailures, onBreach: spec.health.onBreach, ...(breach.check && { check: breach.check }) });
+      breachAudited = true;
+    }
     await notify(run, 'breach', `${run.id}: health breach: ${breach.reason}`);
     if (spec.health.onBreach === 'rollback') {
       requestRollback(state, WATCHER_ACTOR, `health breach: ${breach.reason}`);
