@@ -1,11 +1,12 @@
 // AWS SDK clients, one per (service, region, role, session), built from config. In the sandbox
 // and tests the endpoint points at moto. Which role a call runs under comes from the spec's
-// `aws` accounts of the migration the activity serves (see runInAccounts): EKS and ELBv2 under
-// the clusters role, Route 53 under the DNS role, each session named after the migration ID;
+// `aws` accounts of the migration the activity serves (see runInAccounts): EKS, ELBv2 and
+// CloudWatch under the clusters role, Route 53 under the DNS role, each session named after the migration ID;
 // without a role, the worker's own credentials (the default credential chain). Regions and
 // endpoints come from the SDK's endpoint rules, never from hand-written host names.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -50,6 +51,7 @@ function accountOf(roleArn: string): string {
 
 /** IAM's service prefix for each client, as the action log and the policy name actions. */
 const IAM_PREFIX: Record<string, string> = {
+  CloudWatchClient: 'cloudwatch',
   EKSClient: 'eks',
   ElasticLoadBalancingV2Client: 'elasticloadbalancing',
   Route53Client: 'route53',
@@ -100,6 +102,8 @@ export interface AwsClients {
   eks(region: string): EKSClient;
   /** ELBv2 in `region`, as the clusters role. */
   elbv2(region: string): ElasticLoadBalancingV2Client;
+  /** CloudWatch in `region` (metric checks), as the clusters role. */
+  cloudwatch(region: string): CloudWatchClient;
   /** Route 53 for a migration in `region` (the SDK signs for that partition's global region), as the DNS role; its requests spaced out per account (rate-limit.ts). */
   route53(region: string): Route53Client;
 }
@@ -152,6 +156,7 @@ export function createAwsClients(config: AwsConfig): AwsClients {
   return {
     eks: (region) => client('eks', region, 'clusters', (o) => new EKSClient(o)),
     elbv2: (region) => client('elbv2', region, 'clusters', (o) => new ElasticLoadBalancingV2Client(o)),
+    cloudwatch: (region) => client('cloudwatch', region, 'clusters', (o) => new CloudWatchClient(o)),
     route53: (region) => client('route53', region, 'dns', (o, role) => limitRoute53(new Route53Client(o), role ? accountOf(role.roleArn) : 'default')),
   };
 }

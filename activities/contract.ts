@@ -1,6 +1,7 @@
 // Inputs and outputs of the activities, as plain JSON the workflow can carry in history.
 // No credentials here: activities resolve them from their own clients.
-import type { Finding, Weights } from '../workflows/model.js';
+import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
+import type { MetricPhase } from '../workflows/spec.js';
 import type { KubeContextRef, ResolvedSpec } from '../workflows/plan.js';
 import type { PeakWindow } from '../workflows/spec.js';
 
@@ -140,10 +141,14 @@ export interface ValidateInput extends KubeContexts {
 
 export interface WatchHealthInput {
   health: ResolvedSpec['health'];
+  /** Where metric checks are read and who they compare: given only when the spec has metric checks. */
+  metrics?: { phase: MetricPhase; region: string; blue: string; green: string };
 }
 export interface HealthBreach {
   reason: string;
   consecutiveFailures: number;
+  /** The metric check that breached, with its numbers (absent for a smoke check). */
+  check?: MetricVerdict;
 }
 
 /** nextPeakWindows: for each of a bake's peak windows, its first occurrence that begins at or after `after`. */

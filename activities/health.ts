@@ -4,10 +4,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { durationMs } from '../workflows/duration.js';
-import type { Finding } from '../workflows/model.js';
+import type { Finding, MetricVerdict } from '../workflows/model.js';
+import type { MetricPhase } from '../workflows/spec.js';
+import type { AwsClients } from './aws.js';
 import type { HealthBreach, ValidateInput, WatchHealthInput } from './contract.js';
 import { recordBreach } from './metrics.js';
 import { activityContext, pollUntil } from './poll.js';
+import { createSignals, describeVerdict, NOT_READ, type PrometheusSettings, type Reading } from './signals/index.js';
 
 type SmokeCheck = WatchHealthInput['health']['smoke'][number];
 
@@ -69,10 +72,27 @@ export interface HealthSettings {
    * hosts that are not green's load balancers.
    */
   smokeAllowedHosts?: readonly string[];
+  /** The Prometheus servers metric checks may query (CUTOVER_PROMETHEUS_URL, CUTOVER_PROMETHEUS_SERVERS). */
+  prometheus?: PrometheusSettings;
 }
 
-export function createHealthActivities(settings: HealthSettings = {}) {
+/** What the watcher heartbeats: a retried watcher resumes the counts; the API shows `checks`. */
+export interface WatcherProgress {
+  consecutive?: number;
+  lastReason?: string;
+  checks?: MetricVerdict[];
+}
+
+/** A reading counted: failures in a row go up on a failure, and on no data per the check's noData policy. */
+export function countReading(reading: Reading, rule: { failureThreshold: number; noData: 'pass' | 'fail' | 'ignore' }, before: number): MetricVerdict {
+  const failed = reading.outcome === 'fail' || (reading.outcome === 'no-data' && rule.noData === 'fail');
+  const passed = reading.outcome === 'pass' || (reading.outcome === 'no-data' && rule.noData === 'pass');
+  return { ...reading, consecutiveFailures: failed ? before + 1 : passed ? 0 : before, failureThreshold: rule.failureThreshold };
+}
+
+export function createHealthActivities(settings: HealthSettings = {}, aws?: AwsClients) {
   const allowed = settings.smokeAllowedHosts;
+  const signals = createSignals({ aws, prometheus: settings.prometheus });
   /** A smoke check, or a failure without any request when its host is not allowed. */
   const smoke = (check: SmokeCheck): Promise<SmokeResult> => {
     const hostname = new URL(check.url).hostname;
@@ -83,35 +103,61 @@ export function createHealthActivities(settings: HealthSettings = {}) {
     return runSmokeCheck(check);
   };
   return {
-    /** Smoke tests against green; failures are blocking findings. */
+    /**
+     * Smoke tests against green; failures are blocking findings. Each metric check is read
+     * once: one that cannot be read (no such server, a query Prometheus refuses) blocks, so
+     * a broken check is found before traffic moves, not during the bake.
+     */
     async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
-      const results = await Promise.all(input.health.smoke.map(smoke));
+      const metrics = (input.health.metrics ?? []).filter((c) => Object.keys(c.phases).length > 0);
+      const [results, readings] = await Promise.all([
+        Promise.all(input.health.smoke.map(smoke)),
+        Promise.all(metrics.map((c) => signals.evaluate(c, { region: input.region, blue: input.blue, green: input.green, phase: Object.keys(c.phases)[0] as MetricPhase }))),
+      ]);
       const findings: Finding[] = results.map((r) =>
         r.ok
           ? { severity: 'info', source: 'smoke', message: `${r.url} answered ${r.status} in ${r.latencyMs} ms` }
           : { severity: 'blocking', source: 'smoke', message: r.reason ?? `${r.url} failed` },
       );
-      if (results.length === 0) findings.push({ severity: 'warning', source: 'smoke', message: 'no smoke checks configured' });
+      for (const r of readings) {
+        const unreadable = r.reason?.startsWith(NOT_READ);
+        const what = r.value !== undefined ? `reads ${r.value}${r.blue !== undefined ? ` (blue ${r.blue})` : ''}` : r.alarmState ? `alarm is ${r.alarmState}` : `has no data yet (${r.reason})`;
+        findings.push({ severity: unreadable ? 'blocking' : 'info', source: 'metrics', message: `metric check ${r.check} ${unreadable ? `cannot be read: ${r.reason!.slice(NOT_READ.length)}` : what}` });
+      }
+      if (results.length === 0 && metrics.length === 0) findings.push({ severity: 'warning', source: 'smoke', message: 'no smoke checks configured' });
       return { findings };
     },
 
     /**
-     * Checks every interval; returns when `failureThreshold` checks in a row failed. Each
-     * heartbeat carries the count, so a retried watcher resumes it.
+     * Checks every interval: the smoke checks, and the metric checks that run in this phase.
+     * Returns when `failureThreshold` smoke checks in a row failed, or a metric check failed
+     * its own threshold of times in a row. Each heartbeat carries the counts (and every metric
+     * check's last reading), so a retried watcher resumes them and the API can show them.
      */
     async watchHealth(input: WatchHealthInput): Promise<HealthBreach> {
-      let consecutive = (activityContext()?.info.heartbeatDetails as { consecutive?: number } | undefined)?.consecutive ?? 0;
+      const resumed = activityContext()?.info.heartbeatDetails as WatcherProgress | undefined;
+      let consecutive = resumed?.consecutive ?? 0;
+      const at = input.metrics;
+      const checks = at ? (input.health.metrics ?? []).filter((c) => c.phases[at.phase]) : [];
+      const counts = new Map((resumed?.checks ?? []).filter((v) => v.phase === at?.phase).map((v) => [v.check, v.consecutiveFailures]));
+      const breach = (found: HealthBreach): HealthBreach => {
+        recordBreach();
+        activityContext()?.log.warn('health breach', { reason: found.reason, consecutiveFailures: found.consecutiveFailures });
+        return found;
+      };
       return pollUntil(
         async (round) => {
-          const results = await Promise.all(input.health.smoke.map(smoke));
+          const [results, readings] = await Promise.all([Promise.all(input.health.smoke.map(smoke)), Promise.all(checks.map((c) => signals.evaluate(c, at!)))]);
           const failed = results.find((r) => !r.ok);
           consecutive = failed ? consecutive + 1 : 0;
-          round.progress = { consecutive, lastReason: failed?.reason };
-          if (consecutive >= input.health.failureThreshold) {
-            recordBreach();
-            activityContext()?.log.warn('health breach', { reason: failed?.reason, consecutiveFailures: consecutive });
-            return { reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive };
+          const verdicts = readings.map((r, i) => countReading(r, checks[i].phases[at!.phase]!, counts.get(r.check) ?? 0));
+          for (const v of verdicts) counts.set(v.check, v.consecutiveFailures);
+          round.progress = { consecutive, lastReason: failed?.reason, ...(verdicts.length && { checks: verdicts }) } satisfies WatcherProgress;
+          if (input.health.smoke.length > 0 && consecutive >= input.health.failureThreshold) {
+            return breach({ reason: failed?.reason ?? 'smoke check failed', consecutiveFailures: consecutive });
           }
+          const metric = verdicts.find((v) => v.consecutiveFailures >= v.failureThreshold);
+          if (metric) return breach({ reason: describeVerdict(metric), consecutiveFailures: metric.consecutiveFailures, check: metric });
         },
         { describe: 'a health breach of green', interval: input.health.interval },
       );

@@ -25,7 +25,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const eks = createEksActivities(deps.aws);
-  const health = createHealthActivities(deps.health);
+  const health = createHealthActivities(deps.health, deps.aws);
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
   return {
     ...eks,

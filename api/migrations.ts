@@ -1,7 +1,9 @@
 // Reading a migration from Temporal: its live status (the workflow's status Query), its
 // state as Temporal's server knows it without a worker (describe + search attributes), the
 // link to its run in the Web UI, and the answer to a request it refused. Shared by the routes.
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import type { MetricVerdict } from '../workflows/model.js';
 import { SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
 import { HttpError } from './errors.js';
 import type { StatusBody } from './schemas.js';
@@ -23,6 +25,23 @@ export interface MigrationReader {
   refusal(status: number, id: string, message: string): Promise<HttpError>;
 }
 
+/**
+ * The last reading of each metric check, from the running health watcher's last heartbeat:
+ * the watcher reads every interval for weeks, and only its heartbeat (never the run's history)
+ * carries the numbers. Undefined when no watcher with metric checks runs.
+ */
+async function watcherReadings(client: Client, described: WorkflowExecutionDescription): Promise<MetricVerdict[] | undefined> {
+  const watcher = described.raw.pendingActivities?.find((a) => a.activityType?.name === 'watchHealth');
+  const payloads = watcher?.heartbeatDetails?.payloads;
+  if (!payloads?.length) return undefined;
+  try {
+    const details = await decodeFromPayloadsAtIndex<{ checks?: MetricVerdict[] }>(client.options.loadedDataConverter, 0, payloads);
+    return details?.checks;
+  } catch {
+    return undefined; // a heartbeat this API cannot read is no reason to fail the status
+  }
+}
+
 /** `queryTimeoutMs`: a status Query needs a worker to replay the run; past this, the API answers 503 (saying whether any worker polls), not a hang. */
 export function migrationReader(client: Client, uiUrl: string, workers: Workers, queryTimeoutMs: number): MigrationReader {
   const namespace = client.options.namespace;
@@ -41,8 +60,12 @@ export function migrationReader(client: Client, uiUrl: string, workers: Workers,
       const described = await handle.describe();
       const timeout = AbortSignal.timeout(queryTimeoutMs);
       try {
-        const status = await client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery));
-        return { ...status, workflowStatus: described.status.name, links: links(id) };
+        const [status, checks] = await Promise.all([
+          client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery)),
+          watcherReadings(client, described),
+        ]);
+        const health = status.health.watching && checks ? { ...status.health, checks } : status.health;
+        return { ...status, health, workflowStatus: described.status.name, links: links(id) };
       } catch (err) {
         if (timeout.aborted && !signal?.aborted) throw await workers.unanswered(`the status query of ${id}`, queryTimeoutMs);
         throw err;

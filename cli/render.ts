@@ -66,6 +66,10 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   }
   const health = s.health.watching ? `watching${s.health.lastVerdict ? `, last verdict ${s.health.lastVerdict}` : ''}` : 'not watching';
   rows.push(['health', `${health}${s.health.lastBreach ? `; last breach ${clock(s.health.lastBreach.at, now)}: ${s.health.lastBreach.reason}` : ''}`]);
+  for (const c of s.health.checks ?? []) {
+    const read = c.value === undefined ? `no data${c.reason ? ` (${c.reason})` : ''}` : `${c.value}${c.blue !== undefined ? ` (blue ${c.blue})` : ''}`;
+    rows.push(['metric', `${c.check}: ${c.outcome} ${read}; fails when ${c.failsWhen} over ${c.window}; ${c.consecutiveFailures}/${c.failureThreshold} failed in a row`]);
+  }
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
   if (s.blueDeleted) rows.push(['blue', 'deleted']);
   if (s.decommission) rows.push(['decommission', s.decommission.steps.map((d) => `${d.step} ${d.status}`).join(' → ')]);
@@ -132,6 +136,13 @@ export function renderPlan(answer: PlanBody): string {
   out.push(`  gates   ${plan.gates.join(', ')}`);
   out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}${t.peaks ? ` (minimum) and peaks ${t.peaks.join('; ')}` : ''}`).join(', ')}`);
   for (const t of plan.timers) if (t.ends) out.push(`          ${t.name} ends ${t.ends}`);
+  if (plan.metricChecks?.length) {
+    out.push('  metric checks');
+    for (const c of plan.metricChecks) {
+      out.push(`    ${c.name}: ${c.source}, over ${c.window}`);
+      out.push(...table(c.phases.map((p) => [p.phase, `fails when ${p.failsWhen}`, `${p.failureThreshold} in a row`, `no data: ${p.noData}`]), '      '));
+    }
+  }
   out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
   out.push(`          ${plan.decommission.steps.join(' → ')}`);
   return out.join('\n');

@@ -3,7 +3,7 @@
 # Everything lands in a versioned cache outside the repo, so a second run takes seconds.
 #   bash scripts/tools.sh            install what is missing, then print `export` lines
 #   eval "$(bash scripts/tools.sh)"  the same, with the tools put on PATH
-#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm); npm test does this
+#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm, Prometheus); npm test does this
 # Progress goes to stderr; stdout carries only the exports.
 set -euo pipefail
 
@@ -25,6 +25,7 @@ TOXIPROXY_VERSION=2.12.0            # Go module proxy: github.com/Shopify/toxipr
 # compose 5.6.0: the newest whose go.mod asks for no newer Go than this machine's (5.7.x wants go 1.26.10).
 COMPOSE_VERSION=5.6.0               # Go module proxy: github.com/docker/compose/v5 cmd (docker compose config)
 HELM_VERSION=3.22.0                 # Go module proxy: helm.sh/helm/v3 cmd/helm (helm template, helm lint)
+PROMETHEUS_VERSION=0.316.0          # Go module proxy: github.com/prometheus/prometheus cmd/prometheus (metric checks' PromQL)
 
 CACHE="${CUTOVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cutover}"
 mkdir -p "$CACHE"
@@ -138,6 +139,16 @@ for r in d.get("Replace") or []:
 
 COMPOSE_DIR="$CACHE/compose-v$COMPOSE_VERSION"
 HELM_DIR="$CACHE/helm-v$HELM_VERSION"
+PROM_DIR="$CACHE/prometheus-v$PROMETHEUS_VERSION"
+if [[ $TEST_TOOLS == true && ! -x "$PROM_DIR/prometheus" ]]; then
+  # remove_all_sd leaves out the cloud service discoveries (only static scrape targets are
+  # used); without the builtinassets tag the web UI is not embedded, so no Node build of it.
+  log "building Prometheus v$PROMETHEUS_VERSION from the Go module proxy (first time only: a few minutes on 2 cores)"
+  mkdir -p "$PROM_DIR"
+  with_progress prometheus env GOBIN="$PROM_DIR/bin" CGO_ENABLED=0 go install -trimpath -tags remove_all_sd -ldflags "-s -w" \
+    "github.com/prometheus/prometheus/cmd/prometheus@v$PROMETHEUS_VERSION"
+  mv "$PROM_DIR/bin/prometheus" "$PROM_DIR/prometheus"; rmdir "$PROM_DIR/bin"
+fi
 if [[ $TEST_TOOLS == true ]]; then
   go_build_module compose "$COMPOSE_DIR" docker-compose github.com/docker/compose/v5 "$COMPOSE_VERSION" \
     github.com/docker/compose/v5/cmd "-X github.com/docker/compose/v5/internal.Version=v$COMPOSE_VERSION"
@@ -165,5 +176,6 @@ echo "export CUTOVER_VENV='$VENV'"
 if [[ $TEST_TOOLS == true ]]; then
   echo "export CUTOVER_COMPOSE_BIN='$COMPOSE_DIR/docker-compose'"
   echo "export CUTOVER_HELM_BIN='$HELM_DIR/helm'"
+  echo "export CUTOVER_PROMETHEUS_BIN='$PROM_DIR/prometheus'"
 fi
 log "tools ready in $CACHE"

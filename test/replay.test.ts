@@ -161,6 +161,28 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Metric checks (patch metric-checks): a comparison with blue watched in shifting alone, breached with its numbers: rolled back, then aborted.
+  'metric-breach-rollback': {
+    run: async (start) => {
+      const spec = baseSpec();
+      spec.health = {
+        smoke: [],
+        metrics: [{ name: 'p99-vs-blue', prometheus: { query: 'max(p99_seconds{cluster="{{cluster}}"})' }, compareToBlue: { relative: 0.2 } }],
+        interval: '2h',
+        onBreach: 'rollback',
+      };
+      const run = await start({ spec });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.until((s) => s.step?.greenWeight === 20 && s.health.watching);
+      const check = { check: 'p99-vs-blue', outcome: 'fail' as const, phase: 'shifting' as const, value: 0.9, blue: 0.5, above: 0.6, failsWhen: 'green > blue + 20 %', window: '5m', consecutiveFailures: 3, failureThreshold: 3, at: '2026-12-04T18:00:00.000Z' };
+      expect(await run.breach('metric check p99-vs-blue failed', check)).toBe(true);
+      await run.until((s) => s.phase === 'rolled-back');
+      await run.abort(STARTER);
+      await run.handle.result();
+      return run;
+    },
+  },
   // GitOps does not converge, bootstrap-override rejected: held (patch bootstrap-reject-holds), then cancelled.
   'bootstrap-reject-held-cancel': {
     run: async (start) => {

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
-import { NOTIFY_CHANNEL } from '../workflows/spec.js';
+import { NOTIFY_CHANNEL, PROMETHEUS_SERVER } from '../workflows/spec.js';
+import type { PrometheusSettings } from '../activities/signals/index.js';
 import { prebuiltWorkflowBundle } from './worker.js';
 
 export interface WorkerProcessSettings {
@@ -23,7 +24,7 @@ export interface WorkerProcessSettings {
   deployment?: { name: string; buildId: string };
   /** Notification channels (CUTOVER_NOTIFY_CHANNELS[_FILE]) and the default webhook (CUTOVER_WEBHOOK_URL); none: notifications go to the log. */
   notify: NotifySettings;
-  /** Hosts smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS); unset: any. */
+  /** Hosts smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS; unset: any), and the Prometheus servers metric checks query. */
   health: HealthSettings;
 }
 
@@ -81,6 +82,37 @@ function readSmokeHosts(env: NodeJS.ProcessEnv, problems: string[]): string[] | 
   return patterns;
 }
 
+/**
+ * The Prometheus servers metric checks may query: CUTOVER_PROMETHEUS_URL (the default) and
+ * CUTOVER_PROMETHEUS_SERVERS (JSON {"<name>": "<URL>"}, for checks that name one). A URL may
+ * carry credentials (https://user:password@host/): a problem names the variable and the
+ * server, never the URL.
+ */
+function readPrometheus(env: NodeJS.ProcessEnv, problems: string[]): PrometheusSettings {
+  const defaultUrl = env.CUTOVER_PROMETHEUS_URL || undefined;
+  if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_PROMETHEUS_URL must be an http(s) URL');
+  const servers: Record<string, string> = {};
+  const text = env.CUTOVER_PROMETHEUS_SERVERS;
+  if (text) {
+    const shape = '(expected {"<name>": "https://<Prometheus URL>"})';
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push(`CUTOVER_PROMETHEUS_SERVERS: must be a JSON object ${shape}`);
+    else {
+      for (const [name, url] of Object.entries(raw)) {
+        if (!new RegExp(PROMETHEUS_SERVER).test(name) || name.length > 100) problems.push(`CUTOVER_PROMETHEUS_SERVERS: "${name}" is not a server name (letters, digits, . _ -)`);
+        else if (!isHttpUrl(url)) problems.push(`CUTOVER_PROMETHEUS_SERVERS: server ${name} needs an http(s) URL`);
+        else servers[name] = url as string;
+      }
+    }
+  }
+  return { ...(defaultUrl && isHttpUrl(defaultUrl) && { defaultUrl }), servers };
+}
+
 export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): WorkerProcessSettings {
   const problems: string[] = [];
   const integer = (name: string, min: number, max: number): number | undefined => {
@@ -110,6 +142,7 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   const defaultUrl = env.CUTOVER_WEBHOOK_URL || undefined;
   if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_WEBHOOK_URL must be an http(s) URL');
   const smokeAllowedHosts = readSmokeHosts(env, problems);
+  const prometheus = readPrometheus(env, problems);
   if (problems.length) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     healthPort,
@@ -119,6 +152,6 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
     logLevel,
     ...(name && buildId ? { deployment: { name, buildId } } : {}),
     notify: { channels, defaultUrl },
-    health: { smokeAllowedHosts },
+    health: { smokeAllowedHosts, prometheus },
   };
 }

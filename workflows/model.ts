@@ -9,6 +9,7 @@ import type {
   BakeStatusSchema,
   FindingSchema,
   HealthStatusSchema,
+  MetricVerdictSchema,
   MigrationStatusSchema,
   PendingGateSchema,
   RetryingSchema,
@@ -97,6 +98,7 @@ export type PendingGate = Static<typeof PendingGateSchema>;
 export type Finding = Static<typeof FindingSchema>;
 export type TimerStatus = Static<typeof TimerStatusSchema>;
 export type HealthStatus = Static<typeof HealthStatusSchema>;
+export type MetricVerdict = Static<typeof MetricVerdictSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
 export type DecommissionStatus = Static<typeof DecommissionStatusSchema>;

@@ -3,9 +3,10 @@
 import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import { DURATION_LIMITS, type DurationLimit } from './spec.js';
-import { WEEKDAYS, type BreachAction, type ExternalDnsObject, type MigrationSpec, type PeakWindow, type TrafficDriver } from './spec.js';
+import { METRIC_PHASES, WEEKDAYS } from './spec.js';
+import type { BreachAction, CompareToBlue, ExternalDnsObject, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow, TrafficDriver } from './spec.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
-import type { PlannedStepSchema, PlanSchema } from './schemas.js';
+import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';
 
 export const DEFAULTS = {
   steps: [20, 50, 80, 100],
@@ -16,6 +17,9 @@ export const DEFAULTS = {
   healthInterval: '1m',
   failureThreshold: 3,
   onBreach: 'rollback' as BreachAction,
+  metricWindow: '5m',
+  noData: 'ignore' as NoDataPolicy,
+  worseWhen: 'higher' as const,
   reminderInterval: '4h',
   gitopsSyncTimeout: '30m',
   argocdNamespace: 'argocd',
@@ -101,6 +105,24 @@ export interface KubeContextRef {
   eks: boolean;
 }
 
+/** How a metric check judges green in one phase. */
+export interface MetricRule {
+  above?: number;
+  below?: number;
+  compareToBlue?: Required<Pick<CompareToBlue, 'worseWhen'>> & Omit<CompareToBlue, 'worseWhen'>;
+  failureThreshold: number;
+  noData: NoDataPolicy;
+}
+
+/** A metric check with its defaults: the source, the window, and its rule in each phase it runs in. */
+export interface ResolvedMetricCheck {
+  name: string;
+  cloudwatch?: MetricCheck['cloudwatch'];
+  prometheus?: MetricCheck['prometheus'];
+  window: string;
+  phases: Partial<Record<MetricPhase, MetricRule>>;
+}
+
 /** A spec with every default filled in: what the workflow actually runs. */
 export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green' | 'bake'> {
   blue: MigrationSpec['blue'] & ResolvedCluster;
@@ -115,6 +137,8 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
   };
   health: {
     smoke: { url: string; host?: string; expectStatus: number; bodyContains?: string; timeout?: string }[];
+    /** Absent in inputs built before metric checks (and in tests that need none): none. */
+    metrics?: ResolvedMetricCheck[];
     interval: string;
     failureThreshold: number;
     onBreach: BreachAction;
@@ -189,6 +213,8 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
     },
     health: {
       smoke: (spec.health?.smoke ?? []).map((s) => ({ ...s, expectStatus: s.expectStatus ?? 200 })),
+      // Only with metric checks: a spec without them resolves (and reaches the activities) as it always did.
+      ...(spec.health?.metrics?.length && { metrics: spec.health.metrics.map((m) => resolveMetricCheck(m, spec.health?.failureThreshold ?? DEFAULTS.failureThreshold)) }),
       interval: spec.health?.interval ?? DEFAULTS.healthInterval,
       failureThreshold: spec.health?.failureThreshold ?? DEFAULTS.failureThreshold,
       onBreach: spec.health?.onBreach ?? DEFAULTS.onBreach,
@@ -203,6 +229,37 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
     // Only an EKS cluster is deleted: a blue named by context alone is kept.
     decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks },
   };
+}
+
+/**
+ * The phases a metric check runs in, each with its rule: the check's own settings with the
+ * phase's changes over them. Without `phases`, every watched phase; a comparison with blue
+ * only shifting, since blue carries no traffic once green has it all.
+ */
+export function resolveMetricCheck(check: MetricCheck, failureThreshold: number): ResolvedMetricCheck {
+  const base = { above: check.above, below: check.below, compareToBlue: check.compareToBlue, failureThreshold: check.failureThreshold, noData: check.noData };
+  const named: NonNullable<MetricCheck['phases']> = check.phases ?? Object.fromEntries((check.compareToBlue ? ['shifting'] : METRIC_PHASES).map((p) => [p, {}]));
+  const phases: Partial<Record<MetricPhase, MetricRule>> = {};
+  for (const phase of METRIC_PHASES) {
+    const own = named[phase];
+    if (!own) continue;
+    const merged = { ...base, ...definedOnly(own) };
+    const hasAbsolute = own.above !== undefined || own.below !== undefined;
+    const compare = own.compareToBlue ?? (hasAbsolute ? undefined : merged.compareToBlue);
+    phases[phase] = {
+      // A phase that sets a threshold of its own replaces the check's comparison, and the other way round.
+      ...(!own.compareToBlue && merged.above !== undefined && { above: merged.above }),
+      ...(!own.compareToBlue && merged.below !== undefined && { below: merged.below }),
+      ...(compare && { compareToBlue: { worseWhen: compare.worseWhen ?? DEFAULTS.worseWhen, ...definedOnly({ relative: compare.relative, absolute: compare.absolute }) } }),
+      failureThreshold: merged.failureThreshold ?? failureThreshold,
+      noData: merged.noData ?? DEFAULTS.noData,
+    };
+  }
+  return { name: check.name, ...(check.cloudwatch && { cloudwatch: check.cloudwatch }), ...(check.prometheus && { prometheus: check.prometheus }), window: check.window ?? DEFAULTS.metricWindow, phases };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export interface SpecIssue {
@@ -251,6 +308,9 @@ function durationFields(spec: MigrationSpec): DurationField[] {
     { path: '/gitops/syncTimeout', field: 'gitops.syncTimeout', limit: 'gitops.syncTimeout', value: spec.gitops?.syncTimeout },
     ...(spec.health?.smoke ?? []).map(
       (s, i): DurationField => ({ path: `/health/smoke/${i}/timeout`, field: `health.smoke[${i}].timeout`, limit: 'health.smoke[].timeout', value: s.timeout }),
+    ),
+    ...(spec.health?.metrics ?? []).map(
+      (m, i): DurationField => ({ path: `/health/metrics/${i}/window`, field: `health.metrics[${i}].window`, limit: 'health.metrics[].window', value: m.window }),
     ),
   ];
 }
@@ -332,6 +392,70 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   }
   issues.push(...clusterIssues(spec));
   issues.push(...peakIssues(spec));
+  (spec.health?.metrics ?? []).forEach((m, i) => issues.push(...metricIssues(m, `/health/metrics/${i}`)));
+  const names = new Map<string, number>();
+  (spec.health?.metrics ?? []).forEach((m, i) => {
+    const first = names.get(m.name);
+    if (first !== undefined) issues.push({ path: `/health/metrics/${i}/name`, message: `"${m.name}" is also the name of /health/metrics/${first}: each check needs its own name` });
+    else names.set(m.name, i);
+  });
+  return issues;
+}
+
+/** A placeholder in a PromQL query that each side's cluster name replaces. */
+export const CLUSTER_PLACEHOLDER = '{{cluster}}';
+
+/** One metric check: one source, and a way to judge it in every phase it runs in. */
+function metricIssues(check: MetricCheck, at: string): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const { cloudwatch: cw, prometheus: prom } = check;
+  if (!cw === !prom) {
+    return [{ path: at, message: 'needs exactly one source: cloudwatch or prometheus' }];
+  }
+  const comparing = !!check.compareToBlue || Object.values(check.phases ?? {}).some((p) => p?.compareToBlue);
+  if (cw) {
+    if (!cw.alarm === !cw.metric) issues.push({ path: `${at}/cloudwatch`, message: 'needs exactly one of alarm (an alarm\'s state) or metric (a value with a threshold)' });
+    if (cw.alarm && (cw.dividedBy || cw.blue)) issues.push({ path: `${at}/cloudwatch/${cw.dividedBy ? 'dividedBy' : 'blue'}`, message: 'goes with metric, not with alarm' });
+    if (cw.blue && !comparing) issues.push({ path: `${at}/cloudwatch/blue`, message: 'is read only with compareToBlue' });
+    if (!cw.alarm && comparing && !cw.blue) issues.push({ path: `${at}/cloudwatch/blue`, message: "compareToBlue needs blue's metric here (cloudwatch.blue), e.g. the same metric of blue's target group" });
+    if (check.window !== undefined && isDuration(check.window) && durationMs(check.window as never) % 60_000 !== 0) {
+      issues.push({ path: `${at}/window`, message: `must be whole minutes for CloudWatch ("${check.window}"): the window is one CloudWatch period` });
+    }
+  }
+  if (prom) {
+    if (prom.blueQuery && !comparing) issues.push({ path: `${at}/prometheus/blueQuery`, message: 'is read only with compareToBlue' });
+    if (comparing && !prom.blueQuery && !prom.query.includes(CLUSTER_PLACEHOLDER)) {
+      issues.push({ path: `${at}/prometheus/query`, message: `compareToBlue needs the query to tell the clusters apart: put ${CLUSTER_PLACEHOLDER} where the cluster's name goes, or give blueQuery` });
+    }
+  }
+  if (check.phases && !METRIC_PHASES.some((p) => check.phases?.[p])) {
+    issues.push({ path: `${at}/phases`, message: `names no phase, so the check would never run: name some of ${METRIC_PHASES.join(', ')}, or leave phases out for all of them` });
+  }
+  const alarm = !!cw?.alarm;
+  const rules: [string, Pick<MetricCheck, 'above' | 'below' | 'compareToBlue'>][] = [[at, check]];
+  for (const phase of METRIC_PHASES) {
+    const own = check.phases?.[phase];
+    if (own) rules.push([`${at}/phases/${phase}`, own]);
+  }
+  for (const [path, rule] of rules) {
+    const absolute = rule.above !== undefined || rule.below !== undefined;
+    if (alarm && (absolute || rule.compareToBlue)) issues.push({ path, message: 'an alarm is judged by its own threshold (ALARM fails): leave out above, below and compareToBlue' });
+    if (absolute && rule.compareToBlue) issues.push({ path: `${path}/compareToBlue`, message: 'judges green against blue; above/below judge it against a number: choose one' });
+    if (rule.compareToBlue && rule.compareToBlue.relative === undefined && rule.compareToBlue.absolute === undefined) {
+      issues.push({ path: `${path}/compareToBlue`, message: 'needs a tolerance: relative (a fraction of blue) and/or absolute' });
+    }
+    if (rule.above !== undefined && rule.below !== undefined && rule.below >= rule.above) {
+      issues.push({ path: `${path}/below`, message: `must be less than above (${rule.above}): no value could pass` });
+    }
+  }
+  if (!alarm && issues.length === 0) {
+    const resolved = resolveMetricCheck(check, DEFAULTS.failureThreshold);
+    for (const [phase, rule] of Object.entries(resolved.phases)) {
+      if (rule.above === undefined && rule.below === undefined && !rule.compareToBlue) {
+        issues.push({ path: check.phases?.[phase as MetricPhase] ? `${at}/phases/${phase}` : at, message: `has nothing to judge green by in ${phase}: give above, below or compareToBlue` });
+      }
+    }
+  }
   return issues;
 }
 
@@ -488,6 +612,7 @@ export function compareMinor(a: string, b: string): number {
 }
 
 export type PlannedStep = Static<typeof PlannedStepSchema>;
+export type PlannedMetricCheck = Static<typeof PlannedMetricCheckSchema>;
 /** What POST /v1/plans shows and the workflow follows. */
 export type Plan = Static<typeof PlanSchema>;
 
@@ -564,6 +689,7 @@ export function buildPlan(spec: ResolvedSpec): Plan {
         : { name: TIMERS.bake, duration: spec.bake },
       { name: TIMERS.freeze, duration: spec.freeze },
     ],
+    ...(spec.health.metrics?.length && { metricChecks: spec.health.metrics.map(plannedMetricCheck) }),
     decommission: {
       removeRouting: true,
       steps: decommissionSteps(spec),
@@ -588,6 +714,41 @@ export function decommissionSteps(spec: ResolvedSpec): DecommissionStep[] {
     'delete-cluster': deletesBlue,
   };
   return DECOMMISSION_STEPS.filter((step) => planned[step]);
+}
+
+/** Where a check reads its value, in words. */
+export function metricSource(check: Pick<ResolvedMetricCheck, 'cloudwatch' | 'prometheus'>): string {
+  const cw = check.cloudwatch;
+  if (cw?.alarm) return `CloudWatch alarm ${cw.alarm}`;
+  if (cw?.metric) return `CloudWatch ${cw.metric.namespace} ${cw.metric.metricName} (${cw.metric.stat})${cw.dividedBy ? ` / ${cw.dividedBy.metricName} (${cw.dividedBy.stat})` : ''}`;
+  return `Prometheus ${check.prometheus?.server ?? '(default server)'}: ${check.prometheus?.query}`;
+}
+
+/** When a rule fails, in words: "value > 0.01", "green > blue + 20 % + 0.5". */
+export function describeRule(rule: Omit<MetricRule, 'failureThreshold' | 'noData'>, alarm = false): string {
+  if (alarm) return 'alarm in ALARM';
+  const c = rule.compareToBlue;
+  if (c) {
+    const tolerance = [c.relative !== undefined && `${round(c.relative * 100)} %`, c.absolute !== undefined && `${c.absolute}`].filter(Boolean).join(' + ');
+    return c.worseWhen === 'higher' ? `green > blue + ${tolerance}` : `green < blue - ${tolerance}`;
+  }
+  return [rule.above !== undefined && `value > ${rule.above}`, rule.below !== undefined && `value < ${rule.below}`].filter(Boolean).join(' or ');
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+function plannedMetricCheck(check: ResolvedMetricCheck): PlannedMetricCheck {
+  return {
+    name: check.name,
+    source: metricSource(check),
+    window: check.window,
+    phases: Object.entries(check.phases).map(([phase, rule]) => ({
+      phase: phase as MetricPhase,
+      failsWhen: describeRule(rule, !!check.cloudwatch?.alarm),
+      failureThreshold: rule.failureThreshold,
+      noData: rule.noData,
+    })),
+  };
 }
 
 /** The phase that follows `phase` when all goes well. */

@@ -4,7 +4,7 @@
 // Pure: workflow code imports only types from here, so TypeBox stays out of its bundle.
 import { Type } from 'typebox';
 import { DECOMMISSION_STEPS, FIXED_GATES, GATE_NAME_PATTERN, PHASES, type GateName } from './model.js';
-import { StringEnum } from './spec.js';
+import { METRIC_PHASES, NO_DATA_POLICIES, StringEnum } from './spec.js';
 
 export const GateNameSchema = Type.Unsafe<GateName>({
   type: 'string',
@@ -22,10 +22,37 @@ export const FindingSchema = Type.Object({
 
 export const TimerStatusSchema = Type.Object({ name: Type.String(), firesAt: Type.String({ description: 'ISO time' }) });
 
+/** One reading of a metric check, with the numbers it was judged by. */
+export const MetricVerdictSchema = Type.Object({
+  check: Type.String({ description: 'the check\'s name' }),
+  outcome: StringEnum(['pass', 'fail', 'no-data'] as const),
+  phase: StringEnum(METRIC_PHASES),
+  value: Type.Optional(Type.Number({ description: "green's value (absent: no data)" })),
+  blue: Type.Optional(Type.Number({ description: "blue's value, for a comparison with blue" })),
+  above: Type.Optional(Type.Number({ description: 'fails above this (for a comparison: blue plus the tolerance)' })),
+  below: Type.Optional(Type.Number({ description: 'fails below this (for a comparison: blue minus the tolerance)' })),
+  failsWhen: Type.String({ description: 'the rule, e.g. "value > 0.01", "green > blue + 20 %", "alarm in ALARM"' }),
+  window: Type.String({ description: 'the window the value was read over' }),
+  alarmState: Type.Optional(Type.String({ description: 'OK, ALARM or INSUFFICIENT_DATA, for a CloudWatch alarm' })),
+  reason: Type.Optional(Type.String({ description: 'why there is no data, or what the alarm says' })),
+  consecutiveFailures: Type.Integer({ description: 'failures in a row in this phase; failureThreshold of them make a breach' }),
+  failureThreshold: Type.Integer(),
+  at: Type.String({ description: 'ISO time of the reading' }),
+});
+
 export const HealthStatusSchema = Type.Object({
   watching: Type.Boolean(),
   lastVerdict: Type.Optional(StringEnum(['healthy', 'breach'] as const)),
-  lastBreach: Type.Optional(Type.Object({ at: Type.String(), reason: Type.String() })),
+  lastBreach: Type.Optional(
+    Type.Object({
+      at: Type.String(),
+      reason: Type.String(),
+      check: Type.Optional(MetricVerdictSchema),
+    }),
+  ),
+  checks: Type.Optional(
+    Type.Array(MetricVerdictSchema, { description: "the last reading of each metric check, while the health watcher runs (from its heartbeat; kept out of the run's history)" }),
+  ),
 });
 
 export const AuditEventSchema = Type.Object({
@@ -120,6 +147,21 @@ export const PlannedStepSchema = Type.Object({
   observe: Type.String(),
 });
 
+export const PlannedMetricCheckSchema = Type.Object({
+  name: Type.String(),
+  source: Type.String({ description: 'where the value is read' }),
+  window: Type.String(),
+  phases: Type.Array(
+    Type.Object({
+      phase: StringEnum(METRIC_PHASES),
+      failsWhen: Type.String(),
+      failureThreshold: Type.Integer(),
+      noData: StringEnum(NO_DATA_POLICIES),
+    }),
+    { description: 'the phases the check runs in, with its rule in each' },
+  ),
+});
+
 export const PlanSchema = Type.Object({
   phases: Type.Array(StringEnum(PHASES)),
   steps: Type.Array(PlannedStepSchema),
@@ -132,6 +174,7 @@ export const PlanSchema = Type.Object({
       ends: Type.Optional(Type.String({ description: 'when a bake over peaks ends' })),
     }),
   ),
+  metricChecks: Type.Optional(Type.Array(PlannedMetricCheckSchema, { description: "health.metrics: each check's source, window and rule per phase" })),
   decommission: Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),

@@ -39,6 +39,10 @@ export const DURATION_LIMITS = {
     least: { value: '0s', exclusive: true, why: 'the HTTP client reads 0 as no time limit, and a check that hangs stalls validation and the health watcher' },
     most: { value: '5m', why: 'a check that takes longer holds validation and the health watcher; a healthy endpoint answers in seconds' },
   },
+  'health.metrics[].window': {
+    least: { value: '10s', why: 'a metric check reads its query over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to judge green by' },
+    most: { value: '1 day', why: 'a metric check judges what green does now; a window further back still shows what it did long ago' },
+  },
   'approvals.reminderInterval': {
     least: { value: '1m', why: 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop' },
     most: { value: '1 day', why: 'a pending gate nobody hears about for longer is forgotten' },
@@ -77,10 +81,12 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
  * a spec (and the list of what is wrong with it) stays a few kB. Ascending steps of 1..100
  * cannot exceed 100 anyway; the bound makes a schema error of a longer list.
  */
-export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20 } as const;
+export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20, metrics: 20, dimensions: 30 } as const;
 
 /** A notification channel's name, in a spec and in the worker's channel map alike. */
 export const NOTIFY_CHANNEL = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+/** A Prometheus server's name, in a spec and in the worker's server map alike. */
+export const PROMETHEUS_SERVER = NOTIFY_CHANNEL;
 
 /**
  * Fields a spec no longer takes, with what to do instead: a spec is kept in the workflow's
@@ -93,6 +99,11 @@ export const RETIRED_FIELDS: Record<string, string> = {
 
 export const TRAFFIC_DRIVERS = ['route53', 'alb', 'external-dns', 'service-selector'] as const;
 export const BREACH_ACTIONS = ['rollback', 'pause', 'notify'] as const;
+/** What a metric check does when its query finds no data (or cannot be read): counts as a pass, as a failure, or not at all. */
+export const NO_DATA_POLICIES = ['pass', 'fail', 'ignore'] as const;
+/** The phases a metric check can run in: those the health watcher runs in (model.ts WATCHED_PHASES). */
+export const METRIC_PHASES = ['shifting', 'baking', 'frozen'] as const;
+
 
 export const Route53Record = Type.Object(
   {
@@ -227,6 +238,114 @@ const BakeOverPeaks = Type.Object(
   { additionalProperties: false, description: 'a bake over peak traffic: it ends once the minimum has passed and every window has passed once' },
 );
 
+/** A CloudWatch metric and the statistic read of it over the check's window (one period). */
+const cloudWatchMetric = (description: string) => Type.Object(
+  {
+    namespace: Type.String({ minLength: 1, maxLength: 255, examples: ['AWS/ApplicationELB'] }),
+    metricName: Type.String({ minLength: 1, maxLength: 255, examples: ['HTTPCode_Target_5XX_Count'] }),
+    dimensions: Type.Optional(
+      Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), value: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }), {
+        maxItems: MAX_ITEMS.dimensions,
+        description: 'e.g. [{"name": "TargetGroup", "value": "targetgroup/green/0123456789abcdef"}]',
+      }),
+    ),
+    stat: Type.String({ minLength: 1, maxLength: 64, description: 'Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99', examples: ['Sum', 'p99'] }),
+  },
+  { additionalProperties: false, description },
+);
+export const CloudWatchMetric = cloudWatchMetric('a CloudWatch metric and the statistic read of it over the window (one period)');
+
+const CloudWatchSignal = Type.Object(
+  {
+    alarm: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'a CloudWatch alarm: the check fails while it is in ALARM (the alarm is its own threshold; INSUFFICIENT_DATA is no data)' })),
+    metric: Type.Optional(CloudWatchMetric),
+    dividedBy: Type.Optional(
+      cloudWatchMetric('the value is metric / dividedBy over the window, e.g. HTTPCode_Target_5XX_Count (Sum) / RequestCount (Sum): an error ratio; a zero divisor is no data'),
+    ),
+    blue: Type.Optional(
+      Type.Object(
+        { metric: CloudWatchMetric, dividedBy: Type.Optional(CloudWatchMetric) },
+        { additionalProperties: false, description: "with compareToBlue: blue's metric (e.g. the same metric of blue's target group)" },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'CloudWatch, in the spec\'s region as the clusters role (aws.clusters): an alarm, or a metric (optionally a ratio)' },
+);
+
+const PrometheusSignal = Type.Object(
+  {
+    server: Type.Optional(
+      Type.String({
+        pattern: PROMETHEUS_SERVER,
+        maxLength: 100,
+        description: "a Prometheus configured in the worker (CUTOVER_PROMETHEUS_SERVERS); default: the worker's CUTOVER_PROMETHEUS_URL. A spec names a server, never its URL",
+      }),
+    ),
+    query: Type.String({
+      minLength: 1,
+      maxLength: 4000,
+      description:
+        'PromQL instant query that answers one number (one series, or a scalar); {{window}} becomes the window in seconds (e.g. 300s), {{cluster}} green\'s cluster name (blue\'s when measuring blue)',
+      examples: ['sum(rate(http_requests_total{cluster="{{cluster}}",code=~"5.."}[{{window}}])) / sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))'],
+    }),
+    blueQuery: Type.Optional(Type.String({ minLength: 1, maxLength: 4000, description: "with compareToBlue: blue's query (default: query, with {{cluster}} as blue's name)" })),
+  },
+  { additionalProperties: false },
+);
+
+const CompareToBlue = Type.Object(
+  {
+    worseWhen: Type.Optional(StringEnum(['higher', 'lower'] as const, { description: 'which way green is worse (default higher: error ratios, latency)' })),
+    relative: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: "tolerance as a fraction of blue's value: 0.2 lets green be 20 % worse" })),
+    absolute: Type.Optional(Type.Number({ minimum: 0, description: 'tolerance in the metric\'s unit, added to the relative one' })),
+  },
+  {
+    additionalProperties: false,
+    description: "green fails when worse than blue, over the same window, by more than the tolerance (relative and/or absolute); no data from either side is no data",
+  },
+);
+
+/** What a phase may change of a metric check. */
+const MetricPhaseSettings = Type.Object(
+  {
+    above: Type.Optional(Type.Number({ description: "this phase's above" })),
+    below: Type.Optional(Type.Number({ description: "this phase's below" })),
+    compareToBlue: Type.Optional(CompareToBlue),
+    failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "this phase's consecutive failures" })),
+    noData: Type.Optional(StringEnum(NO_DATA_POLICIES, { description: "this phase's no-data policy" })),
+  },
+  { additionalProperties: false },
+);
+
+export const MetricCheck = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'unique among the checks; names the check in status, audit and notifications' }),
+    cloudwatch: Type.Optional(CloudWatchSignal),
+    prometheus: Type.Optional(PrometheusSignal),
+    above: Type.Optional(Type.Number({ description: 'fails when the value is above this' })),
+    below: Type.Optional(Type.Number({ description: 'fails when the value is below this' })),
+    compareToBlue: Type.Optional(CompareToBlue),
+    window: Type.Optional(Duration('health.metrics[].window', 'the window the query reads (CloudWatch: whole minutes)', '5m')),
+    noData: Type.Optional(
+      StringEnum(NO_DATA_POLICIES, {
+        description: 'no data (or a query that cannot be read) counts as pass (resets the failures), fail (counts as a failure) or ignore (neither; default)',
+      }),
+    ),
+    failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive failures that make a breach (default health.failureThreshold)' })),
+    phases: Type.Optional(
+      Type.Object(
+        { shifting: Type.Optional(MetricPhaseSettings), baking: Type.Optional(MetricPhaseSettings), frozen: Type.Optional(MetricPhaseSettings) },
+        {
+          additionalProperties: false,
+          description:
+            'the phases the check runs in, each with what it changes there (e.g. {"shifting": {"failureThreshold": 1}, "baking": {}}); default: shifting, baking and frozen, and shifting alone for compareToBlue (blue carries no traffic after shifting)',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'a metric of green, read every health.interval: from CloudWatch or Prometheus, against a threshold (above/below) or against blue (compareToBlue)' },
+);
+
 export const MigrationSpecSchema = Type.Object(
   {
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', description: 'AWS region, e.g. eu-west-1' }),
@@ -306,7 +425,7 @@ export const MigrationSpecSchema = Type.Object(
     health: Type.Optional(
       Type.Object(
         {
-          smoke: Type.Array(
+          smoke: Type.Optional(Type.Array(
             Type.Object(
               {
                 url: Type.String({ pattern: '^https?://' }),
@@ -317,7 +436,10 @@ export const MigrationSpecSchema = Type.Object(
               },
               { additionalProperties: false },
             ),
-            { maxItems: MAX_ITEMS.smoke, description: `at most ${MAX_ITEMS.smoke} checks, all run at every health check` },
+            { maxItems: MAX_ITEMS.smoke, description: `at most ${MAX_ITEMS.smoke} checks, all run at every health check (default none)` },
+          )),
+          metrics: Type.Optional(
+            Type.Array(MetricCheck, { maxItems: MAX_ITEMS.metrics, description: `at most ${MAX_ITEMS.metrics} metric checks, all read at every health check (default none)` }),
           ),
           interval: Type.Optional(Duration('health.interval', 'time between two health checks of green', '1m')),
           failureThreshold: Type.Optional(Type.Integer({ minimum: 1, description: 'consecutive failures (default 3)' })),
@@ -366,6 +488,11 @@ export const MigrationSpecSchema = Type.Object(
 export type MigrationSpec = Static<typeof MigrationSpecSchema>;
 export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
+export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
+export type MetricPhase = (typeof METRIC_PHASES)[number];
+export type MetricCheck = Static<typeof MetricCheck>;
+export type CloudWatchMetric = Static<typeof CloudWatchMetric>;
+export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;
 export type PeakWindow = Static<typeof PeakWindow>;

@@ -80,6 +80,16 @@ describe('rendering', () => {
     expect(renderStatus(status, now)).not.toMatch(/decommission/);
   });
 
+  it("shows each metric check's last reading: the numbers, the rule and how many failed in a row", () => {
+    const checks: StatusBody['health']['checks'] = [
+      { check: 'p99-vs-blue', outcome: 'fail', phase: 'shifting', value: 0.9, blue: 0.5, above: 0.6, failsWhen: 'green > blue + 20 %', window: '5m', consecutiveFailures: 1, failureThreshold: 3, at: now.toISOString() },
+      { check: 'errors', outcome: 'no-data', phase: 'shifting', failsWhen: 'value > 0.01', window: '5m', reason: 'the query found no data for green', consecutiveFailures: 0, failureThreshold: 3, at: now.toISOString() },
+    ];
+    const text = renderStatus({ ...status, health: { watching: true, checks } }, now);
+    expect(text).toMatch(/metric\s+p99-vs-blue: fail 0.9 \(blue 0.5\); fails when green > blue \+ 20 % over 5m; 1\/3 failed in a row/);
+    expect(text).toMatch(/metric\s+errors: no-data no data \(the query found no data for green\); fails when value > 0.01 over 5m; 0\/3 failed in a row/);
+  });
+
   it('prints one progress line per change for pipes', () => {
     expect(progressLine({ ...status, phase: 'shifting', pendingGate: { gate: 'step-2', since: now.toISOString() } }, now)).toMatch(
       /phase shifting\s+blue 0\/green 100\s+step 3\/3\s+waiting for gate step-2\s+bake fires in 7d 00h/,

@@ -1,13 +1,15 @@
 // No secret in history or logs: a whole migration over REST — started with a static token,
 // approved with a hashed one and with an OIDC JWT, against moto with AWS credentials from the
 // environment and real kube-apiservers with their tokens, notifying a channel whose webhook URL
-// only the worker knows — and then its whole Temporal history, the API's log and the worker's
+// only the worker knows, and reading a metric check from a Prometheus whose URL carries a
+// password only the worker knows — and then its whole Temporal history, the API's log and the worker's
 // log are searched for every one of those secrets.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -19,6 +21,7 @@ import { parseTokens, sandboxApiConfig } from '../../api/config.js';
 import { auth, captureWorkerLogs, eventually, seededSpec, stack, startHarness, type Harness } from '../helpers.js';
 import { clusterAccess, uniqueNamespace } from '../integration/support.js';
 import { startIssuer, type TestIssuer } from '../oidc-issuer.js';
+import { PROMETHEUS_TIMEOUT_MS, PROMETHEUS_USER, startPrometheus, type TestPrometheus } from '../prometheus.js';
 
 const secret = (prefix: string) => `${prefix}${randomBytes(18).toString('hex')}`;
 const operatorToken = secret('op-');
@@ -33,6 +36,7 @@ function clientsWithEnvCredentials(endpoint: string): AwsClients {
     eks: (region) => new EKSClient({ endpoint, region }),
     route53: () => new Route53Client({ endpoint, region: 'us-east-1' }),
     elbv2: (region) => new ElasticLoadBalancingV2Client({ endpoint, region }),
+    cloudwatch: (region) => new CloudWatchClient({ endpoint, region }),
   };
 }
 
@@ -58,6 +62,8 @@ let app: FastifyInstance;
 let issuer: TestIssuer;
 let hookServer: http.Server;
 let green: http.Server;
+let prom: TestPrometheus;
+let prometheusUrl: string;
 const apiLogs: string[] = [];
 const notifications: { event: string; text: string }[] = [];
 
@@ -87,9 +93,16 @@ beforeAll(async () => {
   green = http.createServer((req, res) => res.writeHead(req.headers.host === 'app.example.test' ? 200 : 421).end('ok'));
   greenUrl = `${await listen(green)}/`;
 
+  prom = await startPrometheus({ basicAuth: true });
+  prometheusUrl = `http://${PROMETHEUS_USER.name}:${PROMETHEUS_USER.password}@${new URL(prom.url).host}/`;
+
   const ns = await uniqueNamespace(['blue', 'green'], 'secrets');
   const seeded = await seededSpec({
-    health: { smoke: [{ url: greenUrl, host: 'app.example.test', expectStatus: 200 }], interval: '1s' },
+    health: {
+      smoke: [{ url: greenUrl, host: 'app.example.test', expectStatus: 200 }],
+      metrics: [{ name: 'answers', prometheus: { server: 'shop-metrics', query: 'vector(1)' }, below: 0.5 }],
+      interval: '1s',
+    },
     notify: { channel: 'platform-oncall' },
   });
   spec = { ...seeded.spec, traffic: { ...seeded.spec.traffic, observe: '0s' } };
@@ -99,7 +112,7 @@ beforeAll(async () => {
       clusters: clusterAccess({ blue: spec.blue.cluster, green: spec.green.cluster }),
       clusterChecks: { inventory: { namespaces: [ns] } },
       notify: { channels: { 'platform-oncall': webhookUrl } },
-      health: { smokeAllowedHosts: ['127.0.0.1'] },
+      health: { smokeAllowedHosts: ['127.0.0.1'], prometheus: { servers: { 'shop-metrics': prometheusUrl } } },
     }),
   );
   const tokens = parseTokens('test tokens', {
@@ -123,8 +136,9 @@ beforeAll(async () => {
       }),
     },
   });
-});
+}, PROMETHEUS_TIMEOUT_MS);
 afterAll(async () => {
+  await prom?.close();
   await app?.close();
   await harness?.close();
   await issuer?.close();
@@ -148,7 +162,9 @@ describe('a whole migration', () => {
     expect(started.statusCode, started.body).toBe(201);
     const { id } = started.json();
     const status = () => app.inject({ method: 'GET', url: `/v1/migrations/${id}`, headers: auth(viewer) }).then((r) => r.json());
-    await eventually(status, (s) => s.pendingGate?.gate === 'cutover');
+    const atCutover = await eventually(status, (s) => s.pendingGate?.gate === 'cutover');
+    // The worker read the metric check with the password in its URL (a refused one blocks validation).
+    expect(atCutover.findings).toContainEqual({ severity: 'info', source: 'metrics', message: 'metric check answers reads 1' });
     // Refused callers: their tokens must stay out of the log too.
     expect((await app.inject({ method: 'GET', url: `/v1/migrations/${id}`, headers: auth(wrongToken) })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: `/v1/migrations/${id}`, headers: auth(expired) })).statusCode).toBe(401);
@@ -165,7 +181,7 @@ describe('a whole migration', () => {
 
     const history = textOf(await harness.client.workflow.getHandle(id).fetchHistory()).join('\n');
     // The search finds what is there: people and the channel by name.
-    for (const name of ['ops@corp.example', 'alice@corp.example', 'bob@corp.example', 'platform-oncall', spec.blue.cluster]) expect(history).toContain(name);
+    for (const name of ['ops@corp.example', 'alice@corp.example', 'bob@corp.example', 'platform-oncall', 'shop-metrics', spec.blue.cluster]) expect(history).toContain(name);
     expect(apiLogs.join('')).toContain(`/v1/migrations/${id}/approvals`);
     expect(workerLogs.length).toBeGreaterThan(0);
 
@@ -181,6 +197,8 @@ describe('a whole migration', () => {
       ...Object.fromEntries(kubeTokens.map((t, i) => [`kube token ${i + 1}`, t])),
       'the webhook URL': webhookUrl,
       "the webhook URL's secret path": webhookPath,
+      "the Prometheus server's password": PROMETHEUS_USER.password,
+      "the Prometheus server's URL": prometheusUrl,
     };
     const places = { history, 'API log': apiLogs.join(''), 'worker log': workerLogs.join('\n') };
     const found = Object.entries(secrets).flatMap(([what, value]) =>

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { createCalendarActivities } from '../../activities/calendar.js';
 import type { Activities } from '../../activities/index.js';
-import type { Finding, Weights } from '../../workflows/model.js';
+import type { Finding, MetricVerdict, Weights } from '../../workflows/model.js';
 
 export type MockedActivities = Pick<
   Activities,
@@ -57,7 +57,7 @@ interface Fault {
 interface Watcher {
   activityId: string;
   taskToken: Uint8Array;
-  deliver: (reason: string) => void;
+  deliver: (reason: string, check?: MetricVerdict) => void;
 }
 
 /** The test server's clock: a running activity holds it still unless it lets go. */
@@ -156,10 +156,10 @@ export class FakeCloud {
     // A watcher the workflow cancelled answers "not found" or "cancelled": it needs none.
     await Promise.all(this.watchers.map((w) => this.clock?.heartbeat(w.taskToken).catch(() => undefined)));
   }
-  /** Makes the running watcher with this activity ID report a breach. */
-  breach(activityId: string, reason: string): boolean {
+  /** Makes the running watcher with this activity ID report a breach (of a metric check, with its verdict). */
+  breach(activityId: string, reason: string, check?: MetricVerdict): boolean {
     const w = this.watchers.find((x) => x.activityId === activityId);
-    w?.deliver(reason);
+    w?.deliver(reason, check);
     return !!w;
   }
 
@@ -246,7 +246,8 @@ export class FakeCloud {
         this.call('watchHealth', input, async () => {
           const ctx = Context.current();
           let reason: string | undefined;
-          const watcher: Watcher = { activityId: ctx.info.activityId, taskToken: ctx.info.taskToken, deliver: (r) => void (reason = r) };
+          let check: MetricVerdict | undefined;
+          const watcher: Watcher = { activityId: ctx.info.activityId, taskToken: ctx.info.taskToken, deliver: (r, c) => void ((reason = r), (check = c)) };
           this.watchers.push(watcher);
           // A watcher waits for days: it must not stop the test server from skipping time.
           await this.clock?.release();
@@ -257,7 +258,7 @@ export class FakeCloud {
             if (this.watcherEndDelayMs > 0) await sleep(this.watcherEndDelayMs);
             await this.clock?.hold();
           }
-          return { reason: reason!, consecutiveFailures: input.health.failureThreshold };
+          return { reason: reason!, consecutiveFailures: check?.consecutiveFailures ?? input.health.failureThreshold, ...(check && { check }) };
         }),
       removeBlueRouting: (input) =>
         this.call('removeBlueRouting', input, () => {

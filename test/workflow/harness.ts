@@ -53,7 +53,7 @@ import {
   statusQuery,
 } from '../../workflows/messages.js';
 import type { migration } from '../../workflows/migration.js';
-import { WATCHED_PHASES, type AuditEvent, type GateName, type MigrationStatus, type Phase } from '../../workflows/model.js';
+import { WATCHED_PHASES, type AuditEvent, type GateName, type MetricVerdict, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import type { EksMigrationSpec, MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
 
@@ -378,15 +378,15 @@ export class Run {
    * recorded the watcher's end (until then the workflow looks settled: see the top of this
    * file); false when no watcher runs.
    */
-  breach(reason: string): Promise<boolean> {
-    return this.inflight.track('breach', () => this.breaching(reason));
+  breach(reason: string, check?: MetricVerdict): Promise<boolean> {
+    return this.inflight.track('breach', () => this.breaching(reason, check));
   }
-  private async breaching(reason: string): Promise<boolean> {
+  private async breaching(reason: string, check?: MetricVerdict): Promise<boolean> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const id = openActivities(await this.history()).find((a) => a.type === 'watchHealth')?.activityId;
       if (!id) return false;
-      if (this.cloud.breach(id, reason)) {
+      if (this.cloud.breach(id, reason, check)) {
         while (openActivities(await this.history()).some((a) => a.activityId === id)) {
           if (Date.now() > deadline) throw new Error(`the breach of watcher ${id} was not recorded in 10 s`);
           await sleep(10);

@@ -5,6 +5,7 @@ import type { SetWeightsInput, SetWeightsResult } from '../../activities/contrac
 import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
 import { appliedWhen } from '../plan.js';
+import type { MetricPhase } from '../spec.js';
 import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
@@ -244,7 +245,7 @@ export function deregisterFromArgo(run: Run, cluster: string, actor: Actor, reas
 
 /** Runs the health watcher beside `work`; a breach acts per spec.health.onBreach. */
 export async function withHealthWatcher(run: Run, work: () => Promise<void>): Promise<void> {
-  if (run.spec.health.smoke.length === 0) return work();
+  if (run.spec.health.smoke.length === 0 && !metricChecksIn(run)) return work();
   const scope = new wf.CancellationScope();
   run.state.health.watching = true;
   const watching = scope.run(() => watchHealth(run));
@@ -259,16 +260,35 @@ export async function withHealthWatcher(run: Run, work: () => Promise<void>): Pr
   }
 }
 
+/**
+ * Whether a metric check runs in the current phase. Only a spec with metric checks asks the
+ * patch (specs before them have none), so their histories replay as they were.
+ */
+function metricChecksIn(run: Run): boolean {
+  const phase = run.state.phase as MetricPhase;
+  return !!run.spec.health.metrics?.some((c) => c.phases[phase]) && wf.patched(PATCHES.metricChecks);
+}
+
 async function watchHealth(run: Run): Promise<void> {
   const { spec, state } = run;
   const watcher = healthWatcher(spec.health.interval);
+  // The phase the watcher guards: metric checks have their rule (and failure count) per phase.
+  const metrics = metricChecksIn(run) ? { phase: state.phase as MetricPhase, region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster } : undefined;
+  let breachAudited = false;
   for (;;) {
-    const breach = await watcher.watchHealth({ health: spec.health });
+    const breach = await watcher.watchHealth({ health: spec.health, ...(metrics && { metrics }) });
     // A breach found after the watcher was stopped belongs to the phase that ended (a rollback
     // or retry may already have moved on): it must not roll back what came after.
     if (wf.CancellationScope.current().consideredCancelled && wf.patched(PATCHES.staleBreachIgnored)) return;
     state.health.lastVerdict = 'breach';
-    state.health.lastBreach = { at: now(), reason: breach.reason };
+    state.health.lastBreach = { at: now(), reason: breach.reason, ...(breach.check && { check: breach.check }) };
+    // The breach itself, with the numbers it was judged by (a metric check's): the first of this
+    // phase and each one that acts. Later ones (notify only, or paused already) update lastBreach
+    // and notify, so a check failing for weeks does not grow the audit carried in the run's state.
+    if (!breachAudited || spec.health.onBreach === 'rollback' || (spec.health.onBreach === 'pause' && !state.paused)) {
+      audit(run, WATCHER_ACTOR, 'health-breach', breach.reason, { consecutiveFailures: breach.consecutiveFailures, onBreach: spec.health.onBreach, ...(breach.check && { check: breach.check }) });
+      breachAudited = true;
+    }
     await notify(run, 'breach', `${run.id}: health breach: ${breach.reason}`);
     if (spec.health.onBreach === 'rollback') {
       requestRollback(state, WATCHER_ACTOR, `health breach: ${breach.reason}`);

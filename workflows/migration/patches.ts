@@ -23,4 +23,10 @@ export const PATCHES = {
    * run before it could have.
    */
   bakePeaks: 'bake-peaks',
+  /**
+   * The health watcher also runs for metric checks (health.metrics), told its phase, in a
+   * phase where a metric check runs. Asked only by specs with metric checks, so every run that
+   * began before them keeps its path.
+   */
+  metricChecks: 'metric-checks',
 } as const;
