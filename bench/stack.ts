@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities, type Activities } from '../activities/index.js';
@@ -13,6 +13,7 @@ import { sandboxApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
 import { resolveTools, startMoto, startTemporal } from '../scripts/stack/peers.js';
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
+import { connectClient } from '../config/connections.js';
 
 export interface BenchStack {
   temporalAddress: string;
@@ -80,7 +81,7 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
 
 /** A Temporal client and (unless `listen` is false) the real API on a loopback port, as `npm run api` serves it. */
 export async function startBenchApi(temporalAddress: string, listen = true): Promise<{ apiUrl: string; client: Client; app?: FastifyInstance; close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await connectClient({ address: temporalAddress });
   const client = new Client({ connection });
   const app = listen
     ? await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://127.0.0.1:8233'), temporal: client, taskQueue: BENCH_TASK_QUEUE })

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { temporalSettings } from '../config/connections.js';
+import { connectClient, temporalSettings } from '../config/connections.js';
 import {
   createSearchAttributes,
   describeProblems,
@@ -82,7 +82,7 @@ export async function setup(argv: string[], io: Io): Promise<number> {
   async function once(): Promise<number> {
     let connection: Connection;
     try {
-      connection = await Connection.connect(settings!.connection);
+      connection = await connectClient(settings!.connection);
     } catch (e) {
       throw new NotYet(`cannot reach Temporal at ${address}: ${(e as Error).message}`);
     }

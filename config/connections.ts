@@ -2,6 +2,8 @@
 // the sandbox). Temporal's own settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key,
 // profiles) come through @temporalio/envconfig, so a Temporal Cloud or self-hosted cluster
 // needs no code change. Both processes read them here, so they cannot disagree.
+import * as grpc from '@grpc/grpc-js';
+import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
@@ -39,4 +41,46 @@ export function cutoverMode(env: NodeJS.ProcessEnv = process.env): CutoverMode {
 /** In the sandbox every AWS call goes to moto; in aws mode to AWS itself. */
 export function awsEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return cutoverMode(env) === 'aws' ? undefined : (env.CUTOVER_AWS_ENDPOINT ?? 'http://127.0.0.1:5000');
+}
+
+/**
+ * A Temporal client connection whose close() also ends the SDK's pending gRPC retries. The SDK
+ * retries a failed call (Temporal unreachable, say) on a timer that Connection.close() does not
+ * clear; when it fires on the closed channel, grpc-js throws from inside the timer, an uncaught
+ * exception that ends the process. Past close, such a retry fails as CANCELLED instead.
+ */
+export async function connectClient(options: ConnectionOptions): Promise<Connection> {
+  let closed = false;
+  const refuseWhenClosed: grpc.Interceptor = (callOptions, nextCall) =>
+    new grpc.InterceptingCall(closed ? new CancelledCall() : nextCall(callOptions));
+  const connection = await Connection.connect({
+    ...options,
+    interceptors: [...(options.interceptors ?? [makeGrpcRetryInterceptor(defaultGrpcRetryOptions())]), refuseWhenClosed],
+  });
+  const close = connection.close.bind(connection);
+  connection.close = () => {
+    closed = true;
+    return close();
+  };
+  return connection;
+}
+
+type CallInterface = NonNullable<ConstructorParameters<typeof grpc.InterceptingCall>[0]>;
+
+/** A call that answers CANCELLED at once and sends nothing. */
+class CancelledCall implements CallInterface {
+  start(...[, listener]: Parameters<CallInterface['start']>): void {
+    setImmediate(() => listener?.onReceiveStatus?.({ code: grpc.status.CANCELLED, details: 'the connection to Temporal was closed', metadata: new grpc.Metadata() }));
+  }
+  cancelWithStatus(): void {}
+  getPeer(): string {
+    return '';
+  }
+  sendMessageWithContext(): void {}
+  sendMessage(): void {}
+  startRead(): void {}
+  halfClose(): void {}
+  getAuthContext(): null {
+    return null;
+  }
 }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
@@ -20,6 +20,7 @@ import { createCutoverWorker } from '../worker/worker.js';
 import { resolveTools, startMoto, startTemporal } from './stack/peers.js';
 import { freePort, ProcessGroup } from './stack/processes.js';
 import { seedMoto } from './stack/seed.js';
+import { connectClient } from '../config/connections.js';
 
 const MAX_EXAMPLES = Number(process.env.CUTOVER_FUZZ_MAX_EXAMPLES ?? 25);
 const SEED = process.env.CUTOVER_FUZZ_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
       await running;
       await native.close();
     });
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await connectClient({ address: temporal.address });
     cleanup.push(() => connection.close());
     const apiLog = path.join(dir, 'logs', 'api.log');
     const app = await buildApp({

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { inject, onTestFailed, onTestFinished } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { EksMigrationSpec, MigrationSpec } from '../workflows/spec.js';
@@ -13,6 +13,7 @@ import { buildApp } from '../api/app.js';
 import { sandboxApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
 import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
+import { connectClient } from '../config/connections.js';
 
 export const stack = () => inject('stack');
 
@@ -103,7 +104,7 @@ export async function startHarness(activities: Partial<Activities> = realActivit
     workflowBundle: { codePath: stack().workflowBundlePath },
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address: stack().temporalAddress });
+  const connection = await connectClient({ address: stack().temporalAddress });
   const client = new Client({ connection });
   const app = await buildApp({
     config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test'),

@@ -2,10 +2,11 @@
 // (never one per request), the migration reader over it, and who polls the task queue. The app closes the connection
 // it opened when it closes; a client handed in (tests) stays its owner's to close.
 import fp from 'fastify-plugin';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TemporalSettings } from '../../config/connections.js';
 import { migrationReader, type MigrationReader } from '../migrations.js';
 import { workers, type Workers } from '../workers.js';
+import { connectClient } from '../../config/connections.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +30,7 @@ export default fp<TemporalPluginOptions>(
   async (app, { settings, client, taskQueue, queryTimeoutMs }) => {
     let temporal = client;
     if (!temporal) {
-      const connection = await Connection.connect(settings.connection);
+      const connection = await connectClient(settings.connection);
       app.addHook('onClose', async () => connection.close());
       temporal = new Client({ connection, namespace: settings.namespace });
     }

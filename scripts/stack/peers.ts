@@ -8,9 +8,9 @@ import net from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages.js';
 import { type ProcessGroup, waitUntil } from './processes.js';
+import { connectClient } from '../../config/connections.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -71,7 +71,7 @@ export async function startTemporal(
       // Not before the port accepts connections: a failed connect leaves the gRPC client's
       // retry on a timer, which throws once the closed connection is retried (a restart drill).
       if (!(await accepts(opts.port))) return false;
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      const connection = await connectClient({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.getSystemInfo({});
         return true;

@@ -9,11 +9,12 @@ import { BODY_LIMIT_BYTES, sandboxApiConfig } from '../../api/config.js';
 import { MAX_LISTED_ERRORS } from '../../api/errors.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, stack, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 let connection: Connection;
 let app: FastifyInstance;
 beforeAll(async () => {
-  connection = await Connection.connect({ address: stack().temporalAddress });
+  connection = await connectClient({ address: stack().temporalAddress });
   app = await buildApp({ config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test'), temporal: new Client({ connection }), taskQueue: uniqueName('tq-nobody') });
 });
 afterAll(async () => {

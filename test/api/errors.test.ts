@@ -9,6 +9,7 @@ import { buildApp } from '../../api/app.js';
 import { parseTokens, SANDBOX_TOKENS } from '../../api/config.js';
 import { freePort } from '../../scripts/stack/processes.js';
 import { auth, stack, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 const config = (address: string) => ({
   host: '127.0.0.1',
@@ -34,7 +35,7 @@ let connection: Connection;
 let app: FastifyInstance;
 let logs: string[];
 beforeAll(async () => {
-  connection = await Connection.connect({ address: stack().temporalAddress });
+  connection = await connectClient({ address: stack().temporalAddress });
   ({ app, logs } = await appWith(new Client({ connection })));
   // A route that fails the way a bug would, with a secret in its message.
   app.get('/test/boom', async () => {
@@ -127,7 +128,7 @@ describe('when Temporal is unreachable', () => {
 
 describe('graceful shutdown', () => {
   it('fails readiness once closing begins', async () => {
-    const own = await Connection.connect({ address: stack().temporalAddress });
+    const own = await connectClient({ address: stack().temporalAddress });
     const { app: closing } = await appWith(new Client({ connection: own }));
     let url = '';
     // Without a worker readiness fails anyway; that it stops asking Temporal shows it is closing.

@@ -9,13 +9,14 @@ import { buildApp } from '../../api/app.js';
 import { sandboxApiConfig } from '../../api/config.js';
 import { createCutoverWorker } from '../../worker/worker.js';
 import { auth, eventually, realActivities, seededSpec, stack, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 const taskQueue = uniqueName('tq-unpolled');
 let connection: Connection;
 let client: Client;
 let app: FastifyInstance;
 beforeAll(async () => {
-  connection = await Connection.connect({ address: stack().temporalAddress });
+  connection = await connectClient({ address: stack().temporalAddress });
   client = new Client({ connection });
   // Short waits: nobody will answer on this task queue until the last test starts a worker.
   const config = sandboxApiConfig(stack().temporalAddress, 'http://ui.test', { queryTimeoutMs: 1_000, acceptTimeoutMs: 2_000 });

@@ -16,6 +16,7 @@ import { freePort, ProcessGroup } from '../../scripts/stack/processes.js';
 import { describeProblems, inspectSearchAttributes } from '../../worker/search-attributes.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { eventually, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NAMES = Object.values(SEARCH_ATTRIBUTES).map((k) => k.name);
@@ -29,7 +30,7 @@ beforeAll(async () => {
   group = new ProcessGroup(path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-setup-')), 'logs'));
   const temporal = await startTemporal(group, resolveTools(), { port: await freePort(), httpPort: await freePort(), metricsPort: await freePort(), searchAttributes: false });
   address = temporal.address;
-  connection = await Connection.connect({ address });
+  connection = await connectClient({ address });
   client = new Client({ connection });
 });
 afterAll(async () => {

@@ -6,13 +6,14 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { sandboxApiConfig } from '../../api/config.js';
 import { createCutoverWorker } from '../../worker/worker.js';
 import { auth, eventually, realActivities, seededSpec, stack, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 let app: FastifyInstance;
 let client: Client;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   const nativeConnection = await NativeConnection.connect({ address: stack().temporalAddress });
   const worker = await createCutoverWorker({ connection: nativeConnection, taskQueue, activities: realActivities(), workflowBundle: { codePath: stack().workflowBundlePath } });
   const running = worker.run();
-  const connection = await Connection.connect({ address: stack().temporalAddress });
+  const connection = await connectClient({ address: stack().temporalAddress });
   client = new Client({ connection });
   app = await buildApp({ config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test'), temporal: client, taskQueue, metricsCacheMs: 0 });
   close = async () => {

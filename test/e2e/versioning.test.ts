@@ -3,7 +3,7 @@
 // promote it, and once promoted, a running migration moves to it (AUTO_UPGRADE).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
@@ -11,6 +11,7 @@ import { sandboxApiConfig } from '../../api/config.js';
 import { promoteIfFirstVersion } from '../../worker/versioning.js';
 import { createCutoverWorker } from '../../worker/worker.js';
 import { auth, eventually, realActivities, seededSpec, stack, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 const NAMESPACE = 'default';
 const taskQueue = uniqueName('tq');
@@ -38,7 +39,7 @@ const currentBuild = async () => (await describeDeployment()).workerDeploymentIn
 
 beforeAll(async () => {
   connection = await NativeConnection.connect({ address: stack().temporalAddress });
-  client = new Client({ connection: await Connection.connect({ address: stack().temporalAddress }) });
+  client = new Client({ connection: await connectClient({ address: stack().temporalAddress }) });
   app = await buildApp({ config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test'), temporal: client, taskQueue });
 });
 afterAll(async () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { onTestFinished } from 'vitest';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { createAwsClients } from '../../activities/aws.js';
@@ -26,6 +26,7 @@ import { namedWorld, seedMoto } from '../../scripts/stack/seed.js';
 import type { Weights } from '../../workflows/model.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, stack, uniqueName } from '../helpers.js';
+import { connectClient } from '../../config/connections.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -411,7 +412,7 @@ export interface Api {
 
 /** The real app in-process against `temporalAddress`, starting migrations on `taskQueue`. */
 export async function startApi(temporalAddress: string, taskQueue: string, config: { queryTimeoutMs?: number } = {}): Promise<Api> {
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await connectClient({ address: temporalAddress });
   const client = new Client({ connection });
   const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100, ...config }), temporal: client, taskQueue });
   return {

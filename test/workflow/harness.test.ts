@@ -7,6 +7,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { APPROVERS, baseSpec, lostWorkflowTask, openActivities, poll, QUIET_MS, timeSkippingEnv } from './harness.js';
 import { useRuns } from './runs.js';
+import { connectClient } from '../../config/connections.js';
 
 const start = useRuns();
 const { CommandType } = proto.temporal.api.enums.v1;
@@ -67,7 +68,7 @@ describe.each<[Unseen, string, string[], RegExp]>([
   ['timer', 'a timer whose firing', ['workflowTaskCompleted', 'timerCanceled'], /INVALID_ARGUMENT: invalid history builder state for action/],
 ])('a workflow task that cancels %s', (what, subject, realServerTail, refusal) => {
   it(`completes on a real Temporal server when ${subject} it has not seen yet`, async () => {
-    const connection = await Connection.connect({ address: inject('stack').temporalAddress });
+    const connection = await connectClient({ address: inject('stack').temporalAddress });
     const handle = new Client({ connection }).workflow.getHandle(`unseen-${what}-${randomUUID()}`);
     try {
       expect(await cancelAfterUnseenEnd(connection, handle, what)).toBeUndefined();

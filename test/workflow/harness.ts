@@ -56,6 +56,7 @@ import type { migration } from '../../workflows/migration.js';
 import { WATCHED_PHASES, type AuditEvent, type GateName, type MetricVerdict, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import type { EksMigrationSpec, MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
+import { connectClient } from '../../config/connections.js';
 
 export const STARTER = 'ops@example';
 export const APPROVERS = ['alice@example', 'bob@example'] as const;
@@ -251,7 +252,7 @@ export class Run {
   async diagnose(): Promise<string> {
     const lines = [`in flight: ${JSON.stringify(this.inflight.report())}`];
     lines.push(`cloud: routing ${JSON.stringify(this.cloud.routing)}, watchers ${JSON.stringify(this.cloud.runningWatchers())}, insyncHeld ${this.cloud.insyncHeld}`);
-    const conn = await Connection.connect({ address: this.env.address, connectTimeout: 5_000 }).catch((err: unknown) => {
+    const conn = await connectClient({ address: this.env.address, connectTimeout: 5_000 }).catch((err: unknown) => {
       lines.push(`fresh connection failed: ${String(err)}`);
       return undefined;
     });
