@@ -67,10 +67,14 @@ export async function connectClient(options: ConnectionOptions): Promise<Connect
 
 type CallInterface = NonNullable<ConstructorParameters<typeof grpc.InterceptingCall>[0]>;
 
-/** A call that answers CANCELLED at once and sends nothing. */
+/** A unary call that answers CANCELLED at once and sends nothing. */
 class CancelledCall implements CallInterface {
   start(...[, listener]: Parameters<CallInterface['start']>): void {
-    setImmediate(() => listener?.onReceiveStatus?.({ code: grpc.status.CANCELLED, details: 'the connection to Temporal was closed', metadata: new grpc.Metadata() }));
+    setImmediate(() => {
+      // As grpc-js's own unary calls do: no message, then the status (the SDK's retry interceptor relies on it).
+      listener?.onReceiveMessage?.(null);
+      listener?.onReceiveStatus?.({ code: grpc.status.CANCELLED, details: 'the connection to Temporal was closed', metadata: new grpc.Metadata() });
+    });
   }
   cancelWithStatus(): void {}
   getPeer(): string {

@@ -57,4 +57,10 @@ describe('a client connection closed while a call waits to be retried', () => {
     await new Promise((r) => setTimeout(r, 1_000)); // any later retry timer has fired
     expect(uncaught).toEqual([]);
   });
+
+  it('fails a call made after close as cancelled', async () => {
+    const connection = await connectClient({ address: stack().temporalAddress });
+    await connection.close();
+    await expect(connection.workflowService.getSystemInfo({})).rejects.toMatchObject({ code: 1 });
+  });
 });
