@@ -1,8 +1,8 @@
 // API configuration, validated at boot: every wrong setting is reported at once, by its
 // name, before the process listens — not at the first request that needs it.
-import { readFileSync } from 'node:fs';
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
+import { integerSetting, isJsonObject, jsonSetting, parseJson } from '../config/settings.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
@@ -100,25 +100,10 @@ export function parseTokens(source: string, raw: unknown): Map<string, Principal
 
 /** The static tokens; none (an empty map) when people sign in with OIDC only. */
 function readTokens(env: NodeJS.ProcessEnv, oidc: boolean): Map<string, Principal> {
-  if (env.CUTOVER_TOKENS_FILE && env.CUTOVER_TOKENS) throw new ConfigError('set CUTOVER_TOKENS_FILE or CUTOVER_TOKENS, not both');
-  if (env.CUTOVER_TOKENS_FILE) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(env.CUTOVER_TOKENS_FILE, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(`CUTOVER_TOKENS_FILE (${env.CUTOVER_TOKENS_FILE}): ${(err as Error).message}`);
-    }
-    return parseTokens('CUTOVER_TOKENS_FILE', raw);
-  }
-  if (env.CUTOVER_TOKENS) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(env.CUTOVER_TOKENS);
-    } catch {
-      throw new ConfigError('CUTOVER_TOKENS: not valid JSON (expected {"<token>": {"subject": …, "role": …}})');
-    }
-    return parseTokens('CUTOVER_TOKENS', raw);
-  }
+  const problems: string[] = [];
+  const setting = jsonSetting(env, 'CUTOVER_TOKENS', '(expected {"<token>": {"subject": …, "role": …}})', problems);
+  if (problems.length) throw new ConfigError(problems.join('; '));
+  if (setting) return parseTokens(setting.source, setting.value);
   if (cutoverMode(env) === 'sandbox') return parseTokens('sandbox tokens', SANDBOX_TOKENS);
   if (oidc) return new Map();
   throw new ConfigError('CUTOVER_OIDC_ISSUER or CUTOVER_TOKENS_FILE or CUTOVER_TOKENS is required when CUTOVER_MODE=aws');
@@ -165,14 +150,9 @@ function readGroupRoles(raw: string | undefined, problems: string[]): Record<str
     problems.push(`${name} is required with CUTOVER_OIDC_ISSUER ${shape}`);
     return {};
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    problems.push(`${name}: not valid JSON ${shape}`);
-    return {};
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+  const parsed = parseJson(name, raw, shape, problems);
+  if (parsed === undefined) return {};
+  if (!isJsonObject(parsed) || Object.keys(parsed).length === 0) {
     problems.push(`${name}: must map at least one group to a role ${shape}`);
     return {};
   }
@@ -182,14 +162,6 @@ function readGroupRoles(raw: string | undefined, problems: string[]): Record<str
     else problems.push(`${name}: group "${group}" has role ${JSON.stringify(role)}; a role is one of ${ROLES.join(', ')}`);
   }
   return roles;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return value;
 }
 
 /** An in-process API with the sandbox tokens, for tests and benchmarks (no env, no listening port). */
@@ -215,13 +187,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     }
   };
   const mode = attempt(() => cutoverMode(env));
-  const port = integer(env, env.CUTOVER_API_PORT !== undefined ? 'CUTOVER_API_PORT' : 'PORT', 8080, 0, 65535, problems);
+  const port = integerSetting(env, env.CUTOVER_API_PORT !== undefined ? 'CUTOVER_API_PORT' : 'PORT', 0, 65535, problems) ?? 8080;
   const host = env.CUTOVER_API_HOST ?? '127.0.0.1';
   if (!host.trim()) problems.push('CUTOVER_API_HOST must not be empty');
   const logLevel = readLogLevel(env, problems);
-  const eventsPollMs = integer(env, 'CUTOVER_API_EVENTS_POLL_MS', DEFAULT_EVENTS_POLL_MS, 100, 60_000, problems);
-  const queryTimeoutMs = integer(env, 'CUTOVER_API_QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS, 500, 60_000, problems);
-  const acceptTimeoutMs = integer(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', DEFAULT_ACCEPT_TIMEOUT_MS, 1_000, 120_000, problems);
+  const eventsPollMs = integerSetting(env, 'CUTOVER_API_EVENTS_POLL_MS', 100, 60_000, problems) ?? DEFAULT_EVENTS_POLL_MS;
+  const queryTimeoutMs = integerSetting(env, 'CUTOVER_API_QUERY_TIMEOUT_MS', 500, 60_000, problems) ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const acceptTimeoutMs = integerSetting(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', 1_000, 120_000, problems) ?? DEFAULT_ACCEPT_TIMEOUT_MS;
   const oidc = readOidc(env, problems);
   const tokens = mode ? attempt(() => readTokens(env, oidc !== undefined)) : undefined;
   const temporal = attempt(() => temporalSettings(env));

@@ -1,8 +1,8 @@
 // The worker process's own settings, beside Temporal's (config/connections.ts): read once at
 // start, every wrong one reported by its name before the worker connects — and a webhook URL
 // (a secret) never echoed.
-import { readFileSync } from 'node:fs';
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
+import { integerSetting, isJsonObject, jsonSetting, parseJson } from '../config/settings.js';
 import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
 import { NOTIFY_CHANNEL, PROMETHEUS_SERVER } from '../workflows/spec.js';
@@ -30,42 +30,30 @@ export interface WorkerProcessSettings {
 
 const isHttpUrl = (value: unknown) => typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
 
+/**
+ * name → URL entries of `raw`, a JSON object (notification channels, Prometheus servers): a bad
+ * entry is named by `source` and its name, never by its URL (it may hold a secret).
+ */
+function namedUrls(source: string, raw: Record<string, unknown>, noun: string, pattern: string, problems: string[]): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [name, url] of Object.entries(raw)) {
+    if (!new RegExp(pattern).test(name) || name.length > 100) problems.push(`${source}: "${name}" is not a ${noun} name (letters, digits, . _ -)`);
+    else if (!isHttpUrl(url)) problems.push(`${source}: ${noun} ${name} needs an http(s) URL`);
+    else urls[name] = url as string;
+  }
+  return urls;
+}
+
 /** channel → webhook URL, from CUTOVER_NOTIFY_CHANNELS (JSON) or the JSON file CUTOVER_NOTIFY_CHANNELS_FILE. */
 function readChannels(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string> {
-  if (env.CUTOVER_NOTIFY_CHANNELS && env.CUTOVER_NOTIFY_CHANNELS_FILE) {
-    problems.push('set CUTOVER_NOTIFY_CHANNELS or CUTOVER_NOTIFY_CHANNELS_FILE, not both');
-    return {};
-  }
-  const source = env.CUTOVER_NOTIFY_CHANNELS_FILE ? 'CUTOVER_NOTIFY_CHANNELS_FILE' : 'CUTOVER_NOTIFY_CHANNELS';
-  let text = env.CUTOVER_NOTIFY_CHANNELS;
-  if (env.CUTOVER_NOTIFY_CHANNELS_FILE) {
-    try {
-      text = readFileSync(env.CUTOVER_NOTIFY_CHANNELS_FILE, 'utf8');
-    } catch (err) {
-      problems.push(`CUTOVER_NOTIFY_CHANNELS_FILE (${env.CUTOVER_NOTIFY_CHANNELS_FILE}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return {};
-    }
-  }
-  if (!text) return {};
   const shape = '(expected {"<channel>": "https://<webhook URL>"})';
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    problems.push(`${source}: not valid JSON ${shape}`);
+  const setting = jsonSetting(env, 'CUTOVER_NOTIFY_CHANNELS', shape, problems);
+  if (!setting) return {};
+  if (!isJsonObject(setting.value)) {
+    problems.push(`${setting.source}: must be an object ${shape}`);
     return {};
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push(`${source}: must be an object ${shape}`);
-    return {};
-  }
-  const channels: Record<string, string> = {};
-  for (const [channel, url] of Object.entries(raw)) {
-    if (!new RegExp(NOTIFY_CHANNEL).test(channel) || channel.length > 100) problems.push(`${source}: "${channel}" is not a channel name (letters, digits, . _ -)`);
-    else if (!isHttpUrl(url)) problems.push(`${source}: channel ${channel} needs an http(s) URL`);
-    else channels[channel] = url as string;
-  }
-  return channels;
+  return namedUrls(setting.source, setting.value, 'channel', NOTIFY_CHANNEL, problems);
 }
 
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;
@@ -91,43 +79,22 @@ function readSmokeHosts(env: NodeJS.ProcessEnv, problems: string[]): string[] | 
 function readPrometheus(env: NodeJS.ProcessEnv, problems: string[]): PrometheusSettings {
   const defaultUrl = env.CUTOVER_PROMETHEUS_URL || undefined;
   if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_PROMETHEUS_URL must be an http(s) URL');
-  const servers: Record<string, string> = {};
+  let servers: Record<string, string> = {};
   const text = env.CUTOVER_PROMETHEUS_SERVERS;
   if (text) {
     const shape = '(expected {"<name>": "https://<Prometheus URL>"})';
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push(`CUTOVER_PROMETHEUS_SERVERS: must be a JSON object ${shape}`);
-    else {
-      for (const [name, url] of Object.entries(raw)) {
-        if (!new RegExp(PROMETHEUS_SERVER).test(name) || name.length > 100) problems.push(`CUTOVER_PROMETHEUS_SERVERS: "${name}" is not a server name (letters, digits, . _ -)`);
-        else if (!isHttpUrl(url)) problems.push(`CUTOVER_PROMETHEUS_SERVERS: server ${name} needs an http(s) URL`);
-        else servers[name] = url as string;
-      }
-    }
+    const raw = parseJson('CUTOVER_PROMETHEUS_SERVERS', text, shape, problems);
+    if (isJsonObject(raw)) servers = namedUrls('CUTOVER_PROMETHEUS_SERVERS', raw, 'server', PROMETHEUS_SERVER, problems);
+    else if (raw !== undefined) problems.push(`CUTOVER_PROMETHEUS_SERVERS: must be a JSON object ${shape}`);
   }
   return { ...(defaultUrl && isHttpUrl(defaultUrl) && { defaultUrl }), servers };
 }
 
 export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): WorkerProcessSettings {
   const problems: string[] = [];
-  const integer = (name: string, min: number, max: number): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return undefined;
-    }
-    return value;
-  };
-  const healthPort = integer('CUTOVER_WORKER_HEALTH_PORT', 0, 65535);
-  const shutdownGraceSeconds = integer('CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600) ?? 0;
-  const metricsPort = integer('CUTOVER_WORKER_METRICS_PORT', 0, 65535);
+  const healthPort = integerSetting(env, 'CUTOVER_WORKER_HEALTH_PORT', 0, 65535, problems);
+  const shutdownGraceSeconds = integerSetting(env, 'CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600, problems) ?? 0;
+  const metricsPort = integerSetting(env, 'CUTOVER_WORKER_METRICS_PORT', 0, 65535, problems);
   const logLevel = readLogLevel(env, problems);
   const name = env.CUTOVER_DEPLOYMENT_NAME || undefined;
   const buildId = env.CUTOVER_BUILD_ID || undefined;

@@ -48,8 +48,14 @@ describe('loadApiConfig', () => {
     expect(inline.awsEndpoint).toBeUndefined();
 
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-config-')), 'tokens.json');
-    writeFileSync(file, '{ not json');
-    expect((load({ CUTOVER_MODE: 'aws', CUTOVER_TOKENS_FILE: file }) as Error).message).toContain(`CUTOVER_TOKENS_FILE (${file})`);
+    writeFileSync(file, '{"secret-token": x}');
+    const broken = (load({ CUTOVER_MODE: 'aws', CUTOVER_TOKENS_FILE: file }) as Error).message;
+    expect(broken).toContain(`CUTOVER_TOKENS_FILE (${file}): not valid JSON`);
+    expect(broken).not.toContain('secret');
+    expect((load({ CUTOVER_TOKENS_FILE: file, CUTOVER_TOKENS: '{}' }) as Error).message).toContain('set CUTOVER_TOKENS or CUTOVER_TOKENS_FILE, not both');
+    // An empty file is a mistake (an empty secret), not "no tokens": the sandbox's well-known ones must not stand in.
+    writeFileSync(file, '');
+    expect((load({ CUTOVER_TOKENS_FILE: file }) as Error).message).toContain(`CUTOVER_TOKENS_FILE (${file}): not valid JSON`);
   });
 });
 

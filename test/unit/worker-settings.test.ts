@@ -49,5 +49,9 @@ describe('workerProcessSettings', () => {
     expect(problems({ CUTOVER_NOTIFY_CHANNELS: '{', CUTOVER_NOTIFY_CHANNELS_FILE: '/x' })).toContain('set CUTOVER_NOTIFY_CHANNELS or CUTOVER_NOTIFY_CHANNELS_FILE, not both');
     expect(problems({ CUTOVER_NOTIFY_CHANNELS: '{' })).toContain('CUTOVER_NOTIFY_CHANNELS: not valid JSON');
     expect(problems({ CUTOVER_NOTIFY_CHANNELS_FILE: '/nonexistent/channels.json' })).toContain('CUTOVER_NOTIFY_CHANNELS_FILE (/nonexistent/channels.json): ENOENT');
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-worker-')), 'channels.json');
+    writeFileSync(file, '{"oncall": ');
+    expect(problems({ CUTOVER_NOTIFY_CHANNELS_FILE: file })).toContain(`CUTOVER_NOTIFY_CHANNELS_FILE (${file}): not valid JSON`);
+    expect(problems({ CUTOVER_NOTIFY_CHANNELS_FILE: file })).not.toContain('oncall');
   });
 });
