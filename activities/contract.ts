@@ -2,7 +2,7 @@
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
 import type { MetricPhase } from '../workflows/spec.js';
-import type { KubeContextRef, ResolvedSpec } from '../workflows/plan.js';
+import type { KubeContextRef, ResolvedDrain, ResolvedSpec } from '../workflows/plan.js';
 import type { PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {
@@ -225,4 +225,24 @@ export interface AutoSyncInput {
 export interface AutoSyncResult {
   /** Objects this call changed ("Application argocd/shop", "Kustomization flux-system/apps"). */
   changed: string[];
+}
+
+/** The drain check: blue's traffic under `drain.below` for a whole window; given up at `deadline` (epoch ms, the workflow's). */
+export interface DrainInput {
+  region: string;
+  /** Blue's cluster name, for {{cluster}} in a PromQL query. */
+  blue: string;
+  drain: ResolvedDrain;
+  deadline: number;
+}
+
+/** The end of waitBlueDrained: drained, or, at its deadline, the last reading and why it is not. */
+export interface DrainResult {
+  drained: boolean;
+  /** The last value read (absent with no data, or when the source could not be read). */
+  value?: number;
+  /** Why not drained: the value, no data, or the read's error. */
+  reason?: string;
+  /** When the last reading was taken (ISO). */
+  at: string;
 }

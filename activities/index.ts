@@ -4,12 +4,14 @@ import type { AwsClients } from './aws.js';
 import { createBlueTeardown } from './blue-teardown.js';
 import { createCalendarActivities } from './calendar.js';
 import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
+import { createDrainActivities } from './drain.js';
 import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
 import { createEksActivities } from './eks.js';
 import { createGitopsActivities } from './gitops.js';
 import { createHealthActivities, type HealthSettings } from './health.js';
 import type { ClusterAccess } from './kubernetes.js';
 import { createNotifyActivities, type NotifySettings } from './notify.js';
+import { createSignals } from './signals/index.js';
 import { createTrafficActivities } from './traffic.js';
 import type { Finding } from '../workflows/model.js';
 
@@ -36,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     // Tests narrow it to their namespaces as they narrow the checks.
     ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
     ...createCalendarActivities(),
+    ...createDrainActivities(createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus })),
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's

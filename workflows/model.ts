@@ -6,6 +6,7 @@ import type {
   AttentionSchema,
   AuditEventSchema,
   DecommissionStatusSchema,
+  DrainReadingSchema,
   BakeStatusSchema,
   FindingSchema,
   HealthStatusSchema,
@@ -102,6 +103,7 @@ export type MetricVerdict = Static<typeof MetricVerdictSchema>;
 export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
 export type DecommissionStatus = Static<typeof DecommissionStatusSchema>;
+export type DrainReading = Static<typeof DrainReadingSchema>;
 export type Waiting = Static<typeof WaitingSchema>;
 export type BakeStatus = Static<typeof BakeStatusSchema>;
 export type BakeWindow = BakeStatus['windows'][number];

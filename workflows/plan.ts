@@ -4,7 +4,7 @@ import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import { DURATION_LIMITS, type DurationLimit } from './spec.js';
 import { METRIC_PHASES, WEEKDAYS } from './spec.js';
-import type { BreachAction, CompareToBlue, ExternalDnsObject, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow, TrafficDriver } from './spec.js';
+import type { BreachAction, CompareToBlue, DrainCheck, ExternalDnsObject, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow, TrafficDriver } from './spec.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';
 
@@ -18,6 +18,9 @@ export const DEFAULTS = {
   failureThreshold: 3,
   onBreach: 'rollback' as BreachAction,
   metricWindow: '5m',
+  drainWindow: '5m',
+  drainWithin: '1h',
+  drainNoData: 'fail' as const,
   noData: 'ignore' as NoDataPolicy,
   worseWhen: 'higher' as const,
   reminderInterval: '4h',
@@ -149,7 +152,18 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
   bakePeaks: PeakWindow[];
   freeze: string;
   approvals: { distinctApprover: boolean; reminderInterval: string };
-  decommission: { deleteBlue: boolean };
+  /** drain: only when the spec sets it, so a spec without it resolves as it always did. */
+  decommission: { deleteBlue: boolean; drain?: ResolvedDrain };
+}
+
+/** The drain check with its defaults: blue's traffic under `below` for a whole `window`, waited for at most `within`. */
+export interface ResolvedDrain {
+  cloudwatch?: DrainCheck['cloudwatch'];
+  prometheus?: DrainCheck['prometheus'];
+  below: number;
+  window: string;
+  within: string;
+  noData: 'pass' | 'fail';
 }
 
 type Route53Settings = NonNullable<MigrationSpec['traffic']['route53']>;
@@ -227,7 +241,18 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       reminderInterval: spec.approvals?.reminderInterval ?? DEFAULTS.reminderInterval,
     },
     // Only an EKS cluster is deleted: a blue named by context alone is kept.
-    decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks },
+    decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks, ...(spec.decommission?.drain && { drain: resolveDrain(spec.decommission.drain) }) },
+  };
+}
+
+function resolveDrain(drain: DrainCheck): ResolvedDrain {
+  return {
+    ...(drain.cloudwatch && { cloudwatch: drain.cloudwatch }),
+    ...(drain.prometheus && { prometheus: drain.prometheus }),
+    below: drain.below,
+    window: drain.window ?? DEFAULTS.drainWindow,
+    within: drain.within ?? DEFAULTS.drainWithin,
+    noData: drain.noData ?? DEFAULTS.drainNoData,
   };
 }
 
@@ -309,6 +334,8 @@ function durationFields(spec: MigrationSpec): DurationField[] {
     ...(spec.health?.smoke ?? []).map(
       (s, i): DurationField => ({ path: `/health/smoke/${i}/timeout`, field: `health.smoke[${i}].timeout`, limit: 'health.smoke[].timeout', value: s.timeout }),
     ),
+    { path: '/decommission/drain/window', field: 'decommission.drain.window', limit: 'decommission.drain.window', value: spec.decommission?.drain?.window },
+    { path: '/decommission/drain/within', field: 'decommission.drain.within', limit: 'decommission.drain.within', value: spec.decommission?.drain?.within },
     ...(spec.health?.metrics ?? []).map(
       (m, i): DurationField => ({ path: `/health/metrics/${i}/window`, field: `health.metrics[${i}].window`, limit: 'health.metrics[].window', value: m.window }),
     ),
@@ -399,6 +426,27 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     if (first !== undefined) issues.push({ path: `/health/metrics/${i}/name`, message: `"${m.name}" is also the name of /health/metrics/${first}: each check needs its own name` });
     else names.set(m.name, i);
   });
+  if (spec.decommission?.drain) issues.push(...drainIssues(spec.decommission.drain, spec));
+  return issues;
+}
+
+/** The drain check: one source, a window it can be judged in, and blue there to drain. */
+function drainIssues(drain: DrainCheck, spec: MigrationSpec): SpecIssue[] {
+  const at = '/decommission/drain';
+  const issues: SpecIssue[] = [];
+  if (!drain.cloudwatch === !drain.prometheus) issues.push({ path: at, message: "needs exactly one source of blue's traffic: cloudwatch or prometheus" });
+  const window = drain.window ?? DEFAULTS.drainWindow;
+  const within = drain.within ?? DEFAULTS.drainWithin;
+  if (isDuration(window) && isDuration(within) && durationMs(within as never) < durationMs(window as never)) {
+    issues.push({ path: `${at}/within`, message: `"${within}" is shorter than the window (${window}): blue must stay under below for a whole window, so it could never drain in time` });
+  }
+  if (drain.cloudwatch && drain.window !== undefined && isDuration(drain.window) && durationMs(drain.window as never) % 60_000 !== 0) {
+    issues.push({ path: `${at}/window`, message: `must be whole minutes for CloudWatch ("${drain.window}"): the window is one CloudWatch period` });
+  }
+  const deletesBlue = spec.blue.cluster !== undefined && (spec.decommission?.deleteBlue ?? true);
+  if (!deletesBlue) {
+    issues.push({ path: at, message: 'is checked before anything of blue is deleted, and blue is kept (deleteBlue false, or a blue named by context): leave drain out' });
+  }
   return issues;
 }
 
@@ -693,6 +741,7 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     decommission: {
       removeRouting: true,
       steps: decommissionSteps(spec),
+      ...(decommissionSteps(spec).includes('drain-check') && { drain: describeDrain(spec.decommission.drain!) }),
       ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }),
       ...(!spec.blue.eks && {
         keptBecause: `blue ${spec.blue.cluster} is named by kubeconfig context, not as an EKS cluster: decommissioning removes its routing and GitOps registration and leaves the cluster running`,
@@ -706,7 +755,7 @@ export function decommissionSteps(spec: ResolvedSpec): DecommissionStep[] {
   const deletesBlue = spec.decommission.deleteBlue && spec.blue.cluster !== undefined;
   const planned: Record<DecommissionStep, boolean> = {
     'remove-blue-routing': true,
-    'drain-check': false, // comes with the metric providers
+    'drain-check': deletesBlue && !!spec.decommission.drain,
     'deregister-argocd': !!spec.gitops?.argocd,
     'report-retained-volumes': deletesBlue,
     'delete-load-balancers': deletesBlue,
@@ -714,6 +763,11 @@ export function decommissionSteps(spec: ResolvedSpec): DecommissionStep[] {
     'delete-cluster': deletesBlue,
   };
   return DECOMMISSION_STEPS.filter((step) => planned[step]);
+}
+
+/** The drain check in words: "Prometheus main: … below 1 for 5m, waited for at most 1h (no data: not drained)". */
+export function describeDrain(drain: ResolvedDrain): string {
+  return `${metricSource(drain)} below ${drain.below} for ${drain.window}, waited for at most ${drain.within} (no data: ${drain.noData === 'pass' ? 'drained' : 'not drained'})`;
 }
 
 /** Where a check reads its value, in words. */

@@ -84,6 +84,17 @@ export const RetryingSchema = Type.Object({
 });
 
 /** Decommissioning's steps in order, each with how far it got. */
+/** The drain check's last answer: blue's traffic against the threshold. */
+export const DrainReadingSchema = Type.Object({
+  drained: Type.Boolean(),
+  value: Type.Optional(Type.Number({ description: "blue's traffic over the window at the last reading; absent with no data" })),
+  below: Type.Number(),
+  window: Type.String(),
+  source: Type.String({ description: 'where it was read' }),
+  reason: Type.Optional(Type.String({ description: 'why not drained: the value, no data, or why the source could not be read' })),
+  at: Type.String({ description: 'ISO time of the last reading' }),
+});
+
 export const DecommissionStatusSchema = Type.Object({
   steps: Type.Array(
     Type.Object({
@@ -91,6 +102,7 @@ export const DecommissionStatusSchema = Type.Object({
       status: StringEnum(['done', 'running', 'failed', 'pending'] as const, { description: 'failed: the migration is held there (needs-attention); a retry goes on from it' }),
     }),
   ),
+  drain: Type.Optional(DrainReadingSchema),
 });
 
 /** A wait the workflow sits out now: what it waits for and why, since when, and until when if known. */
@@ -180,5 +192,6 @@ export const PlanSchema = Type.Object({
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
     keptBecause: Type.Optional(Type.String({ description: "why blue's cluster is kept although the spec did not ask for it (a cluster outside EKS)" })),
     steps: Type.Array(StringEnum(DECOMMISSION_STEPS), { description: 'what decommissioning does, in order' }),
+    drain: Type.Optional(Type.String({ description: "with decommission.drain: where blue's traffic is read and what counts as drained" })),
   }),
 });

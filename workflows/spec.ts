@@ -43,6 +43,14 @@ export const DURATION_LIMITS = {
     least: { value: '10s', why: 'a metric check reads its query over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to judge green by' },
     most: { value: '1 day', why: 'a metric check judges what green does now; a window further back still shows what it did long ago' },
   },
+  'decommission.drain.window': {
+    least: { value: '10s', why: "the drain check reads blue's traffic over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to tell idle from quiet" },
+    most: { value: '1 day', why: 'blue must stay under the threshold this long before it is deleted; longer is a typo' },
+  },
+  'decommission.drain.within': {
+    least: { value: '1m', why: "blue's traffic is waited for this long before the migration is held; less gives clients no time to leave blue" },
+    most: { value: '1 day', why: "a blue still busy after a day needs a person, not a longer wait" },
+  },
   'approvals.reminderInterval': {
     least: { value: '1m', why: 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop' },
     most: { value: '1 day', why: 'a pending gate nobody hears about for longer is forgotten' },
@@ -272,15 +280,18 @@ const CloudWatchSignal = Type.Object(
   { additionalProperties: false, description: 'CloudWatch, in the spec\'s region as the clusters role (aws.clusters): an alarm, or a metric (optionally a ratio)' },
 );
 
+/** A Prometheus the worker knows, by name. */
+const PrometheusServerName = Type.Optional(
+  Type.String({
+    pattern: PROMETHEUS_SERVER,
+    maxLength: 100,
+    description: "a Prometheus configured in the worker (CUTOVER_PROMETHEUS_SERVERS); default: the worker's CUTOVER_PROMETHEUS_URL. A spec names a server, never its URL",
+  }),
+);
+
 const PrometheusSignal = Type.Object(
   {
-    server: Type.Optional(
-      Type.String({
-        pattern: PROMETHEUS_SERVER,
-        maxLength: 100,
-        description: "a Prometheus configured in the worker (CUTOVER_PROMETHEUS_SERVERS); default: the worker's CUTOVER_PROMETHEUS_URL. A spec names a server, never its URL",
-      }),
-    ),
+    server: PrometheusServerName,
     query: Type.String({
       minLength: 1,
       maxLength: 4000,
@@ -344,6 +355,47 @@ export const MetricCheck = Type.Object(
     ),
   },
   { additionalProperties: false, description: 'a metric of green, read every health.interval: from CloudWatch or Prometheus, against a threshold (above/below) or against blue (compareToBlue)' },
+);
+
+/** What no data means to the drain check. */
+export const DRAIN_NO_DATA = ['pass', 'fail'] as const;
+
+/** Blue's traffic, which must stay under a threshold for a window before anything of blue is deleted. */
+export const DrainCheck = Type.Object(
+  {
+    cloudwatch: Type.Optional(
+      Type.Object(
+        { metric: CloudWatchMetric, dividedBy: Type.Optional(cloudWatchMetric('the value is metric / dividedBy over the window; a zero divisor is no data')) },
+        { additionalProperties: false, description: "CloudWatch, in the spec's region as the clusters role: blue's traffic, e.g. RequestCount (Sum) of blue's target group" },
+      ),
+    ),
+    prometheus: Type.Optional(
+      Type.Object(
+        {
+          server: PrometheusServerName,
+          query: Type.String({
+            minLength: 1,
+            maxLength: 4000,
+            description: "PromQL instant query that answers one number: blue's traffic; {{window}} becomes the window in seconds (e.g. 300s), {{cluster}} blue's cluster name",
+            examples: ['sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))'],
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    below: Type.Number({ minimum: 0, description: "blue counts as drained while its traffic, read over the window, is below this, for a whole window" }),
+    window: Type.Optional(Duration('decommission.drain.window', 'the window the query reads, and how long blue must stay under below (CloudWatch: whole minutes)', '5m')),
+    within: Type.Optional(Duration('decommission.drain.within', 'how long to wait for blue to drain before the migration is held (needs-attention); at least the window', '1h')),
+    noData: Type.Optional(
+      StringEnum(DRAIN_NO_DATA, {
+        description: 'no data counts as drained (pass) or not (fail, the default: a query that finds nothing is more likely wrong than blue idle). A source that cannot be read is never drained',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "decommissioning waits (step drain-check, after blue's routing is removed) until blue's traffic stays under below for a whole window, before anything of blue is deleted; past within, the migration is held naming the last value",
+  },
 );
 
 export const MigrationSpecSchema = Type.Object(
@@ -464,7 +516,7 @@ export const MigrationSpecSchema = Type.Object(
       ),
     ),
     decommission: Type.Optional(
-      Type.Object({ deleteBlue: Type.Optional(Type.Boolean({ description: 'default true' })) }, { additionalProperties: false }),
+      Type.Object({ deleteBlue: Type.Optional(Type.Boolean({ description: 'default true' })), drain: Type.Optional(DrainCheck) }, { additionalProperties: false }),
     ),
     notify: Type.Optional(
       Type.Object(
@@ -492,6 +544,7 @@ export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
 export type MetricPhase = (typeof METRIC_PHASES)[number];
 export type MetricCheck = Static<typeof MetricCheck>;
 export type CloudWatchMetric = Static<typeof CloudWatchMetric>;
+export type DrainCheck = Static<typeof DrainCheck>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;

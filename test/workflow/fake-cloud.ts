@@ -22,6 +22,7 @@ export type MockedActivities = Pick<
   | 'removeBlueRouting'
   | 'deleteBlueLoadBalancers'
   | 'waitBlueLoadBalancersGone'
+  | 'waitBlueDrained'
   | 'retainedVolumeFindings'
   | 'deleteNodegroups'
   | 'deleteCluster'
@@ -105,6 +106,8 @@ export class FakeCloud {
   readonly blueLoadBalancers = new Set<string>(['Ingress shop/web', 'Service shop/api']);
   readonly blueLoadBalancersDeleting = new Set<string>();
   stuckFinalizers = false;
+  /** Blue's traffic as the drain check reads it (undefined: no data). */
+  blueTraffic: number | undefined = 0;
   /** What retainedVolumeFindings reports. */
   retainedVolumes: Finding[] = [];
   readonly nodegroups = new Set<string>(['workers']);
@@ -290,6 +293,15 @@ export class FakeCloud {
           }
           const remaining = [...this.blueLoadBalancers].map((o) => `${o} (finalizers ingress.k8s.aws/resources)`);
           return { gone: remaining.length === 0, remaining };
+        }),
+      // As if the deadline passed, or blue stayed under the threshold for a whole window.
+      waitBlueDrained: (input) =>
+        this.call('waitBlueDrained', input, () => {
+          const value = this.blueTraffic;
+          const at = new Date(this.now()).toISOString();
+          const drained = value === undefined ? input.drain.noData === 'pass' : value < input.drain.below;
+          if (drained) return { drained, ...(value !== undefined && { value }), at };
+          return { drained, ...(value !== undefined && { value }), at, reason: value === undefined ? 'no data' : `${value} is not below ${input.drain.below}` };
         }),
       retainedVolumeFindings: (input) => this.call('retainedVolumeFindings', input, () => this.retainedVolumes),
       deleteNodegroups: (input) =>

@@ -66,6 +66,14 @@ export const gitopsConvergence = (syncTimeout: string) =>
     retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
   });
 
+/** Waits for blue to drain; the activity itself answers at the drain's deadline (`within`) with the last reading. */
+export const drainWait = (within: string) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: durationMs(within) + 10 * 60_000,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
 /** The health watcher heartbeats once per check, so its heartbeat timeout follows the check interval. */
 export const healthWatcher = (interval: string) =>
   wf.proxyActivities<Activities>({

@@ -6,8 +6,8 @@ import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
-import { DEFAULTS, kubeContextOf, phaseAfter } from '../plan.js';
-import { cloudMutation, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
+import { DEFAULTS, kubeContextOf, metricSource, phaseAfter } from '../plan.js';
+import { cloudMutation, drainWait, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
 import {
   audited,
@@ -363,8 +363,27 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
     if (result.left) decommissionFinding(run, 'info', result.left);
   },
 
-  // Planned by no spec yet: the drain check comes with the metric providers (model.ts).
-  'drain-check': async () => undefined,
+  // Planned only with decommission.drain (plan.ts): blue's traffic stays under a threshold for a whole window.
+  async 'drain-check'(run, approver) {
+    const drain = run.spec.decommission.drain!;
+    const blue = run.spec.blue.cluster;
+    const deadline = Date.now() + durationMs(drain.within);
+    const result = await drainWait(drain.within).waitBlueDrained({ region: run.spec.region, blue, drain, deadline });
+    const reading = { drained: result.drained, ...(result.value !== undefined && { value: result.value }), below: drain.below, window: drain.window, source: metricSource(drain), ...(result.reason && { reason: result.reason }), at: result.at };
+    run.state.decommission!.drain = reading;
+    const { drained: _, ...numbers } = reading;
+    if (result.drained) {
+      audit(run, approver, 'drain-check', `blue ${blue}'s traffic stayed below ${drain.below} for ${drain.window}`, numbers);
+      return;
+    }
+    audit(run, approver, 'drain-check', `blue ${blue} not drained within ${drain.within}`, numbers);
+    // Held (needs-attention): nothing of blue is deleted while it may still carry traffic; a retry waits again.
+    throw wf.ApplicationFailure.create({
+      type: 'BlueNotDrained',
+      nonRetryable: true,
+      message: `blue ${blue}'s traffic did not stay below ${drain.below} for ${drain.window} within ${drain.within}, so nothing of blue is deleted: last reading ${result.value ?? 'none'} (${result.reason}) from ${metricSource(drain)}. Find what still reaches blue (clients with cached DNS, another route), then retry`,
+    });
+  },
 
   'deregister-argocd': (run, approver) => deregisterFromArgo(run, run.spec.blue.cluster, approver, 'decommission approved'),
 

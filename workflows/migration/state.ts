@@ -8,6 +8,7 @@ import {
   type Attention,
   type DecommissionStatus,
   type DecommissionStep,
+  type DrainReading,
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
@@ -86,7 +87,7 @@ export interface RunState {
   /** Blue's routing removal was asked for: from then on traffic cannot go back to blue. */
   blueRetiring?: boolean;
   /** Decommissioning's steps done, and the one under way (or held); absent until it begins (and in runs that decommissioned before the steps existed). */
-  decommission?: { done: DecommissionStep[]; current?: DecommissionStep };
+  decommission?: { done: DecommissionStep[]; current?: DecommissionStep; drain?: DrainReading };
   /** The rollback or cancel to carry out, set until it is carried out. */
   interrupt?: Interrupt;
   /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
@@ -197,6 +198,7 @@ function decommissionStatus(run: Run): DecommissionStatus | undefined {
       step,
       status: progress.done.includes(step) ? 'done' : step === progress.current ? (held ? 'failed' : 'running') : 'pending',
     })),
+    ...(progress.drain && { drain: progress.drain }),
   };
 }
 

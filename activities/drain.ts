@@ -1,0 +1,56 @@
+// The drain check before blue is deleted: blue's traffic, read through the metric signals,
+// must stay under a threshold for a whole window. Polled with heartbeats until it holds, or
+// answered with the last reading at the workflow's deadline (the workflow holds the run then).
+import { durationMs } from '../workflows/duration.js';
+import type { DrainInput, DrainResult } from './contract.js';
+import { pollUntil } from './poll.js';
+import { forCluster, type Signals } from './signals/index.js';
+
+/** Readings per window: enough to notice traffic coming back, few enough for a slow source. */
+const READINGS_PER_WINDOW = 10;
+const MIN_INTERVAL_MS = 1_000;
+const MAX_INTERVAL_MS = 30_000;
+
+export function createDrainActivities(signals: Signals) {
+  /** Blue's traffic over the window that ends now; undefined with no data. */
+  function read({ drain, region, blue }: DrainInput): Promise<number | undefined> {
+    if (drain.prometheus) return signals.measure({ kind: 'prometheus', server: drain.prometheus.server }, forCluster(drain.prometheus.query, blue), drain.window);
+    return signals.measure({ kind: 'cloudwatch', region }, { metric: drain.cloudwatch!.metric, dividedBy: drain.cloudwatch!.dividedBy }, drain.window);
+  }
+
+  return {
+    /**
+     * Waits until blue's traffic has read under `below` at every reading for a whole window
+     * (a reading at or above it, or no data under noData fail, starts the window over). A source
+     * that cannot be read is not drained: at the deadline its error is the reason. A retry
+     * starts the window over, which only waits longer.
+     */
+    async waitBlueDrained(input: DrainInput): Promise<DrainResult> {
+      const { drain } = input;
+      const windowMs = durationMs(drain.window);
+      const interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(windowMs / READINGS_PER_WINDOW)));
+      let underSince: number | undefined;
+      return pollUntil(
+        async (round): Promise<DrainResult | undefined> => {
+          const at = Date.now();
+          let value: number | undefined;
+          let reason: string | undefined;
+          try {
+            value = await read(input);
+            if (value === undefined) reason = drain.noData === 'pass' ? undefined : 'no data (noData fail: a query that finds nothing is not taken for an idle blue)';
+            else if (value >= drain.below) reason = `${value} is not below ${drain.below}`;
+          } catch (err) {
+            reason = `not read: ${(err as Error).message}`;
+          }
+          underSince = reason === undefined ? (underSince ?? at) : undefined;
+          round.progress = { ...(value !== undefined && { value }), below: drain.below, ...(underSince !== undefined && { underSince: new Date(underSince).toISOString() }), ...(reason && { reason }) };
+          const reading = { ...(value !== undefined && { value }), at: new Date(at).toISOString() };
+          if (underSince !== undefined && at - underSince >= windowMs) return { drained: true, ...reading };
+          if (!round.last) return undefined;
+          return { drained: false, ...reading, reason: reason ?? `under ${drain.below} since ${new Date(underSince!).toISOString()}, less than a whole window (${drain.window})` };
+        },
+        { describe: `blue ${input.blue}'s traffic below ${drain.below} for ${drain.window}`, interval: `${interval}ms`, deadline: input.deadline },
+      );
+    },
+  };
+}
