@@ -369,9 +369,8 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
     const blue = run.spec.blue.cluster;
     const deadline = Date.now() + durationMs(drain.within);
     const result = await drainWait(drain.within).waitBlueDrained({ region: run.spec.region, blue, drain, deadline });
-    const reading = { drained: result.drained, ...(result.value !== undefined && { value: result.value }), below: drain.below, window: drain.window, source: metricSource(drain), ...(result.reason && { reason: result.reason }), at: result.at };
-    run.state.decommission!.drain = reading;
-    const { drained: _, ...numbers } = reading;
+    const numbers = { ...(result.value !== undefined && { value: result.value }), below: drain.below, window: drain.window, source: metricSource(drain), ...(result.reason && { reason: result.reason }), at: result.at };
+    run.state.decommission!.drain = { drained: result.drained, ...numbers };
     if (result.drained) {
       audit(run, approver, 'drain-check', `blue ${blue}'s traffic stayed below ${drain.below} for ${drain.window}`, numbers);
       return;
