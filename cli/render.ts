@@ -73,6 +73,11 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
   if (s.blueDeleted) rows.push(['blue', 'deleted']);
   if (s.decommission) rows.push(['decommission', s.decommission.steps.map((d) => `${d.step} ${d.status}`).join(' → ')]);
+  const drain = s.decommission?.drain;
+  if (drain) {
+    const read = drain.value === undefined ? 'no data' : `${drain.value}`;
+    rows.push(['blue drain', `${drain.drained ? 'drained' : 'not drained'}: ${read}, below ${drain.below} for ${drain.window} (${drain.source}), read ${clock(drain.at, now)}${drain.reason ? `; ${drain.reason}` : ''}`]);
+  }
   rows.push(['started by', s.startedBy]);
   if (s.attention) {
     const a = s.attention;
@@ -145,5 +150,6 @@ export function renderPlan(answer: PlanBody): string {
   }
   out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
   out.push(`          ${plan.decommission.steps.join(' → ')}`);
+  if (plan.decommission.drain) out.push(`          drain-check: ${plan.decommission.drain}`);
   return out.join('\n');
 }

@@ -80,6 +80,12 @@ describe('rendering', () => {
     expect(renderStatus(status, now)).not.toMatch(/decommission/);
   });
 
+  it("shows the drain check's last reading of blue's traffic against its threshold", () => {
+    const drain = { drained: false, value: 42, below: 1, window: '5m', source: 'Prometheus main: sum(rate(requests[{{window}}]))', reason: '42 is not below 1', at: new Date(now).toISOString() };
+    const held: StatusBody = { ...status, phase: 'needs-attention', decommission: { steps: [{ step: 'drain-check', status: 'failed' }], drain } };
+    expect(renderStatus(held, now)).toMatch(/blue drain\s+not drained: 42, below 1 for 5m \(Prometheus main: sum\(rate\(requests\[\{\{window\}\}\]\)\)\), read .*; 42 is not below 1/);
+  });
+
   it("shows each metric check's last reading: the numbers, the rule and how many failed in a row", () => {
     const checks: StatusBody['health']['checks'] = [
       { check: 'p99-vs-blue', outcome: 'fail', phase: 'shifting', value: 0.9, blue: 0.5, above: 0.6, failsWhen: 'green > blue + 20 %', window: '5m', consecutiveFailures: 1, failureThreshold: 3, at: now.toISOString() },
