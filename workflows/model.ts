@@ -65,10 +65,7 @@ export const WATCHED_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen']
 export const DECOMMISSION_STEPS = [
   /** blue's record or target group taken out of the routing (the weights are 0/100 already) */
   'remove-blue-routing',
-  /**
-   * The place of the drain check: blue's traffic under a threshold for a window before
-   * anything of blue is deleted. It comes with the metric providers; no plan has it yet.
-   */
+  /** blue's traffic under a threshold for a whole window before anything of blue is deleted (with decommission.drain) */
   'drain-check',
   /** blue's cluster registration removed from Argo CD (with gitops.argocd) */
   'deregister-argocd',
