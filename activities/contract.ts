@@ -137,6 +137,8 @@ export interface ValidateInput extends KubeContexts {
   blue: string;
   green: string;
   health: ResolvedSpec['health'];
+  /** With decommission.drain: its source is read once, so a broken one is found before traffic moves. */
+  drain?: ResolvedDrain;
 }
 
 export interface WatchHealthInput {

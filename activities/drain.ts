@@ -2,6 +2,7 @@
 // must stay under a threshold for a whole window. Polled with heartbeats until it holds, or
 // answered with the last reading at the workflow's deadline (the workflow holds the run then).
 import { durationMs } from '../workflows/duration.js';
+import type { Finding } from '../workflows/model.js';
 import type { DrainInput, DrainResult } from './contract.js';
 import { pollUntil } from './poll.js';
 import { forCluster, type Signals } from './signals/index.js';
@@ -13,12 +14,27 @@ const MAX_INTERVAL_MS = 30_000;
 
 export function createDrainActivities(signals: Signals) {
   /** Blue's traffic over the window that ends now; undefined with no data. */
-  function read({ drain, region, blue }: DrainInput): Promise<number | undefined> {
+  function read({ drain, region, blue }: Omit<DrainInput, 'deadline'>): Promise<number | undefined> {
     if (drain.prometheus) return signals.measure({ kind: 'prometheus', server: drain.prometheus.server }, forCluster(drain.prometheus.query, blue), drain.window);
     return signals.measure({ kind: 'cloudwatch', region }, { metric: drain.cloudwatch!.metric, dividedBy: drain.cloudwatch!.dividedBy }, drain.window);
   }
 
   return {
+    /**
+     * The drain check's source read once, at validation: one that cannot be read (an unknown
+     * server, a query Prometheus refuses) blocks now rather than at decommissioning, weeks later.
+     */
+    async drainFinding(input: Omit<DrainInput, 'deadline'>): Promise<Finding> {
+      const source = 'decommission';
+      try {
+        const value = await read(input);
+        const what = value === undefined ? 'has no data now' : `reads ${value} now`;
+        return { severity: 'info', source, message: `decommission.drain: blue ${input.blue}'s traffic ${what} (drained below ${input.drain.below})` };
+      } catch (err) {
+        return { severity: 'blocking', source, message: `decommission.drain cannot be read: ${(err as Error).message}` };
+      }
+    },
+
     /**
      * Waits until blue's traffic has read under `below` at every reading for a whole window
      * (a reading at or above it, or no data under noData fail, starts the window over). A source

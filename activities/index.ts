@@ -29,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
   const eks = createEksActivities(deps.aws);
   const health = createHealthActivities(deps.health, deps.aws);
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
+  const drain = createDrainActivities(createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus }));
   return {
     ...eks,
     ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
@@ -38,7 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     // Tests narrow it to their namespaces as they narrow the checks.
     ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
     ...createCalendarActivities(),
-    ...createDrainActivities(createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus })),
+    waitBlueDrained: drain.waitBlueDrained,
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's
@@ -57,8 +58,12 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Smoke tests against green, the drift audit of blue against green, green's readiness. */
     async validateGreen(input: ValidateInput): Promise<{ findings: Finding[] }> {
-      const [smoke, kube] = await Promise.all([health.validateGreen(input), checks.validationFindings(input)]);
-      return { findings: [...smoke.findings, ...kube] };
+      const [smoke, kube, drained] = await Promise.all([
+        health.validateGreen(input),
+        checks.validationFindings(input),
+        input.drain ? drain.drainFinding({ region: input.region, blue: input.blue, drain: input.drain }) : undefined,
+      ]);
+      return { findings: [...smoke.findings, ...kube, ...(drained ? [drained] : [])] };
     },
   };
 }

@@ -63,4 +63,18 @@ describe("drain check (blue's traffic from a real Prometheus)", () => {
     const unknown = await wait({ ...drain('vector(0)'), prometheus: { server: 'elsewhere', query: 'vector(0)' } }, 2_000).result;
     expect(unknown).toMatchObject({ drained: false, reason: 'not read: Prometheus server "elsewhere" is not configured in the worker (CUTOVER_PROMETHEUS_SERVERS)' });
   }, 120_000);
+
+  it('reads the source once at validation: a value or no data is information, a source it cannot read blocks', async () => {
+    const app = uniqueName('app');
+    prom.set('requests_per_second', { app, cluster: 'prod-blue' }, 7);
+    await prom.until(`requests_per_second{app="${app}"}`, 7);
+    const finding = (d: ResolvedDrain) => acts().drainFinding({ region: 'eu-west-1', blue: 'prod-blue', drain: d });
+    expect(await finding(drain(`max(requests_per_second{app="${app}",cluster="{{cluster}}"})`))).toEqual({
+      severity: 'info',
+      source: 'decommission',
+      message: "decommission.drain: blue prod-blue's traffic reads 7 now (drained below 1)",
+    });
+    expect((await finding(drain(`max(requests_per_second{app="${uniqueName('none')}"})`))).severity).toBe('info');
+    expect(await finding(drain('sum(rate(requests_per_second[{{window}}]'))).toMatchObject({ severity: 'blocking', message: expect.stringMatching(/^decommission.drain cannot be read: .*parse error/) });
+  });
 });

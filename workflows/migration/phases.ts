@@ -231,7 +231,8 @@ async function bootstrapping(run: Run): Promise<Phase> {
 
 async function validating(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const result = await quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health, ...kubeContexts(run) });
+  const drain = spec.decommission.drain;
+  const result = await quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health, ...kubeContexts(run), ...(drain && { drain }) });
   state.findings.validation = result.findings;
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length === 0) return onward(run);
