@@ -134,7 +134,7 @@ describe('decommissioning', () => {
       expect((await run.status()).decommission?.drain).toMatchObject({ drained: true, value: 0 });
     });
 
-    it('takes no data for a blue that is still busy unless the spec says noData pass', async () => {
+    it('holds when the query finds no data: by default no data is not drained', async () => {
       const run = await start({ spec: withDrain() });
       run.cloud.blueTraffic = undefined; // the query finds nothing: more likely a wrong query than an idle blue
       await atDecommissionGate(run);
