@@ -106,6 +106,8 @@ async function advanceUntil(done: () => Promise<boolean>, askEverySteps = 20): P
     await checkIfDue();
     await env.sleep(STEP_MS);
     serverNow += STEP_MS;
+    // A long run shows that it moves: a line per day of server time.
+    if (serverNow % 86_400_000 < STEP_MS) console.error(`  … ${serverNow / 86_400_000} days of server time, ${checks} checks, ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
   }
 }
 const advance = (ms: number) => {
