@@ -21,7 +21,7 @@ const BENCHES: Bench[] = [
   { name: 'rollback', timeoutMinutes: { full: 15, smoke: 6 } },
   { name: 'overhead', timeoutMinutes: { full: 20, smoke: 6 } },
   { name: 'route53-rate', timeoutMinutes: { full: 20, smoke: 6 } },
-  { name: 'history', timeoutMinutes: { full: 30, smoke: 6 } },
+  { name: 'history', timeoutMinutes: { full: 60, smoke: 6 } }, // 37 days of server time in 30-s steps
   { name: 'scale', timeoutMinutes: { full: 90, smoke: 6 } },
 ];
 
