@@ -2,7 +2,7 @@
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
 import type { MetricPhase } from '../workflows/spec.js';
-import type { KubeContextRef, ResolvedDrain, ResolvedSpec } from '../workflows/plan.js';
+import type { KubeContextRef, ResolvedDrain, ResolvedObservedShare, ResolvedSpec } from '../workflows/plan.js';
 import type { PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {
@@ -227,6 +227,29 @@ export interface AutoSyncInput {
 export interface AutoSyncResult {
   /** Objects this call changed ("Application argocd/shop", "Kustomization flux-system/apps"). */
   changed: string[];
+}
+
+/** The observed-share check of a step: green's share within tolerance of `intended`; given up at `deadline` (epoch ms, the workflow's). */
+export interface ObservedShareInput {
+  region: string;
+  /** The clusters' names, for {{cluster}} in a PromQL query. */
+  blue: string;
+  green: string;
+  check: ResolvedObservedShare;
+  /** The step's green weight (percent). */
+  intended: number;
+  deadline: number;
+}
+
+/** The end of waitObservedShare: within tolerance, or, at its deadline, the last reading and why it is not. */
+export interface ObservedShareResult {
+  within: boolean;
+  /** Green's share (percent) at the last reading; absent with no data or no traffic on either side. */
+  observed?: number;
+  /** Why not within: the share, no data, or a read's error. */
+  reason?: string;
+  /** When the last reading was taken (ISO). */
+  at: string;
 }
 
 /** The drain check: blue's traffic under `drain.below` for a whole window; given up at `deadline` (epoch ms, the workflow's). */

@@ -10,6 +10,7 @@ import { createEksActivities } from './eks.js';
 import { createGitopsActivities } from './gitops.js';
 import { createHealthActivities, type HealthSettings } from './health.js';
 import type { ClusterAccess } from './kubernetes.js';
+import { createObservedShareActivities } from './observed-share.js';
 import { createNotifyActivities, type NotifySettings } from './notify.js';
 import { createSignals } from './signals/index.js';
 import { createTrafficActivities } from './traffic.js';
@@ -29,7 +30,8 @@ export function createActivities(deps: ActivityDeps) {
   const eks = createEksActivities(deps.aws);
   const health = createHealthActivities(deps.health, deps.aws);
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
-  const drain = createDrainActivities(createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus }));
+  const signals = createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus });
+  const drain = createDrainActivities(signals);
   return {
     ...eks,
     ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
@@ -40,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
     ...createCalendarActivities(),
     waitBlueDrained: drain.waitBlueDrained,
+    ...createObservedShareActivities(signals),
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's

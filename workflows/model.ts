@@ -7,6 +7,7 @@ import type {
   AuditEventSchema,
   DecommissionStatusSchema,
   DrainReadingSchema,
+  ObservedShareReadingSchema,
   BakeStatusSchema,
   FindingSchema,
   HealthStatusSchema,
@@ -101,6 +102,7 @@ export type Attention = Static<typeof AttentionSchema>;
 export type Retrying = Static<typeof RetryingSchema>;
 export type DecommissionStatus = Static<typeof DecommissionStatusSchema>;
 export type DrainReading = Static<typeof DrainReadingSchema>;
+export type ObservedShareReading = Static<typeof ObservedShareReadingSchema>;
 export type Waiting = Static<typeof WaitingSchema>;
 export type BakeStatus = Static<typeof BakeStatusSchema>;
 export type BakeWindow = BakeStatus['windows'][number];

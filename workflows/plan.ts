@@ -4,7 +4,7 @@ import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
 import { DURATION_LIMITS, type DurationLimit } from './spec.js';
 import { METRIC_PHASES, WEEKDAYS } from './spec.js';
-import type { BreachAction, CompareToBlue, DrainCheck, ExternalDnsObject, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow, TrafficDriver } from './spec.js';
+import type { BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, ExternalDnsObject, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow, TrafficDriver } from './spec.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';
 
@@ -21,6 +21,9 @@ export const DEFAULTS = {
   drainWindow: '5m',
   drainWithin: '1h',
   drainNoData: 'fail' as const,
+  observedShareTolerance: 10,
+  observedShareWindow: '5m',
+  observedShareWithin: '30m',
   noData: 'ignore' as NoDataPolicy,
   worseWhen: 'higher' as const,
   reminderInterval: '4h',
@@ -130,13 +133,15 @@ export interface ResolvedMetricCheck {
 export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' | 'blue' | 'green' | 'bake'> {
   blue: MigrationSpec['blue'] & ResolvedCluster;
   green: MigrationSpec['green'] & ResolvedCluster & { mode: 'create' | 'adopt'; deleteOnCancel: boolean };
-  traffic: Omit<MigrationSpec['traffic'], 'route53' | 'externalDns' | 'serviceSelector'> & {
+  traffic: Omit<MigrationSpec['traffic'], 'route53' | 'externalDns' | 'serviceSelector' | 'observedShare'> & {
     steps: number[];
     stepApproval: 'auto' | 'manual';
     observe: string;
     route53?: ResolvedRoute53;
     externalDns?: ResolvedExternalDns;
     serviceSelector?: ResolvedServiceSelector;
+    /** Only when the spec sets it, so a spec without it resolves as it always did. */
+    observedShare?: ResolvedObservedShare;
   };
   health: {
     smoke: { url: string; host?: string; expectStatus: number; bodyContains?: string; timeout?: string }[];
@@ -154,6 +159,15 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
   approvals: { distinctApprover: boolean; reminderInterval: string };
   /** drain: only when the spec sets it, so a spec without it resolves as it always did. */
   decommission: { deleteBlue: boolean; drain?: ResolvedDrain };
+}
+
+/** The observed-share check with its defaults: green's share within `tolerance` points of the step's weight, waited for at most `within`. */
+export interface ResolvedObservedShare {
+  green: ObservedShareCheck['green'];
+  blue: ObservedShareCheck['blue'];
+  tolerance: number;
+  window: string;
+  within: string;
 }
 
 /** The drain check with its defaults: blue's traffic under `below` for a whole `window`, waited for at most `within`. */
@@ -192,7 +206,7 @@ export function bakeMinimum(spec: Pick<MigrationSpec, 'bake'>): string | undefin
 }
 
 export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
-  const { route53, externalDns, serviceSelector, ...traffic } = spec.traffic;
+  const { route53, externalDns, serviceSelector, observedShare, ...traffic } = spec.traffic;
   const blue = resolveCluster(spec.blue);
   return {
     ...spec,
@@ -205,6 +219,15 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       stepApproval: spec.traffic.stepApproval ?? DEFAULTS.stepApproval,
       observe: spec.traffic.observe ?? DEFAULTS.observe,
       // Only the settings a spec gives appear, so a route53 spec resolves as it always did.
+      ...(observedShare && {
+        observedShare: {
+          green: observedShare.green,
+          blue: observedShare.blue,
+          tolerance: observedShare.tolerance ?? DEFAULTS.observedShareTolerance,
+          window: observedShare.window ?? DEFAULTS.observedShareWindow,
+          within: observedShare.within ?? DEFAULTS.observedShareWithin,
+        },
+      }),
       ...(route53 && { route53: resolveRoute53(route53) }),
       ...(externalDns && {
         externalDns: {
@@ -334,6 +357,8 @@ function durationFields(spec: MigrationSpec): DurationField[] {
     ...(spec.health?.smoke ?? []).map(
       (s, i): DurationField => ({ path: `/health/smoke/${i}/timeout`, field: `health.smoke[${i}].timeout`, limit: 'health.smoke[].timeout', value: s.timeout }),
     ),
+    { path: '/traffic/observedShare/window', field: 'traffic.observedShare.window', limit: 'traffic.observedShare.window', value: spec.traffic.observedShare?.window },
+    { path: '/traffic/observedShare/within', field: 'traffic.observedShare.within', limit: 'traffic.observedShare.within', value: spec.traffic.observedShare?.within },
     { path: '/decommission/drain/window', field: 'decommission.drain.window', limit: 'decommission.drain.window', value: spec.decommission?.drain?.window },
     { path: '/decommission/drain/within', field: 'decommission.drain.within', limit: 'decommission.drain.within', value: spec.decommission?.drain?.within },
     ...(spec.health?.metrics ?? []).map(
@@ -427,6 +452,27 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     else names.set(m.name, i);
   });
   if (spec.decommission?.drain) issues.push(...drainIssues(spec.decommission.drain, spec));
+  if (spec.traffic.observedShare) issues.push(...observedShareIssues(spec.traffic.observedShare));
+  return issues;
+}
+
+/** The observed-share check: one source per side, a window the step can be judged in. */
+function observedShareIssues(check: ObservedShareCheck): SpecIssue[] {
+  const at = '/traffic/observedShare';
+  const issues: SpecIssue[] = [];
+  for (const side of ['green', 'blue'] as const) {
+    const source = check[side];
+    if (!source.cloudwatch === !source.prometheus) issues.push({ path: `${at}/${side}`, message: `needs exactly one source of ${side}'s traffic: cloudwatch or prometheus` });
+  }
+  const window = check.window ?? DEFAULTS.observedShareWindow;
+  const within = check.within ?? DEFAULTS.observedShareWithin;
+  if (isDuration(window) && isDuration(within) && durationMs(within as never) < durationMs(window as never)) {
+    issues.push({ path: `${at}/within`, message: `"${within}" is shorter than the window (${window}): the share is read over a whole window, so a step could never be judged in time` });
+  }
+  const cloudwatch = !!(check.green.cloudwatch || check.blue.cloudwatch);
+  if (cloudwatch && check.window !== undefined && isDuration(check.window) && durationMs(check.window as never) % 60_000 !== 0) {
+    issues.push({ path: `${at}/window`, message: `must be whole minutes for CloudWatch ("${check.window}"): the window is one CloudWatch period` });
+  }
   return issues;
 }
 
@@ -713,12 +759,14 @@ export function appliedWait(spec: ResolvedSpec): string {
 
 export function buildPlan(spec: ResolvedSpec): Plan {
   const applied = appliedWait(spec);
+  const observedShare = spec.traffic.observedShare;
   const steps = spec.traffic.steps.map((green, i): PlannedStep => ({
     index: i + 1,
     weights: { blue: 100 - green, green },
     // A manual step waits for a person before it moves weights, except the first (cutover approves that).
     approvalGate: spec.traffic.stepApproval === 'manual' && i > 0 ? stepGate(i + 1) : undefined,
     applied,
+    ...(observedShare && { observedShare: describeObservedShare(observedShare, green) }),
     observe: spec.traffic.observe,
   }));
   return {
@@ -763,6 +811,13 @@ export function decommissionSteps(spec: ResolvedSpec): DecommissionStep[] {
     'delete-cluster': deletesBlue,
   };
   return DECOMMISSION_STEPS.filter((step) => planned[step]);
+}
+
+/** The observed-share check of a step in words: "green's share 45–55 % (…), waited for at most 30m". */
+export function describeObservedShare(check: ResolvedObservedShare, green: number): string {
+  const low = Math.max(0, green - check.tolerance);
+  const high = Math.min(100, green + check.tolerance);
+  return `green's share of traffic within ${low}–${high} % over ${check.window} (green: ${metricSource(check.green)}; blue: ${metricSource(check.blue)}), waited for at most ${check.within}`;
 }
 
 /** The drain check in words: "Prometheus main: … below 1 for 5m, waited for at most 1h (no data: not drained)". */

@@ -84,6 +84,17 @@ export const RetryingSchema = Type.Object({
 });
 
 /** Decommissioning's steps in order, each with how far it got. */
+/** The observed-share check's last answer for a step: green's weight against the share it carries. */
+export const ObservedShareReadingSchema = Type.Object({
+  intended: Type.Number({ description: "the step's green weight (percent)" }),
+  observed: Type.Optional(Type.Number({ description: "green's share of traffic (percent) over the window at the last reading; absent while neither side has traffic" })),
+  tolerance: Type.Number({ description: 'percentage points observed may be off intended' }),
+  within: Type.Boolean({ description: 'observed within tolerance of intended' }),
+  source: Type.String({ description: 'where green and blue are read' }),
+  reason: Type.Optional(Type.String({ description: 'why not within: the share, no data, or why a source could not be read' })),
+  at: Type.String({ description: 'ISO time of the last reading' }),
+});
+
 /** The drain check's last answer: blue's traffic against the threshold. */
 export const DrainReadingSchema = Type.Object({
   drained: Type.Boolean(),
@@ -134,7 +145,14 @@ export const MigrationStatusSchema = Type.Object({
   phase: StringEnum(PHASES),
   paused: Type.Boolean(),
   weights: WeightsSchema,
-  step: Type.Optional(Type.Object({ index: Type.Integer(), of: Type.Integer(), greenWeight: Type.Integer() })),
+  step: Type.Optional(
+    Type.Object({
+      index: Type.Integer(),
+      of: Type.Integer(),
+      greenWeight: Type.Integer(),
+      observedShare: Type.Optional(ObservedShareReadingSchema),
+    }),
+  ),
   pendingGate: Type.Optional(PendingGateSchema),
   findings: Type.Array(FindingSchema),
   timers: Type.Array(TimerStatusSchema),
@@ -156,6 +174,7 @@ export const PlannedStepSchema = Type.Object({
   weights: WeightsSchema,
   approvalGate: Type.Optional(GateNameSchema),
   applied: Type.String({ description: 'what the step waits for once the weights are written, before its observe window, and why (Route 53 INSYNC, the records\' TTL, …)' }),
+  observedShare: Type.Optional(Type.String({ description: "with traffic.observedShare: the share of traffic green must be seen to carry after the DNS wait, before the observe window" })),
   observe: Type.String(),
 });
 

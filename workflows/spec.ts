@@ -51,6 +51,14 @@ export const DURATION_LIMITS = {
     least: { value: '1m', why: "blue's traffic is waited for this long before the migration is held; less gives clients no time to leave blue" },
     most: { value: '1 day', why: "a blue still busy after a day needs a person, not a longer wait" },
   },
+  'traffic.observedShare.window': {
+    least: { value: '10s', why: "the share of traffic is read over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to tell one cluster's share" },
+    most: { value: '1 day', why: 'the share must show what the routing does now; a longer window still shows the split before the step' },
+  },
+  'traffic.observedShare.within': {
+    least: { value: '1m', why: 'each step waits this long for the share to follow the weights before the migration is held; less gives clients no time to move' },
+    most: { value: '1 day', why: 'a share still off after a day needs a person, not a longer wait' },
+  },
   'approvals.reminderInterval': {
     least: { value: '1m', why: 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop' },
     most: { value: '1 day', why: 'a pending gate nobody hears about for longer is forgotten' },
@@ -360,6 +368,51 @@ export const MetricCheck = Type.Object(
 /** What no data means to the drain check. */
 export const DRAIN_NO_DATA = ['pass', 'fail'] as const;
 
+/** One cluster's traffic in the observed-share check: from CloudWatch or Prometheus, exactly one. */
+function TrafficSource(side: 'green' | 'blue') {
+  return Type.Object(
+    {
+      cloudwatch: Type.Optional(
+        Type.Object(
+          { metric: CloudWatchMetric, dividedBy: Type.Optional(cloudWatchMetric('the value is metric / dividedBy over the window; a zero divisor is no data')) },
+          { additionalProperties: false, description: `CloudWatch, in the spec's region as the clusters role: ${side}'s traffic, e.g. RequestCount (Sum) of ${side}'s target group` },
+        ),
+      ),
+      prometheus: Type.Optional(
+        Type.Object(
+          {
+            server: PrometheusServerName,
+            query: Type.String({
+              minLength: 1,
+              maxLength: 4000,
+              description: `PromQL instant query that answers one number: ${side}'s traffic; {{window}} becomes the window in seconds (e.g. 300s), {{cluster}} ${side}'s cluster name`,
+              examples: ['sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))'],
+            }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false, description: `${side}'s traffic, in the same unit as the other side's (e.g. requests)` },
+  );
+}
+
+/** The share of traffic green really carries after each step, against the weight the step set. */
+export const ObservedShareCheck = Type.Object(
+  {
+    green: TrafficSource('green'),
+    blue: TrafficSource('blue'),
+    tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: "percentage points green's observed share may be off the step's green weight (default 10)" })),
+    window: Type.Optional(Duration('traffic.observedShare.window', 'the window both sources are read over (CloudWatch: whole minutes)', '5m')),
+    within: Type.Optional(Duration('traffic.observedShare.within', "how long a step waits for the share to come within tolerance before the migration is held (needs-attention); at least the window", '30m')),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "after each step's weights are applied (and its DNS wait), the step waits until green's share, green / (green + blue) × 100 over the window, is within tolerance of its weight, before its observe window; past within, the migration is held naming both",
+  },
+);
+
 /** Blue's traffic, which must stay under a threshold for a window before anything of blue is deleted. */
 export const DrainCheck = Type.Object(
   {
@@ -471,6 +524,7 @@ export const MigrationSpecSchema = Type.Object(
         ),
         stepApproval: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('manual')], { description: 'default auto' })),
         observe: Type.Optional(Duration('traffic.observe', 'time each step is observed under the health watcher before the next', '10m')),
+        observedShare: Type.Optional(ObservedShareCheck),
       },
       { additionalProperties: false },
     ),
@@ -545,6 +599,7 @@ export type MetricPhase = (typeof METRIC_PHASES)[number];
 export type MetricCheck = Static<typeof MetricCheck>;
 export type CloudWatchMetric = Static<typeof CloudWatchMetric>;
 export type DrainCheck = Static<typeof DrainCheck>;
+export type ObservedShareCheck = Static<typeof ObservedShareCheck>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;

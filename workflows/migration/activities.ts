@@ -66,6 +66,14 @@ export const gitopsConvergence = (syncTimeout: string) =>
     retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
   });
 
+/** Waits for green's observed share of traffic; the activity itself answers at the check's deadline (`within`) with the last reading. */
+export const observedShareWait = (within: string) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: durationMs(within) + 10 * 60_000,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+
 /** Waits for blue to drain; the activity itself answers at the drain's deadline (`within`) with the last reading. */
 export const drainWait = (within: string) =>
   wf.proxyActivities<Activities>({

@@ -29,4 +29,10 @@ export const PATCHES = {
    * began before them keeps its path.
    */
   metricChecks: 'metric-checks',
+  /**
+   * Each step waits, after its weights are applied and its DNS wait, until green's observed
+   * share of traffic is within a tolerance of its weight (traffic.observedShare). Asked only by
+   * specs with that setting, which no run before it could have. No fixture yet.
+   */
+  observedShare: 'observed-share',
 } as const;

@@ -7,7 +7,7 @@ import { blueDeletionAllowed } from '../invariants.js';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
 import { DEFAULTS, kubeContextOf, metricSource, phaseAfter } from '../plan.js';
-import { cloudMutation, drainWait, gitopsConvergence, longPoll, notify, quick, readback } from './activities.js';
+import { cloudMutation, drainWait, gitopsConvergence, longPoll, notify, observedShareWait, quick, readback } from './activities.js';
 import { PATCHES } from './patches.js';
 import {
   audited,
@@ -25,7 +25,7 @@ import {
 import { bakeOverPeaks } from './bake.js';
 import { compensate, pending, remember, undo } from './saga.js';
 import { audit, enter, now, requestRollback, type Run } from './state.js';
-import { countRollback } from './story.js';
+import { countRollback, tell } from './story.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
 type PhaseStep = (run: Run) => Promise<Phase>;
@@ -261,12 +261,42 @@ async function shifting(run: Run): Promise<Phase> {
     // The person who approved this traffic is its actor; the workflow only carries it out.
     const actor = state.shiftApprovedBy ?? run.startedBy;
     await shift(run, step.weights, actor, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`, true);
+    // Only a spec with the check asks the patch: no run before it could have one.
+    if (run.spec.traffic.observedShare && wf.patched(PATCHES.observedShare)) await observedShare(run, step.index, step.weights.green, actor);
     if (step.weights.green === 100) state.greenFullSince ??= now();
     const observing = `observe green at ${step.weights.green}% for ${step.observe}`;
     await sittingOut(run, { what: observing, seconds: durationMs(step.observe) / 1000 }, () => waitFor(run, () => false, step.observe, observing));
     state.stepsDone = step.index;
   }
   return onward(run);
+}
+
+/**
+ * Waits until green's observed share of traffic is within the tolerance of the step's weight
+ * (green at 100 % too: blue must then be seen to get nothing). Past `within` the migration is
+ * held (needs-attention) naming both numbers, for a person to retry or roll back.
+ */
+async function observedShare(run: Run, stepIndex: number, intended: number, actor: Actor): Promise<void> {
+  const check = run.spec.traffic.observedShare!;
+  const source = `green: ${metricSource(check.green)}; blue: ${metricSource(check.blue)}`;
+  const what = `green's observed share of traffic within ${check.tolerance} points of ${intended} % (at most ${check.within})`;
+  const deadline = Date.now() + durationMs(check.within);
+  const input = { region: run.spec.region, blue: run.spec.blue.cluster, green: run.spec.green.cluster, check, intended, deadline };
+  const result = await sittingOut(run, { what }, () => interruptible(run, () => observedShareWait(check.within).waitObservedShare(input)));
+  const reading = { intended, ...(result.observed !== undefined && { observed: result.observed }), tolerance: check.tolerance, within: result.within, source, ...(result.reason && { reason: result.reason }), at: result.at };
+  run.state.observedShare = { step: stepIndex, ...reading };
+  tell(run);
+  if (result.within) {
+    audit(run, actor, 'observed-share', `step ${stepIndex}: green carries ${result.observed} % of traffic, intended ${intended} %`, reading);
+    return;
+  }
+  audit(run, actor, 'observed-share', `step ${stepIndex}: green's share not within ${check.tolerance} points of ${intended} % within ${check.within}`, reading);
+  // Held (needs-attention): the next step waits for a person; a retry shifts and waits again.
+  throw wf.ApplicationFailure.create({
+    type: 'ShareNotObserved',
+    nonRetryable: true,
+    message: `green's share of traffic did not come within ${check.tolerance} points of ${intended} % within ${check.within}: last reading ${result.observed === undefined ? 'none' : `${result.observed} %`} (${result.reason}) from ${source}. Find what keeps traffic on its old cluster (clients with cached DNS, another route), then retry or roll back`,
+  });
 }
 
 async function baking(run: Run): Promise<Phase> {

@@ -9,6 +9,7 @@ import {
   type DecommissionStatus,
   type DecommissionStep,
   type DrainReading,
+  type ObservedShareReading,
   TERMINAL_PHASES,
   type Actor,
   type AuditEvent,
@@ -88,6 +89,8 @@ export interface RunState {
   blueRetiring?: boolean;
   /** Decommissioning's steps done, and the one under way (or held); absent until it begins (and in runs that decommissioned before the steps existed). */
   decommission?: { done: DecommissionStep[]; current?: DecommissionStep; drain?: DrainReading };
+  /** The observed-share check's last reading, of the step it belongs to (with traffic.observedShare; absent in runs before it). */
+  observedShare?: ObservedShareReading & { step: number };
   /** The rollback or cancel to carry out, set until it is carried out. */
   interrupt?: Interrupt;
   /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
@@ -163,7 +166,12 @@ export function statusOf(run: Run): MigrationStatus {
     phase: state.phase,
     paused: state.paused,
     weights: state.weights,
-    step: step && { index: step.index, of: plan.steps.length, greenWeight: step.weights.green },
+    step: step && {
+      index: step.index,
+      of: plan.steps.length,
+      greenWeight: step.weights.green,
+      ...(state.observedShare?.step === step.index && { observedShare: observedShareReading(state.observedShare) }),
+    },
     pendingGate: state.pendingGate,
     findings: [
       ...state.findings.preflight,
@@ -186,6 +194,11 @@ export function statusOf(run: Run): MigrationStatus {
     waiting: state.waiting,
     bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
+}
+
+/** The reading without the step it belongs to (the status shows it under that step). */
+function observedShareReading({ step: _step, ...reading }: ObservedShareReading & { step: number }): ObservedShareReading {
+  return reading;
 }
 
 /** The plan's decommission steps with how far each got; only once decommissioning began. */
