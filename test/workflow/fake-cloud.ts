@@ -23,6 +23,7 @@ export type MockedActivities = Pick<
   | 'deleteBlueLoadBalancers'
   | 'waitBlueLoadBalancersGone'
   | 'waitBlueDrained'
+  | 'waitObservedShare'
   | 'retainedVolumeFindings'
   | 'deleteNodegroups'
   | 'deleteCluster'
@@ -108,6 +109,10 @@ export class FakeCloud {
   stuckFinalizers = false;
   /** Blue's traffic as the drain check reads it (undefined: no data). */
   blueTraffic: number | undefined = 0;
+  /** Green's share of traffic (percent) as the observed-share check reads it; absent: what the routing serves. */
+  greenShare?: number;
+  /** An observed-share wait whose share is off holds (polls) until it is within, instead of answering as if its deadline had passed. */
+  holdShare = false;
   /** What retainedVolumeFindings reports. */
   retainedVolumes: Finding[] = [];
   readonly nodegroups = new Set<string>(['workers']);
@@ -302,6 +307,15 @@ export class FakeCloud {
           const drained = value === undefined ? input.drain.noData === 'pass' : value < input.drain.below;
           if (drained) return { drained, ...(value !== undefined && { value }), at };
           return { drained, ...(value !== undefined && { value }), at, reason: value === undefined ? 'no data' : `${value} is not below ${input.drain.below}` };
+        }),
+      // Within tolerance at once; otherwise held (holdShare) until it is, or as if the deadline passed.
+      waitObservedShare: (input) =>
+        this.call('waitObservedShare', input, async () => {
+          const observed = () => this.greenShare ?? this.routing.green;
+          const within = () => Math.abs(observed() - input.intended) <= input.check.tolerance;
+          if (!within() && this.holdShare) await this.hold(within);
+          const reading = { observed: observed(), at: new Date(this.now()).toISOString() };
+          return within() ? { within: true, ...reading } : { within: false, ...reading, reason: `green carries ${observed()} %` };
         }),
       retainedVolumeFindings: (input) => this.call('retainedVolumeFindings', input, () => this.retainedVolumes),
       deleteNodegroups: (input) =>
