@@ -52,6 +52,12 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     ['weights', `blue ${s.weights.blue} %  green ${s.weights.green} %  ${weightBar(s.weights.green)}`],
   ];
   if (s.step) rows.push(['step', `${s.step.index}/${s.step.of} (green ${s.step.greenWeight} %)`]);
+  const share = s.step?.observedShare;
+  if (share) {
+    const observed = share.observed === undefined ? 'not observed' : `observed ${share.observed} %`;
+    const verdict = share.within ? 'within' : 'not within';
+    rows.push(['observed share', `intended ${share.intended} %, ${observed}: ${verdict} ${share.tolerance} points (${share.source}), read ${clock(share.at, now)}${share.reason ? `; ${share.reason}` : ''}`]);
+  }
   if (s.pendingGate) {
     rows.push(['pending gate', `${s.pendingGate.gate}, waiting ${humanDuration(now.getTime() - Date.parse(s.pendingGate.since))}  →  cutover approve ${s.id} ${s.pendingGate.gate}`]);
   }
@@ -138,6 +144,8 @@ export function renderPlan(answer: PlanBody): string {
   );
   // Every step waits the same way (one driver): said once.
   if (plan.steps[0]) out.push(`  each step, once the weights are written, waits until ${plan.steps[0].applied}`);
+  const shares = plan.steps.filter((s) => s.observedShare);
+  if (shares.length) out.push('  then, before its observe window, until', ...shares.map((s) => `    ${s.index}. ${s.observedShare}`));
   out.push(`  gates   ${plan.gates.join(', ')}`);
   out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}${t.peaks ? ` (minimum) and peaks ${t.peaks.join('; ')}` : ''}`).join(', ')}`);
   for (const t of plan.timers) if (t.ends) out.push(`          ${t.name} ends ${t.ends}`);

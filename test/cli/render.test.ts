@@ -86,6 +86,12 @@ describe('rendering', () => {
     expect(renderStatus(held, now)).toMatch(/blue drain\s+not drained: 42, below 1 for 5m \(Prometheus main: sum\(rate\(requests\[\{\{window\}\}\]\)\)\), read .*; 42 is not below 1/);
   });
 
+  it("shows the step's observed share of traffic against its weight", () => {
+    const observedShare = { intended: 50, observed: 20, tolerance: 10, within: false, source: 'green: Prometheus main: g; blue: Prometheus main: b', reason: 'green carries 20 %', at: now.toISOString() };
+    const held: StatusBody = { ...status, phase: 'needs-attention', step: { index: 2, of: 3, greenWeight: 50, observedShare } };
+    expect(renderStatus(held, now)).toMatch(/observed share\s+intended 50 %, observed 20 %: not within 10 points \(green: Prometheus main: g; blue: Prometheus main: b\), read .*; green carries 20 %/);
+  });
+
   it("shows each metric check's last reading: the numbers, the rule and how many failed in a row", () => {
     const checks: StatusBody['health']['checks'] = [
       { check: 'p99-vs-blue', outcome: 'fail', phase: 'shifting', value: 0.9, blue: 0.5, above: 0.6, failsWhen: 'green > blue + 20 %', window: '5m', consecutiveFailures: 1, failureThreshold: 3, at: now.toISOString() },
@@ -119,6 +125,15 @@ describe('rendering', () => {
       links: status.links,
     } as PlanBody);
     expect(text).toContain("each step, once the weights are written, waits until Route 53 reports the change INSYNC, then the records' TTL as Route 53 holds it");
+    expect(text).not.toContain('observe window, until');
+
+    const observedShare = "green's share of traffic within 10–30 % over 5m (green: g; blue: b), waited for at most 30m";
+    const withShare = renderPlan({
+      id: 'migration-us-east-1-blue',
+      plan: { phases: ['shifting'], steps: [{ index: 1, ...step, observedShare }], gates: ['cutover'], timers: [], decommission: { removeRouting: true, steps: ['remove-blue-routing'] } },
+      links: status.links,
+    } as PlanBody);
+    expect(withShare).toContain(`then, before its observe window, until\n    1. ${observedShare}`);
   });
 
   it('shows a bake over peaks: the windows still to pass, those that passed, and why one was missed', () => {
