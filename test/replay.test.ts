@@ -218,6 +218,26 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Step 1's share observed, step 2's never within tolerance: held (patch observed-share), rolled back, aborted.
+  'observed-share-held-rollback': {
+    run: async (start) => {
+      const spec = baseSpec();
+      const source = { prometheus: { query: 'sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))' } };
+      spec.traffic.observedShare = { green: source, blue: source, tolerance: 5, within: '30m' };
+      const run = await start({ spec });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.until((s) => !!s.waiting?.what.startsWith('observe green at 20%'));
+      run.cloud.greenShare = 20;
+      await run.settle();
+      await run.advance('10m');
+      await run.until((s) => s.phase === 'needs-attention');
+      await run.rollback(bob, 'traffic does not follow the weights', true);
+      await run.abort(STARTER);
+      await run.handle.result();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

@@ -32,7 +32,7 @@ export const PATCHES = {
   /**
    * Each step waits, after its weights are applied and its DNS wait, until green's observed
    * share of traffic is within a tolerance of its weight (traffic.observedShare). Asked only by
-   * specs with that setting, which no run before it could have. No fixture yet.
+   * specs with that setting, which no run before it could have.
    */
   observedShare: 'observed-share',
 } as const;
