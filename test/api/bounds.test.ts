@@ -87,3 +87,26 @@ describe('long lists', () => {
     expect(res.json()).toMatchObject({ error: 'Payload Too Large', message: expect.stringContaining(`larger than ${BODY_LIMIT_BYTES / 1024} kB`) });
   });
 });
+
+describe('traffic.observedShare', () => {
+  const source = { prometheus: { query: 'sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))' } };
+  it('a tolerance outside 0–100 and a window past its most are a 400 naming the fields; a good one is in the plan of every step', async () => {
+    const bad = spec({ traffic: { ...spec().traffic, observedShare: { green: source, blue: source, tolerance: 150, window: '2 days' } } });
+    const res = await post('/v1/plans', bad, 'dev-viewer');
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().errors).toContainEqual({ path: '/traffic/observedShare/tolerance', message: expect.stringMatching(/100/) });
+
+    const badWindow = spec({ traffic: { ...spec().traffic, observedShare: { green: source, blue: source, window: '2 days' } } });
+    expect((await post('/v1/plans', badWindow, 'dev-viewer')).json().errors).toContainEqual({
+      path: '/traffic/observedShare/window',
+      message: expect.stringMatching(/^traffic\.observedShare\.window "2 days" must be at most 1 day: /),
+    });
+
+    const good = await post('/v1/plans', spec({ traffic: { ...spec().traffic, steps: [50, 100], observedShare: { green: source, blue: source } } }), 'dev-viewer');
+    expect(good.statusCode, good.body).toBe(200);
+    expect(good.json().plan.steps.map((s: { observedShare?: string }) => s.observedShare)).toEqual([
+      expect.stringMatching(/^green's share of traffic within 40–60 % over 5m .* waited for at most 30m$/),
+      expect.stringMatching(/^green's share of traffic within 90–100 % over 5m .* waited for at most 30m$/),
+    ]);
+  });
+});
