@@ -76,21 +76,39 @@ const activities = {
   },
 };
 
-/** A health check of each running watcher whose interval of server time has passed since its last. */
-async function checkIfDue(): Promise<void> {
+/** A heartbeat of `w`; false once the workflow has cancelled it (then it is stopped). */
+async function heartbeat(w: Watcher): Promise<boolean> {
+  try {
+    // Sent through the client, so it has landed before the clock moves on.
+    await env.client.activity.heartbeat(w.taskToken, { consecutive: 0 });
+    return true;
+  } catch (err) {
+    if (!(err instanceof ActivityCancelledError || err instanceof ActivityNotFoundError)) throw err;
+    watchers.delete(w);
+    w.stop();
+    return false;
+  }
+}
+
+/** A health check (with its heartbeat) of each running watcher whose interval has passed. */
+async function checkWatchers(): Promise<void> {
   for (const w of watchers) {
-    if (serverNow < w.nextCheckAt) continue;
-    try {
-      // Sent through the client, so it has landed before the clock moves on; it throws once the
-      // workflow cancels this watcher.
-      await env.client.activity.heartbeat(w.taskToken, { consecutive: 0 });
+    if (serverNow >= w.nextCheckAt && (await heartbeat(w))) {
       checks++;
       w.nextCheckAt = serverNow + interval;
-    } catch (err) {
-      if (!(err instanceof ActivityCancelledError || err instanceof ActivityNotFoundError)) throw err;
-      watchers.delete(w);
-      w.stop();
     }
+  }
+}
+
+/**
+ * Heartbeats every running watcher every few milliseconds, as the real one heartbeats every few
+ * seconds: that is how a watcher learns it was cancelled, and the test server holds its clock
+ * (a step in progress too) until a cancelled activity answers.
+ */
+async function heartbeatUntil(finished: { done: boolean }): Promise<void> {
+  while (!finished.done) {
+    for (const w of watchers) await heartbeat(w);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -103,7 +121,7 @@ async function advanceUntil(done: () => Promise<boolean>, askEverySteps = 20): P
   for (let step = 0; ; step++) {
     if (step % askEverySteps === 0 && (await done())) return;
     await idle();
-    await checkIfDue();
+    await checkWatchers();
     await env.sleep(STEP_MS);
     serverNow += STEP_MS;
     // A long run shows that it moves: a line per day of server time.
@@ -128,6 +146,8 @@ const phaseIs = (handle: { query: (q: typeof statusQuery) => Promise<MigrationSt
 
 try {
   await worker.current.runUntil(async () => {
+    const finished = { done: false };
+    const heartbeating = heartbeatUntil(finished);
     const handle = await env.client.workflow.start<typeof migration>('migration', {
       taskQueue,
       workflowId: `migration-bench-${randomBytes(3).toString('hex')}`,
@@ -143,7 +163,9 @@ try {
     await remindedWait();
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'decommission', decision: 'approve', actor: APPROVERS[1] }] });
     const outcome = await handle.result();
-    // A watcher whose cancellation no step saw would keep the worker from shutting down.
+    finished.done = true;
+    await heartbeating;
+    // A watcher whose cancellation no heartbeat saw would keep the worker from shutting down.
     for (const w of watchers) w.stop();
 
     const events = (await handle.fetchHistory()).events ?? [];
