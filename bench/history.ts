@@ -102,8 +102,7 @@ async function checkWatchers(): Promise<void> {
 
 /**
  * Heartbeats every running watcher every few milliseconds, as the real one heartbeats every few
- * seconds: that is how a watcher learns it was cancelled, and the test server holds its clock
- * (a step in progress too) until a cancelled activity answers.
+ * seconds: that is how a watcher learns it was cancelled, also while a clock step is in progress.
  */
 async function heartbeatUntil(finished: { done: boolean }): Promise<void> {
   while (!finished.done) {
