@@ -58,24 +58,11 @@ export const longPoll = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Waits until GitOps has converged on green; the activity itself gives up at `syncTimeout` and says what still waits. */
-export const gitopsConvergence = (syncTimeout: string) =>
-  wf.proxyActivities<Activities>({
-    startToCloseTimeout: durationMs(syncTimeout) + 10 * 60_000,
-    heartbeatTimeout: '1m',
-    retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
-  });
-
-/** Waits for green's observed share of traffic; the activity itself answers at the check's deadline (`within`) with the last reading. */
-export const observedShareWait = (within: string) =>
-  wf.proxyActivities<Activities>({
-    startToCloseTimeout: durationMs(within) + 10 * 60_000,
-    heartbeatTimeout: '1m',
-    retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE },
-  });
-
-/** Waits for blue to drain; the activity itself answers at the drain's deadline (`within`) with the last reading. */
-export const drainWait = (within: string) =>
+/**
+ * Waits whose activity gives up by itself at `within` and then answers what still waits: GitOps
+ * converging on green (syncTimeout), green's observed share of traffic, blue's drain.
+ */
+export const waitUpTo = (within: string) =>
   wf.proxyActivities<Activities>({
     startToCloseTimeout: durationMs(within) + 10 * 60_000,
     heartbeatTimeout: '1m',

@@ -7,7 +7,7 @@ import { blueDeletionAllowed } from '../invariants.js';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
 import { DEFAULTS, kubeContextOf, metricSource, phaseAfter } from '../plan.js';
-import { cloudMutation, drainWait, gitopsConvergence, longPoll, notify, observedShareWait, quick, readback } from './activities.js';
+import { cloudMutation, longPoll, notify, quick, readback, waitUpTo } from './activities.js';
 import { PATCHES } from './patches.js';
 import {
   audited,
@@ -210,7 +210,7 @@ async function bootstrapping(run: Run): Promise<Phase> {
   }
   const syncTimeout = spec.gitops?.syncTimeout ?? DEFAULTS.gitopsSyncTimeout;
   const result = await interruptible(run, () =>
-    gitopsConvergence(syncTimeout).bootstrapGitops({
+    waitUpTo(syncTimeout).bootstrapGitops({
       region: spec.region,
       green: spec.green.cluster,
       // Registration is its own audited step (above): the wait only waits.
@@ -282,7 +282,7 @@ async function observedShare(run: Run, stepIndex: number, intended: number, acto
   const what = `green's observed share of traffic within ${check.tolerance} points of ${intended} % (at most ${check.within})`;
   const deadline = Date.now() + durationMs(check.within);
   const input = { region: run.spec.region, blue: run.spec.blue.cluster, green: run.spec.green.cluster, check, intended, deadline };
-  const result = await sittingOut(run, { what }, () => interruptible(run, () => observedShareWait(check.within).waitObservedShare(input)));
+  const result = await sittingOut(run, { what }, () => interruptible(run, () => waitUpTo(check.within).waitObservedShare(input)));
   const reading = { intended, ...(result.observed !== undefined && { observed: result.observed }), tolerance: check.tolerance, within: result.within, source, ...(result.reason && { reason: result.reason }), at: result.at };
   run.state.observedShare = { step: stepIndex, ...reading };
   tell(run);
@@ -399,7 +399,7 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
     const drain = run.spec.decommission.drain!;
     const blue = run.spec.blue.cluster;
     const deadline = Date.now() + durationMs(drain.within);
-    const result = await drainWait(drain.within).waitBlueDrained({ region: run.spec.region, blue, drain, deadline });
+    const result = await waitUpTo(drain.within).waitBlueDrained({ region: run.spec.region, blue, drain, deadline });
     const numbers = { ...(result.value !== undefined && { value: result.value }), below: drain.below, window: drain.window, source: metricSource(drain), ...(result.reason && { reason: result.reason }), at: result.at };
     run.state.decommission!.drain = { drained: result.drained, ...numbers };
     if (result.drained) {
