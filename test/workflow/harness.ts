@@ -29,7 +29,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Connection,
-  isGrpcCancelledError,
   isGrpcDeadlineError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -225,17 +224,8 @@ export class Run {
     }
   }
 
-  async status(): Promise<MigrationStatus> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.call('status query', () => this.handle.query(statusQuery), QUERY_TIMEOUT_MS);
-      } catch (err) {
-        // The test server cancels a query whose run continues as new before answering it
-        // (RST_STREAM CANCEL, "Call cancelled"; seen in CI under load): the next run answers.
-        if (attempt < 3 && isGrpcCancelledError(err)) continue;
-        throw err;
-      }
-    }
+  status(): Promise<MigrationStatus> {
+    return this.call('status query', () => this.handle.query(statusQuery), QUERY_TIMEOUT_MS);
   }
   audit(): Promise<AuditEvent[]> {
     return this.call('audit query', () => this.handle.query(auditQuery), QUERY_TIMEOUT_MS);
