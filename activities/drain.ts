@@ -5,19 +5,11 @@ import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
 import type { DrainInput, DrainResult } from './contract.js';
 import { pollUntil } from './poll.js';
-import { forCluster, type Signals } from './signals/index.js';
-
-/** Readings per window: enough to notice traffic coming back, few enough for a slow source. */
-const READINGS_PER_WINDOW = 10;
-const MIN_INTERVAL_MS = 1_000;
-const MAX_INTERVAL_MS = 30_000;
+import { NOT_READ, readingInterval, type Signals } from './signals/index.js';
 
 export function createDrainActivities(signals: Signals) {
   /** Blue's traffic over the window that ends now; undefined with no data. */
-  function read({ drain, region, blue }: Omit<DrainInput, 'deadline'>): Promise<number | undefined> {
-    if (drain.prometheus) return signals.measure({ kind: 'prometheus', server: drain.prometheus.server }, forCluster(drain.prometheus.query, blue), drain.window);
-    return signals.measure({ kind: 'cloudwatch', region }, { metric: drain.cloudwatch!.metric, dividedBy: drain.cloudwatch!.dividedBy }, drain.window);
-  }
+  const read = ({ drain, region, blue }: Omit<DrainInput, 'deadline'>) => signals.measureSource(drain, blue, region, drain.window);
 
   return {
     /**
@@ -44,7 +36,6 @@ export function createDrainActivities(signals: Signals) {
     async waitBlueDrained(input: DrainInput): Promise<DrainResult> {
       const { drain } = input;
       const windowMs = durationMs(drain.window);
-      const interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(windowMs / READINGS_PER_WINDOW)));
       let underSince: number | undefined;
       return pollUntil(
         async (round): Promise<DrainResult | undefined> => {
@@ -56,7 +47,7 @@ export function createDrainActivities(signals: Signals) {
             if (value === undefined) reason = drain.noData === 'pass' ? undefined : 'no data (noData fail: a query that finds nothing is not taken for an idle blue)';
             else if (value >= drain.below) reason = `${value} is not below ${drain.below}`;
           } catch (err) {
-            reason = `not read: ${(err as Error).message}`;
+            reason = `${NOT_READ}${(err as Error).message}`;
           }
           underSince = reason === undefined ? (underSince ?? at) : undefined;
           round.progress = { ...(value !== undefined && { value }), below: drain.below, ...(underSince !== undefined && { underSince: new Date(underSince).toISOString() }), ...(reason && { reason }) };
@@ -65,7 +56,7 @@ export function createDrainActivities(signals: Signals) {
           if (!round.last) return undefined;
           return { drained: false, ...reading, reason: reason ?? `under ${drain.below} since ${new Date(underSince!).toISOString()}, less than a whole window (${drain.window})` };
         },
-        { describe: `blue ${input.blue}'s traffic below ${drain.below} for ${drain.window}`, interval: `${interval}ms`, deadline: input.deadline },
+        { describe: `blue ${input.blue}'s traffic below ${drain.below} for ${drain.window}`, interval: readingInterval(drain.window), deadline: input.deadline },
       );
     },
   };

@@ -2,25 +2,15 @@
 // through the metric signals, must come within a tolerance of the weight the step set. Polled
 // with heartbeats until it does, or answered with the last reading at the workflow's deadline
 // (the workflow holds the run then).
-import { durationMs } from '../workflows/duration.js';
 import type { ObservedShareInput, ObservedShareResult } from './contract.js';
 import { pollUntil } from './poll.js';
-import { forCluster, type Signals } from './signals/index.js';
-
-/** Readings per window: a share that settles is seen soon, a slow source is not hammered. */
-const READINGS_PER_WINDOW = 10;
-const MIN_INTERVAL_MS = 1_000;
-const MAX_INTERVAL_MS = 30_000;
+import { NOT_READ, readingInterval, type Signals } from './signals/index.js';
 
 type Side = 'green' | 'blue';
 
 export function createObservedShareActivities(signals: Signals) {
   /** One side's traffic over the window that ends now; undefined with no data. */
-  function read({ check, region, ...clusters }: ObservedShareInput, side: Side): Promise<number | undefined> {
-    const source = check[side];
-    if (source.prometheus) return signals.measure({ kind: 'prometheus', server: source.prometheus.server }, forCluster(source.prometheus.query, clusters[side]), check.window);
-    return signals.measure({ kind: 'cloudwatch', region }, { metric: source.cloudwatch!.metric, dividedBy: source.cloudwatch!.dividedBy }, check.window);
-  }
+  const read = ({ check, region, ...clusters }: ObservedShareInput, side: Side) => signals.measureSource(check[side], clusters[side], region, check.window);
 
   /** Green's share in percent, or why there is none: no data, no traffic at all, or a read's error. */
   async function share(input: ObservedShareInput): Promise<{ observed?: number; reason?: string }> {
@@ -29,7 +19,7 @@ export function createObservedShareActivities(signals: Signals) {
     try {
       [green, blue] = await Promise.all([read(input, 'green'), read(input, 'blue')]);
     } catch (err) {
-      return { reason: `not read: ${(err as Error).message}` };
+      return { reason: `${NOT_READ}${(err as Error).message}` };
     }
     if (green === undefined || blue === undefined) return { reason: `no data from ${[green === undefined && 'green', blue === undefined && 'blue'].filter(Boolean).join(' and ')}` };
     if (green + blue <= 0) return { reason: 'no traffic on either cluster over the window' };
@@ -43,7 +33,6 @@ export function createObservedShareActivities(signals: Signals) {
      */
     async waitObservedShare(input: ObservedShareInput): Promise<ObservedShareResult> {
       const { check, intended } = input;
-      const interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(durationMs(check.window) / READINGS_PER_WINDOW)));
       return pollUntil(
         async (round): Promise<ObservedShareResult | undefined> => {
           const at = new Date().toISOString();
@@ -56,7 +45,7 @@ export function createObservedShareActivities(signals: Signals) {
           if (!round.last) return undefined;
           return { within: false, ...reading, reason };
         },
-        { describe: `green's share of traffic within ${check.tolerance} points of ${intended} %`, interval: `${interval}ms`, deadline: input.deadline },
+        { describe: `green's share of traffic within ${check.tolerance} points of ${intended} %`, interval: readingInterval(check.window), deadline: input.deadline },
       );
     },
   };

@@ -26,6 +26,17 @@ export const forCluster = (query: string, cluster: string) => query.replaceAll(C
 /** How a reading's reason begins when its value could not be read (not merely empty). */
 export const NOT_READ = 'not read: ';
 
+/** A spec's source of one number (a drain's, a traffic share's side): PromQL ({{cluster}} is the cluster's name) or a CloudWatch metric or ratio. */
+export interface NumberSource {
+  prometheus?: { server?: string; query: string };
+  cloudwatch?: CloudWatchQuery;
+}
+
+/** Readings per window when polling a source: a change is seen soon, and a slow source is not hammered. */
+const READINGS_PER_WINDOW = 10;
+/** How often to read a source over `window` while waiting for a value: a tenth of it, 1–30 s. */
+export const readingInterval = (window: string) => `${Math.min(30_000, Math.max(1_000, Math.round(durationMs(window) / READINGS_PER_WINDOW)))}ms`;
+
 /** The most of a reason a reading keeps: readings travel in every heartbeat, and a breach's into history. */
 const MAX_REASON = 500;
 const brief = (reason: string) => (reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason);
@@ -59,6 +70,12 @@ export function createSignals(deps: { aws?: AwsClients; prometheus?: PrometheusS
   function cloudwatch(region: string) {
     if (!deps.aws) throw new SignalError('CloudWatch is not available to this worker');
     return deps.aws.cloudwatch(region);
+  }
+
+  /** The value of a spec's `source` for `cluster` over `window`; undefined with no data. */
+  function measureSource(source: NumberSource, cluster: string, region: string, window: string): Promise<number | undefined> {
+    if (source.prometheus) return measure({ kind: 'prometheus', server: source.prometheus.server }, forCluster(source.prometheus.query, cluster), window);
+    return measure({ kind: 'cloudwatch', region }, { metric: source.cloudwatch!.metric, dividedBy: source.cloudwatch!.dividedBy }, window);
   }
 
   /** Green's (or blue's) value of a check. */
@@ -99,7 +116,7 @@ export function createSignals(deps: { aws?: AwsClients; prometheus?: PrometheusS
     }
   }
 
-  return { measure, evaluate };
+  return { measure, measureSource, evaluate };
 }
 
 export type Signals = ReturnType<typeof createSignals>;
