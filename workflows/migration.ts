@@ -24,7 +24,7 @@ import { SYSTEM_ACTOR } from './model.js';
 import { notify } from './migration/activities.js';
 import * as handle from './migration/handlers.js';
 import { cancel, hold, NothingToUndo, onInterrupt, runPhase } from './migration/phases.js';
-import { audit, enter, isTerminal, newRun, statusOf, type MigrationInput, type MigrationOutcome, type Run } from './migration/state.js';
+import { audit, enter, isTerminal, newRun, nonRetryable, statusOf, type MigrationInput, type MigrationOutcome, type Run } from './migration/state.js';
 import { Interrupted, timersBeyondDates } from './migration/waits.js';
 
 export type { MigrationInput, MigrationOutcome, RunState } from './migration/state.js';
@@ -86,13 +86,13 @@ function refuseInvalidSpec(input: MigrationInput): void {
   const issues = timersBeyondDates(input.spec);
   if (issues.length === 0) return;
   wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: 'failed' }]);
-  throw wf.ApplicationFailure.create({ type: FAILURE.invalidSpec, message: `spec refused: ${issues.join('; ')}`, nonRetryable: true });
+  throw nonRetryable(FAILURE.invalidSpec, `spec refused: ${issues.join('; ')}`);
 }
 
 /** Ends the run failed, never a workflow task that fails again and again (a bug's plain Error included). */
 function asWorkflowFailure(err: unknown): unknown {
   if (err instanceof wf.TemporalFailure) return err;
-  return wf.ApplicationFailure.create({ type: 'WorkflowError', message: err instanceof Error ? err.message : String(err), nonRetryable: true });
+  return nonRetryable('WorkflowError', err instanceof Error ? err.message : String(err));
 }
 
 function setHandlers(run: Run): void {

@@ -8,7 +8,7 @@ import { appliedWhen } from '../plan.js';
 import type { MetricPhase } from '../spec.js';
 import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
-import { audit, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
+import { audit, nonRetryable, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
 import { tell, weightsSummary } from './story.js';
 import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
 
@@ -126,7 +126,7 @@ async function forwardChange(run: Run, change: SetWeightsInput): Promise<SetWeig
         state.retrying = { activity: 'setWeights', attempts, lastError, since: state.retrying?.since ?? now() };
         const target = `blue ${change.weights.blue} green ${change.weights.green}`;
         if (attempts >= FORWARD_MAX_ATTEMPTS) {
-          throw wf.ApplicationFailure.create({ type: 'RetriesExhausted', message: `weight change to ${target} still failing after ${attempts} attempts: ${lastError}`, nonRetryable: true });
+          throw nonRetryable('RetriesExhausted', `weight change to ${target} still failing after ${attempts} attempts: ${lastError}`);
         }
         if (attempts >= RETRYING_NOTIFY_AT && attempts - FORWARD_ATTEMPTS_PER_CALL < RETRYING_NOTIFY_AT) {
           await notify(run, 'retrying', `${run.id}: weight change to ${target} failed ${attempts} times, retrying: ${lastError}`);

@@ -4,10 +4,10 @@
 import * as wf from '@temporalio/workflow';
 import { REJECTION, type ActorRequest, type ApprovalRequest, type RollbackRequest } from '../messages.js';
 import { ROLLBACK_PHASES } from '../model.js';
-import { audit, isTerminal, pause, requestRollback, type AfterRollback, type Run } from './state.js';
+import { audit, isTerminal, nonRetryable, pause, requestRollback, type AfterRollback, type Run } from './state.js';
 
 function refuse(message: string, type: string = REJECTION.notApplicable): never {
-  throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+  throw nonRetryable(type, message);
 }
 
 export function approve({ state }: Run, req: ApprovalRequest) {

@@ -24,7 +24,7 @@ import {
 } from './effects.js';
 import { bakeOverPeaks } from './bake.js';
 import { compensate, pending, remember, undo } from './saga.js';
-import { audit, enter, now, requestRollback, type Run } from './state.js';
+import { audit, enter, nonRetryable, now, requestRollback, type Run } from './state.js';
 import { countRollback, tell } from './story.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
@@ -292,11 +292,7 @@ async function observedShare(run: Run, stepIndex: number, intended: number, acto
   }
   audit(run, actor, 'observed-share', `step ${stepIndex}: green's share not within ${check.tolerance} points of ${intended} % within ${check.within}`, reading);
   // Held (needs-attention): the next step waits for a person; a retry shifts and waits again.
-  throw wf.ApplicationFailure.create({
-    type: 'ShareNotObserved',
-    nonRetryable: true,
-    message: `green's share of traffic did not come within ${check.tolerance} points of ${intended} % within ${check.within}: last reading ${result.observed === undefined ? 'none' : `${result.observed} %`} (${result.reason}) from ${source}. Find what keeps traffic on its old cluster (clients with cached DNS, another route), then retry or roll back`,
-  });
+  throw nonRetryable('ShareNotObserved', `green's share of traffic did not come within ${check.tolerance} points of ${intended} % within ${check.within}: last reading ${result.observed === undefined ? 'none' : `${result.observed} %`} (${result.reason}) from ${source}. Find what keeps traffic on its old cluster (clients with cached DNS, another route), then retry or roll back`);
 }
 
 async function baking(run: Run): Promise<Phase> {
@@ -333,7 +329,7 @@ async function decommissioning(run: Run): Promise<Phase> {
     freeze: spec.freeze,
     decommissionApproved: !!approver,
   });
-  if (!verdict.allowed) throw wf.ApplicationFailure.create({ type: INVARIANT_VIOLATION, message: verdict.reason, nonRetryable: true });
+  if (!verdict.allowed) throw nonRetryable(INVARIANT_VIOLATION, verdict.reason);
   state.blueRetiring = true; // before the call: it may take effect even if it fails
   if (!wf.patched(PATCHES.decommissionSteps)) {
     await decommissionAsReleased(run, approver!);
@@ -408,11 +404,7 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
     }
     audit(run, approver, 'drain-check', `blue ${blue} not drained within ${drain.within}`, numbers);
     // Held (needs-attention): nothing of blue is deleted while it may still carry traffic; a retry waits again.
-    throw wf.ApplicationFailure.create({
-      type: 'BlueNotDrained',
-      nonRetryable: true,
-      message: `blue ${blue}'s traffic did not stay below ${drain.below} for ${drain.window} within ${drain.within}, so nothing of blue is deleted: last reading ${result.value ?? 'none'} (${result.reason}) from ${metricSource(drain)}. Find what still reaches blue (clients with cached DNS, another route), then retry`,
-    });
+    throw nonRetryable('BlueNotDrained', `blue ${blue}'s traffic did not stay below ${drain.below} for ${drain.window} within ${drain.within}, so nothing of blue is deleted: last reading ${result.value ?? 'none'} (${result.reason}) from ${metricSource(drain)}. Find what still reaches blue (clients with cached DNS, another route), then retry`);
   },
 
   'deregister-argocd': (run, approver) => deregisterFromArgo(run, run.spec.blue.cluster, approver, 'decommission approved'),
@@ -441,11 +433,7 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
     const gone = await longPoll.waitBlueLoadBalancersGone({ ...input, deadline });
     if (gone.gone) return;
     // Held (needs-attention): the cluster is never deleted under them; a retry goes on from here.
-    throw wf.ApplicationFailure.create({
-      type: 'LoadBalancersRemain',
-      nonRetryable: true,
-      message: `blue ${blue}'s load balancers are not gone ${LOAD_BALANCERS_GONE_WITHIN} after their objects were deleted, so its node groups and cluster are kept: ${gone.remaining.join('; ')}. Check blue's load balancer controller (running, allowed to delete them), then retry`,
-    });
+    throw nonRetryable('LoadBalancersRemain', `blue ${blue}'s load balancers are not gone ${LOAD_BALANCERS_GONE_WITHIN} after their objects were deleted, so its node groups and cluster are kept: ${gone.remaining.join('; ')}. Check blue's load balancer controller (running, allowed to delete them), then retry`);
   },
 
   async 'delete-node-groups'(run, approver) {

@@ -224,6 +224,14 @@ export function audit(run: Run, actor: Actor, action: string, reason: string, de
 
 export const isTerminal = (state: RunState) => TERMINAL_PHASES.includes(state.phase);
 
+/**
+ * A failure no retry fixes. Thrown by a validator it refuses the Update; thrown by a phase it
+ * holds the migration (needs-attention) with this message, which says what to check.
+ */
+export function nonRetryable(type: string, message: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
 export function enter(run: Run, phase: Phase): void {
   run.state.phase = phase;
   // A retry or abort answers one rollback; a choice from an earlier one must not linger.

@@ -8,7 +8,7 @@ import { ROLLBACK_PHASES, type GateName, type TimerStatus } from '../model.js';
 import { bakeMinimum } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
-import { audit, now, type Decision, type Run, type RunState } from './state.js';
+import { audit, nonRetryable, now, type Decision, type Run, type RunState } from './state.js';
 import { tell, timerSummary } from './story.js';
 
 /** Unwinds the current phase: a rollback or cancel is to be carried out. */
@@ -83,7 +83,7 @@ export async function durableTimer(run: Run, name: string, duration: string): Pr
   let entry = state.timers.find((t) => t.name === name);
   if (!entry) {
     if (beyondDates(duration)) {
-      throw wf.ApplicationFailure.create({ type: FAILURE.invalidSpec, message: `${name} of ${duration} ends beyond any date a timer can reach`, nonRetryable: true });
+      throw nonRetryable(FAILURE.invalidSpec, `${name} of ${duration} ends beyond any date a timer can reach`);
     }
     entry = { name, firesAt: new Date(Date.now() + durationMs(duration)).toISOString() };
     state.timers.push(entry);
