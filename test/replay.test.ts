@@ -45,7 +45,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.advance('10 days');
       await run.until((s) => s.pendingGate?.gate === 'decommission');
       await run.approve('decommission', bob);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -66,7 +66,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       expect(await run.breach('smoke checks failing')).toBe(true);
       await run.until((s) => s.phase === 'rolled-back');
       await run.abort(STARTER);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -76,7 +76,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await shifted(run);
       await run.pause(STARTER);
       await run.cancel(STARTER, 'postponed');
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -91,7 +91,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.until((s) => s.phase === 'frozen');
       await run.rollback(bob, 'latency regression', true);
       await run.abort(STARTER);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -111,7 +111,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.advance('10 days');
       await run.until((s) => s.pendingGate?.gate === 'decommission');
       await run.approve('decommission', bob);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -123,7 +123,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.advance('7 days');
       await run.until((s) => s.phase === 'frozen');
       await run.cancel(STARTER, 'project stopped');
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -141,7 +141,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.rollback(bob, 'held at step 2', true);
       await run.until((s) => s.phase === 'rolled-back');
       await run.abort(STARTER);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -157,7 +157,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.until((s) => s.phase === 'needs-attention');
       run.cloud.stuckFinalizers = false;
       await run.retry();
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -179,7 +179,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       expect(await run.breach('metric check p99-vs-blue failed', check)).toBe(true);
       await run.until((s) => s.phase === 'rolled-back');
       await run.abort(STARTER);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -192,7 +192,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.approve('bootstrap-override', alice, 'reject', 'apps must sync first');
       await run.until((s) => s.phase === 'needs-attention');
       await run.cancel(STARTER, 'not this week');
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -214,7 +214,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.until((s) => s.phase === 'frozen');
       await run.rollback(bob, 'latency regression', true);
       await run.abort(STARTER);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },
@@ -234,7 +234,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.until((s) => s.phase === 'needs-attention');
       await run.rollback(bob, 'traffic does not follow the weights', true);
       await run.abort(STARTER);
-      await run.handle.result();
+      await run.outcome();
       return run;
     },
   },

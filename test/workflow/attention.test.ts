@@ -25,6 +25,7 @@ describe('needs-attention', () => {
     run.cloud.fail('setWeights', { times: 1, nonRetryable: true });
     await run.advance('10m'); // the observe window ends: the next step's change fails
     const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    await run.settle(); // the notification is an activity after the phase change
     expect(held.attention).toMatchObject({ phase: 'shifting', step: 2, liveWeights: [{ blue: 80, green: 20 }] });
     expect(held.attention?.error).toMatch(/injected setWeights fault/);
     expect(held.weights).toEqual({ blue: 80, green: 20 });
@@ -55,7 +56,7 @@ describe('needs-attention', () => {
     expect((await refusal(run.rollback(alice, 'second thoughts'))).message).toMatch(/retirement began/);
     expect((await refusal(run.cancel())).message).toMatch(/retirement began/);
     await run.retry();
-    expect(await run.handle.result()).toMatchObject({ phase: 'completed', weights: { blue: 0, green: 100 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'completed', weights: { blue: 0, green: 100 } });
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
   });
 
@@ -108,7 +109,7 @@ describe('needs-attention', () => {
     await run.advance('10m');
     await run.until((s) => s.phase === 'needs-attention', 'held');
     await run.cancel();
-    await run.handle.result();
+    await run.outcome();
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
     expect(run.cloud.clusters.has(spec.green.cluster)).toBe(false);
   });
@@ -123,13 +124,13 @@ describe('provisioning', () => {
     expect(held).toMatchObject({ greenCreatedByMigration: true, attention: { phase: 'provisioning' } });
     expect((await run.audit()).some((e) => e.action === 'create-cluster')).toBe(true);
     await run.cancel();
-    await run.handle.result();
+    await run.outcome();
     expect(run.cloud.clusters.has(spec.green.cluster)).toBe(false);
   });
 
   it('ends failed when provisioning failed and made nothing', async () => {
     const run = await start({ cloud: (c) => c.fail('provisionGreen', { times: 1, nonRetryable: true }) });
-    await expect(run.handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    await expect(run.outcome()).rejects.toBeInstanceOf(WorkflowFailedError);
     expect(run.cloud.mutations()).toEqual([]);
   });
 
@@ -146,7 +147,7 @@ describe('what a spec says', () => {
     const spec = baseSpec();
     spec.bake = '300000 years';
     const run = await start({ spec });
-    const err = await run.handle.result().catch((e: unknown) => e);
+    const err = await run.outcome().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/bake/);
     expect(run.cloud.log.filter((e) => e.kind === 'call')).toEqual([]);

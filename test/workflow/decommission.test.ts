@@ -32,7 +32,7 @@ describe('decommissioning', () => {
     run.cloud.retainedVolumes = [RETAINED];
     await atDecommissionGate(run);
     await run.approve('decommission', bob);
-    expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+    expect(await run.outcome()).toMatchObject({ phase: 'completed' });
 
     expect(run.cloud.violations).toEqual([]);
     expect(run.cloud.mutations().map((m) => m.what).slice(-4)).toEqual(['remove-blue-routing', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster']);
@@ -73,7 +73,7 @@ describe('decommissioning', () => {
 
     run.cloud.stuckFinalizers = false; // the controller deleted the load balancers and removed its finalizers
     await run.retry();
-    expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+    expect(await run.outcome()).toMatchObject({ phase: 'completed' });
     expect(run.cloud.violations).toEqual([]);
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
     // The retry went on from the step that failed: blue's routing was removed once.
@@ -92,7 +92,7 @@ describe('decommissioning', () => {
       run.cloud.blueTraffic = 0.2;
       await atDecommissionGate(run);
       await run.approve('decommission', bob);
-      expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+      expect(await run.outcome()).toMatchObject({ phase: 'completed' });
 
       expect(run.cloud.violations).toEqual([]);
       const drainCall = firstCall(run, 'waitBlueDrained');
@@ -127,7 +127,7 @@ describe('decommissioning', () => {
 
       run.cloud.blueTraffic = 0; // the last clients left blue
       await run.retry();
-      expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+      expect(await run.outcome()).toMatchObject({ phase: 'completed' });
       expect(run.cloud.violations).toEqual([]);
       expect(run.cloud.clusters.has('prod-blue')).toBe(false);
       expect(run.cloud.calls('removeBlueRouting')).toHaveLength(1);

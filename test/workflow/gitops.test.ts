@@ -47,7 +47,7 @@ describe('a migration with GitOps', () => {
     await run.advance('3 days');
     await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
     await run.approve('decommission', bob);
-    expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+    expect(await run.outcome()).toMatchObject({ phase: 'completed' });
 
     expect(mutations(run)).toEqual([
       'create-cluster prod-green',
@@ -112,7 +112,7 @@ describe('a migration with GitOps', () => {
     await run.retry(STARTER);
     await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate after the retried bootstrap');
     await run.cancel(STARTER, 'not this week');
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
     expect([...run.cloud.argoClusters]).toEqual([]);
   });
 
@@ -120,7 +120,7 @@ describe('a migration with GitOps', () => {
     const run = await start({ spec: gitopsSpec() });
     await toFreeze(run);
     await run.cancel(STARTER, 'project stopped');
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
     expect(mutations(run).slice(-4)).toEqual(['green 0', 'resume-auto-sync prod-blue', 'deregister-cluster prod-green', 'delete-cluster prod-green']);
     expect([...run.cloud.argoClusters]).toEqual([]);
   });

@@ -34,6 +34,7 @@ describe("green's targets before a shift", () => {
     await run.advance('10m'); // observe; then step 2 finds green unhealthy
     await run.advance('5m');
     const paused = await run.until((s) => s.paused, 'paused by the check');
+    await run.settle(); // the notification is an activity after the pause
     expect(paused.step?.greenWeight).toBe(20);
     expect(run.cloud.routing).toEqual({ blue: 80, green: 20 });
     expect(paused.audit.at(-1)).toMatchObject({ actor: 'cutover', action: 'pause', reason: expect.stringContaining('green not ready for step 2: target group green-tg') });

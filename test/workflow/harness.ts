@@ -236,6 +236,22 @@ export class Run {
   result() {
     return this.call('result', () => this.handle.result());
   }
+  /**
+   * The run's outcome once it ends. Time moves only while the workflow is settled, to its next
+   * timer, as `advance` moves it. The client's own result() lets the test server skip time freely
+   * while it waits: between the moment a cancelled watcher has ended and the moment it has taken
+   * its clock lock back, time ran on to the run's execution timeout.
+   */
+  async outcome(): Promise<Awaited<ReturnType<typeof migration>>> {
+    for (;;) {
+      await this.settle();
+      if ((await this.describe()).status.name !== 'RUNNING') return this.result();
+      const due = nextTimer(await this.history());
+      if (due === undefined) throw new Error(`the run waits for something no timer brings\n  ${await this.diagnose()}`);
+      const now = await this.call('current time', () => this.env.currentTimeMs());
+      await this.advance(`${Math.max(1, due - now + 1)}ms`);
+    }
+  }
   history() {
     return this.call('history', async () => (await this.handle.fetchHistory()).events ?? []);
   }

@@ -45,7 +45,7 @@ describe('a migration from start to a retired blue', () => {
     expect(run.cloud.clusters.has('prod-blue')).toBe(true);
 
     await run.approve('decommission', bob, 'approve', 'blue can go');
-    const outcome = await run.handle.result();
+    const outcome = await run.outcome();
     expect(outcome).toMatchObject({ phase: 'completed', weights: { blue: 0, green: 100 } });
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
     expect(run.cloud.blueRouted).toBe(false);
@@ -107,7 +107,7 @@ describe('a migration from start to a retired blue', () => {
     const s = await run.until((st) => st.pendingGate?.gate === 'preflight-override', 'override gate');
     expect(s.findings).toEqual([expect.objectContaining({ severity: 'blocking', source: 'removed-apis' })]);
     await run.approve('preflight-override', alice, 'reject', 'fix the manifests first');
-    expect(await run.handle.result()).toMatchObject({ phase: 'failed' });
+    expect(await run.outcome()).toMatchObject({ phase: 'failed' });
     expect(run.cloud.mutations()).toEqual([]);
   });
 
@@ -181,7 +181,7 @@ describe('a migration from start to a retired blue', () => {
     expect((await run.audit())[0]).toMatchObject({ actor: STARTER, action: 'start' }); // carried from the first run
 
     await run.approve('decommission', bob);
-    expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+    expect(await run.outcome()).toMatchObject({ phase: 'completed' });
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
   });
 });

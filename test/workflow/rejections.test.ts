@@ -78,7 +78,7 @@ describe('refused requests', () => {
     await run.advance('2h');
     await run.until((s) => s.pendingGate?.gate === 'decommission');
     await run.approve('decommission', bob);
-    expect(await run.handle.result()).toMatchObject({ phase: 'completed' });
+    expect(await run.outcome()).toMatchObject({ phase: 'completed' });
     await expect(run.rollback(bob, 'too late')).rejects.toThrow();
     expect(run.cloud.mutations().at(-1)).toMatchObject({ what: 'delete-cluster', cluster: 'prod-blue' });
   });

@@ -143,7 +143,7 @@ describe('rollback', () => {
     await shifted(run);
     await run.rollback(bob, 'not today', true);
     await run.abort(STARTER);
-    expect(await run.handle.result()).toMatchObject({ phase: 'aborted', weights: { blue: 100, green: 0 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'aborted', weights: { blue: 100, green: 0 } });
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
   });
 
@@ -185,7 +185,7 @@ describe('cancel', () => {
     await run.advance('40m');
     await run.until((s) => s.phase === 'baking');
     await run.cancel(STARTER, 'wrong target version');
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
     expect(run.cloud.clusters.has('prod-green')).toBe(false);
     const last = run.cloud.mutations().slice(-2);
@@ -199,7 +199,7 @@ describe('cancel', () => {
     const run = await start({ spec: specWith((s) => (s.green.deleteOnCancel = false)) });
     await shifted(run);
     await run.cancel(STARTER);
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
     expect(run.cloud.clusters.has('prod-green')).toBe(true);
   });
 
@@ -210,7 +210,7 @@ describe('cancel', () => {
     });
     await shifted(run);
     await run.cancel(STARTER);
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled' });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled' });
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
     expect(run.cloud.clusters.has('prod-green')).toBe(true);
     expect((await run.status()).greenCreatedByMigration).toBe(false);
@@ -220,7 +220,7 @@ describe('cancel', () => {
     const run = await start();
     await shifted(run);
     await run.handle.cancel();
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
     expect(run.cloud.clusters.has('prod-green')).toBe(false);
   });
@@ -229,7 +229,7 @@ describe('cancel', () => {
     const run = await start();
     await run.until((s) => s.pendingGate?.gate === 'cutover');
     await run.cancel(STARTER);
-    expect(await run.handle.result()).toMatchObject({ phase: 'cancelled' });
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled' });
     expect(run.cloud.mutations().map((m) => m.what)).toEqual(['create-cluster', 'delete-cluster']);
   });
 });
