@@ -66,11 +66,15 @@ const activities = {
   async watchHealth(): Promise<never> {
     const ctx = Context.current();
     await testService.unlockTimeSkipping({}); // a running activity holds the clock still
+    // The worker times out, in wall time, an activity that does not heartbeat through it within
+    // its heartbeat timeout, and then never reports its end: the server would wait for it forever.
+    const beating = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       await new Promise<void>((stop) => watchers.add({ taskToken: ctx.info.taskToken, nextCheckAt: serverNow, stop }));
       ctx.heartbeat(); // the worker learns of the cancellation from the answer to its own heartbeat
       return await ctx.cancelled;
     } finally {
+      clearInterval(beating);
       await testService.lockTimeSkipping({});
     }
   },
@@ -138,6 +142,9 @@ worker.current = await Worker.create({
   taskQueue,
   workflowBundle: bundle,
   activities,
+  // Heartbeats go out at once, not once a minute of wall time: a cancelled watcher must hear of
+  // it before the clock driver has moved past its heartbeat timeout.
+  maxHeartbeatThrottleInterval: '1ms',
 });
 
 const phaseIs = (handle: { query: (q: typeof statusQuery) => Promise<MigrationStatus> }, gate: string) => async () =>
@@ -161,6 +168,8 @@ try {
     await advanceUntil(phaseIs(handle, 'decommission'));
     await remindedWait();
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'decommission', decision: 'approve', actor: APPROVERS[1] }] });
+    // The clock keeps moving only by the driver: the client's result() would let the server skip freely.
+    await advanceUntil(async () => (await handle.describe()).status.name !== 'RUNNING', 1);
     const outcome = await handle.result();
     finished.done = true;
     await heartbeating;
