@@ -169,6 +169,11 @@ export interface RunOptions {
   /** Set up the simulated cloud before the workflow starts. */
   cloud?: (cloud: FakeCloud) => void;
   historyLimit?: number;
+  /**
+   * The real Temporal server at this address instead of a time-skipping test server of its own:
+   * nothing skips time there, so the spec's waits must be seconds.
+   */
+  temporalAddress?: string;
 }
 
 export type Handle = WorkflowHandleWithFirstExecutionRunId<typeof migration>;
@@ -187,10 +192,14 @@ export class Run {
   static async start(opts: RunOptions): Promise<Run> {
     // Workflow tests name clusters by EKS name.
     const spec = (opts.spec ?? baseSpec()) as EksMigrationSpec;
-    const env = await timeSkippingEnv(opts.testServerPath);
+    const env = opts.temporalAddress
+      ? await TestWorkflowEnvironment.createFromExistingServer({ address: opts.temporalAddress })
+      : await timeSkippingEnv(opts.testServerPath);
     const inflight = new InFlight();
     inflight.instrument(env.connection);
-    const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster, testClock(env, inflight));
+    // A real server's clock is the wall's: the mocked watcher has no clock lock to give back.
+    const clock = opts.temporalAddress ? undefined : testClock(env, inflight);
+    const cloud = new FakeCloud(spec.blue.cluster, spec.green.cluster, clock);
     opts.cloud?.(cloud);
     const taskQueue = `tq-${randomBytes(4).toString('hex')}`;
     const worker = await Worker.create({
