@@ -238,6 +238,22 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  'forward-retry-throttled': {
+    run: async (start) => {
+      const run = await start();
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      run.cloud.fail('setWeights', { times: 4 });
+      await run.approve('cutover', alice);
+      await run.until((s) => !!s.retrying);
+      await run.settle();
+      await run.advance('1m');
+      await run.until((s) => s.step?.greenWeight === 20);
+      await run.rollback(bob, 'throttled step done, rolling back', true);
+      await run.abort(STARTER);
+      await run.outcome();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

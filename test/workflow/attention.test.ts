@@ -38,6 +38,21 @@ describe('needs-attention', () => {
     expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
   });
 
+  it('keeps retrying a forward weight change that fails retryably (Throttling) past one call’s attempts, shown in the status', async () => {
+    const run = await start();
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    run.cloud.fail('setWeights', { times: 4 }); // one call tries 3 times
+    await run.approve('cutover', alice);
+    const retrying = await run.until((s) => !!s.retrying, 'retrying in the status');
+    expect(retrying.phase).toBe('shifting');
+    expect(retrying.retrying).toMatchObject({ activity: 'setWeights', attempts: 3, lastError: expect.stringContaining('injected setWeights fault') });
+    await run.settle();
+    await run.advance('1m'); // the pause between calls
+    const shifted = await run.until((s) => s.step?.greenWeight === 20, 'first step');
+    expect(shifted.retrying).toBeUndefined();
+    expect(run.cloud.routing).toEqual({ blue: 80, green: 20 });
+  });
+
   it("held in decommissioning once blue's routing removal was asked for: no way back to blue, a retry finishes", async () => {
     const run = await start();
     await shifted(run);

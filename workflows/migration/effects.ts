@@ -51,11 +51,15 @@ export async function audited<T>(
   return result;
 }
 
-/** A failure another attempt may fix (not one the activity or the workflow marked final). */
+/**
+ * A failure another attempt may fix (not one the activity or the workflow marked final). A
+ * local activity that used up its attempts fails with the activity's own ApplicationFailure,
+ * not wrapped in an ActivityFailure as a remote one is.
+ */
 function retryable(err: unknown): boolean {
-  if (!(err instanceof wf.ActivityFailure)) return false;
-  const cause = err.cause;
-  return !(cause instanceof wf.ApplicationFailure && (cause.nonRetryable || (!!cause.type && NON_RETRYABLE_FAILURES.includes(cause.type))));
+  const final = (f: wf.ApplicationFailure) => f.nonRetryable || (!!f.type && NON_RETRYABLE_FAILURES.includes(f.type));
+  if (err instanceof wf.ActivityFailure) return !(err.cause instanceof wf.ApplicationFailure && final(err.cause));
+  return err instanceof wf.ApplicationFailure && !final(err) && wf.patched(PATCHES.forwardRetryLocalFailure);
 }
 
 /**

@@ -35,4 +35,11 @@ export const PATCHES = {
    * specs with that setting, which no run before it could have.
    */
   observedShare: 'observed-share',
+  /**
+   * A forward weight change whose local activity used up its attempts on a failure a retry can
+   * fix (Throttling) is tried again after a pause, instead of holding the run: such a failure
+   * arrives as the activity's bare ApplicationFailure, which was taken for a final one. Asked
+   * only where such a failure arrives.
+   */
+  forwardRetryLocalFailure: 'forward-retry-local-failure',
 } as const;
