@@ -8,6 +8,17 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
+// Name each failure beside the count: CI output is often read only from its tail.
+for (const file of report.testResults ?? []) {
+  for (const test of file.assertionResults ?? []) {
+    if (test.status !== 'failed') continue;
+    const firstLine = (test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+    console.log(`FAILED ${file.name.replace(process.cwd() + '/', '')} > ${test.fullName}: ${firstLine}`);
+  }
+  if (file.status === 'failed' && !(file.assertionResults ?? []).length) {
+    console.log(`FAILED ${file.name.replace(process.cwd() + '/', '')}: ${(file.message ?? '').split('\n')[0]}`);
+  }
+}
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 if (skipped) console.log(`${skipped} skipped`);
 console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed`);
