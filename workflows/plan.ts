@@ -2,8 +2,7 @@
 // plan (phases, steps, gates, timers). The API's POST /v1/plans and the workflow share them.
 import { durationMs } from './duration.js';
 import type { Static } from 'typebox';
-import { DURATION_LIMITS, type DurationLimit } from './spec.js';
-import { METRIC_PHASES, WEEKDAYS } from './spec.js';
+import { DURATION_LIMITS, METRIC_PHASES, WEEKDAYS, type DurationLimit } from './spec-values.js';
 import type { BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, ExternalDnsObject, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow, TrafficDriver } from './spec.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';

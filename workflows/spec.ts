@@ -1,73 +1,10 @@
 // The migration spec: one TypeBox schema that types the workflow input, validates REST
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
 import { Type, type Static } from 'typebox';
+import { DURATION_LIMITS, METRIC_PHASES, WEEKDAYS, type DurationLimit } from './spec-values.js';
 
-export interface DurationLimit {
-  /** The least value and why; `exclusive` when a value must be more than it. */
-  least: { value: string; exclusive?: boolean; why?: string };
-  /** The most, and why: past it a value is a typo, or a wait nobody would watch. */
-  most: { value: string; why: string };
-}
+export { DURATION_LIMITS, METRIC_PHASES, WEEKDAYS, type DurationLimit };
 
-/**
- * Bounds of every duration a spec can set, by field. The least keeps a loop from spinning; the
- * most keeps every wait one a person would watch and every timer's end a date Temporal and
- * JavaScript can hold ("300000 years" would break the workflow once its timer starts).
- */
-export const DURATION_LIMITS = {
-  'traffic.observe': {
-    least: { value: '0s' },
-    most: { value: '7 days', why: 'each step holds traffic split between the clusters this long; hold a step longer with stepApproval manual' },
-  },
-  bake: {
-    least: { value: '0s' },
-    most: { value: '365 days', why: 'green carries all traffic under the health watcher this long before the freeze; longer than a year is a typo' },
-  },
-  freeze: {
-    least: { value: '0s' },
-    most: { value: '365 days', why: 'blue is kept idle this long before the decommission gate; longer than a year is a typo' },
-  },
-  'route53.aliasTtl': {
-    least: { value: '0s' },
-    most: { value: '1h', why: "each step waits this long after Route 53 is INSYNC; an alias record answers with its target's TTL (60 s for a load balancer), and an hour per step is a typo" },
-  },
-  'health.interval': {
-    least: { value: '1s', why: 'the health watcher checks green once per interval, and 0 would check in a tight loop' },
-    most: { value: '1h', why: 'a breach must be seen in time to roll back, and checks further apart leave green unwatched' },
-  },
-  'health.smoke[].timeout': {
-    least: { value: '0s', exclusive: true, why: 'the HTTP client reads 0 as no time limit, and a check that hangs stalls validation and the health watcher' },
-    most: { value: '5m', why: 'a check that takes longer holds validation and the health watcher; a healthy endpoint answers in seconds' },
-  },
-  'health.metrics[].window': {
-    least: { value: '10s', why: 'a metric check reads its query over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to judge green by' },
-    most: { value: '1 day', why: 'a metric check judges what green does now; a window further back still shows what it did long ago' },
-  },
-  'decommission.drain.window': {
-    least: { value: '10s', why: "the drain check reads blue's traffic over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to tell idle from quiet" },
-    most: { value: '1 day', why: 'blue must stay under the threshold this long before it is deleted; longer is a typo' },
-  },
-  'decommission.drain.within': {
-    least: { value: '1m', why: "blue's traffic is waited for this long before the migration is held; less gives clients no time to leave blue" },
-    most: { value: '1 day', why: "a blue still busy after a day needs a person, not a longer wait" },
-  },
-  'traffic.observedShare.window': {
-    least: { value: '10s', why: "the share of traffic is read over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to tell one cluster's share" },
-    most: { value: '1 day', why: 'the share must show what the routing does now; a longer window still shows the split before the step' },
-  },
-  'traffic.observedShare.within': {
-    least: { value: '1m', why: 'each step waits this long for the share to follow the weights before the migration is held; less gives clients no time to move' },
-    most: { value: '1 day', why: 'a share still off after a day needs a person, not a longer wait' },
-  },
-  'approvals.reminderInterval': {
-    least: { value: '1m', why: 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop' },
-    most: { value: '1 day', why: 'a pending gate nobody hears about for longer is forgotten' },
-  },
-  'gitops.syncTimeout': {
-    least: { value: '1m', why: 'bootstrapping waits that long for GitOps to sync green, and less sends every migration to gate bootstrap-override' },
-    most: { value: '1 day', why: 'bootstrapping waits that long before a person is asked (gate bootstrap-override); a sync that takes longer needs one' },
-  },
-} as const satisfies Record<string, DurationLimit>;
 
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
 /** A duration field: its meaning, its default and its limits (which checkSpec checks). */
@@ -117,8 +54,6 @@ export const TRAFFIC_DRIVERS = ['route53', 'alb', 'external-dns', 'service-selec
 export const BREACH_ACTIONS = ['rollback', 'pause', 'notify'] as const;
 /** What a metric check does when its query finds no data (or cannot be read): counts as a pass, as a failure, or not at all. */
 export const NO_DATA_POLICIES = ['pass', 'fail', 'ignore'] as const;
-/** The phases a metric check can run in: those the health watcher runs in (model.ts WATCHED_PHASES). */
-export const METRIC_PHASES = ['shifting', 'baking', 'frozen'] as const;
 
 
 export const Route53Record = Type.Object(
@@ -225,7 +160,6 @@ export const AwsAccounts = Type.Object(
   },
 );
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const CLOCK_TIME = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 /** A recurring window of the week in a time zone: the traffic peak a bake must see green carry. */
