@@ -60,6 +60,7 @@ const worker = await createCutoverWorker({
   activities,
   workflowBundle: processSettings.workflowBundle ? { codePath: processSettings.workflowBundle } : undefined,
   shutdownGraceTime: `${processSettings.shutdownGraceSeconds}s`,
+  cachedWorkflows: processSettings.cachedWorkflows,
   deployment: processSettings.deployment,
 });
 const health = processSettings.healthPort !== undefined ? await serveWorkerHealth(() => worker.getState(), processSettings.healthPort) : undefined;

@@ -7,13 +7,15 @@ import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
 import { NOTIFY_CHANNEL, PROMETHEUS_SERVER } from '../workflows/spec.js';
 import type { PrometheusSettings } from '../activities/signals/index.js';
-import { prebuiltWorkflowBundle } from './worker.js';
+import { DEFAULT_CACHED_WORKFLOWS, prebuiltWorkflowBundle } from './worker.js';
 
 export interface WorkerProcessSettings {
   /** CUTOVER_WORKER_HEALTH_PORT: serve /healthz and /readyz there (unset: no health server). */
   healthPort?: number;
   /** CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS: how long a stop waits for running activities (default 0). */
   shutdownGraceSeconds: number;
+  /** CUTOVER_WORKER_CACHED_WORKFLOWS: how many workflows stay in memory between their events (default 1,000). */
+  cachedWorkflows: number;
   /** CUTOVER_WORKFLOW_BUNDLE, or the bundle built into dist/; unset: bundle at start. */
   workflowBundle?: string;
   /** CUTOVER_WORKER_METRICS_PORT: Prometheus metrics there, on every interface (unset: none). */
@@ -95,6 +97,7 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   const healthPort = integerSetting(env, 'CUTOVER_WORKER_HEALTH_PORT', 0, 65535, problems);
   const shutdownGraceSeconds = integerSetting(env, 'CUTOVER_WORKER_SHUTDOWN_GRACE_SECONDS', 0, 3600, problems) ?? 0;
   const metricsPort = integerSetting(env, 'CUTOVER_WORKER_METRICS_PORT', 0, 65535, problems);
+  const cachedWorkflows = integerSetting(env, 'CUTOVER_WORKER_CACHED_WORKFLOWS', 1, 1_000_000, problems) ?? DEFAULT_CACHED_WORKFLOWS;
   const logLevel = readLogLevel(env, problems);
   const name = env.CUTOVER_DEPLOYMENT_NAME || undefined;
   const buildId = env.CUTOVER_BUILD_ID || undefined;
@@ -114,6 +117,7 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   return {
     healthPort,
     shutdownGraceSeconds,
+    cachedWorkflows,
     workflowBundle,
     metricsPort,
     logLevel,

@@ -28,11 +28,20 @@ export interface CutoverWorkerOptions {
   activities: Partial<Activities>;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Workflows kept in memory between their events (default DEFAULT_CACHED_WORKFLOWS). */
+  cachedWorkflows?: number;
   /** How long a shutdown waits for running activities before cancelling them (default: no wait). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Worker versioning: this worker is build `buildId` of deployment `name` (docs/operations.md, upgrades). */
   deployment?: { name: string; buildId: string };
 }
+
+/**
+ * A cached workflow costs the worker about 0.5 MB (the workflow's modules are evaluated for each
+ * one), so 1,000 keep a worker under 1 GiB. A migration past the cache is replayed from its
+ * history at its next event: some milliseconds of CPU, nothing lost.
+ */
+export const DEFAULT_CACHED_WORKFLOWS = 1_000;
 
 export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -69,8 +78,7 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
         }),
       ],
     },
-    // Parked migrations cost nothing but cache; keep many so 1,000 gates stay warm.
-    maxCachedWorkflows: 2_000,
+    maxCachedWorkflows: opts.cachedWorkflows ?? DEFAULT_CACHED_WORKFLOWS,
     // A cancelled health watcher learns of it from a heartbeat response: send heartbeats
     // within 5 s so an abort or continue-as-new does not wait for the throttle (up to 60 s).
     maxHeartbeatThrottleInterval: '5s',

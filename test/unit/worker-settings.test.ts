@@ -17,7 +17,13 @@ const problems = (env: NodeJS.ProcessEnv) => {
 
 describe('workerProcessSettings', () => {
   it('needs nothing: no channels, notifications to the log, smoke checks to any host', () => {
-    expect(workerProcessSettings({})).toMatchObject({ notify: { channels: {}, defaultUrl: undefined }, health: { smokeAllowedHosts: undefined } });
+    expect(workerProcessSettings({})).toMatchObject({ cachedWorkflows: 1000, notify: { channels: {}, defaultUrl: undefined }, health: { smokeAllowedHosts: undefined } });
+  });
+
+  it('keeps as many workflows in memory as CUTOVER_WORKER_CACHED_WORKFLOWS says, a whole number from 1', () => {
+    expect(workerProcessSettings({ CUTOVER_WORKER_CACHED_WORKFLOWS: '250' }).cachedWorkflows).toBe(250);
+    expect(problems({ CUTOVER_WORKER_CACHED_WORKFLOWS: '0' })).toContain('CUTOVER_WORKER_CACHED_WORKFLOWS');
+    expect(problems({ CUTOVER_WORKER_CACHED_WORKFLOWS: 'lots' })).toContain('CUTOVER_WORKER_CACHED_WORKFLOWS');
   });
 
   it('reads channels from CUTOVER_NOTIFY_CHANNELS or a file, and the smoke host patterns', () => {
