@@ -57,6 +57,8 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
     connection: native,
     taskQueue: BENCH_TASK_QUEUE,
     activities: activities ? activities(motoUrl) : createActivities({ aws: createAwsClients({ endpoint: motoUrl }) }),
+    // As the worker process reads it (worker/process-settings.ts), for runs that vary the cache.
+    cachedWorkflows: Number(process.env.CUTOVER_WORKER_CACHED_WORKFLOWS) || undefined,
   });
   const running = worker.run();
   const api = await startBenchApi(temporal.address, opts.api !== false);
