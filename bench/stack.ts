@@ -11,6 +11,7 @@ import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
 import { sandboxApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
+import { workerProcessSettings } from '../worker/process-settings.js';
 import { resolveTools, startMoto, startTemporal } from '../scripts/stack/peers.js';
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
 import { connectClient } from '../config/connections.js';
@@ -57,8 +58,8 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
     connection: native,
     taskQueue: BENCH_TASK_QUEUE,
     activities: activities ? activities(motoUrl) : createActivities({ aws: createAwsClients({ endpoint: motoUrl }) }),
-    // As the worker process reads it (worker/process-settings.ts), for runs that vary the cache.
-    cachedWorkflows: Number(process.env.CUTOVER_WORKER_CACHED_WORKFLOWS) || undefined,
+    // CUTOVER_WORKER_CACHED_WORKFLOWS, read and checked as the worker process does.
+    cachedWorkflows: workerProcessSettings().cachedWorkflows,
   });
   const running = worker.run();
   const api = await startBenchApi(temporal.address, opts.api !== false);

@@ -4,7 +4,8 @@
 // Pure: workflow code imports only types from here, so TypeBox stays out of its bundle.
 import { Type } from 'typebox';
 import { DECOMMISSION_STEPS, FIXED_GATES, GATE_NAME_PATTERN, PHASES, type GateName } from './model.js';
-import { METRIC_PHASES, NO_DATA_POLICIES, StringEnum } from './spec.js';
+import { NO_DATA_POLICIES, StringEnum } from './spec.js';
+import { METRIC_PHASES } from './spec-values.js';
 
 export const GateNameSchema = Type.Unsafe<GateName>({
   type: 'string',

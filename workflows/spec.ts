@@ -3,8 +3,6 @@
 import { Type, type Static } from 'typebox';
 import { DURATION_LIMITS, METRIC_PHASES, WEEKDAYS, type DurationLimit } from './spec-values.js';
 
-export { DURATION_LIMITS, METRIC_PHASES, WEEKDAYS, type DurationLimit };
-
 
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
 /** A duration field: its meaning, its default and its limits (which checkSpec checks). */

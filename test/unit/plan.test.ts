@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, peakLabel, resolveSpec } from '../../workflows/plan.js';
-import { DURATION_LIMITS, type MigrationSpec } from '../../workflows/spec.js';
+import type { MigrationSpec } from '../../workflows/spec.js';
+import { DURATION_LIMITS } from '../../workflows/spec-values.js';
 
 const minimal = (): MigrationSpec => ({
   region: 'eu-west-1',
