@@ -3,6 +3,7 @@
 // CUTOVER_PROPERTY_RUNS sets the number of sequences (default 25, about 2½ minutes alone on 2
 // cores); the seed is printed first and a failure prints the sequence with its seed and path,
 // CUTOVER_PROPERTY_SEED replays them and with CUTOVER_PROPERTY_PATH just the failing one. A step that takes over a minute prints what its run is stuck on (Run.diagnose).
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -152,6 +153,12 @@ let steps = 0;
 const visited: Partial<Record<Phase, number>> = {}; // in how many sequences each phase was seen
 afterAll(() => {
   console.log(`property test: ${sequences} sequences, ${steps} steps checked; sequences per phase seen ${JSON.stringify(visited)}`);
+  // What a sequence costs: this process (test, worker, workflows) and the test servers it ran.
+  const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const hz = 100;
+  const own = (Number(stat[11]) + Number(stat[12])) / hz;
+  const servers = (Number(stat[13]) + Number(stat[14])) / hz;
+  console.log(`property test: CPU ${own.toFixed(1)} s in this process, ${servers.toFixed(1)} s in the test servers`);
 });
 
 it(`keeps the migration's invariants under ${RUNS} random sequences of messages, faults and health verdicts`, { timeout: Math.max(900_000, RUNS * 60_000) }, async () => {
