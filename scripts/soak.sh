@@ -22,7 +22,7 @@ pids=()
 for ((i = 0; i < processes; i++)); do
   share=$(( total / processes + (i < total % processes ? 1 : 0) ))
   echo "soak: process $i: seed $((seed + i)), $share sequences"
-  CUTOVER_PROPERTY_SEED=$((seed + i)) CUTOVER_PROPERTY_RUNS=$share \
+  CUTOVER_PROPERTY_SEED=$((seed + i)) CUTOVER_PROPERTY_RUNS=$share CUTOVER_TEST_PEERS=none \
     npx vitest run test/workflow/properties.test.ts >"$logs/process-$i.log" 2>&1 &
   pids+=($!)
 done
