@@ -25,6 +25,15 @@ export function countArg(n: number, full: number, smokeCount: number): number {
   return given !== undefined ? Number(given) : smoke ? smokeCount : full;
 }
 
+/** `--name=value` → "value", `--name` → "", absent → undefined. */
+export function optionArg(name: string): string | undefined {
+  for (const a of process.argv.slice(2)) {
+    if (a === `--${name}`) return '';
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
 export function report(figures: Figure[]): void {
   for (const f of figures) {
     const goal = f.goal === undefined ? '' : ` (goal ${f.goal}: ${smoke ? 'not judged in smoke mode' : f.met ? 'met' : 'NOT MET'})`;

@@ -4,6 +4,8 @@
 //   npm run bench -- --smoke        tiny counts, seconds each: proves every benchmark still runs and
 //                                   prints its figures (CI); judges nothing, writes nothing
 //   npm run bench -- rollback ...   only the named ones
+//   npm run bench -- scale --postgres --workers=2
+//                                   other options go to each benchmark run (bench/scale.ts lists its own)
 // Exits non-zero when a benchmark fails or prints no figures — never for a goal not met.
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const chosen = BENCHES.filter((b) => wanted.length === 0 || wanted.includes(b.name));
+const options = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--smoke');
 
 interface Outcome {
   bench: Bench;
@@ -44,8 +47,8 @@ interface Outcome {
 
 function runOne(bench: Bench): Promise<Outcome> {
   const t0 = performance.now();
-  const args = ['--import', 'tsx', `bench/${bench.name}.ts`, ...(smoke ? ['--smoke'] : [])];
-  console.log(`\n== bench/${bench.name}.ts${smoke ? ' (smoke)' : ''}`);
+  const args = ['--import', 'tsx', `bench/${bench.name}.ts`, ...(smoke ? ['--smoke'] : []), ...options];
+  console.log(`\n== bench/${bench.name}.ts${smoke ? ' (smoke)' : ''} ${options.join(' ')}`);
   // Its own process group, so a hung benchmark and the peers it started can be stopped together.
   const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   let figures: Figure[] | undefined;
@@ -117,7 +120,7 @@ if (!smoke) {
     '',
     `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — commit ${commit}${dirty}`,
     '',
-    `Machine: ${machine}; load average (1/5/15 min) ${loadBefore} before, ${loads()} after.`,
+    `Machine: ${machine}; load average (1/5/15 min) ${loadBefore} before, ${loads()} after.${options.length ? ` Options: \`${options.join(' ')}\`.` : ''}`,
     '',
     '| benchmark | figure | value | goal | met |',
     '|---|---|---|---|---|',

@@ -14,15 +14,20 @@ import { createCutoverWorker } from '../worker/worker.js';
 import { workerProcessSettings } from '../worker/process-settings.js';
 import { resolveTools, startMoto, startTemporal } from '../scripts/stack/peers.js';
 import { freePort, ProcessGroup } from '../scripts/stack/processes.js';
+import { resolveServerTools, startTemporalOnPostgres, type PostgresTemporalPeer } from '../scripts/stack/temporal-postgres.js';
 import { connectClient } from '../config/connections.js';
 
 export interface BenchStack {
   temporalAddress: string;
   taskQueue: string;
-  /** The dev server's Prometheus endpoint. */
+  /** The Temporal server's Prometheus endpoint. */
   serverMetricsUrl: string;
-  /** Process ID of the dev server, for CPU accounting. */
+  /** Process ID of the Temporal server, for CPU accounting. */
   temporalPid: number;
+  /** What the server is: "dev server (1 history shard, SQLite in memory)" or the PostgreSQL one. */
+  serverLabel: string;
+  /** Process group of PostgreSQL (its postmaster and backends), when the server runs on it. */
+  postgresGroup?: number;
   /** Empty when started without moto. */
   motoUrl: string;
   /** Empty when started without the in-process API. */
@@ -37,6 +42,11 @@ export interface BenchStackOptions {
   moto?: boolean;
   /** Serve the API from this process (default true); the scale benchmark runs it in a process of its own. */
   api?: boolean;
+  /**
+   * A standalone Temporal server on PostgreSQL with this many history shards instead of the dev
+   * server (one shard on SQLite): built and installed on first use (scripts/tools.sh --temporal-server).
+   */
+  postgresShards?: number;
 }
 
 export const BENCH_TASK_QUEUE = 'bench';
@@ -49,10 +59,24 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
   process.once('SIGTERM', () => void group.stop().finally(() => process.exit(143)));
   const tools = resolveTools();
   const metricsPort = await freePort();
-  const [temporal, motoUrl] = await Promise.all([
-    startTemporal(group, tools, { port: await freePort(), httpPort: await freePort(), metricsPort }),
+  // The same dynamic config on either server: eager activities, as the sandbox and deployments run.
+  const peers = Promise.all([
+    opts.postgresShards
+      ? startTemporalOnPostgres(group, resolveServerTools(), {
+          dir,
+          shards: opts.postgresShards,
+          port: await freePort(),
+          metricsPort,
+          dynamicConfig: { 'system.enableActivityEagerExecution': true },
+        })
+      : startTemporal(group, tools, { port: await freePort(), httpPort: await freePort(), metricsPort }),
     opts.moto === false ? Promise.resolve('') : startMoto(group, tools, { port: await freePort() }),
   ]);
+  // A peer that failed to start must not leave the others running (they are in process groups of their own).
+  const [temporal, motoUrl] = await peers.catch(async (err: unknown) => {
+    await group.stop();
+    throw err;
+  });
   const native = await NativeConnection.connect({ address: temporal.address });
   const worker = await createCutoverWorker({
     connection: native,
@@ -68,6 +92,8 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
     taskQueue: BENCH_TASK_QUEUE,
     serverMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     temporalPid: temporal.pid,
+    serverLabel: opts.postgresShards ? `Temporal server on PostgreSQL (${opts.postgresShards} history shards)` : 'dev server (1 history shard, SQLite in memory)',
+    postgresGroup: (temporal as Partial<PostgresTemporalPeer>).postgresPid,
     motoUrl,
     apiUrl: api.apiUrl,
     client: api.client,
@@ -121,6 +147,27 @@ export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds (user + system) the live processes of a process group have used so far. */
+export function cpuSecondsOfGroup(pgid: number): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** A process's resident memory in bytes. */
+export function rssBytes(pid: number): number {
+  const kb = /VmRSS:\s*(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) * 1024;
 }
 
 /** CPU seconds per thread name of a process (node: main thread "node", workflow thread, Rust core "tokio-…"). */

@@ -4,14 +4,19 @@
 #   bash scripts/tools.sh            install what is missing, then print `export` lines
 #   eval "$(bash scripts/tools.sh)"  the same, with the tools put on PATH
 #   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm, Prometheus); npm test does this
+#   bash scripts/tools.sh --temporal-server
+#                                    also a standalone Temporal server and its SQL schema tool, for the
+#                                    scale benchmark on PostgreSQL (`npm run bench -- scale --postgres`)
 # Progress goes to stderr; stdout carries only the exports.
 set -euo pipefail
 
 TEST_TOOLS=false
+SERVER_TOOLS=false
 for arg in "$@"; do
   case "$arg" in
     --tests) TEST_TOOLS=true ;;
-    *) echo "usage: bash scripts/tools.sh [--tests]" >&2; exit 2 ;;
+    --temporal-server) SERVER_TOOLS=true ;;
+    *) echo "usage: bash scripts/tools.sh [--tests] [--temporal-server]" >&2; exit 2 ;;
   esac
 done
 
@@ -26,6 +31,8 @@ TOXIPROXY_VERSION=2.12.0            # Go module proxy: github.com/Shopify/toxipr
 COMPOSE_VERSION=5.6.0               # Go module proxy: github.com/docker/compose/v5 cmd (docker compose config)
 HELM_VERSION=3.22.0                 # Go module proxy: helm.sh/helm/v3 cmd/helm (helm template, helm lint)
 PROMETHEUS_VERSION=0.316.0          # Go module proxy: github.com/prometheus/prometheus cmd/prometheus (metric checks' PromQL)
+# The scale benchmark on PostgreSQL only (--temporal-server): the server the dev server embeds.
+TEMPORAL_SERVER_VERSION=1.32.0      # Go module proxy: go.temporal.io/server cmd/server and cmd/tools/sql
 
 CACHE="${CUTOVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cutover}"
 mkdir -p "$CACHE"
@@ -156,6 +163,25 @@ if [[ $TEST_TOOLS == true ]]; then
     helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
 fi
 
+SERVER_DIR="$CACHE/temporal-server-v$TEMPORAL_SERVER_VERSION"
+if [[ $SERVER_TOOLS == true ]]; then
+  go_build_module temporal-server "$SERVER_DIR" temporal-server go.temporal.io/server "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/server
+  go_build_module temporal-sql-tool "$SERVER_DIR" temporal-sql-tool go.temporal.io/server "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/tools/sql
+  # PostgreSQL's server from Debian's packages (the newest major there is).
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [[ -z "$PG_BIN" ]]; then
+    [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || { log "PostgreSQL's server is needed: apt-get install postgresql"; exit 1; }
+    log "installing PostgreSQL from Debian's packages"
+    with_progress postgresql bash -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends postgresql || { apt-get update -q && apt-get install -y -q --no-install-recommends postgresql; }'
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  # The schema files ship in the module, not in the binaries.
+  if [[ ! -d "$SERVER_DIR/schema" ]]; then
+    src=$(go mod download -json "go.temporal.io/server@v$TEMPORAL_SERVER_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+    cp -r "$src/schema" "$SERVER_DIR/schema.tmp" && chmod -R u+w "$SERVER_DIR/schema.tmp" && mv "$SERVER_DIR/schema.tmp" "$SERVER_DIR/schema"
+  fi
+fi
+
 # --- Locate each binary -----------------------------------------------------------
 # A temporal CLI already on PATH is used when it is 1.x (the dev server flags we use are stable there).
 TEMPORAL="$VENV/bin/temporal"
@@ -177,5 +203,11 @@ if [[ $TEST_TOOLS == true ]]; then
   echo "export CUTOVER_COMPOSE_BIN='$COMPOSE_DIR/docker-compose'"
   echo "export CUTOVER_HELM_BIN='$HELM_DIR/helm'"
   echo "export CUTOVER_PROMETHEUS_BIN='$PROM_DIR/prometheus'"
+fi
+if [[ $SERVER_TOOLS == true ]]; then
+  echo "export CUTOVER_TEMPORAL_SERVER_BIN='$SERVER_DIR/temporal-server'"
+  echo "export CUTOVER_TEMPORAL_SQL_TOOL_BIN='$SERVER_DIR/temporal-sql-tool'"
+  echo "export CUTOVER_TEMPORAL_SCHEMA_DIR='$SERVER_DIR/schema'"
+  echo "export CUTOVER_POSTGRES_BIN_DIR='$PG_BIN'"
 fi
 log "tools ready in $CACHE"

@@ -24,13 +24,22 @@ export interface Tools {
   venv: string;
 }
 
-/** Locates the tools, installing them first if needed (scripts/tools.sh is idempotent). */
-export function resolveTools(): Tools {
+/**
+ * Puts scripts/tools.sh's exports into this process's environment unless `variable` is set
+ * already, installing what is missing first (the script is idempotent).
+ */
+export function loadToolExports(variable: string, args: string[] = []): NodeJS.ProcessEnv {
   const env = process.env;
-  if (!env.CUTOVER_TEMPORAL_BIN) {
-    const exports = execFileSync('bash', [path.join(ROOT, 'scripts/tools.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (!env[variable]) {
+    const exports = execFileSync('bash', [path.join(ROOT, 'scripts/tools.sh'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
     for (const m of exports.matchAll(/^export (\w+)='([^']*)'$/gm)) env[m[1]] = m[2];
   }
+  return env;
+}
+
+/** Locates the tools, installing them first if needed. */
+export function resolveTools(): Tools {
+  const env = loadToolExports('CUTOVER_TEMPORAL_BIN');
   return {
     temporal: env.CUTOVER_TEMPORAL_BIN!,
     testServer: env.CUTOVER_TEST_SERVER_BIN!,
