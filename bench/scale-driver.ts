@@ -11,7 +11,7 @@ export type DriverRequest =
 export type DriverReply =
   | { kind: 'started'; seconds: number }
   | { kind: 'verified'; rss: number }
-  | { kind: 'approved'; sentAt: [string, number][]; unanswered: number };
+  | { kind: 'approved'; sentAt: [string, number][]; unanswered: number; hung: number };
 
 const specOf = (name: string): MigrationSpec => ({
   region: 'us-east-1',
@@ -60,9 +60,17 @@ async function handle(m: DriverRequest): Promise<void> {
       // A 503 is the API saying no worker took the approval up in time (it may still apply): an
       // overloaded worker or server, counted and reported, not a broken benchmark.
       let unanswered = 0;
+      // No HTTP answer at all within the client's 5 min (undici's headers timeout): counted and
+      // reported, as an overloaded API's failure to answer is a figure, not a crash of the benchmark.
+      let hung = 0;
       const approve = async (name: string) => {
         sentAt.push([name, epochMs()]);
-        const res = await api(served!.apiUrl, 'POST', `/v1/migrations/${idOf(name)}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve' });
+        const res = await api(served!.apiUrl, 'POST', `/v1/migrations/${idOf(name)}/approvals`, 'dev-approver-1', { gate: 'cutover', decision: 'approve' }).catch((err: unknown) => {
+          if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_HEADERS_TIMEOUT') throw err;
+          hung++;
+          return undefined;
+        });
+        if (!res) return;
         if (res.status === 503) unanswered++;
         else if (res.status !== 200) throw new Error(`approve ${name}: ${res.status} ${JSON.stringify(res.json)}`);
       };
@@ -79,7 +87,7 @@ async function handle(m: DriverRequest): Promise<void> {
       } else {
         await pool(names, run.concurrency, approve);
       }
-      return reply({ kind: 'approved', sentAt, unanswered });
+      return reply({ kind: 'approved', sentAt, unanswered, hung });
     }
     case 'stop':
       await served?.close();

@@ -116,8 +116,11 @@ try {
   const latencies = [...sentAt].map(([name, at]) => (firstShiftAt.get(name) ?? Infinity) - at);
   const mode = rate ? `open loop, ${rate} approvals/s` : `closed loop, ${concurrency} in flight`;
   console.log(`approve → next activity (${mode}): ${summary(latencies)} (goal p99 < 1000 ms)`);
-  if (approved.unanswered || firstShiftAt.size < total) {
-    console.log(`  ${approved.unanswered} approvals answered 503 (no worker took them up within the API's wait); ${total - firstShiftAt.size} never moved their migration`);
+  if (approved.unanswered || approved.hung || firstShiftAt.size < total) {
+    console.log(
+      `  ${approved.unanswered} approvals answered 503 (no worker took them up within the API's wait); ` +
+        `${approved.hung} got no answer within 5 min; ${total - firstShiftAt.size} never moved their migration`,
+    );
   }
   console.log(`approvals took ${wall.toFixed(1)} s: ${(total / wall).toFixed(0)}/s; load ${load0} before, ${loadAverage()} after`);
   console.log(
@@ -147,6 +150,7 @@ try {
     { name: 'start rate (REST POST → workflow started)', value: total / started.seconds, unit: 'migrations/s' },
     { name: `approve → next activity p99 (${mode}; -1: not reached)`, value: reported(p99), unit: 'ms', goal: '< 1000 ms at 50/s', met: p99 < 1000 && rate !== undefined && rate >= 50 },
     { name: 'approvals that never moved their migration (within 5 min)', value: stuck, unit: 'approvals', goal: '0', met: stuck === 0 },
+    { name: 'approval requests the API did not answer within 5 min', value: approved.hung, unit: 'requests', goal: '0', met: approved.hung === 0 },
     { name: 'approve → next activity p50 (-1: not reached)', value: reported(p50), unit: 'ms' },
     { name: `worker RSS (peak seen, the largest of ${workerWord})`, value: rss / 2 ** 20, unit: 'MiB', goal: '< 1024 MiB', met: rss < 2 ** 30 },
     { name: `server CPU during approvals (${stack.serverLabel}${stack.postgresGroup ? ' and PostgreSQL' : ''})`, value: cpu.server / wall, unit: 'cores' },

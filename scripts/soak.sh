@@ -32,8 +32,8 @@ done_count() { cat "$logs"/process-*.log 2>/dev/null | grep -c 'property test: s
 alive() { for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 started=$SECONDS
 while alive; do
-  sleep 5
-  (( (SECONDS - started) % 60 < 5 )) && echo "soak: $(done_count) of $total sequences after $(( (SECONDS - started) / 60 )) min"
+  sleep 1
+  (( (SECONDS - started) % 60 == 0 )) && echo "soak: $(done_count) of $total sequences after $(( (SECONDS - started) / 60 )) min"
 done
 
 failed=0
