@@ -175,6 +175,8 @@ export interface RunOptions {
    * nothing skips time there, so the spec's waits must be seconds.
    */
   temporalAddress?: string;
+  /** Called once the run is closed (the vitest glue then lets go of it). */
+  onClose?: () => void;
 }
 
 export type Handle = WorkflowHandleWithFirstExecutionRunId<typeof migration>;
@@ -188,6 +190,7 @@ export class Run {
     private readonly worker: Worker,
     private readonly running: Promise<void>,
     readonly inflight: InFlight,
+    private readonly onClose?: () => void,
   ) {}
 
   static async start(opts: RunOptions): Promise<Run> {
@@ -222,7 +225,7 @@ export class Run {
       args: [{ spec, startedBy: STARTER, historyLimit: opts.historyLimit }],
       typedSearchAttributes: initialSearchAttributes(spec),
     });
-    return new Run(env, cloud, spec, handle, worker, running, inflight);
+    return new Run(env, cloud, spec, handle, worker, running, inflight, opts.onClose);
   }
 
   /**
@@ -471,6 +474,7 @@ export class Run {
       this.worker.shutdown();
       await this.running;
       await this.env.teardown();
+      this.onClose?.();
     })();
     return this.closed;
   }

@@ -23,14 +23,16 @@ if (coreLog) {
 }
 
 export function useRuns(): (opts?: Partial<RunOptions>) => Promise<Run> {
-  const runs: Run[] = [];
+  // Only the open ones: a test that closes its runs itself (the property test runs thousands in
+  // one test) must not keep each closed run's worker, with its copy of the bundle, until it ends.
+  const open = new Set<Run>();
   afterEach(async () => {
-    await Promise.all(runs.splice(0).map((r) => r.close()));
+    await Promise.all([...open].map((r) => r.close()));
   });
   return async (opts = {}) => {
     const { testServerPath, workflowBundlePath } = inject('stack');
-    const run = await Run.start({ testServerPath, workflowBundlePath, ...opts });
-    runs.push(run);
+    const run: Run = await Run.start({ testServerPath, workflowBundlePath, ...opts, onClose: () => open.delete(run) });
+    open.add(run);
     return run;
   };
 }
