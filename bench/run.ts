@@ -48,7 +48,7 @@ interface Outcome {
 function runOne(bench: Bench): Promise<Outcome> {
   const t0 = performance.now();
   const args = ['--import', 'tsx', `bench/${bench.name}.ts`, ...(smoke ? ['--smoke'] : []), ...options];
-  console.log(`\n== bench/${bench.name}.ts${smoke ? ' (smoke)' : ''} ${options.join(' ')}`);
+  console.log(`\n== bench/${bench.name}.ts${smoke ? ' (smoke)' : ''}${options.length ? ` ${options.join(' ')}` : ''}`);
   // Its own process group, so a hung benchmark and the peers it started can be stopped together.
   const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   let figures: Figure[] | undefined;

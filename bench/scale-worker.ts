@@ -1,10 +1,8 @@
 // One more worker process for bench/scale.ts (`--workers=N`): the same worker on the same task
 // queue, as Cutover scales out; what its activities see goes back to the benchmark over IPC.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createCutoverWorker } from '../worker/worker.js';
-import { workerProcessSettings } from '../worker/process-settings.js';
 import { scaleActivities } from './scale-activities.js';
-import { epochMs } from './stack.js';
+import { createBenchWorker, epochMs } from './stack.js';
 
 export type ScaleWorkerEvent = { kind: 'ready' } | { kind: 'parked'; name: string } | { kind: 'moved'; name: string; at: number };
 
@@ -12,12 +10,11 @@ const [temporalAddress, taskQueue] = process.argv.slice(2);
 const send = (m: ScaleWorkerEvent) => process.send!(m);
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const connection = await NativeConnection.connect({ address: temporalAddress });
-const worker = await createCutoverWorker({
+const worker = await createBenchWorker(
   connection,
   taskQueue,
-  activities: scaleActivities({ parked: (name) => send({ kind: 'parked', name }), moved: (name, at) => send({ kind: 'moved', name, at }) }, epochMs),
-  cachedWorkflows: workerProcessSettings().cachedWorkflows,
-});
+  scaleActivities({ parked: (name) => send({ kind: 'parked', name }), moved: (name, at) => send({ kind: 'moved', name, at }) }, epochMs),
+);
 process.once('disconnect', () => worker.shutdown());
 send({ kind: 'ready' });
 await worker.run();

@@ -59,7 +59,6 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
   process.once('SIGTERM', () => void group.stop().finally(() => process.exit(143)));
   const tools = resolveTools();
   const metricsPort = await freePort();
-  // The same dynamic config on either server: eager activities, as the sandbox and deployments run.
   const peers = Promise.all([
     opts.postgresShards
       ? startTemporalOnPostgres(group, resolveServerTools(), {
@@ -67,7 +66,6 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
           shards: opts.postgresShards,
           port: await freePort(),
           metricsPort,
-          dynamicConfig: { 'system.enableActivityEagerExecution': true },
         })
       : startTemporal(group, tools, { port: await freePort(), httpPort: await freePort(), metricsPort }),
     opts.moto === false ? Promise.resolve('') : startMoto(group, tools, { port: await freePort() }),
@@ -78,13 +76,7 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
     throw err;
   });
   const native = await NativeConnection.connect({ address: temporal.address });
-  const worker = await createCutoverWorker({
-    connection: native,
-    taskQueue: BENCH_TASK_QUEUE,
-    activities: activities ? activities(motoUrl) : createActivities({ aws: createAwsClients({ endpoint: motoUrl }) }),
-    // CUTOVER_WORKER_CACHED_WORKFLOWS, read and checked as the worker process does.
-    cachedWorkflows: workerProcessSettings().cachedWorkflows,
-  });
+  const worker = await createBenchWorker(native, BENCH_TASK_QUEUE, activities ? activities(motoUrl) : createActivities({ aws: createAwsClients({ endpoint: motoUrl }) }));
   const running = worker.run();
   const api = await startBenchApi(temporal.address, opts.api !== false);
   return {
@@ -106,6 +98,11 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
       await group.stop();
     },
   };
+}
+
+/** A worker as the worker process builds it, with the cache size it reads (CUTOVER_WORKER_CACHED_WORKFLOWS, checked). */
+export function createBenchWorker(connection: NativeConnection, taskQueue: string, activities: Partial<Activities>): Promise<Worker> {
+  return createCutoverWorker({ connection, taskQueue, activities, cachedWorkflows: workerProcessSettings().cachedWorkflows });
 }
 
 /** A Temporal client and (unless `listen` is false) the real API on a loopback port, as `npm run api` serves it. */
@@ -142,24 +139,33 @@ export const epochMs = () => performance.timeOrigin + performance.now();
 /** The machine's 1-minute load average, printed beside every figure (other work on the box skews them). */
 export const loadAverage = () => os.loadavg()[0].toFixed(2);
 
+/** A /proc stat file: the command name and the fields after it (state first), or undefined once the process or thread is gone. */
+function procStat(file: string): { name: string; fields: string[] } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+}
+
+/** User + system CPU seconds from a stat's fields (utime and stime, in clock ticks of 1/100 s). */
+const statCpuSeconds = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / 100;
+
 /** CPU seconds (user + system) a process has used so far, all threads. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const stat = procStat(`/proc/${pid}/stat`);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return statCpuSeconds(stat.fields);
 }
 
 /** CPU seconds (user + system) the live processes of a process group have used so far. */
 export function cpuSecondsOfGroup(pgid: number): number {
   let total = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // the process ended meanwhile
-    }
+    const stat = procStat(`/proc/${pid}/stat`);
+    if (stat && Number(stat.fields[2]) === pgid) total += statCpuSeconds(stat.fields);
   }
   return total;
 }
@@ -174,14 +180,8 @@ export function rssBytes(pid: number): number {
 export function cpuSecondsByThread(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // the thread ended meanwhile
-    }
+    const stat = procStat(`/proc/${pid}/task/${tid}/stat`);
+    if (stat) out.set(stat.name, (out.get(stat.name) ?? 0) + statCpuSeconds(stat.fields));
   }
   return out;
 }

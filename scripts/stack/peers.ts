@@ -58,6 +58,13 @@ export interface TemporalPeer {
   pid: number;
 }
 
+/**
+ * What every Temporal server the project starts runs with. Eager activities: the worker that
+ * schedules an activity runs it at once, without a round trip through matching; this is what
+ * keeps a rollback well under a second.
+ */
+export const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
+
 export async function startTemporal(
   group: ProcessGroup,
   tools: Tools,
@@ -69,9 +76,7 @@ export async function startTemporal(
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   // Off for the setup tests: a namespace as any other Temporal hands it over, without Cutover's attributes.
   if (opts.searchAttributes !== false) for (const key of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
-  // Eager activities: the worker that schedules an activity runs it at once, without a
-  // round trip through matching; this is what keeps a rollback well under a second.
-  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  for (const [key, value] of Object.entries(DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   const proc = group.start('temporal', tools.temporal, args);
   const address = `127.0.0.1:${opts.port}`;
   await waitUntil(

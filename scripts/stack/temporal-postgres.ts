@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { createSearchAttributes } from '../../worker/search-attributes.js';
 import { initialSearchAttributes } from '../../workflows/messages.js';
-import { loadToolExports, type TemporalPeer } from './peers.js';
+import { DYNAMIC_CONFIG, loadToolExports, type TemporalPeer } from './peers.js';
 import { freePort, portInUse, type ProcessGroup, waitUntil } from './processes.js';
 
 export interface ServerTools {
@@ -46,7 +46,7 @@ const pgCommand = (bin: string, args: string[]): [string, string[]] => (asRoot ?
 export async function startTemporalOnPostgres(
   group: ProcessGroup,
   tools: ServerTools,
-  opts: { dir: string; shards: number; port: number; metricsPort: number; dynamicConfig?: Record<string, unknown> },
+  opts: { dir: string; shards: number; port: number; metricsPort: number },
 ): Promise<PostgresTemporalPeer> {
   const pgData = path.join(opts.dir, 'postgres');
   mkdirSync(pgData, { recursive: true });
@@ -84,7 +84,7 @@ export async function startTemporalOnPostgres(
     sql: { pluginName: 'postgres12', databaseName, connectAddr: `127.0.0.1:${pgPort}`, connectProtocol: 'tcp', user: 'temporal', password: '', maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h' },
   });
   const dynamicConfigFile = path.join(opts.dir, 'dynamicconfig.yaml');
-  writeFileSync(dynamicConfigFile, YAML.stringify(Object.fromEntries(Object.entries(opts.dynamicConfig ?? {}).map(([k, value]) => [k, [{ value }]]))));
+  writeFileSync(dynamicConfigFile, YAML.stringify(Object.fromEntries(Object.entries(DYNAMIC_CONFIG).map(([k, value]) => [k, [{ value }]]))));
   const config = {
     log: { stdout: true, level: 'warn' },
     persistence: {
