@@ -1,29 +1,48 @@
 #!/usr/bin/env bash
 # The property test with as many sequences as asked, shared out over parallel test processes:
 #   npm run soak -- 10000          (or CUTOVER_PROPERTY_RUNS=10000 npm run soak; default 200)
-# CUTOVER_SOAK_PROCESSES sets how many processes (default 2: on 2 cores, 24 sequences took 50 s
-# in one process, 30 s in two or three, 35 s in four). Process i runs seed+i, printed with its
-# share; a failure names its seed and path, and CUTOVER_PROPERTY_SEED=<seed>
+# CUTOVER_SOAK_PROCESSES sets how many run side by side (default 2: on 2 cores, 24 sequences
+# took 50 s in one process, 30 s in two or three, 35 s in four). Each runs its share in rounds of
+# at most CUTOVER_SOAK_ROUND sequences (default 300), a fresh test process each, so memory the
+# test harness keeps per sequence never piles up. Round r of process i runs seed + i + r * processes,
+# printed; a failure names its seed and path, and CUTOVER_PROPERTY_SEED=<seed>
 # CUTOVER_PROPERTY_PATH=<path> npx vitest run test/workflow/properties.test.ts replays it.
-# CUTOVER_PROPERTY_SEED sets the first seed. Each process's log stays in the folder printed first.
+# CUTOVER_PROPERTY_SEED sets the first seed. Every round's log stays in the folder printed first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 total="${1:-${CUTOVER_PROPERTY_RUNS:-200}}"
 processes="${CUTOVER_SOAK_PROCESSES:-2}"
+round_size="${CUTOVER_SOAK_ROUND:-300}"
 seed="${CUTOVER_PROPERTY_SEED:-$((RANDOM * 32768 + RANDOM))}"
-[[ "$total" =~ ^[1-9][0-9]*$ ]] || { echo "soak: the count must be a positive whole number, not '$total'" >&2; exit 2; }
-[[ "$processes" =~ ^[1-9][0-9]*$ ]] || { echo "soak: CUTOVER_SOAK_PROCESSES must be a positive whole number, not '$processes'" >&2; exit 2; }
+for setting in "count:$total" "CUTOVER_SOAK_PROCESSES:$processes" "CUTOVER_SOAK_ROUND:$round_size"; do
+  [[ "${setting#*:}" =~ ^[1-9][0-9]*$ ]] || { echo "soak: ${setting%%:*} must be a positive whole number, not '${setting#*:}'" >&2; exit 2; }
+done
 (( processes > total )) && processes=$total
 logs=$(mktemp -d "${TMPDIR:-/tmp}/cutover-soak-XXXXXX")
-echo "soak: $total sequences in $processes processes, first seed $seed; logs in $logs"
+echo "soak: $total sequences in $processes processes, rounds of at most $round_size, first seed $seed; logs in $logs"
+
+# One process's share, round after round; a failed round is recorded and the next one runs.
+run_share() {
+  local i=$1 share=$2 round=0 left=$2 runs round_seed
+  while (( left > 0 )); do
+    runs=$(( left < round_size ? left : round_size ))
+    round_seed=$(( seed + i + round * processes ))
+    echo "soak: process $i round $round: seed $round_seed, $runs sequences"
+    CUTOVER_PROPERTY_SEED=$round_seed CUTOVER_PROPERTY_RUNS=$runs CUTOVER_TEST_PEERS=none \
+      npx vitest run test/workflow/properties.test.ts >"$logs/process-$i-round-$round.log" 2>&1 &
+    trap "kill $! 2>/dev/null; exit 143" TERM
+    wait $! || echo "$round_seed $logs/process-$i-round-$round.log" >>"$logs/failed"
+    left=$(( left - runs ))
+    round=$(( round + 1 ))
+  done
+}
 
 pids=()
 for ((i = 0; i < processes; i++)); do
   share=$(( total / processes + (i < total % processes ? 1 : 0) ))
-  echo "soak: process $i: seed $((seed + i)), $share sequences"
-  CUTOVER_PROPERTY_SEED=$((seed + i)) CUTOVER_PROPERTY_RUNS=$share CUTOVER_TEST_PEERS=none \
-    npx vitest run test/workflow/properties.test.ts >"$logs/process-$i.log" 2>&1 &
+  echo "soak: process $i: $share sequences"
+  run_share "$i" "$share" &
   pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
@@ -35,15 +54,16 @@ while alive; do
   sleep 1
   (( (SECONDS - started) % 60 == 0 )) && echo "soak: $(done_count) of $total sequences after $(( (SECONDS - started) / 60 )) min"
 done
+wait
 
-failed=0
-for ((i = 0; i < processes; i++)); do
-  if ! wait "${pids[$i]}"; then
-    failed=1
-    echo "soak: process $i (seed $((seed + i))) FAILED; its report:"
-    grep -E 'Property failed|Counterexample|seed|path|AssertionError|Error:' "$logs/process-$i.log" | head -20
-  fi
-  grep -ho 'property test: [0-9]* sequences.*\|property test: CPU.*' "$logs/process-$i.log" | sed "s/^/soak: process $i: /"
+for log in "$logs"/process-*.log; do
+  grep -ho 'property test: [0-9]* sequences, [0-9]* steps\|property test: CPU.*' "$log" | sed "s|^|soak: $(basename "$log" .log): |"
 done
-echo "soak: $(done_count) of $total sequences in $(( SECONDS - started )) s, $([[ $failed == 0 ]] && echo 'no failure' || echo 'FAILED')"
-exit "$failed"
+if [[ -s "$logs/failed" ]]; then
+  while read -r failed_seed log; do
+    echo "soak: the round with seed $failed_seed FAILED; its report ($log):"
+    grep -E 'Property failed|Counterexample|seed|path|AssertionError|Error:' "$log" | head -20
+  done <"$logs/failed"
+fi
+echo "soak: $(done_count) of $total sequences in $(( SECONDS - started )) s, $([[ -s "$logs/failed" ]] && echo 'FAILED' || echo 'no failure')"
+[[ ! -s "$logs/failed" ]]
