@@ -3,8 +3,9 @@
 #   npm run soak -- 10000          (or CUTOVER_PROPERTY_RUNS=10000 npm run soak; default 200)
 # CUTOVER_SOAK_PROCESSES sets how many run side by side (default 2: on 2 cores, 24 sequences
 # took 50 s in one process, 30 s in two or three, 35 s in four). Each runs its share in rounds of
-# at most CUTOVER_SOAK_ROUND sequences (default 300), a fresh test process each, so memory the
-# test harness keeps per sequence never piles up. Round r of process i runs seed + i + r * processes,
+# at most CUTOVER_SOAK_ROUND sequences (default 150), a fresh test process each: a test process
+# slows as it ages (a sequence took 1.8 s in its first 100, 3 s by its 300th, same steps), and a
+# fresh one costs 8 s. Round r of process i runs seed + i + r * processes,
 # printed; a failure names its seed and path, and CUTOVER_PROPERTY_SEED=<seed>
 # CUTOVER_PROPERTY_PATH=<path> npx vitest run test/workflow/properties.test.ts replays it.
 # CUTOVER_PROPERTY_SEED sets the first seed. Every round's log stays in the folder printed first.
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 total="${1:-${CUTOVER_PROPERTY_RUNS:-200}}"
 processes="${CUTOVER_SOAK_PROCESSES:-2}"
-round_size="${CUTOVER_SOAK_ROUND:-300}"
+round_size="${CUTOVER_SOAK_ROUND:-150}"
 seed="${CUTOVER_PROPERTY_SEED:-$((RANDOM * 32768 + RANDOM))}"
 for setting in "count:$total" "CUTOVER_SOAK_PROCESSES:$processes" "CUTOVER_SOAK_ROUND:$round_size"; do
   [[ "${setting#*:}" =~ ^[1-9][0-9]*$ ]] || { echo "soak: ${setting%%:*} must be a positive whole number, not '${setting#*:}'" >&2; exit 2; }
@@ -29,9 +30,10 @@ run_share() {
     runs=$(( left < round_size ? left : round_size ))
     round_seed=$(( seed + i + round * processes ))
     echo "soak: process $i round $round: seed $round_seed, $runs sequences"
+    # A process group of its own, so a stop takes vitest's workers and test servers with it.
     CUTOVER_PROPERTY_SEED=$round_seed CUTOVER_PROPERTY_RUNS=$runs CUTOVER_TEST_PEERS=none \
-      npx vitest run test/workflow/properties.test.ts >"$logs/process-$i-round-$round.log" 2>&1 &
-    trap "kill $! 2>/dev/null; exit 143" TERM
+      setsid npx vitest run test/workflow/properties.test.ts >"$logs/process-$i-round-$round.log" 2>&1 &
+    trap "kill -- -$! 2>/dev/null; exit 143" TERM
     wait $! || echo "$round_seed $logs/process-$i-round-$round.log" >>"$logs/failed"
     left=$(( left - runs ))
     round=$(( round + 1 ))
