@@ -37,7 +37,42 @@ async function shifted(run: Run) {
   await run.until((s) => s.phase === 'baking');
 }
 
+/**
+ * A retry chosen while paused is taken at once, the next phase waits for the resume, and an
+ * abort sent meanwhile: before patch choice-kept-until-next-phase it was accepted and lingered
+ * until the next hold, which it ended as aborted with green serving; now it is refused.
+ */
+async function choiceWhilePaused(start: ReturnType<typeof useRuns>): Promise<Run> {
+  const spec = baseSpec();
+  spec.traffic.stepApproval = 'manual';
+  const run = await start({ spec });
+  await run.until((s) => s.pendingGate?.gate === 'cutover');
+  await run.approve('cutover', alice);
+  await run.advance('10m');
+  await run.until((s) => s.pendingGate?.gate === 'step-2');
+  await run.rollback(bob, 'error rate', true);
+  await run.settle(); // rolled back and waiting for a choice: the retry below is taken at once
+  await run.pause(STARTER);
+  await run.retry(STARTER);
+  await run.abort(STARTER).catch(() => undefined); // accepted before the patch, refused after it
+  await run.resume(STARTER);
+  await run.until((s) => s.pendingGate?.gate === 'cutover');
+  run.cloud.fail('setWeights', { times: 1, afterEffect: true, nonRetryable: true });
+  await run.approve('cutover', alice);
+  const held = await run.until((s) => s.phase === 'needs-attention' || s.phase === 'aborted');
+  if (held.phase === 'needs-attention') {
+    await run.rollback(bob, 'held: step 1 failed', true);
+    await run.abort(STARTER);
+  }
+  await run.outcome();
+  return run;
+}
+
 const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Promise<Run> }> = {
+  // Recorded before patch choice-kept-until-next-phase: the lingering abort ends the run at the hold.
+  'choice-while-paused-unpatched': { run: choiceWhilePaused },
+  // Patch choice-kept-until-next-phase: the abort is refused; the hold waits, is rolled back, then aborted.
+  'choice-while-paused': { run: choiceWhilePaused },
   'happy-path': {
     run: async (start) => {
       const run = await start();

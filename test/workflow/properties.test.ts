@@ -225,7 +225,9 @@ it(`keeps the migration's invariants under ${RUNS} random sequences of messages,
         // deletion) are reached after whatever the random prefix did.
         for (let i = 0; i < 15 && !TERMINAL.includes(status.phase); i++) {
           seen.add(status.phase);
-          const retiring = status.phase === 'needs-attention' && (await run.audit()).some((e) => e.action === 'remove-blue-routing');
+          // A paused migration is resumed first: a choice it already took waits for the resume.
+          const held = status.phase === 'needs-attention' && !status.paused;
+          const retiring = held && (await run.audit()).some((e) => e.action === 'remove-blue-routing');
           if (retiring) {
             // Blue's routing removal was asked for: no way back to blue, a retry finishes.
             status = await watched(run, `${++step} retry of a held decommission`, async () => {
@@ -237,7 +239,7 @@ it(`keeps the migration's invariants under ${RUNS} random sequences of messages,
             steps++;
             continue;
           }
-          if (status.phase === 'needs-attention') {
+          if (held) {
             // Every other held migration can be rolled back, and then carries 100 % on blue.
             status = await watched(run, `${++step} rollback of a held migration`, async () => {
               run.cloud.clearFaults(); // a person fixed what was broken

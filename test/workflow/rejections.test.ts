@@ -2,7 +2,7 @@
 // maps to an HTTP code, and leave no trace in the workflow's history.
 import { describe, expect, it } from 'vitest';
 import { REJECTION } from '../../workflows/messages.js';
-import { APPROVERS, baseSpec, rejection, STARTER, type Run } from './harness.js';
+import { APPROVERS, baseSpec, refusal, rejection, STARTER, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -103,5 +103,32 @@ describe('refused requests', () => {
     await run.rollback(bob, 'errors', true);
     await run.retry();
     await refused(run, () => run.abort());
+  });
+
+  it('a second choice while a pause holds back the first: refused, and never acts on a later hold (soak seed 20261321)', async () => {
+    const spec = baseSpec();
+    spec.traffic.stepApproval = 'manual';
+    const run = await start({ spec });
+    await atCutoverGate(run);
+    await run.approve('cutover', alice);
+    await run.advance('10m');
+    await run.until((s) => s.pendingGate?.gate === 'step-2');
+    await run.rollback(bob, 'errors', true);
+    await run.settle();
+    await run.pause(); // rolled back and waiting: the retry is taken at once, validating waits for the resume
+    await run.retry();
+    expect((await refusal(run.abort())).message).toMatch(/retry was already chosen by ops@example; the migration is paused: resume it/);
+    await refused(run, () => run.retry());
+    await run.resume();
+    await atCutoverGate(run);
+    run.cloud.fail('setWeights', { times: 1, afterEffect: true, nonRetryable: true });
+    await run.approve('cutover', alice);
+    await run.until((s) => s.phase === 'needs-attention', 'held');
+    await run.settle();
+    // The held migration waits for a person with green serving, as it says: no abort left over.
+    expect((await run.status()).phase).toBe('needs-attention');
+    expect(run.cloud.routing).toEqual({ blue: 80, green: 20 });
+    await run.rollback(bob, 'held at step 1', true);
+    expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
   });
 });

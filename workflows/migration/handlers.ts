@@ -67,7 +67,9 @@ export function choose({ state }: Run, choice: AfterRollback['choice'], req: Act
   state.afterRollback = { choice, actor: req.actor };
 }
 export function validateChoice({ state }: Run, choice: AfterRollback['choice']): void {
-  if (state.afterRollback || state.interrupt || (state.phase !== 'rolled-back' && state.phase !== 'needs-attention')) {
+  const chosen = state.afterRollback;
+  if (chosen) refuse(`${chosen.choice} was already chosen by ${chosen.actor}${state.paused ? '; the migration is paused: resume it to go on' : ''}`);
+  if (state.interrupt || (state.phase !== 'rolled-back' && state.phase !== 'needs-attention')) {
     refuse(`only a rolled-back or held (needs-attention) migration can do that (phase ${state.phase})`);
   }
   if (state.phase === 'needs-attention' && choice === 'abort') {

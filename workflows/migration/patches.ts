@@ -42,4 +42,10 @@ export const PATCHES = {
    * only where such a failure arrives.
    */
   forwardRetryLocalFailure: 'forward-retry-local-failure',
+  /**
+   * A retry or abort, once acted on, stays on record until the next phase begins: a second
+   * choice sent while a pause holds that phase back is refused. Before, it was accepted and
+   * lingered until the next hold, which it ended at once (an abort with green serving).
+   */
+  choiceKeptUntilNextPhase: 'choice-kept-until-next-phase',
 } as const;

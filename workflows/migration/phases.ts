@@ -24,7 +24,7 @@ import {
 } from './effects.js';
 import { bakeOverPeaks } from './bake.js';
 import { compensate, pending, remember, undo } from './saga.js';
-import { audit, enter, nonRetryable, now, requestRollback, type Run } from './state.js';
+import { audit, enter, nonRetryable, now, requestRollback, type AfterRollback, type Run } from './state.js';
 import { countRollback, tell } from './story.js';
 import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
 
@@ -449,12 +449,23 @@ const DECOMMISSION: Record<DecommissionStep, (run: Run, approver: Actor) => Prom
   },
 };
 
+/**
+ * Waits for a person's retry or abort. The choice stays on record, taken, until the next phase
+ * begins (enter clears it): while a pause holds that phase back, another choice is refused
+ * rather than left to act on the next hold or rollback.
+ */
+async function takeChoice(run: Run): Promise<AfterRollback> {
+  const { state } = run;
+  await waitFor(run, () => !!state.afterRollback);
+  const chosen = state.afterRollback!;
+  state.afterRollback = wf.patched(PATCHES.choiceKeptUntilNextPhase) ? { ...chosen, taken: true } : undefined;
+  return chosen;
+}
+
 /** Waits for a person: retry re-enters the failed phase (shifting at its failed step); abort leaves what was made. A rollback or cancel interrupts. */
 async function needsAttention(run: Run): Promise<Phase> {
   const { state } = run;
-  await waitFor(run, () => !!state.afterRollback);
-  const { choice, actor } = state.afterRollback!;
-  state.afterRollback = undefined;
+  const { choice, actor } = await takeChoice(run);
   const failed = state.attention!;
   if (choice === 'retry') {
     audit(run, actor, 'retry', `back to ${failed.phase}${failed.step ? ` at step ${failed.step}` : ''} after: ${failed.error}`);
@@ -479,9 +490,7 @@ export function leftAsMade(run: Run): string {
 
 async function rolledBack(run: Run): Promise<Phase> {
   const { state } = run;
-  await waitFor(run, () => !!state.afterRollback);
-  const { choice, actor } = state.afterRollback!;
-  state.afterRollback = undefined;
+  const { choice, actor } = await takeChoice(run);
   audit(run, actor, choice, choice === 'retry' ? 'back to validating' : 'migration abandoned, traffic stays on blue');
   if (choice === 'abort') return 'aborted';
   state.stepsDone = 0;

@@ -54,6 +54,8 @@ export interface Interrupt {
 export interface AfterRollback {
   choice: 'retry' | 'abort';
   actor: Actor;
+  /** Acted on, with the next phase still to begin (a pause holds it): another choice is refused until then. */
+  taken?: boolean;
 }
 export interface Decision {
   decision: 'approve' | 'reject';
@@ -234,8 +236,8 @@ export function nonRetryable(type: string, message: string): wf.ApplicationFailu
 
 export function enter(run: Run, phase: Phase): void {
   run.state.phase = phase;
-  // A retry or abort answers one rollback; a choice from an earlier one must not linger.
-  if (phase === 'rolled-back') run.state.afterRollback = undefined;
+  // A retry or abort answers one rollback or hold; a choice from an earlier one must not linger.
+  if (phase === 'rolled-back' || run.state.afterRollback?.taken) run.state.afterRollback = undefined;
   if (phase !== 'needs-attention') run.state.attention = undefined;
   wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.phase, value: phase }]);
   tell(run);
