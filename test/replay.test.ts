@@ -37,12 +37,8 @@ async function shifted(run: Run) {
   await run.until((s) => s.phase === 'baking');
 }
 
-/**
- * A retry chosen while paused is taken at once, the next phase waits for the resume, and an
- * abort sent meanwhile: before patch choice-kept-until-next-phase it was accepted and lingered
- * until the next hold, which it ended as aborted with green serving; now it is refused.
- */
-async function choiceWhilePaused(start: ReturnType<typeof useRuns>): Promise<Run> {
+/** Manual steps: cutover approved, the first step done, rolled back at the step-2 gate. */
+async function rolledBackAtStep2(start: ReturnType<typeof useRuns>): Promise<Run> {
   const spec = baseSpec();
   spec.traffic.stepApproval = 'manual';
   const run = await start({ spec });
@@ -51,6 +47,16 @@ async function choiceWhilePaused(start: ReturnType<typeof useRuns>): Promise<Run
   await run.advance('10m');
   await run.until((s) => s.pendingGate?.gate === 'step-2');
   await run.rollback(bob, 'error rate', true);
+  return run;
+}
+
+/**
+ * A retry chosen while paused is taken at once, the next phase waits for the resume, and an
+ * abort sent meanwhile: before patch choice-kept-until-next-phase it was accepted and lingered
+ * until the next hold, which it ended as aborted with green serving; now it is refused.
+ */
+async function choiceWhilePaused(start: ReturnType<typeof useRuns>): Promise<Run> {
+  const run = await rolledBackAtStep2(start);
   await run.settle(); // rolled back and waiting for a choice: the retry below is taken at once
   await run.pause(STARTER);
   await run.retry(STARTER);
@@ -86,14 +92,7 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
   },
   'rollback-retry': {
     run: async (start) => {
-      const spec = baseSpec();
-      spec.traffic.stepApproval = 'manual';
-      const run = await start({ spec });
-      await run.until((s) => s.pendingGate?.gate === 'cutover');
-      await run.approve('cutover', alice);
-      await run.advance('10m');
-      await run.until((s) => s.pendingGate?.gate === 'step-2');
-      await run.rollback(bob, 'error rate', true);
+      const run = await rolledBackAtStep2(start);
       await run.retry(STARTER);
       await run.until((s) => s.pendingGate?.gate === 'cutover');
       await run.approve('cutover', alice);
