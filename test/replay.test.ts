@@ -14,7 +14,7 @@ import { describe, expect, inject, it } from 'vitest';
 import * as proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { APPROVERS, baseSpec, STARTER, type Run } from './workflow/harness.js';
+import { APPROVERS, baseSpec, rolledBackAtStep2, STARTER, type Run } from './workflow/harness.js';
 import { useRuns } from './workflow/runs.js';
 
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -35,19 +35,6 @@ async function shifted(run: Run) {
   await run.approve('cutover', alice);
   await run.advance('40m');
   await run.until((s) => s.phase === 'baking');
-}
-
-/** Manual steps: cutover approved, the first step done, rolled back at the step-2 gate. */
-async function rolledBackAtStep2(start: ReturnType<typeof useRuns>): Promise<Run> {
-  const spec = baseSpec();
-  spec.traffic.stepApproval = 'manual';
-  const run = await start({ spec });
-  await run.until((s) => s.pendingGate?.gate === 'cutover');
-  await run.approve('cutover', alice);
-  await run.advance('10m');
-  await run.until((s) => s.pendingGate?.gate === 'step-2');
-  await run.rollback(bob, 'error rate', true);
-  return run;
 }
 
 /**

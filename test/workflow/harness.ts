@@ -500,6 +500,19 @@ export async function poll(check: () => boolean, what: string, timeoutMs = 20_00
   }
 }
 
+/** A run with manual steps (baseSpec otherwise): cutover approved, the first step observed, rolled back at the step-2 gate. */
+export async function rolledBackAtStep2(start: (opts?: Partial<RunOptions>) => Promise<Run>): Promise<Run> {
+  const spec = baseSpec();
+  spec.traffic.stepApproval = 'manual';
+  const run = await start({ spec });
+  await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+  await run.approve('cutover', APPROVERS[0]);
+  await run.advance('10m'); // the step's observe window
+  await run.until((s) => s.pendingGate?.gate === 'step-2', 'step-2 gate');
+  await run.rollback(APPROVERS[1], 'error rate', true);
+  return run;
+}
+
 /** The failure type a refused Update carries (the validator's ApplicationFailure type). */
 export async function rejection(p: Promise<unknown>): Promise<string> {
   return (await refusal(p)).type ?? 'unknown';

@@ -2,7 +2,7 @@
 // maps to an HTTP code, and leave no trace in the workflow's history.
 import { describe, expect, it } from 'vitest';
 import { REJECTION } from '../../workflows/messages.js';
-import { APPROVERS, baseSpec, refusal, rejection, STARTER, type Run } from './harness.js';
+import { APPROVERS, baseSpec, refusal, rejection, rolledBackAtStep2, STARTER, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -106,14 +106,7 @@ describe('refused requests', () => {
   });
 
   it('a second choice while a pause holds back the first: refused, and never acts on a later hold (soak seed 20261321)', async () => {
-    const spec = baseSpec();
-    spec.traffic.stepApproval = 'manual';
-    const run = await start({ spec });
-    await atCutoverGate(run);
-    await run.approve('cutover', alice);
-    await run.advance('10m');
-    await run.until((s) => s.pendingGate?.gate === 'step-2');
-    await run.rollback(bob, 'errors', true);
+    const run = await rolledBackAtStep2(start);
     await run.settle();
     await run.pause(); // rolled back and waiting: the retry is taken at once, validating waits for the resume
     await run.retry();
