@@ -25,7 +25,7 @@ echo "soak: $total sequences in $processes processes, rounds of at most $round_s
 
 # One process's share, round after round; a failed round is recorded and the next one runs.
 run_share() {
-  local i=$1 share=$2 round=0 left=$2 runs round_seed
+  local i=$1 left=$2 round=0 runs round_seed
   while (( left > 0 )); do
     runs=$(( left < round_size ? left : round_size ))
     round_seed=$(( seed + i + round * processes ))
