@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { ClusterVersionLookup } from './blue-version.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
-import { BODY_LIMIT_BYTES, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, type ApiConfig } from './config.js';
+import { BODY_LIMIT_BYTES, DEFAULT_ACCEPT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, DEFAULT_ROLLBACK_WAIT_MS, type ApiConfig } from './config.js';
 import { errorReply, title } from './errors.js';
 import auth from './plugins/auth.js';
 import metrics from './plugins/metrics.js';
@@ -102,7 +102,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
     await v1.register(planRoutes, { blueVersion: deps.blueVersion });
     await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
-    await v1.register(decisionRoutes, { acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS });
+    await v1.register(decisionRoutes, {
+      acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
+      rollbackWaitMs: config.rollbackWaitMs ?? DEFAULT_ROLLBACK_WAIT_MS,
+    });
     await v1.register(eventRoutes, { pollMs: config.eventsPollMs });
   });
   return app;

@@ -18,6 +18,8 @@ export const DEFAULT_EVENTS_POLL_MS = 1_000;
 export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
 /** How long a request (an Update) may wait for a worker to accept it before the API answers 503. */
 export const DEFAULT_ACCEPT_TIMEOUT_MS = 20_000;
+/** How long rollback?wait=true waits for blue to carry everything before answering 202 (the rollback goes on): a rollback takes about a second, and proxies cut idle requests at a minute. */
+export const DEFAULT_ROLLBACK_WAIT_MS = 50_000;
 
 /** The largest request body read: a spec is a few kB, and its arrays are bounded (MAX_ITEMS). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -55,6 +57,8 @@ export interface ApiConfig {
   queryTimeoutMs?: number;
   /** How long an approval, rollback or other request waits for a worker to accept it (default DEFAULT_ACCEPT_TIMEOUT_MS). */
   acceptTimeoutMs?: number;
+  /** How long rollback?wait=true waits for blue to carry everything again (default DEFAULT_ROLLBACK_WAIT_MS). */
+  rollbackWaitMs?: number;
   /** Where the API looks up blue's Kubernetes version (moto in the sandbox; undefined = AWS). */
   awsEndpoint?: string;
 }
@@ -194,6 +198,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const eventsPollMs = integerSetting(env, 'CUTOVER_API_EVENTS_POLL_MS', 100, 60_000, problems) ?? DEFAULT_EVENTS_POLL_MS;
   const queryTimeoutMs = integerSetting(env, 'CUTOVER_API_QUERY_TIMEOUT_MS', 500, 60_000, problems) ?? DEFAULT_QUERY_TIMEOUT_MS;
   const acceptTimeoutMs = integerSetting(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', 1_000, 120_000, problems) ?? DEFAULT_ACCEPT_TIMEOUT_MS;
+  const rollbackWaitMs = integerSetting(env, 'CUTOVER_API_ROLLBACK_WAIT_MS', 1_000, 600_000, problems) ?? DEFAULT_ROLLBACK_WAIT_MS;
   const oidc = readOidc(env, problems);
   const tokens = mode ? attempt(() => readTokens(env, oidc !== undefined)) : undefined;
   const temporal = attempt(() => temporalSettings(env));
@@ -203,5 +208,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (problems.length || !tokens || !temporal) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, awsEndpoint: awsEndpoint(env) };
+  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, awsEndpoint: awsEndpoint(env) };
 }

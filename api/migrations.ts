@@ -5,6 +5,7 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { MetricVerdict } from '../workflows/model.js';
 import { SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
+import { byDeadline, serverCall } from './deadlines.js';
 import { HttpError } from './errors.js';
 import type { StatusBody } from './schemas.js';
 import type { Workers } from './workers.js';
@@ -49,7 +50,7 @@ export function migrationReader(client: Client, uiUrl: string, workers: Workers,
     temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`,
   });
   const state = async (id: string): Promise<MigrationState> => {
-    const described = await client.workflow.getHandle(id).describe();
+    const described = await serverCall(client, () => client.workflow.getHandle(id).describe());
     return { id, phase: described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase), workflowStatus: described.status.name };
   };
   return {
@@ -57,17 +58,15 @@ export function migrationReader(client: Client, uiUrl: string, workers: Workers,
     state,
     async status(id, signal) {
       const handle = client.workflow.getHandle(id);
-      const described = await handle.describe();
-      const timeout = AbortSignal.timeout(queryTimeoutMs);
+      // One bound for the whole read: Temporal's describe (a 503 of its own past it) and the worker's answer.
+      const answerBy = Date.now() + queryTimeoutMs;
+      const described = await byDeadline(client, answerBy, () => handle.describe(), signal);
       try {
-        const [status, checks] = await Promise.all([
-          client.withAbortSignal(signal ? AbortSignal.any([signal, timeout]) : timeout, () => handle.query(statusQuery)),
-          watcherReadings(client, described),
-        ]);
+        const [status, checks] = await Promise.all([byDeadline(client, answerBy, () => handle.query(statusQuery), signal), watcherReadings(client, described)]);
         const health = status.health.watching && checks ? { ...status.health, checks } : status.health;
         return { ...status, health, workflowStatus: described.status.name, links: links(id) };
       } catch (err) {
-        if (timeout.aborted && !signal?.aborted) throw await workers.unanswered(`the status query of ${id}`, queryTimeoutMs);
+        if (Date.now() >= answerBy && !signal?.aborted) throw await workers.unanswered(`the status query of ${id}`, queryTimeoutMs);
         throw err;
       }
     },

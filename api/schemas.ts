@@ -126,7 +126,10 @@ export const RollbackBody = Type.Object(
 export const RollbackQuery = Type.Object({
   wait: Type.Optional(Type.Boolean({ description: 'answer 200 only once blue carries 100 % again; otherwise 202 once accepted' })),
 });
-export const RollbackAccepted = Type.Object({ accepted: Type.Boolean(), links: Links }, { description: 'Rollback accepted; traffic is on its way back to blue' });
+export const RollbackAccepted = Type.Object(
+  { accepted: Type.Boolean(), message: Type.Optional(Type.String({ description: 'With ?wait=true: why the answer came before blue carries 100 % again' })), links: Links },
+  { description: 'Rollback accepted; traffic is on its way back to blue' },
+);
 export const RollbackDone = Type.Object({ accepted: Type.Boolean(), weights: WeightsSchema, links: Links }, { description: 'Blue carries 100 % again (?wait=true)' });
 export type RollbackAnswer = Static<typeof RollbackAccepted> | Static<typeof RollbackDone>;
 export const ActionBody = Type.Object({ ok: Type.Boolean(), links: Links }, { description: 'Accepted by the migration' });

@@ -63,7 +63,9 @@ export function workers(client: Client, taskQueue: string): Workers {
     async unanswered(what, waitedMs, afterwards = '') {
       const seen = await pollers().catch(() => undefined);
       if (seen?.workflowPollers === 0) return noWorker(what, seen, afterwards);
-      const message = `the worker on task queue ${taskQueue} did not answer ${what} within ${waitedMs / 1000} s; try again shortly${afterwards}`;
+      // Temporal's server itself not answering is no worker's fault: say which one is silent.
+      const silent = seen ? `the worker on task queue ${taskQueue}` : 'Temporal';
+      const message = `${silent} did not answer ${what} within ${waitedMs / 1000} s; try again shortly${afterwards}`;
       return new HttpError(503, message, seen ? { workers: seen } : {}, { 'retry-after': '5' });
     },
   };

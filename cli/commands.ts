@@ -28,7 +28,7 @@ commands
   watch ID                         follow a migration live (Ctrl-C to stop)
   approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, decommission, preflight-override)
   reject ID GATE [--comment C]     reject a pending gate
-  rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is)
+  rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is; exit 1 if the API's wait ends first)
   pause|resume|retry|abort|cancel ID [--reason R]
   setup [--check]                  create Cutover's search attributes in the Temporal namespace
                                    (talks to Temporal, not the API: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
@@ -133,8 +133,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'rollback': {
         const reason = need(flags.reason, '--reason (it goes into the audit log)');
         const answer = await request<RollbackAnswer>(target, 'POST', `${path()}/rollback${flags.wait ? '?wait=true' : ''}`, { reason });
-        show(answer, () => ('weights' in answer ? `rolled back: blue ${answer.weights.blue} %, green ${answer.weights.green} %` : 'rollback accepted; traffic is on its way back to blue'));
-        return 0;
+        show(answer, () => ('weights' in answer ? `rolled back: blue ${answer.weights.blue} %, green ${answer.weights.green} %` : ('message' in answer && answer.message) || 'rollback accepted; traffic is on its way back to blue'));
+        // --wait asked for blue at 100 %: an answer without weights says it is not there yet.
+        return flags.wait && !('weights' in answer) ? 1 : 0;
       }
       case 'pause':
       case 'resume':

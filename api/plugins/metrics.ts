@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PHASES, TERMINAL_PHASES, type Phase } from '../../workflows/model.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { serverCall } from '../deadlines.js';
 
 /** Scrapes within this long reuse the last answer: Prometheus and a person's curl do not double Temporal's load. */
 export const METRICS_CACHE_MS = 10_000;
@@ -58,7 +59,7 @@ export default fp<MetricsPluginOptions>(
     });
 
     const count = async (query: string): Promise<number> => {
-      const answer = await app.temporal.workflowService.countWorkflowExecutions({ namespace: app.temporal.options.namespace, query });
+      const answer = await serverCall(app.temporal, () => app.temporal.workflowService.countWorkflowExecutions({ namespace: app.temporal.options.namespace, query }));
       return Number(answer.count ?? 0);
     };
     const running = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
@@ -69,11 +70,14 @@ export default fp<MetricsPluginOptions>(
       RUNNING_PHASES.forEach((phase, i) => migrations.set({ phase }, counts[i]));
 
       const inGatePhases = `${running} AND ${SEARCH_ATTRIBUTES.phase.name} IN (${GATE_PHASES.map((p) => `'${p}'`).join(', ')})`;
-      const ids: string[] = [];
-      for await (const execution of app.temporal.workflow.list({ query: inGatePhases, pageSize: GATE_SCAN_LIMIT })) {
-        if (ids.length === GATE_SCAN_LIMIT) break;
-        ids.push(execution.workflowId);
-      }
+      const ids = await serverCall(app.temporal, async () => {
+        const found: string[] = [];
+        for await (const execution of app.temporal.workflow.list({ query: inGatePhases, pageSize: GATE_SCAN_LIMIT })) {
+          if (found.length === GATE_SCAN_LIMIT) break;
+          found.push(execution.workflowId);
+        }
+        return found;
+      });
       truncated.set(ids.length === GATE_SCAN_LIMIT ? 1 : 0);
       const statuses = await Promise.all(ids.map((id) => app.migrations.status(id).catch(() => undefined)));
       gates.reset();

@@ -18,6 +18,7 @@ import {
   type ApprovalRequest,
   type RollbackRequest,
 } from '../../workflows/messages.js';
+import { byDeadline } from '../deadlines.js';
 import { HttpError } from '../errors.js';
 import type { MigrationState } from '../migrations.js';
 import { principalOf } from '../plugins/auth.js';
@@ -46,24 +47,31 @@ const ACTIONS: [string, UpdateDefinition<void, [ActorRequest]>, string][] = [
 export interface DecisionRoutesOptions {
   /** How long a request waits for a worker to accept it before a 503. */
   acceptTimeoutMs: number;
+  /** How long rollback?wait=true waits for blue to carry everything before a 202 (the rollback goes on). */
+  rollbackWaitMs: number;
 }
 
 /** Said with a 503 for a request Temporal holds: an Update a worker has not yet accepted is delivered once one does. */
 const MAY_STILL_APPLY = ' (the request may still apply once a worker takes it up: check the status before sending it again)';
 
-const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (app, { acceptTimeoutMs }) => {
+/** An accepted request whose outcome did not come within its wait: it goes on in the migration. */
+class OutcomePending extends HttpError {}
+
+const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (app, { acceptTimeoutMs, rollbackWaitMs }) => {
   const { temporal: client, migrations: reader, workers } = app;
 
   /**
    * Sends an Update and waits for its result. A worker must accept it within acceptTimeoutMs
    * (503 otherwise, and none is sent while no worker polls at all); a refusal answers 409 (403 for
-   * self-approval) with the migration's state, an unknown ID 404, an ended migration 409.
+   * self-approval) with the migration's state, an unknown ID 404, an ended migration 409. Once
+   * accepted, its outcome is waited for up to `outcomeWaitMs` (OutcomePending, a 503, past it).
    */
   const update = async <Ret, Args extends [ActorRequest | ApprovalRequest | RollbackRequest]>(
     id: string,
     name: string,
     definition: UpdateDefinition<Ret, Args>,
     args: Args,
+    outcomeWaitMs = acceptTimeoutMs,
   ): Promise<Ret> => {
     const what = `the ${name} request`;
     const seen = await workers.pollers().catch(() => undefined);
@@ -73,19 +81,25 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       // 404 for an unknown migration and 409 for an ended one need no worker.
       throw endedError(id, await reader.state(id)) ?? workers.noWorker(what, seen);
     }
-    const acceptance = AbortSignal.timeout(acceptTimeoutMs);
+    let waitEnds = Date.now() + acceptTimeoutMs;
     let accepted = false;
     try {
       const handle = client.workflow.getHandle(id);
-      const started = await client.withAbortSignal(acceptance, () => handle.startUpdate(definition, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }));
+      const started = await byDeadline(client, waitEnds, () => handle.startUpdate(definition, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }));
       accepted = true;
-      // Accepted Updates are durable: their result may take as long as the request does (rollback?wait=true).
-      return await started.result();
+      // Accepted Updates are durable and apply. Most answer with their acceptance; a rollback
+      // with ?wait=true answers once blue carries everything again.
+      waitEnds = Date.now() + outcomeWaitMs;
+      return await byDeadline(client, waitEnds, () => started.result());
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         throw await reader.refusal(err.cause.type === REJECTION.selfApproval ? 403 : 409, id, err.cause.message);
       }
-      if (!accepted && acceptance.aborted) throw await workers.unanswered(what, acceptTimeoutMs, MAY_STILL_APPLY);
+      if (Date.now() >= waitEnds) {
+        if (!accepted) throw await workers.unanswered(what, acceptTimeoutMs, MAY_STILL_APPLY);
+        const message = `migration ${id} accepted ${what}, and it goes on; its outcome did not come within ${outcomeWaitMs / 1000} s: follow the migration's status`;
+        throw new OutcomePending(503, message, { links: reader.links(id) }, { 'retry-after': '5' });
+      }
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // Updates reach only running workflows: a closed one has ended, an unknown one 404s here.
       throw endedError(id, await reader.state(id)) ?? err;
@@ -141,10 +155,19 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { id } = request.params;
       const wait = request.query.wait === true;
       const actor = principalOf(request).subject;
-      const result = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }]);
-      request.log.info({ migration: id, by: actor, wait }, 'rollback requested');
-      if (!wait) return reply.code(202).send({ accepted: result.accepted, links: reader.links(id) });
-      return reply.code(200).send({ accepted: result.accepted, weights: result.weights!, links: reader.links(id) });
+      let weights;
+      try {
+        ({ weights } = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }], wait ? rollbackWaitMs : acceptTimeoutMs));
+      } catch (err) {
+        // Accepted, and it goes on, but its outcome did not come within the wait.
+        if (!(err instanceof OutcomePending)) throw err;
+      }
+      request.log.info({ migration: id, by: actor, wait, blueBack: !!weights }, 'rollback requested');
+      if (!wait) return reply.code(202).send({ accepted: true, links: reader.links(id) });
+      if (weights) return reply.code(200).send({ accepted: true, weights, links: reader.links(id) });
+      // Blue does not carry everything yet (Route 53 or the load balancer keeps failing): say so.
+      const message = `rollback accepted, but blue did not carry all traffic within ${rollbackWaitMs / 1000} s; it goes on (a write that keeps failing is retried): follow the migration's status`;
+      return reply.code(202).send({ accepted: true, message, links: reader.links(id) });
     },
   );
 

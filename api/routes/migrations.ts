@@ -9,6 +9,7 @@ import { clusterName, migrationId } from '../../workflows/plan.js';
 import { startMetadata } from '../../workflows/migration/story.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
+import { serverCall } from '../deadlines.js';
 import { GRPC, HttpError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, StartedBody, StatusBody, TAGS, WORKFLOW_STATUSES } from '../schemas.js';
@@ -19,8 +20,6 @@ export interface MigrationRoutesOptions {
   taskQueue: string;
   blueVersion?: ClusterVersionLookup;
 }
-
-const LIST_TIMEOUT_MS = 10_000;
 
 // temporal.api.enums.v1.WorkflowExecutionStatus, named as describe() names them.
 const STATUS_NAMES: Record<number, keyof typeof WORKFLOW_STATUSES> = {
@@ -61,14 +60,16 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
       const id = migrationId(spec);
       const by = principalOf(request).subject;
       try {
-        await client.workflow.start<typeof migration>(WORKFLOW_TYPE, {
-          taskQueue,
-          workflowId: id,
-          args: [{ spec, startedBy: by }],
-          workflowIdConflictPolicy: 'FAIL',
-          typedSearchAttributes: initialSearchAttributes(spec),
-          ...startMetadata(spec, id),
-        });
+        await serverCall(client, () =>
+          client.workflow.start<typeof migration>(WORKFLOW_TYPE, {
+            taskQueue,
+            workflowId: id,
+            args: [{ spec, startedBy: by }],
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: initialSearchAttributes(spec),
+            ...startMetadata(spec, id),
+          }),
+        );
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           throw await reader.refusal(409, id, `a migration of blue cluster ${clusterName(spec.blue)} is already running: ${id}`);
@@ -109,7 +110,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
       const nextPageToken = q.cursor ? openCursor(q.cursor, query) : undefined;
       let page;
       try {
-        page = await client.withDeadline(Date.now() + LIST_TIMEOUT_MS, () =>
+        page = await serverCall(client, () =>
           client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: q.pageSize ?? DEFAULT_PAGE_SIZE, nextPageToken }),
         );
       } catch (err) {

@@ -17,7 +17,7 @@ const load = (env: NodeJS.ProcessEnv) => {
 describe('loadApiConfig', () => {
   it('runs the sandbox with no settings at all', () => {
     const config = loadApiConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info', eventsPollMs: 1000, queryTimeoutMs: 5000, acceptTimeoutMs: 20000, awsEndpoint: 'http://127.0.0.1:5000' });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info', eventsPollMs: 1000, queryTimeoutMs: 5000, acceptTimeoutMs: 20000, rollbackWaitMs: 50000, awsEndpoint: 'http://127.0.0.1:5000' });
     expect(config.temporal.taskQueue).toBe('cutover');
     expect(loadApiConfig({ CUTOVER_TASK_QUEUE: 'cutover-eu' }).temporal.taskQueue).toBe('cutover-eu');
     expect(config.tokens.get('dev-approver-1')).toEqual({ subject: 'alice@sandbox', role: 'approver' });
@@ -31,12 +31,13 @@ describe('loadApiConfig', () => {
       CUTOVER_API_EVENTS_POLL_MS: '5',
       CUTOVER_API_QUERY_TIMEOUT_MS: '10',
       CUTOVER_API_ACCEPT_TIMEOUT_MS: 'soon',
+      CUTOVER_API_ROLLBACK_WAIT_MS: '3600000',
       CUTOVER_TASK_QUEUE: 'two words',
       CUTOVER_MODE: 'prod',
     });
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
-    for (const name of ['CUTOVER_API_PORT', 'LOG_LEVEL', 'CUTOVER_TEMPORAL_UI_URL', 'CUTOVER_API_EVENTS_POLL_MS', 'CUTOVER_API_QUERY_TIMEOUT_MS', 'CUTOVER_API_ACCEPT_TIMEOUT_MS', 'CUTOVER_TASK_QUEUE', 'CUTOVER_MODE']) {
+    for (const name of ['CUTOVER_API_PORT', 'LOG_LEVEL', 'CUTOVER_TEMPORAL_UI_URL', 'CUTOVER_API_EVENTS_POLL_MS', 'CUTOVER_API_QUERY_TIMEOUT_MS', 'CUTOVER_API_ACCEPT_TIMEOUT_MS', 'CUTOVER_API_ROLLBACK_WAIT_MS', 'CUTOVER_TASK_QUEUE', 'CUTOVER_MODE']) {
       expect(message).toContain(name);
     }
   });

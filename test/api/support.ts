@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { eksClusterVersions } from '../../api/blue-version.js';
 import { sandboxApiConfig, type ApiConfig } from '../../api/config.js';
+import type { Activities } from '../../activities/index.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, stack, startHarness, type Harness } from '../helpers.js';
 
@@ -19,9 +20,9 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-/** The app with the sandbox tokens, plus `extra` settings (OIDC, other tokens). */
-export async function startApi(extra: Partial<ApiConfig> = {}): Promise<ApiHarness> {
-  const harness = await startHarness();
+/** The app with the sandbox tokens, plus `extra` settings (OIDC, other tokens), on a worker with `activities` (default: real ones on moto). */
+export async function startApi(extra: Partial<ApiConfig> = {}, activities?: Activities): Promise<ApiHarness> {
+  const harness = await startHarness(activities);
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {

@@ -1,11 +1,9 @@
 // The `cutover` CLI end to end, as a person would use it: the real bin as a child process
 // against the real API (listening on a port) on the real dev server, worker and moto.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createAwsClients } from '../../activities/aws.js';
@@ -13,8 +11,8 @@ import { readRoute53Weights } from '../../activities/route53.js';
 import { resolveSpec } from '../../workflows/plan.js';
 import { eventually, stack } from '../helpers.js';
 import { call, seededSpec, startApi, type ApiHarness } from '../api/support.js';
+import { CLI_BIN, runCli } from './support.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/cutover.mjs');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-cli-'));
 
 let api: ApiHarness;
@@ -27,23 +25,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `cutover …` to completion as `token`. */
-async function cutover(token: string | undefined, ...args: string[]): Promise<Result> {
-  const env = { ...process.env, CUTOVER_API_URL: apiUrl, CUTOVER_TOKEN: token ?? '' };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cutover = (token: string | undefined, ...args: string[]) => runCli(apiUrl, token, ...args);
 
 describe('cutover CLI', () => {
   it('starts from YAML, approves, watches a step land, and rolls back with --wait', async () => {
@@ -73,7 +56,7 @@ describe('cutover CLI', () => {
     expect(listed.stdout).toMatch(new RegExp(`^ID\\s+PHASE\\s+STATUS[^\\n]*\\n${id}\\s+awaiting-cutover\\s+RUNNING\\s+${spec.blue.cluster} → ${spec.green.cluster}\\s+1\\.34`));
 
     // watch runs until killed; into a pipe it prints one line per change.
-    const watch = spawn(process.execPath, [BIN, 'watch', id], { env: { ...process.env, CUTOVER_API_URL: apiUrl, CUTOVER_TOKEN: 'dev-viewer' } });
+    const watch = spawn(process.execPath, [CLI_BIN, 'watch', id], { env: { ...process.env, CUTOVER_API_URL: apiUrl, CUTOVER_TOKEN: 'dev-viewer' } });
     let watched = '';
     watch.stdout.on('data', (chunk) => (watched += String(chunk)));
     try {

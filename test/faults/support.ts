@@ -19,7 +19,7 @@ import type { temporal } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { createAwsClients } from '../../activities/aws.js';
 import { buildApp } from '../../api/app.js';
-import { sandboxApiConfig } from '../../api/config.js';
+import { sandboxApiConfig, type ApiConfig } from '../../api/config.js';
 import { resolveTools, startTemporal, type TemporalPeer } from '../../scripts/stack/peers.js';
 import { freePort, ProcessGroup, waitUntil } from '../../scripts/stack/processes.js';
 import { namedWorld, seedMoto } from '../../scripts/stack/seed.js';
@@ -411,7 +411,7 @@ export interface Api {
 }
 
 /** The real app in-process against `temporalAddress`, starting migrations on `taskQueue`. */
-export async function startApi(temporalAddress: string, taskQueue: string, config: { queryTimeoutMs?: number } = {}): Promise<Api> {
+export async function startApi(temporalAddress: string, taskQueue: string, config: Pick<ApiConfig, 'queryTimeoutMs' | 'acceptTimeoutMs'> = {}): Promise<Api> {
   const connection = await connectClient({ address: temporalAddress });
   const client = new Client({ connection });
   const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100, ...config }), temporal: client, taskQueue });

@@ -106,6 +106,8 @@ export interface FaultProxy {
   calls: ProxiedCall[];
   /** The next `times` calls matching `match` get `fault` instead of reaching moto. */
   inject(match: (call: ProxiedCall) => boolean, fault: Fault, times: number): void;
+  /** Drops every injected fault not yet used up: calls reach moto again. */
+  clear(): void;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function startFaultProxy(target = stack().motoUrl): Promise<FaultPr
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
     inject: (match, fault, times) => faults.push({ match, fault, left: times }),
+    clear: () => void faults.splice(0),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
