@@ -28,8 +28,12 @@ export interface Workers {
   taskQueue: string;
   /** Pollers seen within POLLER_SEEN_MS; throws when Temporal does not answer. */
   pollers(): Promise<Pollers>;
-  /** The 503 for a request no worker took up within `waitedMs`, naming the task queue and whether anyone polls it. */
-  unanswered(what: string, waitedMs: number, afterwards?: string): Promise<HttpError>;
+  /**
+   * The 503 for a request no worker took up within `waitedMs`, naming the task queue and whether
+   * anyone polls it; `askTemporal` false: Temporal already failed to say so for this request, and
+   * the answer names Temporal as the silent one without asking it again.
+   */
+  unanswered(what: string, waitedMs: number, afterwards?: string, askTemporal?: boolean): Promise<HttpError>;
   /** The 503 for a request not sent (or not taken up) because no worker polls. */
   noWorker(what: string, pollers: Pollers, afterwards?: string): HttpError;
 }
@@ -60,8 +64,8 @@ export function workers(client: Client, taskQueue: string): Workers {
     taskQueue,
     pollers,
     noWorker,
-    async unanswered(what, waitedMs, afterwards = '') {
-      const seen = await pollers().catch(() => undefined);
+    async unanswered(what, waitedMs, afterwards = '', askTemporal = true) {
+      const seen = askTemporal ? await pollers().catch(() => undefined) : undefined;
       if (seen?.workflowPollers === 0) return noWorker(what, seen, afterwards);
       // Temporal's server itself not answering is no worker's fault: say which one is silent.
       const silent = seen ? `the worker on task queue ${taskQueue}` : 'Temporal';

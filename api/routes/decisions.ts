@@ -96,7 +96,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
         throw await reader.refusal(err.cause.type === REJECTION.selfApproval ? 403 : 409, id, err.cause.message);
       }
       if (Date.now() >= waitEnds) {
-        if (!accepted) throw await workers.unanswered(what, acceptTimeoutMs, MAY_STILL_APPLY);
+        if (!accepted) throw await workers.unanswered(what, acceptTimeoutMs, MAY_STILL_APPLY, seen !== undefined);
         const message = `migration ${id} accepted ${what}, and it goes on; its outcome did not come within ${outcomeWaitMs / 1000} s: follow the migration's status`;
         throw new OutcomePending(503, message, { links: reader.links(id) }, { 'retry-after': '5' });
       }
