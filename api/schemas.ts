@@ -124,7 +124,7 @@ export const RollbackBody = Type.Object(
   { additionalProperties: false },
 );
 export const RollbackQuery = Type.Object({
-  wait: Type.Optional(Type.Boolean({ description: 'answer 200 only once blue carries 100 % again; otherwise 202 once accepted' })),
+  wait: Type.Optional(Type.Boolean({ description: 'answer 200 only once blue carries 100 % again (202 with a message when it does not within CUTOVER_API_ROLLBACK_WAIT_MS); otherwise 202 once accepted' })),
 });
 export const RollbackAccepted = Type.Object(
   { accepted: Type.Boolean(), message: Type.Optional(Type.String({ description: 'With ?wait=true: why the answer came before blue carries 100 % again' })), links: Links },

@@ -1,6 +1,7 @@
 // The `cutover` commands: each one REST call (watch: the events stream), its answer shown
 // for a person, or as JSON with --json. Exit codes: 0 done, 1 the API refused or could not
-// be reached (its own words on stderr), 2 the command line itself is wrong.
+// be reached (its own words on stderr) or `rollback --wait` ended before blue was back, 2 the
+// command line itself is wrong.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
