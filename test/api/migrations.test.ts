@@ -2,12 +2,8 @@
 // moto: each success path and each error code, with the migration's state in every 409.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRoute53Weights } from '../../activities/route53.js';
-import { createAwsClients } from '../../activities/aws.js';
-import { resolveSpec } from '../../workflows/plan.js';
-import type { MigrationSpec } from '../../workflows/spec.js';
-import { eventually, stack } from '../helpers.js';
-import { call, seededSpec, startApi, startAtCutover, type ApiHarness } from './support.js';
+import { eventually } from '../helpers.js';
+import { call, seededSpec, startApi, startAtCutover, weightsInMoto, type ApiHarness } from './support.js';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -18,7 +14,6 @@ afterAll(async () => {
 });
 
 const post = (url: string, token: string, payload?: object) => call(api.app, { method: 'POST', url, token, ...(payload ? { payload } : {}) });
-const weightsInMoto = (spec: MigrationSpec) => readRoute53Weights(createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1'), resolveSpec(spec).traffic.route53!);
 
 describe('POST /v1/plans', () => {
   it('returns the plan with its steps, gates and timers, and where the run will be', async () => {

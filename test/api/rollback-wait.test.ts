@@ -3,19 +3,13 @@
 // as Route 53 refuses, and `cutover rollback --wait` exits 1 with those words; once Route 53
 // takes changes again, blue carries everything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRoute53Weights } from '../../activities/route53.js';
-import { createAwsClients } from '../../activities/aws.js';
-import { resolveSpec } from '../../workflows/plan.js';
-import type { MigrationSpec } from '../../workflows/spec.js';
 import { runCli } from '../cli/support.js';
-import { eventually, stack } from '../helpers.js';
-import { activitiesWith, type FaultProxy, ROUTE53_THROTTLING, startFaultProxy } from '../integration/support.js';
-import { call, seededSpec, startApi, startAtCutover, type ApiHarness } from './support.js';
+import { eventually } from '../helpers.js';
+import { activitiesWith, type FaultProxy, isChangeBatch, ROUTE53_THROTTLING, startFaultProxy } from '../integration/support.js';
+import { call, seededSpec, startApi, startAtCutover, weightsInMoto, type ApiHarness } from './support.js';
 
 const ROLLBACK_WAIT_MS = 2_000;
 const NOT_YET = `rollback accepted, but blue did not carry all traffic within ${ROLLBACK_WAIT_MS / 1000} s; it goes on (a write that keeps failing is retried): follow the migration's status`;
-const isChangeBatch = (c: { method: string; path: string }) => c.method === 'POST' && /\/rrset\/?$/.test(c.path);
-const weightsInMoto = (spec: MigrationSpec) => readRoute53Weights(createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1'), resolveSpec(spec).traffic.route53!);
 
 let proxy: FaultProxy;
 let api: ApiHarness;

@@ -3,10 +3,13 @@
 // specs for worlds seeded in moto.
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { createAwsClients } from '../../activities/aws.js';
+import { readRoute53Weights } from '../../activities/route53.js';
 import { buildApp } from '../../api/app.js';
 import { eksClusterVersions } from '../../api/blue-version.js';
 import { sandboxApiConfig, type ApiConfig } from '../../api/config.js';
 import type { Activities } from '../../activities/index.js';
+import { resolveSpec } from '../../workflows/plan.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, stack, startHarness, type Harness } from '../helpers.js';
 
@@ -55,6 +58,9 @@ export type Call = Omit<InjectOptions, 'headers'> & { token?: string };
 export function call(app: FastifyInstance, { token, ...options }: Call) {
   return app.inject({ ...options, headers: token ? auth(token) : {} });
 }
+
+/** The weights Route 53 (moto) serves for each of the spec's records. */
+export const weightsInMoto = (spec: MigrationSpec) => readRoute53Weights(createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1'), resolveSpec(spec).traffic.route53!);
 
 /** Starts a migration as `token` and waits until it waits at the cutover gate. */
 export async function startAtCutover(api: ApiHarness, spec: MigrationSpec, token = 'dev-operator') {

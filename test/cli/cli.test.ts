@@ -6,11 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createAwsClients } from '../../activities/aws.js';
-import { readRoute53Weights } from '../../activities/route53.js';
-import { resolveSpec } from '../../workflows/plan.js';
-import { eventually, stack } from '../helpers.js';
-import { call, seededSpec, startApi, type ApiHarness } from '../api/support.js';
+import { eventually } from '../helpers.js';
+import { call, seededSpec, startApi, weightsInMoto, type ApiHarness } from '../api/support.js';
 import { CLI_BIN, runCli } from './support.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-cli-'));
@@ -80,8 +77,7 @@ describe('cutover CLI', () => {
     const rolledBack = await cutover('dev-operator', 'rollback', id, '--reason', 'cli test', '--wait');
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
     expect(rolledBack.stdout.trim()).toBe('rolled back: blue 100 %, green 0 %');
-    const route53 = createAwsClients({ endpoint: stack().motoUrl }).route53('us-east-1');
-    expect(await readRoute53Weights(route53, resolveSpec(spec).traffic.route53!)).toEqual([{ blue: 100, green: 0 }]);
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 100, green: 0 }]);
 
     const aborted = await cutover('dev-operator', 'abort', id, '--reason', 'done testing');
     expect(aborted.code, aborted.stderr).toBe(0);

@@ -5,9 +5,8 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../activities/aws.js';
 import { stack } from '../helpers.js';
-import { activitiesWith, failureOf, type FaultProxy, route53Traffic, runActivity, seedWorld, startFaultProxy } from './support.js';
+import { activitiesWith, failureOf, type FaultProxy, isChangeBatch, route53Traffic, runActivity, seedWorld, startFaultProxy } from './support.js';
 
-const isChangeBatch = (c: { method: string; path: string }) => c.method === 'POST' && /\/rrset\/?$/.test(c.path);
 const isGetChange = (c: { method: string; path: string }) => c.method === 'GET' && /\/change\/[^/]+$/.test(c.path);
 
 describe('route53 driver', () => {

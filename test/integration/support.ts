@@ -87,6 +87,9 @@ export interface ProxiedCall {
   service?: string;
 }
 
+/** A Route 53 ChangeResourceRecordSets call, as the fault proxy records it. */
+export const isChangeBatch = (c: { method: string; path: string }) => c.method === 'POST' && /\/rrset\/?$/.test(c.path);
+
 export interface Fault {
   status: number;
   headers: Record<string, string>;

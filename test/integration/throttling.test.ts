@@ -3,9 +3,7 @@
 // so Temporal's retry policy takes over; the retry then lands exactly one change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { activitiesWith, albTraffic, failureOf, type FaultProxy, ROUTE53_THROTTLING, route53Traffic, seedWorld, SERVICE_UNAVAILABLE, startFaultProxy } from './support.js';
-
-const isChangeBatch = (c: { method: string; path: string }) => c.method === 'POST' && /\/rrset\/?$/.test(c.path);
+import { activitiesWith, albTraffic, failureOf, type FaultProxy, isChangeBatch, ROUTE53_THROTTLING, route53Traffic, seedWorld, SERVICE_UNAVAILABLE, startFaultProxy } from './support.js';
 
 describe('throttling and unavailability', () => {
   let proxy: FaultProxy;
