@@ -13,7 +13,20 @@ export function invalidSpec(message: string): ApplicationFailure {
 }
 
 const NOT_FOUND_NAMES = new Set(['ResourceNotFoundException', 'NoSuchHostedZone', 'ListenerNotFoundException', 'RuleNotFoundException', 'TargetGroupNotFoundException', 'NotFoundException']);
-const ACCESS_DENIED_NAMES = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId']);
+// Credentials missing, refused or expired: no retry heals these until a person fixes the access.
+const ACCESS_DENIED_NAMES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'MissingAuthenticationTokenException',
+  'CredentialsProviderError',
+]);
 const UNSUPPORTED_NAMES = new Set(['NotImplementedError', 'NotImplemented', 'UnknownOperationException', 'InvalidAction']);
 
 /** The AWS error name, also for endpoints (like moto) that answer an unknown call with a bare 404/501. */

@@ -22,6 +22,7 @@ import { baseSpec, STARTER, APPROVERS, timeSkippingEnv } from '../test/workflow/
 import { approveUpdate, statusQuery } from '../workflows/messages.js';
 import { report, smoke } from './figures.js';
 import type { migration } from '../workflows/migration.js';
+import { fixPlan } from '../workflows/plan.js';
 import type { MigrationStatus } from '../workflows/model.js';
 
 const BUDGET = 500;
@@ -157,7 +158,7 @@ try {
     const handle = await env.client.workflow.start<typeof migration>('migration', {
       taskQueue,
       workflowId: `migration-bench-${randomBytes(3).toString('hex')}`,
-      args: [{ spec, startedBy: STARTER }],
+      args: [{ spec, fixed: fixPlan(spec), startedBy: STARTER }],
       workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
     });
     // The gates wait for people: half the reminders at the cutover gate, half at decommission.

@@ -14,6 +14,7 @@ import { describe, expect, inject, it } from 'vitest';
 import * as proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleEdited, OTHER_DEFAULTS } from './edited-bundle.js';
 import { APPROVERS, baseSpec, rolledBackAtStep2, STARTER, type Run } from './workflow/harness.js';
 import { useRuns } from './workflow/runs.js';
 
@@ -259,6 +260,53 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Preflight fails for good (patch hold-before-traffic): held, retried once fixed, then
+  // cancelled at the cutover gate. Started with the plan fixed in its input.
+  'preflight-held-retry': {
+    run: async (start) => {
+      const run = await start({ cloud: (c) => c.fail('preflight', { times: 1, nonRetryable: true }) });
+      await run.until((s) => s.phase === 'needs-attention');
+      await run.retry(STARTER);
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.cancel(STARTER, 'not this week');
+      await run.outcome();
+      return run;
+    },
+  },
+  // Provisioning keeps failing after it made green (patch interruptible-checks): a cancel gives
+  // the activity up at once, and the undo deletes green.
+  'provisioning-cancel-while-retrying': {
+    run: async (start) => {
+      const spec = baseSpec();
+      spec.green.deleteOnCancel = true;
+      const run = await start({ spec, cloud: (c) => c.fail('provisionGreen', { times: 1_000_000, afterEffect: true }) });
+      await run.until((s) => s.phase === 'provisioning' && !!s.waiting);
+      await run.until(() => run.cloud.calls('provisionGreen').length >= 2);
+      await run.cancel(STARTER, 'wrong account');
+      await run.outcome();
+      return run;
+    },
+  },
+  // A spec that leaves steps and observe to the defaults, its plan fixed at the start: shifted
+  // two steps, rolled back, aborted. Replayed below also under other defaults.
+  'plan-fixed-defaults': {
+    run: async (start) => {
+      const spec = baseSpec();
+      delete spec.traffic.steps;
+      delete spec.traffic.observe;
+      const run = await start({ spec });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.until((s) => s.step?.greenWeight === 20);
+      await run.settle();
+      await run.advance('10m');
+      await run.until((s) => s.step?.greenWeight === 50);
+      await run.rollback(bob, 'error rate up', true);
+      await run.abort(STARTER);
+      await run.outcome();
+      return run;
+    },
+  },
   'forward-retry-throttled': {
     run: async (start) => {
       const run = await start();
@@ -303,6 +351,19 @@ describe.skipIf(recording)('replay', () => {
     const failures: string[] = [];
     const histories = fixtures.map((f) => ({ workflowId: f, history: load(f) }));
     for await (const result of Worker.runReplayHistories(options(), histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("replays migrations started with a fixed plan unchanged under a later build's other defaults", { timeout: 120_000 }, async () => {
+    // Only runs that began with their plan fixed in the input; older ones resolve it on replay.
+    const input = (h: History) => JSON.parse(Buffer.from(h.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0].data!).toString()) as { fixed?: unknown };
+    const fixed = fixtures.map((f) => ({ workflowId: f, history: load(f) })).filter((h) => !!input(h.history).fixed);
+    expect(fixed.map((h) => h.workflowId)).toContain('plan-fixed-defaults.json');
+    const code = await bundleEdited(OTHER_DEFAULTS);
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { code } }, fixed)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);

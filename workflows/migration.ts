@@ -22,6 +22,7 @@ import {
 import { FAILURE } from './failures.js';
 import { SYSTEM_ACTOR } from './model.js';
 import { notify } from './migration/activities.js';
+import { PATCHES } from './migration/patches.js';
 import * as handle from './migration/handlers.js';
 import { cancel, hold, NothingToUndo, onInterrupt, runPhase } from './migration/phases.js';
 import { audit, enter, isTerminal, newRun, nonRetryable, statusOf, type MigrationInput, type MigrationOutcome, type Run } from './migration/state.js';
@@ -37,7 +38,10 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
   const { spec, state } = run;
   setHandlers(run);
   // The search attributes were set by whoever started the run (initialSearchAttributes).
-  if (!input.carried) audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
+  if (!input.carried) {
+    audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
+    if (wf.patched(PATCHES.holdBeforeTraffic)) state.failuresHold = true;
+  }
 
   try {
     while (!isTerminal(state)) {
@@ -119,5 +123,6 @@ async function continueAsNew(run: Run, input: MigrationInput): Promise<never> {
   await wf.condition(wf.allHandlersFinished);
   // Search attributes are passed on explicitly so list filters keep finding the migration.
   const next = wf.makeContinueAsNewFunc<typeof migration>({ typedSearchAttributes: wf.workflowInfo().typedSearchAttributes });
-  return next({ ...input, carried: run.state });
+  // The plan goes on as it was fixed at the start, whatever the defaults of this worker's build.
+  return next({ ...input, fixed: { spec: run.spec, plan: run.plan }, carried: run.state });
 }

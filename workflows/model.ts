@@ -48,6 +48,9 @@ export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'aborted', 'cance
  */
 export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission', 'needs-attention'];
 
+/** The phases before the first weight change: green gets no traffic in them (before, or again after a rollback). */
+export const BEFORE_TRAFFIC: readonly Phase[] = LIFECYCLE.slice(0, LIFECYCLE.indexOf('shifting'));
+
 /** Gates every migration may meet; a manual step N also waits at gate step-N. */
 export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover', 'decommission'] as const;
 export type GateName = (typeof FIXED_GATES)[number] | `step-${number}`;

@@ -756,6 +756,22 @@ export function appliedWait(spec: ResolvedSpec): string {
   return `${when}; no DNS wait`;
 }
 
+/** A migration's spec with its defaults and its plan, fixed when it starts (see `fixPlan`). */
+export interface FixedPlan {
+  spec: ResolvedSpec;
+  plan: Plan;
+}
+
+/**
+ * Resolves the spec and builds its plan once, when the migration starts: the starter puts the
+ * result in the workflow's input and a continue-as-new hands it on, so a worker deployed
+ * later with other defaults never changes a running migration's plan (nor fails its replay).
+ */
+export function fixPlan(spec: MigrationSpec): FixedPlan {
+  const resolved = resolveSpec(spec);
+  return { spec: resolved, plan: buildPlan(resolved) };
+}
+
 export function buildPlan(spec: ResolvedSpec): Plan {
   const applied = appliedWait(spec);
   const observedShare = spec.traffic.observedShare;

@@ -141,35 +141,6 @@ export const BakeStatusSchema = Type.Object({
   ),
 });
 
-export const MigrationStatusSchema = Type.Object({
-  id: Type.String(),
-  phase: StringEnum(PHASES),
-  paused: Type.Boolean(),
-  weights: WeightsSchema,
-  step: Type.Optional(
-    Type.Object({
-      index: Type.Integer(),
-      of: Type.Integer(),
-      greenWeight: Type.Integer(),
-      observedShare: Type.Optional(ObservedShareReadingSchema),
-    }),
-  ),
-  pendingGate: Type.Optional(PendingGateSchema),
-  findings: Type.Array(FindingSchema),
-  timers: Type.Array(TimerStatusSchema),
-  health: HealthStatusSchema,
-  greenCreatedByMigration: Type.Boolean(),
-  blueDeleted: Type.Boolean(),
-  startedBy: Type.String(),
-  audit: Type.Array(AuditEventSchema, { description: 'most recent audit events, oldest first' }),
-  error: Type.Optional(Type.String()),
-  attention: Type.Optional(AttentionSchema),
-  retrying: Type.Optional(RetryingSchema),
-  decommission: Type.Optional(DecommissionStatusSchema),
-  waiting: Type.Optional(WaitingSchema),
-  bake: Type.Optional(BakeStatusSchema),
-});
-
 export const PlannedStepSchema = Type.Object({
   index: Type.Integer({ description: '1-based' }),
   weights: WeightsSchema,
@@ -214,4 +185,34 @@ export const PlanSchema = Type.Object({
     steps: Type.Array(StringEnum(DECOMMISSION_STEPS), { description: 'what decommissioning does, in order' }),
     drain: Type.Optional(Type.String({ description: "with decommission.drain: where blue's traffic is read and what counts as drained" })),
   }),
+});
+
+export const MigrationStatusSchema = Type.Object({
+  id: Type.String(),
+  phase: StringEnum(PHASES),
+  paused: Type.Boolean(),
+  weights: WeightsSchema,
+  step: Type.Optional(
+    Type.Object({
+      index: Type.Integer(),
+      of: Type.Integer(),
+      greenWeight: Type.Integer(),
+      observedShare: Type.Optional(ObservedShareReadingSchema),
+    }),
+  ),
+  pendingGate: Type.Optional(PendingGateSchema),
+  findings: Type.Array(FindingSchema),
+  timers: Type.Array(TimerStatusSchema),
+  health: HealthStatusSchema,
+  greenCreatedByMigration: Type.Boolean(),
+  blueDeleted: Type.Boolean(),
+  startedBy: Type.String(),
+  audit: Type.Array(AuditEventSchema, { description: 'most recent audit events, oldest first' }),
+  error: Type.Optional(Type.String()),
+  attention: Type.Optional(AttentionSchema),
+  retrying: Type.Optional(RetryingSchema),
+  decommission: Type.Optional(DecommissionStatusSchema),
+  waiting: Type.Optional(WaitingSchema),
+  bake: Type.Optional(BakeStatusSchema),
+  plan: Type.Object(PlanSchema.properties, { description: 'the plan, fixed when the migration started: a worker build with other defaults does not change it' }),
 });

@@ -5,7 +5,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { clusterName, migrationId } from '../../workflows/plan.js';
+import { clusterName, fixPlan, migrationId } from '../../workflows/plan.js';
 import { startMetadata } from '../../workflows/migration/story.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
@@ -64,7 +64,8 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
           client.workflow.start<typeof migration>(WORKFLOW_TYPE, {
             taskQueue,
             workflowId: id,
-            args: [{ spec, startedBy: by }],
+            // The plan is fixed here, once: the run keeps it whatever later worker builds default to.
+            args: [{ spec, fixed: fixPlan(spec), startedBy: by }],
             workflowIdConflictPolicy: 'FAIL',
             typedSearchAttributes: initialSearchAttributes(spec),
             ...startMetadata(spec, id),

@@ -41,6 +41,7 @@ const status: StatusBody = {
   blueDeleted: false,
   startedBy: 'ops@sandbox',
   audit: [{ at: '2026-01-01T11:59:00.000Z', actor: 'alice@sandbox', action: 'gate-approve', reason: 'go' }],
+  plan: { phases: ['baking'], steps: [], gates: ['cutover'], timers: [], decommission: { removeRouting: true, steps: ['remove-blue-routing'] } },
   links: { temporalUi: 'http://ui/namespaces/default/workflows/migration-us-east-1-blue' },
 };
 

@@ -4,7 +4,7 @@
 // breaks the workflow, and provisioning that created green before it failed is on record.
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { APPROVERS, baseSpec, refusal, type Run } from './harness.js';
+import { APPROVERS, baseSpec, refusal, STARTER, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -143,10 +143,25 @@ describe('provisioning', () => {
     expect(run.cloud.clusters.has(spec.green.cluster)).toBe(false);
   });
 
-  it('ends failed when provisioning failed and made nothing', async () => {
+  it('holds a migration whose provisioning failed and made nothing; abort ends it with nothing changed', async () => {
     const run = await start({ cloud: (c) => c.fail('provisionGreen', { times: 1, nonRetryable: true }) });
-    await expect(run.outcome()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention).toMatchObject({ phase: 'provisioning', error: expect.stringContaining('injected provisionGreen fault') });
+    await run.abort();
+    expect(await run.outcome()).toMatchObject({ phase: 'aborted', weights: { blue: 100, green: 0 } });
     expect(run.cloud.mutations()).toEqual([]);
+  });
+
+  it('cancelled while provisioning retries: the activity is given up at once, a green it made is deleted', async () => {
+    const spec = baseSpec();
+    spec.green.deleteOnCancel = true;
+    // The call creates green, then keeps failing retryably (its answers lost, say).
+    const run = await start({ spec, cloud: (c) => c.fail('provisionGreen', { times: 1_000_000, afterEffect: true }) });
+    await run.until((s) => s.phase === 'provisioning' && !!s.waiting?.what.includes('created from blue'), 'provisioning shown as waited on');
+    await run.cancel(STARTER, 'wrong account');
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+    expect(run.cloud.clusters.has(spec.green.cluster)).toBe(false);
+    expect((await run.audit()).map((e) => e.action)).toEqual(expect.arrayContaining(['create-cluster', 'delete-cluster', 'cancel']));
   });
 
   it('keeps what could not be copied from blue in the status', async () => {
@@ -175,5 +190,53 @@ describe('preflight', () => {
     const status = await run.until((s) => s.pendingGate?.gate === 'preflight-override', 'preflight override');
     expect(status.findings.some((f) => f.severity === 'blocking' && /green 30/.test(f.message))).toBe(true);
     expect(status.weights).toEqual({ blue: 70, green: 30 });
+  });
+});
+
+describe('before traffic moves', () => {
+  it('holds a migration whose preflight fails for good (access denied), with the reason; nothing to roll back; a retry goes on once fixed', async () => {
+    const run = await start({ cloud: (c) => c.fail('preflight', { times: 1, nonRetryable: true }) });
+    const held = await run.until((s) => s.phase === 'needs-attention', 'held');
+    expect(held.attention).toMatchObject({ phase: 'preflight', error: expect.stringContaining('injected preflight fault') });
+    expect((await run.describe()).status.name).toBe('RUNNING');
+    expect((await refusal(run.rollback(alice, 'just in case'))).message).toMatch(/nothing to roll back/);
+    await run.retry();
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate after the retry');
+    expect(run.cloud.mutations().filter((m) => m.what === 'set-weights')).toEqual([]);
+  });
+
+  it('cancel from a hold before traffic writes no weights (the routing may be out of reach)', async () => {
+    const run = await start({ cloud: (c) => c.fail('preflight', { times: 1, nonRetryable: true }) });
+    await run.until((s) => s.phase === 'needs-attention', 'held');
+    run.cloud.fail('setWeights', { times: 1_000_000 });
+    await run.cancel(STARTER, 'not now');
+    expect(await run.outcome()).toMatchObject({ phase: 'cancelled' });
+    expect(run.cloud.calls('setWeights')).toEqual([]);
+  });
+
+  for (const [phase, activity] of [
+    ['preflight', 'preflight'],
+    ['validating', 'validateGreen'],
+  ] as const) {
+    it(`cancelled while ${phase}'s ${activity} retries without end: acted on at once, nothing left behind`, async () => {
+      const run = await start({ cloud: (c) => c.fail(activity, { times: 1_000_000 }) });
+      await run.until((s) => s.phase === phase && !!s.waiting, `${phase} shown as waited on`);
+      await run.until(() => run.cloud.calls(activity).length >= 3, `${activity} retried`);
+      await run.cancel(STARTER, 'AWS out of reach');
+      expect(await run.outcome()).toMatchObject({ phase: 'cancelled', weights: { blue: 100, green: 0 } });
+      expect(run.cloud.mutations().filter((m) => m.what !== 'create-cluster' && m.what !== 'delete-cluster')).toEqual([]);
+      expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
+    });
+  }
+
+  it("a rollback while green's targets are re-checked without end acts at once", async () => {
+    const run = await start();
+    await shifted(run);
+    run.cloud.fail('checkGreenTargets', { times: 1_000_000 });
+    await run.advance('10m'); // the observe window ends: the next step checks green first
+    await run.until((s) => !!s.waiting?.what.includes('green can take step 2'), 'the check shown as waited on');
+    await run.rollback(alice, 'green looks wrong', true);
+    expect((await run.status()).phase).toBe('rolled-back');
+    expect(run.cloud.routing).toEqual({ blue: 100, green: 0 });
   });
 });

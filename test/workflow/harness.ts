@@ -54,6 +54,7 @@ import {
   statusQuery,
 } from '../../workflows/messages.js';
 import type { migration } from '../../workflows/migration.js';
+import { fixPlan } from '../../workflows/plan.js';
 import { WATCHED_PHASES, type AuditEvent, type GateName, type MetricVerdict, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import type { EksMigrationSpec, MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
@@ -222,7 +223,7 @@ export class Run {
     const handle = await env.client.workflow.start<typeof migration>('migration', {
       taskQueue,
       workflowId: `migration-${randomBytes(4).toString('hex')}`,
-      args: [{ spec, startedBy: STARTER, historyLimit: opts.historyLimit }],
+      args: [{ spec, fixed: fixPlan(spec), startedBy: STARTER, historyLimit: opts.historyLimit }],
       typedSearchAttributes: initialSearchAttributes(spec),
     });
     return new Run(env, cloud, spec, handle, worker, running, inflight, opts.onClose);

@@ -91,10 +91,21 @@ export const calendar = wf.proxyLocalActivities<Activities>({
 
 type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
 
+/**
+ * Notifications: a few attempts (seconds apart; the webhook call itself gives up after 10 s),
+ * then the run goes on without: a webhook out of
+ * reach must never hold a gate, a rollback's end or a cancel's (retry options are not part of
+ * what a replay compares, so open runs take this too).
+ */
+const notifications = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /** Tells people (webhook); a notification that fails is logged and never stops the migration. */
 export async function notify(run: Run, event: NotifyEvent, text: string): Promise<void> {
   try {
-    await quick.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
+    await notifications.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
   } catch (err) {
     wf.log.warn('notification failed', { event, error: String(err) });
   }

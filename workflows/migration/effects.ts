@@ -10,7 +10,7 @@ import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, nonRetryable, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
 import { tell, weightsSummary } from './story.js';
-import { boundary, interruptible, Interrupted, waitFor } from './waits.js';
+import { boundary, checking, interruptible, Interrupted, sittingOut, waitFor } from './waits.js';
 
 /** Green's targets are checked this many times, TARGET_RECHECK apart, before the migration pauses. */
 const TARGET_CHECKS = 10;
@@ -97,23 +97,6 @@ export async function shift(run: Run, weights: Weights, actor: Actor, reason: st
   }
 }
 
-/** Shows `wait` in the status (and the Temporal UI) while `work` sits it out. */
-export async function sittingOut<T>(run: Run, wait: { what: string; seconds?: number }, work: () => Promise<T>): Promise<T> {
-  const since = now();
-  run.state.waiting = {
-    what: wait.what,
-    since,
-    ...(wait.seconds !== undefined && { seconds: wait.seconds, until: new Date(Date.parse(since) + wait.seconds * 1000).toISOString() }),
-  };
-  tell(run);
-  try {
-    return await work();
-  } finally {
-    run.state.waiting = undefined;
-    tell(run);
-  }
-}
-
 /**
  * A forward change, a few attempts per local activity call and calls in a loop, so the status
  * shows a change that keeps failing (`retrying`) and a rollback never waits behind it.
@@ -174,7 +157,7 @@ export async function rollBack(run: Run, actor: Actor, reason: string): Promise<
  */
 export async function greenCanTakeMore(run: Run, stepIndex: number): Promise<void> {
   for (let checks = 1; ; checks++) {
-    const { findings } = await quick.checkGreenTargets(trafficInput(run));
+    const { findings } = await checking(run, `green can take step ${stepIndex}'s traffic (healthy targets, ready pods)`, () => quick.checkGreenTargets(trafficInput(run)));
     run.state.findings.targets = findings;
     const blocking = findings.filter((f) => f.severity === 'blocking');
     if (blocking.length === 0) return;

@@ -4,7 +4,7 @@
 import * as wf from '@temporalio/workflow';
 import { REJECTION, type ActorRequest, type ApprovalRequest, type RollbackRequest } from '../messages.js';
 import { ROLLBACK_PHASES } from '../model.js';
-import { audit, isTerminal, nonRetryable, pause, requestRollback, type AfterRollback, type Run } from './state.js';
+import { audit, heldBeforeTraffic, isTerminal, nonRetryable, pause, requestRollback, type AfterRollback, type Run } from './state.js';
 
 function refuse(message: string, type: string = REJECTION.notApplicable): never {
   throw nonRetryable(type, message);
@@ -42,6 +42,7 @@ function refuseOnceBlueRetiring(state: Run['state'], what: string): void {
 
 export function validateRollback({ state }: Run, req: RollbackRequest): void {
   if (!ROLLBACK_PHASES.includes(state.phase)) refuse(`nothing to roll back in phase ${state.phase}`);
+  if (heldBeforeTraffic(state)) refuse(`nothing to roll back: held in ${state.attention!.phase}, before any traffic moved; retry, abort or cancel`);
   refuseOnceBlueRetiring(state, 'roll back');
   if (state.interrupt?.kind === 'cancel') refuse('the migration is being cancelled');
   if (!req.reason?.trim()) refuse('a rollback needs a reason');
@@ -74,7 +75,7 @@ export function validateChoice({ state }: Run, choice: AfterRollback['choice']):
   }
   if (state.phase === 'needs-attention' && choice === 'abort') {
     const attention = state.attention;
-    const onBlue = !!attention?.liveWeights?.length && attention.liveWeights.every((w) => w.green === 0);
+    const onBlue = heldBeforeTraffic(state) || (!!attention?.liveWeights?.length && attention.liveWeights.every((w) => w.green === 0));
     if (!onBlue) refuse(`green may carry traffic (${attention?.weightsUnknown ?? 'routing read as not all on blue'}): roll back first, or cancel`);
   }
 }

@@ -48,4 +48,19 @@ export const PATCHES = {
    * lingered until the next hold, which it ended at once (an abort with green serving).
    */
   choiceKeptUntilNextPhase: 'choice-kept-until-next-phase',
+  /**
+   * The checks the forward phases wait on (preflight's, provisioning, validation, green's
+   * targets) give way at once to a cancel, or to a rollback where one applies: the activity is
+   * cancelled, also while it retries, instead of being waited for.
+   */
+  interruptibleChecks: 'interruptible-checks',
+  /**
+   * A failure in preflight or provisioning (credentials refused, an unknown cluster or zone)
+   * holds the run in needs-attention with the reason, as later failures do, instead of ending it
+   * failed: a person fixes the access and retries, or aborts or cancels. Traffic never moved
+   * there, so abort and cancel write no weights. Asked once, as a run starts (state
+   * `failuresHold`): a decision first asked at the failure could be taken while the worker
+   * replays a workflow task the server refused, where a missing marker reads as "old run".
+   */
+  holdBeforeTraffic: 'hold-before-traffic',
 } as const;

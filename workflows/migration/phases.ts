@@ -18,15 +18,14 @@ import {
   registerGreenInArgo,
   rollBack,
   shift,
-  sittingOut,
   trafficInput,
   withHealthWatcher,
 } from './effects.js';
 import { bakeOverPeaks } from './bake.js';
 import { compensate, pending, remember, undo } from './saga.js';
-import { audit, enter, nonRetryable, now, requestRollback, type AfterRollback, type Run } from './state.js';
+import { audit, enter, heldBeforeTraffic, nonRetryable, now, requestRollback, type AfterRollback, type Run } from './state.js';
 import { countRollback, tell } from './story.js';
-import { boundary, durableTimer, gate, interruptible, Interrupted, waitFor } from './waits.js';
+import { boundary, checking, durableTimer, gate, interruptible, Interrupted, sittingOut, waitFor } from './waits.js';
 
 type PhaseStep = (run: Run) => Promise<Phase>;
 
@@ -73,8 +72,12 @@ export async function runPhase(run: Run): Promise<void> {
   try {
     await (WATCHED_PHASES.includes(phase) ? withHealthWatcher(run, work) : work());
   } catch (err) {
-    if (err instanceof Interrupted || wf.isCancellation(err) || err instanceof NothingToUndo || phase === 'preflight') throw err;
-    return hold(run, phase, err);
+    if (err instanceof Interrupted || wf.isCancellation(err)) throw err;
+    // Before it, a failure with nothing to undo ended the run failed; now a person fixes the
+    // cause (credentials, a name) and retries, or aborts or cancels.
+    const nothingToUndo = err instanceof NothingToUndo || phase === 'preflight';
+    if (nothingToUndo && !run.state.failuresHold) throw err;
+    return hold(run, phase, err instanceof NothingToUndo ? err.failure : err);
   }
   enter(run, next);
   if (next === 'completed') await notify(run, 'completed', `${run.id}: completed`);
@@ -146,7 +149,8 @@ async function preflight(run: Run): Promise<Phase> {
     });
   if (wf.patched(PATCHES.preflightRouting)) {
     // Every routed object readable and serving blue only, before anyone approves a shift.
-    const [result, routing] = await Promise.all([check(), quick.checkRouting(trafficInput(run))]);
+    const what = `preflight: blue ${spec.blue.cluster} against Kubernetes ${spec.green.kubernetesVersion}, and the routing`;
+    const [result, routing] = await checking(run, what, () => Promise.all([check(), quick.checkRouting(trafficInput(run))]));
     state.findings.preflight = [...result.findings, ...routing.findings];
     // The weights at the start are what the routing serves, not an assumption.
     adoptServedWeights(run, routing.weights ?? []);
@@ -162,17 +166,25 @@ async function provisioning(run: Run): Promise<Phase> {
   const green = spec.green.cluster;
   let result;
   try {
-    result = await longPoll.provisionGreen({
-      migrationId: run.id,
-      region: spec.region,
-      blue: spec.blue.cluster,
-      green,
-      targetVersion: spec.green.kubernetesVersion,
-      mode: spec.green.mode,
-      ...kubeContexts(run),
-    });
+    const what = spec.green.mode === 'create' ? `green ${green} created from blue ${spec.blue.cluster} and ACTIVE` : `green ${green} adopted: running ${spec.green.kubernetesVersion}`;
+    result = await checking(run, what, () =>
+      longPoll.provisionGreen({
+        migrationId: run.id,
+        region: spec.region,
+        blue: spec.blue.cluster,
+        green,
+        targetVersion: spec.green.kubernetesVersion,
+        mode: spec.green.mode,
+        ...kubeContexts(run),
+      }),
+    );
   } catch (err) {
     if (wf.isCancellation(err)) throw err;
+    if (err instanceof Interrupted) {
+      // Cancelled while green was being made: what was made before is on record and undone.
+      if (spec.green.mode === 'create') await greenMadeBefore(run);
+      throw err;
+    }
     if (spec.green.mode !== 'create') throw new NothingToUndo(err);
     // It may have created green before it failed: ask EKS, so the audit and the undo know.
     // A green whose origin cannot be read holds the migration (the error says why).
@@ -187,6 +199,22 @@ async function provisioning(run: Run): Promise<Phase> {
   state.findings.provisioning = result.findings ?? [];
   if (result.created) greenMade(run);
   return onward(run);
+}
+
+/**
+ * Provisioning was given up (a cancel): whether it had created green already, as EKS says, so
+ * the undo deletes it; an answer that cannot be had is a finding naming the cluster to check.
+ */
+async function greenMadeBefore(run: Run): Promise<void> {
+  const green = run.spec.green.cluster;
+  try {
+    if (await readback.greenCreatedBy({ region: run.spec.region, green, migrationId: run.id })) greenMade(run);
+  } catch (err) {
+    if (wf.isCancellation(err)) throw err;
+    const message = `cancelled while creating green ${green}: whether it was created could not be read (${describeFailure(err)}); look for ${green} in EKS and delete it if this migration made it (its tag cutover.io/migration names ${run.id})`;
+    run.state.findings.provisioning = [...(run.state.findings.provisioning ?? []), { severity: 'warning', source: 'provisioning', message }];
+    audit(run, SYSTEM_ACTOR, 'green-unknown', message);
+  }
 }
 
 /** Green exists because of this migration: on record, and deleted on cancel if the spec says so. */
@@ -232,7 +260,10 @@ async function bootstrapping(run: Run): Promise<Phase> {
 async function validating(run: Run): Promise<Phase> {
   const { spec, state } = run;
   const drain = spec.decommission.drain;
-  const result = await quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health, ...kubeContexts(run), ...(drain && { drain }) });
+  const what = `validation of green ${spec.green.cluster}: smoke checks, drift against blue, readiness`;
+  const result = await checking(run, what, () =>
+    quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health, ...kubeContexts(run), ...(drain && { drain }) }),
+  );
   state.findings.validation = result.findings;
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length === 0) return onward(run);
@@ -524,8 +555,10 @@ export async function onInterrupt(run: Run): Promise<void> {
 export async function cancel(run: Run, actor: Actor, reason: string): Promise<void> {
   const { state } = run;
   await wf.CancellationScope.nonCancellable(async () => {
-    // A held migration may serve green without the state knowing: blue's weights are written regardless.
-    if (state.weights.green > 0 || state.phase === 'needs-attention') await rollBack(run, actor, `cancel: ${reason}`);
+    // A held migration may serve green without the state knowing: blue's weights are written
+    // regardless, unless it was held before any weight moved (the routing may be out of reach).
+    const mayServeGreen = state.phase === 'needs-attention' && !(heldBeforeTraffic(state) && state.failuresHold);
+    if (state.weights.green > 0 || mayServeGreen) await rollBack(run, actor, `cancel: ${reason}`);
     state.rollbacksDone++;
     await compensate(run, actor, `cancel: ${reason}`);
     audit(run, actor, 'cancel', reason);

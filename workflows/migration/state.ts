@@ -4,6 +4,7 @@ import * as wf from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES } from '../messages.js';
 import {
   ALL_BLUE,
+  BEFORE_TRAFFIC,
   LIFECYCLE,
   type Attention,
   type DecommissionStatus,
@@ -24,7 +25,7 @@ import {
   type Waiting,
   type Weights,
 } from '../model.js';
-import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
+import { fixPlan, type FixedPlan, type Plan, type ResolvedSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Compensation } from './saga.js';
 import { tell } from './story.js';
@@ -32,6 +33,12 @@ import { tell } from './story.js';
 export interface MigrationInput {
   spec: MigrationSpec;
   startedBy: Actor;
+  /**
+   * The spec with its defaults and the plan, fixed when the migration started (`fixPlan`);
+   * absent in runs started before it was, which resolve the spec (as then) until their next
+   * continue-as-new hands it on fixed.
+   */
+  fixed?: FixedPlan;
   /** State carried over a continue-as-new; absent on the first run. */
   carried?: RunState;
   /** Continue-as-new at the next phase boundary once history is this long (besides the server's suggestion). */
@@ -106,6 +113,12 @@ export interface RunState {
   retrying?: Retrying;
   /** The wait the run sits out now (a change applying, the records' TTL, an observe window), while it lasts. */
   waiting?: Waiting;
+  /**
+   * A failure before traffic moved holds the run (needs-attention) instead of ending it failed,
+   * and a cancel from such a hold writes no weights. Set as a run starts (patch
+   * hold-before-traffic), so the decision is on record before any failure is met.
+   */
+  failuresHold?: boolean;
   /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
   bake?: Omit<BakeStatus, 'endsAt'>;
 }
@@ -126,11 +139,11 @@ export interface Run {
 }
 
 export function newRun(input: MigrationInput): Run {
-  const spec = resolveSpec(input.spec);
+  const { spec, plan } = input.fixed ?? fixPlan(input.spec);
   return {
     id: wf.workflowInfo().workflowId,
     spec,
-    plan: buildPlan(spec),
+    plan,
     startedBy: input.startedBy,
     gitops: spec.gitops && { argocd: spec.gitops.argocd, flux: spec.gitops.flux },
     state: input.carried ?? initialState(),
@@ -194,6 +207,7 @@ export function statusOf(run: Run): MigrationStatus {
     retrying: state.retrying,
     decommission: decommissionStatus(run),
     waiting: state.waiting,
+    plan,
     bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
 }
@@ -225,6 +239,10 @@ export function audit(run: Run, actor: Actor, action: string, reason: string, de
 }
 
 export const isTerminal = (state: RunState) => TERMINAL_PHASES.includes(state.phase);
+
+/** Held (needs-attention) after a failure before any weight moved: blue carries everything, nothing to roll back. */
+export const heldBeforeTraffic = (state: RunState) =>
+  state.phase === 'needs-attention' && !!state.attention && BEFORE_TRAFFIC.includes(state.attention.phase) && state.weights.green === 0;
 
 /**
  * A failure no retry fixes. Thrown by a validator it refuses the Update; thrown by a phase it

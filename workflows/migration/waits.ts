@@ -8,6 +8,7 @@ import { ROLLBACK_PHASES, type GateName, type TimerStatus } from '../model.js';
 import { bakeMinimum } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
+import { PATCHES } from './patches.js';
 import { audit, nonRetryable, now, type Decision, type Run, type RunState } from './state.js';
 import { tell, timerSummary } from './story.js';
 
@@ -51,6 +52,33 @@ export async function interruptible<T>(run: Run, work: () => Promise<T>): Promis
   } finally {
     scope.cancel();
   }
+}
+
+/** Shows `wait` in the status (and the Temporal UI) while `work` sits it out. */
+export async function sittingOut<T>(run: Run, wait: { what: string; seconds?: number }, work: () => Promise<T>): Promise<T> {
+  const since = now();
+  run.state.waiting = {
+    what: wait.what,
+    since,
+    ...(wait.seconds !== undefined && { seconds: wait.seconds, until: new Date(Date.parse(since) + wait.seconds * 1000).toISOString() }),
+  };
+  tell(run);
+  try {
+    return await work();
+  } finally {
+    run.state.waiting = undefined;
+    tell(run);
+  }
+}
+
+/**
+ * A check a forward phase waits on (an activity that may retry for long: AWS or a cluster out
+ * of reach). The status names it while it runs (its attempts and last error come from the
+ * pending activity), and a cancel, or a rollback where one applies, cancels it at once.
+ */
+export function checking<T>(run: Run, what: string, work: () => Promise<T>): Promise<T> {
+  if (!wf.patched(PATCHES.interruptibleChecks)) return work();
+  return sittingOut(run, { what }, () => interruptible(run, work));
 }
 
 /** Holds progression while paused; timers already running keep counting. */
