@@ -24,11 +24,14 @@ import { SYSTEM_ACTOR } from './model.js';
 import { notify } from './migration/activities.js';
 import { PATCHES } from './migration/patches.js';
 import * as handle from './migration/handlers.js';
-import { cancel, hold, NothingToUndo, onInterrupt, runPhase } from './migration/phases.js';
-import { audit, enter, isTerminal, newRun, nonRetryable, statusOf, type MigrationInput, type MigrationOutcome, type Run } from './migration/state.js';
+import { describeFailure } from './migration/effects.js';
+import { hold, runPhase } from './migration/engine.js';
+import { cancel, onInterrupt } from './migration/interrupts.js';
+import { audit, enter, isTerminal, newRun, nonRetryable, NothingToUndo, statusOf } from './migration/state.js';
+import type { MigrationInput, MigrationOutcome, Run } from './migration/types.js';
 import { Interrupted, timersBeyondDates } from './migration/waits.js';
 
-export type { MigrationInput, MigrationOutcome, RunState } from './migration/state.js';
+export type { MigrationInput, MigrationOutcome, RunState } from './migration/types.js';
 
 export async function migration(input: MigrationInput): Promise<MigrationOutcome> {
   // A change to what running migrations do goes behind wf.patched('<name>') with a new fixture
@@ -58,8 +61,9 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
     if (wf.isCancellation(err)) {
       await cancel(run, SYSTEM_ACTOR, 'workflow cancelled');
     } else {
-      // Only where nothing is left to undo (preflight, or provisioning that made nothing).
-      state.error = err instanceof Error ? err.message : String(err);
+      // Only where nothing is left to undo (preflight, or provisioning that made nothing), in runs
+      // that began before such failures held (state.failuresHold).
+      state.error = describeFailure(err instanceof NothingToUndo ? err.failure : err);
       enter(run, 'failed');
       await notify(run, 'failed', `${run.id}: failed: ${state.error}`);
       throw asWorkflowFailure(err instanceof NothingToUndo ? err.failure : err);

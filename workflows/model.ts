@@ -39,8 +39,10 @@ export const LIFECYCLE = [
 export const PHASES = [...LIFECYCLE, 'needs-attention', 'rolled-back', 'aborted', 'cancelled', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
+const TERMINAL = ['completed', 'aborted', 'cancelled', 'failed'] as const satisfies readonly Phase[];
 /** Phases a migration never leaves. */
-export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'aborted', 'cancelled', 'failed'];
+export type TerminalPhase = (typeof TERMINAL)[number];
+export const TERMINAL_PHASES: readonly Phase[] = TERMINAL;
 
 /**
  * Phases in which green may carry traffic, so a rollback has something to undo. A held

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { AuditEvent, MigrationStatus, Phase } from '../../workflows/model.js';
+import { BEFORE_TRAFFIC, type AuditEvent, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import { brokenInvariants } from './check-invariants.js';
 import type { MockedActivities } from './fake-cloud.js';
 import { APPROVERS, baseSpec, NoAnswerError, refusal, STARTER, type Run } from './harness.js';
@@ -235,6 +235,19 @@ it(`keeps the migration's invariants under ${RUNS} random sequences of messages,
               expect((await refusal(run.rollback(STARTER, 'held: property test', true))).message).toMatch(/retirement began/);
               await run.retry(STARTER);
               return check('retry of a held decommission');
+            });
+            steps++;
+            continue;
+          }
+          if (held && !!status.attention && BEFORE_TRAFFIC.includes(status.attention.phase) && status.weights.green === 0) {
+            // Held before any weight moved: nothing to roll back (refused, saying so); abort ends it on blue.
+            status = await watched(run, `${++step} abort of a migration held before traffic`, async () => {
+              expect((await refusal(run.rollback(STARTER, 'held: property test', true))).message).toMatch(/nothing to roll back/);
+              await run.abort(STARTER);
+              const after = await check('abort of a migration held before traffic');
+              expect(after.phase, 'a migration held before traffic aborted').toBe('aborted');
+              expect(run.cloud.routing, 'a migration held before traffic aborted').toEqual({ blue: 100, green: 0 });
+              return after;
             });
             steps++;
             continue;

@@ -4,7 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { durationMs } from '../duration.js';
 import { NON_RETRYABLE_FAILURES as NON_RETRYABLE } from '../failures.js';
-import type { Run } from './state.js';
+import type { Run } from './types.js';
 
 /** Reads and checks that answer within a minute. */
 export const quick = wf.proxyActivities<Activities>({

@@ -6,7 +6,8 @@ import { durationMs } from '../duration.js';
 import { TIMERS, type BakeWindow, type TimerStatus } from '../model.js';
 import { peakLabel } from '../plan.js';
 import { calendar, notify } from './activities.js';
-import { now, type Run } from './state.js';
+import { now } from './state.js';
+import type { Run } from './types.js';
 import { untilFirstOf } from './waits.js';
 
 /**

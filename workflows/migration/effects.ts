@@ -8,7 +8,8 @@ import { appliedWhen } from '../plan.js';
 import type { MetricPhase } from '../spec.js';
 import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
-import { audit, nonRetryable, now, pause, requestRollback, type GitopsRef, type Run } from './state.js';
+import { audit, nonRetryable, now, pause, requestRollback } from './state.js';
+import type { GitopsRef, Run } from './types.js';
 import { tell, weightsSummary } from './story.js';
 import { boundary, checking, interruptible, Interrupted, sittingOut, waitFor } from './waits.js';
 
@@ -140,6 +141,12 @@ async function forwardChange(run: Run, change: SetWeightsInput): Promise<SetWeig
 /** A weight change whose effect is unknown (given up, or failed after it may have been applied). */
 function auditUnknownChange(run: Run, change: SetWeightsInput, why: Record<string, unknown>): void {
   audit(run, change.actor, 'set-weights', change.reason, { blue: change.weights.blue, green: change.weights.green, changed: 'unknown', ...why });
+}
+
+/** What the routing serves, read live, becomes the state's weights when every routed object agrees. */
+export function adoptServedWeights(run: Run, served: Weights[]): void {
+  const [first] = served;
+  if (first && served.every((w) => w.blue === first.blue && w.green === first.green)) run.state.weights = { ...first };
 }
 
 /** Puts all traffic on blue; the caller records the new phase before anything slower. */

@@ -4,7 +4,8 @@
 import * as wf from '@temporalio/workflow';
 import { REJECTION, type ActorRequest, type ApprovalRequest, type RollbackRequest } from '../messages.js';
 import { ROLLBACK_PHASES } from '../model.js';
-import { audit, heldBeforeTraffic, isTerminal, nonRetryable, pause, requestRollback, type AfterRollback, type Run } from './state.js';
+import { audit, heldBeforeTraffic, isTerminal, nonRetryable, pause, requestRollback } from './state.js';
+import type { AfterRollback, Run } from './types.js';
 
 function refuse(message: string, type: string = REJECTION.notApplicable): never {
   throw nonRetryable(type, message);

@@ -4,16 +4,9 @@
 // needs to serve again (its auto-sync).
 import { longPoll } from './activities.js';
 import { audited, deregisterFromArgo, resumeBlueAutoSync } from './effects.js';
-import type { Run } from './state.js';
+import type { Compensation, Run } from './types.js';
 import type { Actor } from '../model.js';
 
-export type Compensation =
-  /** Green was created by this migration and the spec asks to delete it on cancel. */
-  | { kind: 'delete-green' }
-  /** Green was registered in Argo CD by this migration, and goes with the cluster. */
-  | { kind: 'deregister-green' }
-  /** Blue's GitOps auto-sync was paused for the freeze. */
-  | { kind: 'resume-blue-auto-sync' };
 type Kind = Compensation['kind'];
 
 /**

@@ -6,137 +6,16 @@ import {
   ALL_BLUE,
   BEFORE_TRAFFIC,
   LIFECYCLE,
-  type Attention,
   type DecommissionStatus,
-  type DecommissionStep,
-  type DrainReading,
   type ObservedShareReading,
   TERMINAL_PHASES,
   type Actor,
-  type AuditEvent,
-  type BakeStatus,
-  type Finding,
-  type HealthStatus,
   type MigrationStatus,
-  type PendingGate,
   type Phase,
-  type Retrying,
-  type TimerStatus,
-  type Waiting,
-  type Weights,
 } from '../model.js';
-import { fixPlan, type FixedPlan, type Plan, type ResolvedSpec } from '../plan.js';
-import type { MigrationSpec } from '../spec.js';
-import type { Compensation } from './saga.js';
+import { fixPlan, kubeContextOf, phaseAfter } from '../plan.js';
 import { tell } from './story.js';
-
-export interface MigrationInput {
-  spec: MigrationSpec;
-  startedBy: Actor;
-  /**
-   * The spec with its defaults and the plan, fixed when the migration started (`fixPlan`);
-   * absent in runs started before it was, which resolve the spec (as then) until their next
-   * continue-as-new hands it on fixed.
-   */
-  fixed?: FixedPlan;
-  /** State carried over a continue-as-new; absent on the first run. */
-  carried?: RunState;
-  /** Continue-as-new at the next phase boundary once history is this long (besides the server's suggestion). */
-  historyLimit?: number;
-}
-
-export interface MigrationOutcome {
-  phase: Phase;
-  weights: Weights;
-  error?: string;
-}
-
-/** A rollback or cancel asked for and not yet carried out. */
-export interface Interrupt {
-  kind: 'rollback' | 'cancel';
-  actor: Actor;
-  reason: string;
-}
-/** A person's choice where a migration waits for one: rolled-back or needs-attention. */
-export interface AfterRollback {
-  choice: 'retry' | 'abort';
-  actor: Actor;
-  /** Acted on, with the next phase still to begin (a pause holds it): another choice is refused until then. */
-  taken?: boolean;
-}
-export interface Decision {
-  decision: 'approve' | 'reject';
-  actor: Actor;
-  comment?: string;
-}
-
-/** Everything a run needs to continue where it stood. */
-export interface RunState {
-  phase: Phase;
-  paused: boolean;
-  weights: Weights;
-  stepsDone: number;
-  /** The step whose weights are in place (observed now, or last applied). */
-  currentStep: number;
-  pendingGate?: PendingGate;
-  decisions: Record<string, Decision>;
-  /** Findings of the last preflight, provisioning (what could not be copied from blue), GitOps bootstrap, validation and check of green's targets. */
-  findings: { preflight: Finding[]; provisioning?: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[]; decommission?: Finding[] };
-  timers: TimerStatus[];
-  health: HealthStatus;
-  greenCreated: boolean;
-  blueDeleted: boolean;
-  /** The undo of each step that changed something outside, newest first (saga.ts). */
-  compensations: Compensation[];
-  /** When green first carried 100 % (ISO); bake+freeze count from here. */
-  greenFullSince?: string;
-  /** Who approved the traffic now moving to green (cutover or the last step gate). */
-  shiftApprovedBy?: Actor;
-  /** Who approved decommissioning in this cycle (cleared by a rollback). */
-  decommissionApprovedBy?: Actor;
-  /** Blue's routing removal was asked for: from then on traffic cannot go back to blue. */
-  blueRetiring?: boolean;
-  /** Decommissioning's steps done, and the one under way (or held); absent until it begins (and in runs that decommissioned before the steps existed). */
-  decommission?: { done: DecommissionStep[]; current?: DecommissionStep; drain?: DrainReading };
-  /** The observed-share check's last reading, of the step it belongs to (with traffic.observedShare; absent in runs before it). */
-  observedShare?: ObservedShareReading & { step: number };
-  /** The rollback or cancel to carry out, set until it is carried out. */
-  interrupt?: Interrupt;
-  /** Rollbacks carried out so far: a `rollback?wait=true` answers once this count moves. */
-  rollbacksDone: number;
-  afterRollback?: AfterRollback;
-  audit: AuditEvent[];
-  error?: string;
-  /** Why the migration is held in needs-attention; set only there. */
-  attention?: Attention;
-  /** A forward weight change that keeps failing, while it is retried. */
-  retrying?: Retrying;
-  /** The wait the run sits out now (a change applying, the records' TTL, an observe window), while it lasts. */
-  waiting?: Waiting;
-  /**
-   * A failure before traffic moved holds the run (needs-attention) instead of ending it failed,
-   * and a cancel from such a hold writes no weights. Set as a run starts (patch
-   * hold-before-traffic), so the decision is on record before any failure is met.
-   */
-  failuresHold?: boolean;
-  /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
-  bake?: Omit<BakeStatus, 'endsAt'>;
-}
-
-/** What the GitOps activities need to know of the spec (no credentials: those stay in the worker). */
-export type GitopsRef = Pick<NonNullable<MigrationSpec['gitops']>, 'argocd' | 'flux'>;
-
-/** The run every part of the workflow works on: what it was asked, and where it stands. */
-export interface Run {
-  readonly id: string;
-  readonly spec: ResolvedSpec;
-  readonly plan: Plan;
-  readonly startedBy: Actor;
-  readonly gitops?: GitopsRef;
-  readonly state: RunState;
-  /** Settles when the last health watcher has stopped (not merely been asked to). */
-  watcherStopped: Promise<unknown>;
-}
+import type { MigrationInput, Run, RunState } from './types.js';
 
 export function newRun(input: MigrationInput): Run {
   const { spec, plan } = input.fixed ?? fixPlan(input.spec);
@@ -252,6 +131,24 @@ export function nonRetryable(type: string, message: string): wf.ApplicationFailu
   return wf.ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
+/** A wait that ended without what it waited for (decommission's drain and load balancers, a step's observed share). */
+export interface NotWithin {
+  type: 'BlueNotDrained' | 'LoadBalancersRemain' | 'ShareNotObserved';
+  /** What did not happen in time, and what is therefore not done. */
+  expected: string;
+  /** What was seen last. */
+  seen: string;
+  /** What a person looks at before going on. */
+  check: string;
+  /** Traffic is split: a rollback is a way on too. */
+  orRollBack?: boolean;
+}
+
+/** Holds the migration (needs-attention) after such a wait, saying what was seen; a retry waits again. */
+export function heldAfterWait(w: NotWithin): never {
+  throw nonRetryable(w.type, `${w.expected}: ${w.seen}. ${w.check}, then retry${w.orRollBack ? ' or roll back' : ''}`);
+}
+
 export function enter(run: Run, phase: Phase): void {
   run.state.phase = phase;
   // A retry or abort answers one rollback or hold; a choice from an earlier one must not linger.
@@ -273,4 +170,27 @@ export function pause(run: Run, actor: Actor, reason: string): void {
  */
 export function requestRollback(state: RunState, actor: Actor, reason: string): void {
   state.interrupt ??= { kind: 'rollback', actor, reason };
+}
+
+/**
+ * A failure that leaves nothing to undo (provisioning that made nothing): in runs before
+ * failures held (`failuresHold`), the run ends `failed` with `failure`; now it is held.
+ */
+export class NothingToUndo extends Error {
+  constructor(readonly failure: unknown) {
+    super('a failure that left nothing to undo');
+  }
+}
+
+/** The next phase of the plan: the phase at hand went well. */
+export const onward = (run: Run): Phase => phaseAfter(run.plan, run.state.phase);
+
+/**
+ * The contexts a spec names, for the activities that reach blue and green: nothing for a spec
+ * without contexts, so its activity inputs are what they always were.
+ */
+export function kubeContexts(run: Run) {
+  const blueContext = kubeContextOf(run.spec.blue);
+  const greenContext = kubeContextOf(run.spec.green);
+  return { ...(blueContext && { blueContext }), ...(greenContext && { greenContext }) };
 }

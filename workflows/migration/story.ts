@@ -8,7 +8,7 @@ import type { Actor } from '../model.js';
 import { WATCHER_ACTOR } from '../model.js';
 import { peakLabel, resolveSpec } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
-import type { Run } from './state.js';
+import type { Run } from './types.js';
 
 /** The start's static summary and details, shown at the top of the workflow's page. */
 export function startMetadata(given: MigrationSpec, id: string): { staticSummary: string; staticDetails: string } {

@@ -9,7 +9,9 @@ import { bakeMinimum } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
 import { PATCHES } from './patches.js';
-import { audit, nonRetryable, now, type Decision, type Run, type RunState } from './state.js';
+import { audit, nonRetryable, now, requestRollback } from './state.js';
+import type { Actor } from '../model.js';
+import type { Decision, Run, RunState } from './types.js';
 import { tell, timerSummary } from './story.js';
 
 /** Unwinds the current phase: a rollback or cancel is to be carried out. */
@@ -79,6 +81,12 @@ export async function sittingOut<T>(run: Run, wait: { what: string; seconds?: nu
 export function checking<T>(run: Run, what: string, work: () => Promise<T>): Promise<T> {
   if (!wf.patched(PATCHES.interruptibleChecks)) return work();
   return sittingOut(run, { what }, () => interruptible(run, work));
+}
+
+/** A person rejected going on: the rollback is requested like any other, and carried out at once. */
+export function rejected(run: Run, actor: Actor, reason: string): never {
+  requestRollback(run.state, actor, reason);
+  throw new Interrupted();
 }
 
 /** Holds progression while paused; timers already running keep counting. */
