@@ -5,7 +5,7 @@
 //   phases.ts    the lifecycle as a table          effects.ts     traffic, GitOps, health watcher
 //   handlers.ts  what each message does            saga.ts        the undo of each step taken
 //   activities.ts  the activity option presets
-// Pure decisions live in plan.ts and invariants.ts.
+// Pure decisions live in spec-defaults.ts, spec-checks.ts, plan.ts and invariants.ts.
 import * as wf from '@temporalio/workflow';
 import {
   abortUpdate,

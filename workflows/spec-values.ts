@@ -70,7 +70,19 @@ export const DURATION_LIMITS = {
   },
 } as const satisfies Record<string, DurationLimit>;
 
+/** One duration a spec sets: where, how a message names it, and which of DURATION_LIMITS bounds it. */
+export interface DurationField {
+  path: string;
+  /** How a message names it, e.g. health.smoke[1].timeout. */
+  field: string;
+  limit: keyof typeof DURATION_LIMITS;
+  value: string | undefined;
+}
+
 /** The phases a metric check can run in: those the health watcher runs in (model.ts WATCHED_PHASES). */
 export const METRIC_PHASES = ['shifting', 'baking', 'frozen'] as const;
+
+/** A placeholder in a PromQL query that each side's cluster name replaces. */
+export const CLUSTER_PLACEHOLDER = '{{cluster}}';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -524,6 +524,11 @@ export const MigrationSpecSchema = Type.Object(
 );
 
 export type MigrationSpec = Static<typeof MigrationSpecSchema>;
+/** What is wrong with a spec, at the field it names. */
+export interface SpecIssue {
+  path: string; // JSON pointer, e.g. /traffic/steps/2
+  message: string;
+}
 export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];

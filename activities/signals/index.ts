@@ -4,7 +4,9 @@
 // reads it through `measure`.
 import { durationMs } from '../../workflows/duration.js';
 import type { MetricVerdict } from '../../workflows/model.js';
-import { CLUSTER_PLACEHOLDER, describeRule, type MetricRule, type ResolvedMetricCheck } from '../../workflows/plan.js';
+import { describeRule } from '../../workflows/describe.js';
+import type { MetricRule, ResolvedMetricCheck } from '../../workflows/spec-defaults.js';
+import { CLUSTER_PLACEHOLDER } from '../../workflows/spec-values.js';
 import type { MetricPhase } from '../../workflows/spec.js';
 import type { AwsClients } from '../aws.js';
 import { readAlarm, readCloudWatch, type CloudWatchQuery } from './cloudwatch.js';

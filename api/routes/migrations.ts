@@ -5,7 +5,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { clusterName, migrationId } from '../../workflows/plan.js';
+import { clusterName, migrationId } from '../../workflows/migration-id.js';
 import { startMetadata } from '../../workflows/migration/story.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';

@@ -4,7 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
 import { NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
-import { appliedWhen } from '../plan.js';
+import { appliedWhen } from '../drivers/index.js';
 import type { MetricPhase } from '../spec.js';
 import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';

@@ -6,7 +6,9 @@ import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
-import { DEFAULTS, kubeContextOf, metricSource, phaseAfter } from '../plan.js';
+import { metricSource } from '../describe.js';
+import { phaseAfter } from '../plan.js';
+import { DEFAULTS, kubeContextOf } from '../spec-defaults.js';
 import { cloudMutation, longPoll, notify, quick, readback, waitUpTo } from './activities.js';
 import { PATCHES } from './patches.js';
 import {

@@ -24,7 +24,8 @@ import {
   type Waiting,
   type Weights,
 } from '../model.js';
-import { buildPlan, resolveSpec, type Plan, type ResolvedSpec } from '../plan.js';
+import { buildPlan, type Plan } from '../plan.js';
+import { resolveSpec, type ResolvedSpec } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Compensation } from './saga.js';
 import { tell } from './story.js';

@@ -6,7 +6,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Actor } from '../model.js';
 import { WATCHER_ACTOR } from '../model.js';
-import { peakLabel, resolveSpec } from '../plan.js';
+import { peakLabel } from '../describe.js';
+import { resolveSpec } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
 import type { Run } from './state.js';
 
