@@ -6,7 +6,8 @@ import { durationMs } from './duration.js';
 import { KUBERNETES_MINOR } from './kubernetes-version.js';
 import { clusterName, MIGRATION_ID_PATTERN, migrationId } from './migration-id.js';
 import { DEFAULTS, resolveMetricCheck } from './spec-defaults.js';
-import { CLUSTER_PLACEHOLDER, DURATION_LIMITS, METRIC_PHASES, type DurationField, type DurationLimit } from './spec-values.js';
+import { METRIC_PHASES } from './model.js';
+import { CLUSTER_PLACEHOLDER, DURATION_LIMITS, type DurationField, type DurationLimit } from './spec-values.js';
 import type { DrainCheck, MetricCheck, MetricPhase, MigrationSpec, ObservedShareCheck, SpecIssue } from './spec.js';
 
 function isDuration(value: string): boolean {

@@ -4,7 +4,7 @@
 import type { AnyDriverEntry } from './drivers/driver.js';
 import { DRIVER_FIELDS, driverEntry, DRIVERS, type DriverField, type ResolvedDriverSettings } from './drivers/index.js';
 import { clusterName } from './migration-id.js';
-import { METRIC_PHASES } from './spec-values.js';
+import { METRIC_PHASES } from './model.js';
 import type { BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow } from './spec.js';
 
 export const DEFAULTS = {
