@@ -1,7 +1,8 @@
-// A spec's parts in words, for the plan, the status and the activities' readings: where a
-// check reads its value, when it fails, the drain and observed-share checks, peak windows.
+// A spec's parts in words, for the plan, the status and the activities' readings: when a
+// metric check fails (where it reads: metric-source.ts), the drain and observed-share checks, peak windows.
+import { metricSource } from './metric-source.js';
 import { WEEKDAYS } from './spec-values.js';
-import type { MetricRule, ResolvedDrain, ResolvedMetricCheck, ResolvedObservedShare } from './spec-defaults.js';
+import type { MetricRule, ResolvedDrain, ResolvedObservedShare } from './spec-defaults.js';
 import type { PeakWindow } from './spec.js';
 
 /** The observed-share check of a step in words: "green's share 45–55 % (…), waited for at most 30m". */
@@ -14,14 +15,6 @@ export function describeObservedShare(check: ResolvedObservedShare, green: numbe
 /** The drain check in words: "Prometheus main: … below 1 for 5m, waited for at most 1h (no data: not drained)". */
 export function describeDrain(drain: ResolvedDrain): string {
   return `${metricSource(drain)} below ${drain.below} for ${drain.window}, waited for at most ${drain.within} (no data: ${drain.noData === 'pass' ? 'drained' : 'not drained'})`;
-}
-
-/** Where a check reads its value, in words. */
-export function metricSource(check: Pick<ResolvedMetricCheck, 'cloudwatch' | 'prometheus'>): string {
-  const cw = check.cloudwatch;
-  if (cw?.alarm) return `CloudWatch alarm ${cw.alarm}`;
-  if (cw?.metric) return `CloudWatch ${cw.metric.namespace} ${cw.metric.metricName} (${cw.metric.stat})${cw.dividedBy ? ` / ${cw.dividedBy.metricName} (${cw.dividedBy.stat})` : ''}`;
-  return `Prometheus ${check.prometheus?.server ?? '(default server)'}: ${check.prometheus?.query}`;
 }
 
 /** When a rule fails, in words: "value > 0.01", "green > blue + 20 % + 0.5". */

@@ -1,7 +1,8 @@
 // The plan of a resolved spec: its phases, steps, gates, timers and what decommissioning
 // removes. What POST /v1/plans shows and the workflow follows.
 import type { Static } from 'typebox';
-import { describeDrain, describeObservedShare, describeRule, metricSource, peakLabel } from './describe.js';
+import { describeDrain, describeObservedShare, describeRule, peakLabel } from './describe.js';
+import { metricSource } from './metric-source.js';
 import { appliedWait } from './drivers/index.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';

@@ -2,11 +2,11 @@
 // only through waits.ts, so a rollback or cancel interrupts it anywhere (see `onInterrupt`).
 import * as wf from '@temporalio/workflow';
 import { durationMs } from '../duration.js';
-import { INVARIANT_VIOLATION } from '../failures.js';
+import { describeFailure, INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
 import { SYSTEM_ACTOR, TERMINAL_PHASES, TIMERS, WATCHED_PHASES, type Actor, type Attention, type DecommissionStep, type Finding, type Phase, type Weights } from '../model.js';
-import { metricSource } from '../describe.js';
+import { metricSource } from '../metric-source.js';
 import { phaseAfter } from '../plan.js';
 import { DEFAULTS, kubeContextOf } from '../spec-defaults.js';
 import { cloudMutation, longPoll, notify, quick, readback, waitUpTo } from './activities.js';
@@ -14,7 +14,6 @@ import { PATCHES } from './patches.js';
 import {
   audited,
   deregisterFromArgo,
-  describeFailure,
   greenCanTakeMore,
   pauseBlueAutoSync,
   registerGreenInArgo,
