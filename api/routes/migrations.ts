@@ -42,7 +42,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
   const { temporal: client, migrations: reader } = app;
 
   app.post(
-    '/v1/migrations',
+    '/migrations',
     {
       config: { role: 'operator' },
       schema: {
@@ -87,7 +87,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
   );
 
   app.get(
-    '/v1/migrations',
+    '/migrations',
     {
       config: { role: 'viewer' },
       schema: {
@@ -147,7 +147,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
   );
 
   app.get(
-    '/v1/migrations/:id',
+    '/migrations/:id',
     {
       config: { role: 'viewer' },
       schema: {

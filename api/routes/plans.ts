@@ -14,7 +14,7 @@ export interface PlanRoutesOptions {
 
 const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { blueVersion }) => {
   app.post(
-    '/v1/plans',
+    '/plans',
     {
       config: { role: 'viewer' },
       schema: {
