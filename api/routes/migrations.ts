@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporali
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { clusterName, migrationId } from '../../workflows/migration-id.js';
-import { startMetadata } from '../../workflows/migration/story.js';
+import { startMetadata } from '../../workflows/start-summary.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
 import { serverCall } from '../deadlines.js';
