@@ -5,7 +5,7 @@
 // reach is a finding too, so a missing access entry shows up instead of a silent skip.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding } from '../workflows/model.js';
-import { compareMinor } from '../workflows/plan.js';
+import { compareMinor } from '../workflows/kubernetes-version.js';
 import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
 import { FAILURE, invalidSpec } from './errors.js';
 import { auditDrift, gibibytes, scanRemovedApis, statefulInventory, workloadReadiness, type ApiUsage, type InventoryOptions, type StatefulItem } from './kube-audit.js';

@@ -2,7 +2,7 @@
 // No credentials here: activities resolve them from their own clients.
 import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
 import type { MetricPhase } from '../workflows/spec.js';
-import type { KubeContextRef, ResolvedDrain, ResolvedObservedShare, ResolvedSpec } from '../workflows/plan.js';
+import type { KubeContextRef, ResolvedDrain, ResolvedObservedShare, ResolvedSpec } from '../workflows/spec-defaults.js';
 import type { PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {

@@ -1,10 +1,9 @@
 // The drain check before blue is deleted: blue's traffic, read through the metric signals,
-// must stay under a threshold for a whole window. Polled with heartbeats until it holds, or
-// answered with the last reading at the workflow's deadline (the workflow holds the run then).
-import { durationMs } from '../workflows/duration.js';
+// must stay under a threshold for a whole window: polled until it holds, or answered with the
+// last reading at the workflow's deadline (poll.ts pollUntilWithin; the workflow holds the run then).
 import type { Finding } from '../workflows/model.js';
 import type { DrainInput, DrainResult } from './contract.js';
-import { pollUntil } from './poll.js';
+import { pollUntilWithin } from './poll.js';
 import { NOT_READ, readingInterval, type Signals } from './signals/index.js';
 
 export function createDrainActivities(signals: Signals) {
@@ -30,16 +29,12 @@ export function createDrainActivities(signals: Signals) {
     /**
      * Waits until blue's traffic has read under `below` at every reading for a whole window
      * (a reading at or above it, or no data under noData fail, starts the window over). A source
-     * that cannot be read is not drained: at the deadline its error is the reason. A retry
-     * starts the window over, which only waits longer.
+     * that cannot be read is not drained: at the deadline its error is the reason.
      */
     async waitBlueDrained(input: DrainInput): Promise<DrainResult> {
       const { drain } = input;
-      const windowMs = durationMs(drain.window);
-      let underSince: number | undefined;
-      return pollUntil(
-        async (round): Promise<DrainResult | undefined> => {
-          const at = Date.now();
+      const { within, ...result } = await pollUntilWithin(
+        async () => {
           let value: number | undefined;
           let reason: string | undefined;
           try {
@@ -49,15 +44,18 @@ export function createDrainActivities(signals: Signals) {
           } catch (err) {
             reason = `${NOT_READ}${(err as Error).message}`;
           }
-          underSince = reason === undefined ? (underSince ?? at) : undefined;
-          round.progress = { ...(value !== undefined && { value }), below: drain.below, ...(underSince !== undefined && { underSince: new Date(underSince).toISOString() }), ...(reason && { reason }) };
-          const reading = { ...(value !== undefined && { value }), at: new Date(at).toISOString() };
-          if (underSince !== undefined && at - underSince >= windowMs) return { drained: true, ...reading };
-          if (!round.last) return undefined;
-          return { drained: false, ...reading, reason: reason ?? `under ${drain.below} since ${new Date(underSince!).toISOString()}, less than a whole window (${drain.window})` };
+          return { reading: { ...(value !== undefined && { value }) }, reason };
         },
-        { describe: `blue ${input.blue}'s traffic below ${drain.below} for ${drain.window}`, interval: readingInterval(drain.window), deadline: input.deadline },
+        {
+          describe: `blue ${input.blue}'s traffic below ${drain.below} for ${drain.window}`,
+          interval: readingInterval(drain.window),
+          deadline: input.deadline,
+          holdFor: drain.window,
+          heldTooShort: (since) => `under ${drain.below} since ${since}, less than a whole window (${drain.window})`,
+          progress: ({ reading, reason }, since) => ({ ...reading, below: drain.below, ...(since !== undefined && { underSince: since }), ...(reason && { reason }) }),
+        },
       );
+      return { drained: within, ...result };
     },
   };
 }

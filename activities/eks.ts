@@ -20,7 +20,7 @@ import {
   type EKSClient,
 } from '@aws-sdk/client-eks';
 import type { Finding } from '../workflows/model.js';
-import { compareMinor } from '../workflows/plan.js';
+import { compareMinor } from '../workflows/kubernetes-version.js';
 import type { AwsClients } from './aws.js';
 import type { ClusterRef, GreenCreatedByInput, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
 import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';

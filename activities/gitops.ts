@@ -5,7 +5,7 @@
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { durationMs } from '../workflows/duration.js';
 import type { Finding } from '../workflows/model.js';
-import { DEFAULTS } from '../workflows/plan.js';
+import { DEFAULTS } from '../workflows/spec-defaults.js';
 import type { AutoSyncInput, AutoSyncResult, BootstrapGitopsInput, BootstrapGitopsResult, GitopsObjectStatus, RegisterClusterInput, RegisterClusterResult } from './contract.js';
 import { invalidSpec } from './errors.js';
 import { describeObject, kubeFailure, listAll, requireCluster, statusOf, type ClusterAccess, type Condition, type KubeCluster } from './kubernetes.js';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { ApiException, ApisApi, CoreApi, KubeConfig, KubernetesObjectApi, VersionApi, type Cluster, type Context, type KubernetesObject, type User, type V1APIResource } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import type { KubeContextRef } from '../workflows/plan.js';
+import type { KubeContextRef } from '../workflows/spec-defaults.js';
 import type { AwsClients } from './aws.js';
 import { eksToken } from './eks-token.js';
 import { awsFailure, FAILURE, notFound } from './errors.js';

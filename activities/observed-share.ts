@@ -1,9 +1,9 @@
 // The observed-share check after each step: the share of traffic green really carries, read
-// through the metric signals, must come within a tolerance of the weight the step set. Polled
-// with heartbeats until it does, or answered with the last reading at the workflow's deadline
-// (the workflow holds the run then).
+// through the metric signals, must come within a tolerance of the weight the step set: polled
+// until it does, or answered with the last reading at the workflow's deadline (poll.ts
+// pollUntilWithin; the workflow holds the run then).
 import type { ObservedShareInput, ObservedShareResult } from './contract.js';
-import { pollUntil } from './poll.js';
+import { pollUntilWithin } from './poll.js';
 import { NOT_READ, readingInterval, type Signals } from './signals/index.js';
 
 type Side = 'green' | 'blue';
@@ -33,19 +33,19 @@ export function createObservedShareActivities(signals: Signals) {
      */
     async waitObservedShare(input: ObservedShareInput): Promise<ObservedShareResult> {
       const { check, intended } = input;
-      return pollUntil(
-        async (round): Promise<ObservedShareResult | undefined> => {
-          const at = new Date().toISOString();
+      return pollUntilWithin(
+        async () => {
           const { observed, reason: unread } = await share(input);
           const off = observed === undefined ? undefined : Math.abs(observed - intended);
           const reason = unread ?? (off! > check.tolerance ? `green carries ${observed} %, ${Math.round(off! * 10) / 10} points off ${intended} % (tolerance ${check.tolerance})` : undefined);
-          round.progress = { intended, ...(observed !== undefined && { observed }), tolerance: check.tolerance, ...(reason && { reason }), at };
-          const reading = { ...(observed !== undefined && { observed }), at };
-          if (reason === undefined) return { within: true, ...reading };
-          if (!round.last) return undefined;
-          return { within: false, ...reading, reason };
+          return { reading: { ...(observed !== undefined && { observed }) }, reason };
         },
-        { describe: `green's share of traffic within ${check.tolerance} points of ${intended} %`, interval: readingInterval(check.window), deadline: input.deadline },
+        {
+          describe: `green's share of traffic within ${check.tolerance} points of ${intended} %`,
+          interval: readingInterval(check.window),
+          deadline: input.deadline,
+          progress: ({ reading, reason }, _since, at) => ({ intended, ...reading, tolerance: check.tolerance, ...(reason && { reason }), at }),
+        },
       );
     },
   };

@@ -91,6 +91,54 @@ export async function pollUntil<T>(check: (round: PollRound) => Promise<T | unde
   }
 }
 
+/** One reading of a wait until within: what was read (absent values left out), and why it is not within. */
+export interface WithinReading<R> {
+  reading: R;
+  /** Undefined when the reading is within. */
+  reason?: string;
+}
+
+export interface WithinOptions<R> {
+  /** What is awaited, for heartbeats and failures. */
+  describe: string;
+  interval: Duration;
+  /** When to answer anyway (epoch ms, the workflow's): with the last reading and why it is not within. */
+  deadline: number;
+  /** How long the readings must stay within, every one of them; without it, one reading within is enough. */
+  holdFor?: Duration;
+  /** Why not within at the deadline when the readings were, but not for all of holdFor (since: ISO). */
+  heldTooShort?: (since: string) => string;
+  /** What the heartbeat shows of a reading taken `at`; `since`: when the readings became within, with holdFor. */
+  progress: (reading: WithinReading<R>, since: string | undefined, at: string) => Record<string, unknown>;
+}
+
+/** The end of a wait until within: the last reading, when it was taken, and why it is not within. */
+export type WithinResult<R> = R & { within: boolean; at: string; reason?: string };
+
+/**
+ * Reads until the readings are within (for all of `holdFor`), heartbeating, or answers at the
+ * deadline with the last reading and why it is not: the workflow decides then, so running out
+ * of time is an answer, not a failure. A retry starts over, which only waits longer.
+ */
+export async function pollUntilWithin<R extends object>(read: () => Promise<WithinReading<R>>, opts: WithinOptions<R>): Promise<WithinResult<R>> {
+  const holdMs = opts.holdFor === undefined ? 0 : durationMs(opts.holdFor);
+  let since: number | undefined;
+  return pollUntil(
+    async (round): Promise<WithinResult<R> | undefined> => {
+      const at = Date.now();
+      const reading = await read();
+      since = reading.reason === undefined ? (since ?? at) : undefined;
+      const sinceIso = since === undefined ? undefined : new Date(since).toISOString();
+      const last = { ...reading.reading, at: new Date(at).toISOString() };
+      round.progress = opts.progress(reading, opts.holdFor === undefined ? undefined : sinceIso, last.at);
+      if (since !== undefined && at - since >= holdMs) return { within: true, ...last };
+      if (!round.last) return undefined;
+      return { within: false, ...last, reason: reading.reason ?? opts.heldTooShort?.(sinceIso!) ?? `within since ${sinceIso}, less than ${opts.holdFor}` };
+    },
+    { describe: opts.describe, interval: opts.interval, deadline: opts.deadline },
+  );
+}
+
 /** The options every AWS SDK waiter takes (delays and wait time in seconds). */
 export interface WaiterParams {
   minDelay: number;

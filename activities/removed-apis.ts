@@ -3,7 +3,7 @@
 // in the file CUTOVER_REMOVED_APIS_FILE names, checked when the worker starts.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { compareMinor } from '../workflows/plan.js';
+import { compareMinor } from '../workflows/kubernetes-version.js';
 import { KUBERNETES_APIS, type ApiLifecycle } from './data/removed-apis.js';
 
 export type { ApiLifecycle } from './data/removed-apis.js';

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { durationMs } from '../workflows/duration.js';
 import type { Weights } from '../workflows/model.js';
-import type { ResolvedRecord, ResolvedRoute53 } from '../workflows/plan.js';
+import type { ResolvedRecord, ResolvedRoute53 } from '../workflows/drivers/route53.js';
 import type { SetWeightsResult } from './contract.js';
 import { routingNotRemovable } from './drivers/driver.js';
 import { awsFailure, invalidSpec, notFound } from './errors.js';

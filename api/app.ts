@@ -98,15 +98,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(temporal, { settings: config.temporal, client: deps.temporal, taskQueue, queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
   await app.register(metrics, { cacheMs: deps.metricsCacheMs });
   await app.register(healthRoutes);
-  await app.register(async (v1) => {
-    await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
-    await v1.register(planRoutes, { blueVersion: deps.blueVersion });
-    await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
-    await v1.register(decisionRoutes, {
-      acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
-      rollbackWaitMs: config.rollbackWaitMs ?? DEFAULT_ROLLBACK_WAIT_MS,
-    });
-    await v1.register(eventRoutes, { pollMs: config.eventsPollMs });
-  });
+  // Every route of the contract under /v1, behind auth.
+  await app.register(
+    async (v1) => {
+      await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
+      await v1.register(planRoutes, { blueVersion: deps.blueVersion });
+      await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
+      await v1.register(decisionRoutes, {
+        acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
+        rollbackWaitMs: config.rollbackWaitMs ?? DEFAULT_ROLLBACK_WAIT_MS,
+      });
+      await v1.register(eventRoutes, { pollMs: config.eventsPollMs });
+    },
+    { prefix: '/v1' },
+  );
   return app;
 }

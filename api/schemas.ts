@@ -2,7 +2,7 @@
 // shape responses and feed /openapi.json, so the documentation cannot drift from the code.
 import { Type, type Static } from 'typebox';
 import { PHASES } from '../workflows/model.js';
-import { MIGRATION_ID_PATTERN } from '../workflows/plan.js';
+import { MIGRATION_ID_PATTERN } from '../workflows/migration-id.js';
 import { GateNameSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
 import { MigrationSpecSchema, StringEnum } from '../workflows/spec.js';
 import { DEFAULT_HEARTBEAT_S } from './event-stream.js';

@@ -1,7 +1,9 @@
 // Every check a spec gets before the API plans or starts it: the workflow's own checks of the
 // spec alone (checkSpec, shared with the CLI's plan and the workflow's plan), and what needs
 // I/O — blue's version, when it can be known. All issues are returned together, each naming its field.
-import { checkSpec, compareMinor, KUBERNETES_MINOR, type SpecIssue } from '../workflows/plan.js';
+import { compareMinor, KUBERNETES_MINOR } from '../workflows/kubernetes-version.js';
+import type { SpecIssue } from '../workflows/spec.js';
+import { checkSpec } from '../workflows/spec-checks.js';
 import type { MigrationSpec } from '../workflows/spec.js';
 import type { ClusterVersionLookup } from './blue-version.js';
 import { HttpError } from './errors.js';

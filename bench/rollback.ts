@@ -12,7 +12,7 @@ import { limitRoute53 } from '../activities/rate-limit.js';
 import { createActivities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { readRoute53Weights } from '../activities/route53.js';
-import { resolveSpec } from '../workflows/plan.js';
+import { resolveSpec } from '../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../workflows/spec.js';
 import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
 import { countArg, report } from './figures.js';

@@ -15,7 +15,7 @@ import { buildApp } from '../api/app.js';
 import { eksClusterVersions } from '../api/blue-version.js';
 import { parseTokens, SANDBOX_TOKENS } from '../api/config.js';
 import { SPEC_EXAMPLE } from '../api/schemas.js';
-import { migrationId } from '../workflows/plan.js';
+import { migrationId } from '../workflows/migration-id.js';
 import { createCutoverWorker } from '../worker/worker.js';
 import { resolveTools, startMoto, startTemporal } from './stack/peers.js';
 import { freePort, ProcessGroup } from './stack/processes.js';

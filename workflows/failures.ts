@@ -1,5 +1,6 @@
 // Failure types, named once for both sides: activities raise them, and the workflow's retry
-// policies stop retrying on them. Pure: safe in workflow code.
+// policies stop retrying on them; and what a failure says in words. Pure: safe in workflow code.
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 
 /** What a retry cannot fix: raised non-retryable by activities (activities/errors.ts). */
 export const FAILURE = {
@@ -14,3 +15,10 @@ export const NON_RETRYABLE_FAILURES: string[] = Object.values(FAILURE);
 
 /** The workflow refused a step that would break a safety rule (e.g. deleting blue too early). */
 export const INVARIANT_VIOLATION = 'InvariantViolation';
+
+/** What a failure says, without the wrapping of the activity that raised it. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  if (err instanceof ApplicationFailure) return err.message; // a local activity's, unwrapped
+  return err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+}

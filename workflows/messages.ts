@@ -4,7 +4,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { LIFECYCLE, type Actor, type AuditEvent, type GateName, type MigrationStatus, type Weights } from './model.js';
-import { clusterName } from './plan.js';
+import { clusterName } from './migration-id.js';
 import type { MigrationSpec } from './spec.js';
 
 export const TASK_QUEUE = 'cutover';

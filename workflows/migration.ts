@@ -5,7 +5,7 @@
 //   phases.ts    the lifecycle as a table          effects.ts     traffic, GitOps, health watcher
 //   handlers.ts  what each message does            saga.ts        the undo of each step taken
 //   activities.ts  the activity option presets
-// Pure decisions live in plan.ts and invariants.ts.
+// Pure decisions live in spec-defaults.ts, spec-checks.ts, plan.ts and invariants.ts.
 import * as wf from '@temporalio/workflow';
 import {
   abortUpdate,
@@ -24,7 +24,7 @@ import { SYSTEM_ACTOR } from './model.js';
 import { notify } from './migration/activities.js';
 import { PATCHES } from './migration/patches.js';
 import * as handle from './migration/handlers.js';
-import { describeFailure } from './migration/effects.js';
+import { describeFailure } from './failures.js';
 import { hold, runPhase } from './migration/engine.js';
 import { cancel, onInterrupt } from './migration/interrupts.js';
 import { audit, enter, isTerminal, newRun, nonRetryable, NothingToUndo, statusOf } from './migration/state.js';

@@ -58,9 +58,21 @@ export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover
 export type GateName = (typeof FIXED_GATES)[number] | `step-${number}`;
 /** What a gate name looks like (steps from 1 to 999): the API validates requests with it. */
 export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2})$`;
+/** The phase each gate waits in (a manual step's gate, step-N, in shifting). */
+export const GATE_PHASE = {
+  'preflight-override': 'preflight',
+  'bootstrap-override': 'bootstrapping',
+  cutover: 'awaiting-cutover',
+  'step-N': 'shifting',
+  decommission: 'awaiting-decommission',
+} as const satisfies Record<(typeof FIXED_GATES)[number] | 'step-N', Phase>;
+/** Phases in which a gate may wait, in lifecycle order. */
+export const GATE_PHASES: readonly Phase[] = LIFECYCLE.filter((phase) => (Object.values(GATE_PHASE) as Phase[]).includes(phase));
 
-/** Phases in which green carries traffic and the health watcher guards it. */
-export const WATCHED_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen'];
+/** Phases in which green carries traffic and the health watcher guards it; a metric check runs in them (a spec names them: MetricPhase). */
+export const METRIC_PHASES = ['shifting', 'baking', 'frozen'] as const satisfies readonly Phase[];
+/** The watched phases, as phases (to ask whether one is watched). */
+export const WATCHED_PHASES: readonly Phase[] = METRIC_PHASES;
 
 /**
  * What decommissioning does, in this order; a plan leaves out what its spec does not need

@@ -3,9 +3,8 @@
 // documents them as they are, so the workflow, the API and the CLI share one shape each.
 // Pure: workflow code imports only types from here, so TypeBox stays out of its bundle.
 import { Type } from 'typebox';
-import { DECOMMISSION_STEPS, FIXED_GATES, GATE_NAME_PATTERN, PHASES, type GateName } from './model.js';
+import { DECOMMISSION_STEPS, FIXED_GATES, GATE_NAME_PATTERN, METRIC_PHASES, PHASES, type GateName } from './model.js';
 import { NO_DATA_POLICIES, StringEnum } from './spec.js';
-import { METRIC_PHASES } from './spec-values.js';
 
 export const GateNameSchema = Type.Unsafe<GateName>({
   type: 'string',

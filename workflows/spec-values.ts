@@ -1,5 +1,6 @@
-// The spec's plain values that workflow code reads: the bounds of every duration, the phases a
-// metric check runs in, the weekdays. Free of TypeBox, so the workflow bundle does not carry it:
+// The spec's plain values that workflow code reads: the bounds of every duration, the
+// placeholder of a cluster's name in PromQL, the weekdays (the phases a metric check runs in
+// are the watched phases of model.ts). Free of TypeBox, so the workflow bundle does not carry it:
 // a bundle's modules are evaluated again for every workflow a worker caches, and TypeBox cost
 // about 0.5 MB of memory for each parked migration.
 
@@ -70,7 +71,16 @@ export const DURATION_LIMITS = {
   },
 } as const satisfies Record<string, DurationLimit>;
 
-/** The phases a metric check can run in: those the health watcher runs in (model.ts WATCHED_PHASES). */
-export const METRIC_PHASES = ['shifting', 'baking', 'frozen'] as const;
+/** One duration a spec sets: where, how a message names it, and which of DURATION_LIMITS bounds it. */
+export interface DurationField {
+  path: string;
+  /** How a message names it, e.g. health.smoke[1].timeout. */
+  field: string;
+  limit: keyof typeof DURATION_LIMITS;
+  value: string | undefined;
+}
+
+/** A placeholder in a PromQL query that each side's cluster name replaces. */
+export const CLUSTER_PLACEHOLDER = '{{cluster}}';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -1,7 +1,8 @@
 // The migration spec: one TypeBox schema that types the workflow input, validates REST
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
-import { Type, type Static } from 'typebox';
-import { DURATION_LIMITS, METRIC_PHASES, WEEKDAYS, type DurationLimit } from './spec-values.js';
+import { Type, type Static, type TOptional } from 'typebox';
+import { METRIC_PHASES } from './model.js';
+import { DURATION_LIMITS, WEEKDAYS, type DurationLimit } from './spec-values.js';
 
 
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
@@ -285,7 +286,7 @@ export const MetricCheck = Type.Object(
     failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive failures that make a breach (default health.failureThreshold)' })),
     phases: Type.Optional(
       Type.Object(
-        { shifting: Type.Optional(MetricPhaseSettings), baking: Type.Optional(MetricPhaseSettings), frozen: Type.Optional(MetricPhaseSettings) },
+        Object.fromEntries(METRIC_PHASES.map((phase) => [phase, Type.Optional(MetricPhaseSettings)])) as Record<MetricPhase, TOptional<typeof MetricPhaseSettings>>,
         {
           additionalProperties: false,
           description:
@@ -524,6 +525,11 @@ export const MigrationSpecSchema = Type.Object(
 );
 
 export type MigrationSpec = Static<typeof MigrationSpecSchema>;
+/** What is wrong with a spec, at the field it names. */
+export interface SpecIssue {
+  path: string; // JSON pointer, e.g. /traffic/steps/2
+  message: string;
+}
 export type TrafficDriver = (typeof TRAFFIC_DRIVERS)[number];
 export type BreachAction = (typeof BREACH_ACTIONS)[number];
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];

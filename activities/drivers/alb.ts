@@ -13,7 +13,7 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Finding, Weights } from '../../workflows/model.js';
-import type { ResolvedSpec } from '../../workflows/plan.js';
+import type { ResolvedSpec } from '../../workflows/spec-defaults.js';
 import { awsFailure, invalidSpec } from '../errors.js';
 import { changeResult, GREEN_TARGETS, listSome, routingNotRemovable, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';
 

@@ -12,7 +12,7 @@
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Finding, Weights } from '../../workflows/model.js';
-import { ROUTE53_PROPAGATION_SECONDS, type ResolvedExternalDns } from '../../workflows/plan.js';
+import { ROUTE53_PROPAGATION_SECONDS, type ResolvedExternalDns } from '../../workflows/drivers/external-dns.js';
 import { FAILURE, invalidSpec, notFound } from '../errors.js';
 import { kubeFailure, readObject, requireCluster, type KubeCluster } from '../kubernetes.js';
 import { checkRoute53Weights, readRoute53Settle, readRoute53Weights } from '../route53.js';

@@ -1,6 +1,7 @@
 // The table from a spec's traffic driver name to its driver. Adding a driver: its file in
-// this folder, its entry here, and its settings in the spec (workflows/spec.ts, plan.ts).
-import { DRIVER_FIELDS } from '../../workflows/plan.js';
+// this folder and its entry here, its workflow-side entry (workflows/drivers/), and its
+// settings in the spec schema (workflows/spec.ts).
+import { driverEntry, type DriverField } from '../../workflows/drivers/index.js';
 import type { TrafficDriver as DriverName } from '../../workflows/spec.js';
 import type { TrafficInput } from '../contract.js';
 import { invalidSpec } from '../errors.js';
@@ -12,7 +13,7 @@ import { createServiceSelectorDriver } from './service-selector.js';
 
 type Traffic = TrafficInput['traffic'];
 /** A driver's settings: the traffic field named after it, with resolveSpec's defaults. */
-type SettingsOf<D extends DriverName> = NonNullable<Traffic[(typeof DRIVER_FIELDS)[D]]>;
+type SettingsOf<D extends DriverName> = NonNullable<Traffic[DriverField<D>]>;
 
 const DRIVERS: { [D in DriverName]: (clients: DriverClients) => TrafficDriver<SettingsOf<D>> } = {
   route53: createRoute53Driver,
@@ -34,7 +35,7 @@ export function createDriverTable(clients: DriverClients): (input: TrafficInput)
     const name = input.traffic.driver;
     const driver = built.get(name);
     if (!driver) throw invalidSpec(`traffic driver ${name} is not available`);
-    const field = DRIVER_FIELDS[name];
+    const field = driverEntry(name).field as DriverField;
     const settings = input.traffic[field];
     if (!settings) throw invalidSpec(`traffic.${field} is required for the ${name} driver`);
     return { driver, at: { region: input.region, settings } };

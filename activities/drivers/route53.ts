@@ -2,7 +2,7 @@
 // one for green) in one hosted zone. Both weights of every pair change in one batch; applied
 // means Route 53 reports the change INSYNC, after which resolvers may keep the old answer for
 // the records' TTL (settleSeconds; an alias record, which has no TTL, for traffic.route53.aliasTtl).
-import type { ResolvedRoute53 } from '../../workflows/plan.js';
+import type { ResolvedRoute53 } from '../../workflows/drivers/route53.js';
 import { readRoute53Weights, removeBlueRecords, setRoute53Weights, waitInSync } from '../route53.js';
 import type { DriverClients, TrafficDriver } from './driver.js';
 

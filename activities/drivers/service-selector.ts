@@ -9,7 +9,7 @@
 // what that controller itself reads to call an endpoint ready.
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Weights } from '../../workflows/model.js';
-import type { ResolvedServiceSelector } from '../../workflows/plan.js';
+import type { ResolvedServiceSelector } from '../../workflows/drivers/service-selector.js';
 import { invalidSpec, notFound } from '../errors.js';
 import { kubeFailure, listAll, readObject, requireCluster, type Condition } from '../kubernetes.js';
 import { ALL_GREEN, changeResult, GREEN_TARGETS, listSome, untilReadBack, type DriverClients, type TrafficDriver } from './driver.js';

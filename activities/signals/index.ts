@@ -4,7 +4,10 @@
 // reads it through `measure`.
 import { durationMs } from '../../workflows/duration.js';
 import type { MetricVerdict } from '../../workflows/model.js';
-import { CLUSTER_PLACEHOLDER, describeRule, type MetricRule, type ResolvedMetricCheck } from '../../workflows/plan.js';
+import { describeRule } from '../../workflows/describe.js';
+import type { MetricRule, ResolvedMetricCheck } from '../../workflows/spec-defaults.js';
+import { CLUSTER_PLACEHOLDER } from '../../workflows/spec-values.js';
+import { chosenSource } from '../../workflows/metric-source.js';
 import type { MetricPhase } from '../../workflows/spec.js';
 import type { AwsClients } from '../aws.js';
 import { readAlarm, readCloudWatch, type CloudWatchQuery } from './cloudwatch.js';
@@ -74,18 +77,20 @@ export function createSignals(deps: { aws?: AwsClients; prometheus?: PrometheusS
 
   /** The value of a spec's `source` for `cluster` over `window`; undefined with no data. */
   function measureSource(source: NumberSource, cluster: string, region: string, window: string): Promise<number | undefined> {
-    if (source.prometheus) return measure({ kind: 'prometheus', server: source.prometheus.server }, forCluster(source.prometheus.query, cluster), window);
-    return measure({ kind: 'cloudwatch', region }, { metric: source.cloudwatch!.metric, dividedBy: source.cloudwatch!.dividedBy }, window);
+    const chosen = chosenSource(source);
+    if (chosen.kind === 'prometheus') return measure({ kind: 'prometheus', server: chosen.prometheus.server }, forCluster(chosen.prometheus.query, cluster), window);
+    return measure({ kind: 'cloudwatch', region }, { metric: chosen.cloudwatch.metric, dividedBy: chosen.cloudwatch.dividedBy }, window);
   }
 
   /** Green's (or blue's) value of a check. */
   function measureSide(check: ResolvedMetricCheck, ctx: CheckContext, side: 'green' | 'blue'): Promise<number | undefined> {
-    if (check.prometheus) {
-      const p = check.prometheus;
+    const chosen = chosenSource(check);
+    if (chosen.kind === 'prometheus') {
+      const p = chosen.prometheus;
       const query = side === 'blue' && p.blueQuery ? p.blueQuery : p.query;
       return measure({ kind: 'prometheus', server: p.server }, forCluster(query, ctx[side]), check.window);
     }
-    const cw = check.cloudwatch!;
+    const cw = chosen.cloudwatch;
     const q = side === 'blue' ? cw.blue! : { metric: cw.metric!, dividedBy: cw.dividedBy };
     return measure({ kind: 'cloudwatch', region: ctx.region }, q, check.window);
   }

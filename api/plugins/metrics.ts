@@ -6,14 +6,12 @@
 // explains the split.
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { PHASES, TERMINAL_PHASES, type Phase } from '../../workflows/model.js';
+import { GATE_PHASES, PHASES, TERMINAL_PHASES, type Phase } from '../../workflows/model.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { serverCall } from '../deadlines.js';
 
 /** Scrapes within this long reuse the last answer: Prometheus and a person's curl do not double Temporal's load. */
 export const METRICS_CACHE_MS = 10_000;
-/** Phases in which a gate may wait: preflight-override, bootstrap-override, cutover, step-N, decommission. */
-const GATE_PHASES: readonly Phase[] = ['preflight', 'bootstrapping', 'awaiting-cutover', 'shifting', 'awaiting-decommission'];
 /** At most this many migrations are asked for their pending gate per scrape. */
 const GATE_SCAN_LIMIT = 200;
 const RUNNING_PHASES: readonly Phase[] = PHASES.filter((p) => !TERMINAL_PHASES.includes(p));

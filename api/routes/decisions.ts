@@ -113,7 +113,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       : new HttpError(409, `migration ${id} has ended (${state.workflowStatus}, phase ${state.phase ?? 'unknown'})`, { ...state, links: reader.links(id) });
 
   app.post(
-    '/v1/migrations/:id/approvals',
+    '/migrations/:id/approvals',
     {
       config: { role: 'approver' },
       schema: {
@@ -137,7 +137,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
   );
 
   app.post(
-    '/v1/migrations/:id/rollback',
+    '/migrations/:id/rollback',
     {
       config: { role: 'operator' },
       schema: {
@@ -173,7 +173,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
 
   for (const [action, definition, summary] of ACTIONS) {
     app.post(
-      `/v1/migrations/:id/${action}`,
+      `/migrations/:id/${action}`,
       {
         config: { role: 'operator' },
         // The body is optional: `curl -X POST …/pause` with nothing else must work.

@@ -43,7 +43,7 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, {
   });
 
   app.get(
-    '/v1/migrations/:id/events',
+    '/migrations/:id/events',
     {
       config: { role: 'viewer' },
       schema: {

@@ -5,8 +5,9 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { clusterName, fixPlan, migrationId } from '../../workflows/plan.js';
-import { startMetadata } from '../../workflows/migration/story.js';
+import { clusterName, migrationId } from '../../workflows/migration-id.js';
+import { startMetadata } from '../../workflows/start-summary.js';
+import { fixPlan } from '../../workflows/plan.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
 import { serverCall } from '../deadlines.js';
@@ -42,7 +43,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
   const { temporal: client, migrations: reader } = app;
 
   app.post(
-    '/v1/migrations',
+    '/migrations',
     {
       config: { role: 'operator' },
       schema: {
@@ -88,7 +89,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
   );
 
   app.get(
-    '/v1/migrations',
+    '/migrations',
     {
       config: { role: 'viewer' },
       schema: {
@@ -148,7 +149,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
   );
 
   app.get(
-    '/v1/migrations/:id',
+    '/migrations/:id',
     {
       config: { role: 'viewer' },
       schema: {

@@ -1,7 +1,9 @@
 // POST /v1/plans: checks a spec as a start would and shows the plan the workflow would
 // follow — computed by the workflow's own buildPlan — without starting anything.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { buildPlan, migrationId, resolveSpec } from '../../workflows/plan.js';
+import { migrationId } from '../../workflows/migration-id.js';
+import { buildPlan } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { errors, PlanBody, SpecBody, TAGS } from '../schemas.js';
 import { assertSound } from '../spec-checks.js';
@@ -12,7 +14,7 @@ export interface PlanRoutesOptions {
 
 const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { blueVersion }) => {
   app.post(
-    '/v1/plans',
+    '/plans',
     {
       config: { role: 'viewer' },
       schema: {

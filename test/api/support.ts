@@ -9,7 +9,7 @@ import { buildApp } from '../../api/app.js';
 import { eksClusterVersions } from '../../api/blue-version.js';
 import { sandboxApiConfig, type ApiConfig } from '../../api/config.js';
 import type { Activities } from '../../activities/index.js';
-import { resolveSpec } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, stack, startHarness, type Harness } from '../helpers.js';
 

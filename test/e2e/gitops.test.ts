@@ -7,7 +7,7 @@ import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { createActivities } from '../../activities/index.js';
 import { createAwsClients } from '../../activities/aws.js';
 import { clusterSecretName, PAUSED_AUTOMATED } from '../../activities/gitops.js';
-import { resolveSpec } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { readRoute53Weights } from '../../activities/route53.js';
 import { auth, eventually, seededSpec, stack, startHarness, uniqueName, type Harness } from '../helpers.js';

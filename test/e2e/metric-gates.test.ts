@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createAwsClients } from '../../activities/aws.js';
 import { readRoute53Weights } from '../../activities/route53.js';
-import { resolveSpec } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import { auth, eventually, seededSpec, stack, startHarness, uniqueName, type Harness } from '../helpers.js';
 import { PROMETHEUS_TIMEOUT_MS, startPrometheus, type TestPrometheus } from '../prometheus.js';
 

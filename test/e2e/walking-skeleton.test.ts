@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { createAwsClients } from '../../activities/aws.js';
 import { readRoute53Weights } from '../../activities/route53.js';
-import { resolveSpec } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { auth, eventually, seededSpec, stack, startHarness, type Harness } from '../helpers.js';
 

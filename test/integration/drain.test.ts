@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDrainActivities } from '../../activities/drain.js';
 import { createSignals } from '../../activities/signals/index.js';
-import type { ResolvedDrain } from '../../workflows/plan.js';
+import type { ResolvedDrain } from '../../workflows/spec-defaults.js';
 import { uniqueName } from '../helpers.js';
 import { PROMETHEUS_TIMEOUT_MS, startPrometheus, type TestPrometheus } from '../prometheus.js';
 import { startActivity } from './support.js';

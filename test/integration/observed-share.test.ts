@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createObservedShareActivities } from '../../activities/observed-share.js';
 import { createSignals } from '../../activities/signals/index.js';
-import type { ResolvedObservedShare } from '../../workflows/plan.js';
+import type { ResolvedObservedShare } from '../../workflows/spec-defaults.js';
 import { uniqueName } from '../helpers.js';
 import { PROMETHEUS_TIMEOUT_MS, startPrometheus, type TestPrometheus } from '../prometheus.js';
 import { startActivity } from './support.js';

@@ -6,7 +6,7 @@ import type { HealthBreach } from '../../activities/contract.js';
 import { createHealthActivities, type WatcherProgress } from '../../activities/health.js';
 import { createAwsClients } from '../../activities/aws.js';
 import { createSignals, SignalError } from '../../activities/signals/index.js';
-import { resolveMetricCheck } from '../../workflows/plan.js';
+import { resolveMetricCheck } from '../../workflows/spec-defaults.js';
 import type { CloudWatchMetric, MetricCheck } from '../../workflows/spec.js';
 import { stack, uniqueName } from '../helpers.js';
 import { PROMETHEUS_TIMEOUT_MS, PROMETHEUS_USER, startPrometheus, type TestPrometheus } from '../prometheus.js';

@@ -15,7 +15,8 @@ import { localClusterAccess, type ClusterAccess } from '../../activities/kuberne
 import { CRDS, installCrd as installCrdFile, kubeConfigFor } from '../../scripts/stack/kube-seed.js';
 import { seedWorld as seedWorldOnce, stack, uniqueName } from '../helpers.js';
 import type { TrafficInput } from '../../activities/contract.js';
-import { checkSpec, resolveSpec } from '../../workflows/plan.js';
+import { checkSpec } from '../../workflows/spec-checks.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 
 export type TrafficSpec = TrafficInput['traffic'];

@@ -2,7 +2,9 @@
 // checkSpec refuses (each problem naming its field and why), and the worker's Prometheus
 // settings.
 import { describe, expect, it } from 'vitest';
-import { buildPlan, checkSpec, resolveMetricCheck, resolveSpec } from '../../workflows/plan.js';
+import { buildPlan } from '../../workflows/plan.js';
+import { checkSpec } from '../../workflows/spec-checks.js';
+import { resolveMetricCheck, resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MetricCheck, MigrationSpec } from '../../workflows/spec.js';
 import { limitsOf } from '../../activities/signals/index.js';
 import { workerProcessSettings } from '../../worker/process-settings.js';

@@ -1,7 +1,9 @@
 // The observed-share check in a spec: its defaults, the plan that shows it per step (only when
 // the spec sets it), and what checkSpec refuses, each problem naming its field and why.
 import { describe, expect, it } from 'vitest';
-import { buildPlan, checkSpec, resolveSpec } from '../../workflows/plan.js';
+import { buildPlan } from '../../workflows/plan.js';
+import { checkSpec } from '../../workflows/spec-checks.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec, ObservedShareCheck } from '../../workflows/spec.js';
 
 const spec = (observedShare?: ObservedShareCheck): MigrationSpec => ({

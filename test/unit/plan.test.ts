@@ -2,7 +2,12 @@
 // and the checks JSON Schema cannot express.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, checkSpec, compareMinor, DEFAULTS, durationIssues, migrationId, peakLabel, resolveSpec } from '../../workflows/plan.js';
+import { peakLabel } from '../../workflows/describe.js';
+import { compareMinor } from '../../workflows/kubernetes-version.js';
+import { migrationId } from '../../workflows/migration-id.js';
+import { buildPlan } from '../../workflows/plan.js';
+import { checkSpec, durationIssues } from '../../workflows/spec-checks.js';
+import { DEFAULTS, resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import { DURATION_LIMITS } from '../../workflows/spec-values.js';
 

@@ -6,7 +6,7 @@
 import { durationMs } from '../../workflows/duration.js';
 import type { ApprovalRequest } from '../../workflows/messages.js';
 import type { AuditEvent, MigrationStatus } from '../../workflows/model.js';
-import { resolveSpec } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
 import type { FakeCloud, LogEntry, Mutation } from './fake-cloud.js';
 

@@ -4,7 +4,7 @@
 // versions) and are kept in the state; the workflow only compares instants.
 import { durationMs } from '../duration.js';
 import { TIMERS, type BakeWindow, type TimerStatus } from '../model.js';
-import { peakLabel } from '../plan.js';
+import { peakLabel } from '../describe.js';
 import { calendar, notify } from './activities.js';
 import { now } from './state.js';
 import type { Run } from './types.js';

@@ -8,7 +8,7 @@ import { durationMs } from '../duration.js';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
 import { type Actor, type DecommissionStep, type Finding, type Phase } from '../model.js';
-import { metricSource } from '../plan.js';
+import { metricSource } from '../metric-source.js';
 import { cloudMutation, longPoll, quick, waitUpTo } from './activities.js';
 import { audited, deregisterFromArgo, trafficInput } from './effects.js';
 import { PATCHES } from './patches.js';

@@ -2,9 +2,9 @@
 // safeguards around the freeze, and the health watcher beside the phases that carry traffic.
 import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
-import { NON_RETRYABLE_FAILURES } from '../failures.js';
+import { describeFailure, NON_RETRYABLE_FAILURES } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
-import { appliedWhen } from '../plan.js';
+import { appliedWhen } from '../drivers/index.js';
 import type { MetricPhase } from '../spec.js';
 import { PATCHES } from './patches.js';
 import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
@@ -24,13 +24,6 @@ const FORWARD_MAX_ATTEMPTS = 15;
 /** Past this many failed attempts of a forward change, people are told. */
 const RETRYING_NOTIFY_AT = 5;
 const FORWARD_RETRY_PAUSE = '5s';
-
-/** What a failure says, without the wrapping of the activity that raised it. */
-export function describeFailure(err: unknown): string {
-  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
-  if (err instanceof wf.ApplicationFailure) return err.message; // a local activity's, unwrapped
-  return err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
-}
 
 /**
  * Makes a change to the world and audits it. A call that failed is audited too, with its error:
@@ -190,8 +183,7 @@ async function reportFailure(run: Run, what: string, work: () => Promise<void>):
     await work();
   } catch (err) {
     if (err instanceof Interrupted || wf.isCancellation(err)) throw err;
-    const reason = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
-    const message = `${what} failed: ${reason}`;
+    const message = `${what} failed: ${describeFailure(err)}`;
     run.state.findings.gitops = [...(run.state.findings.gitops ?? []), { severity: 'warning', source: 'gitops', message }];
     await notify(run, 'warning', `${run.id}: ${message}`);
   }

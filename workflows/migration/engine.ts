@@ -8,7 +8,8 @@ import { SYSTEM_ACTOR, TERMINAL_PHASES, WATCHED_PHASES, type Attention, type Pha
 import { notify, readback } from './activities.js';
 import { needsAttention, rolledBack } from './choices.js';
 import { awaitingDecommission, decommissioning } from './decommission.js';
-import { adoptServedWeights, describeFailure, trafficInput, withHealthWatcher } from './effects.js';
+import { describeFailure } from '../failures.js';
+import { adoptServedWeights, trafficInput, withHealthWatcher } from './effects.js';
 import { awaitingCutover, baking, bootstrapping, frozen, preflight, provisioning, shifting, validating } from './forward.js';
 import { audit, enter, isTerminal, NothingToUndo, now } from './state.js';
 import type { PhaseStep, Run } from './types.js';

@@ -4,10 +4,12 @@
 import * as wf from '@temporalio/workflow';
 import { durationMs } from '../duration.js';
 import { SYSTEM_ACTOR, TIMERS, type Actor, type Phase } from '../model.js';
-import { DEFAULTS, metricSource } from '../plan.js';
+import { describeFailure } from '../failures.js';
+import { metricSource } from '../metric-source.js';
+import { DEFAULTS } from '../spec-defaults.js';
 import { longPoll, quick, readback, waitUpTo } from './activities.js';
 import { bakeOverPeaks } from './bake.js';
-import { adoptServedWeights, describeFailure, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
+import { adoptServedWeights, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
 import { PATCHES } from './patches.js';
 import { pending, remember } from './saga.js';
 import { audit, heldAfterWait, kubeContexts, NothingToUndo, now, onward } from './state.js';

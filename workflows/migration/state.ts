@@ -13,7 +13,8 @@ import {
   type MigrationStatus,
   type Phase,
 } from '../model.js';
-import { fixPlan, kubeContextOf, phaseAfter } from '../plan.js';
+import { fixPlan, phaseAfter } from '../plan.js';
+import { kubeContextOf } from '../spec-defaults.js';
 import { tell } from './story.js';
 import type { MigrationInput, Run, RunState } from './types.js';
 

@@ -1,29 +1,12 @@
-// What the Temporal Web UI and the metrics tell of a run. The start's summary and details
-// (set by whoever starts the workflow: `startMetadata`), the run's current details kept
-// current at each change a person cares about (`tell`), a summary on each durable timer,
+// What the Temporal Web UI and the metrics tell of a run (the start's summary and details,
+// set by whoever starts the workflow, are workflows/start-summary.ts): the run's current
+// details kept current at each change a person cares about (`tell`), a summary on each durable timer,
 // and the rollback counter. None of it is history the workflow decides on: user metadata
 // and metrics are not checked on replay, and metrics are not emitted while replaying.
 import * as wf from '@temporalio/workflow';
 import type { Actor } from '../model.js';
 import { WATCHER_ACTOR } from '../model.js';
-import { peakLabel, resolveSpec } from '../plan.js';
-import type { MigrationSpec } from '../spec.js';
 import type { Run } from './types.js';
-
-/** The start's static summary and details, shown at the top of the workflow's page. */
-export function startMetadata(given: MigrationSpec, id: string): { staticSummary: string; staticDetails: string } {
-  const spec = resolveSpec(given);
-  const steps = spec.traffic.steps.map((weight) => `${weight}%`).join(' → ');
-  return {
-    staticSummary: `${spec.blue.cluster} → ${spec.green.cluster} (Kubernetes ${spec.green.kubernetesVersion})`,
-    staticDetails: [
-      `**Migration** ${id} in ${spec.region}`,
-      `**Blue** ${spec.blue.cluster} → **green** ${spec.green.cluster} at Kubernetes ${spec.green.kubernetesVersion}`,
-      `**Traffic** ${spec.traffic.driver}: ${steps}`,
-      `**Bake** ${spec.bake}${spec.bakePeaks.length ? ` at least, and until each peak has passed once: ${spec.bakePeaks.map(peakLabel).join('; ')}` : ''}, **freeze** ${spec.freeze}`,
-    ].join('\n'),
-  };
-}
 
 /** How a person approves the pending gate, ready to paste. */
 export function approveCommand(id: string, gate: string): string {

@@ -1,7 +1,8 @@
 // The shapes a migration run is made of, and nothing else: the workflow's modules import
 // them from here, so they import each other without cycles (type-only ones included).
 import type { Actor, Attention, AuditEvent, BakeStatus, DrainReading, DecommissionStep, Finding, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
-import type { FixedPlan, Plan, ResolvedSpec } from '../plan.js';
+import type { FixedPlan, Plan } from '../plan.js';
+import type { ResolvedSpec } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
 
 export interface MigrationInput {

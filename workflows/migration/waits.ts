@@ -5,7 +5,7 @@ import * as wf from '@temporalio/workflow';
 import { durationMs, type Duration } from '../duration.js';
 import { FAILURE } from '../failures.js';
 import { ROLLBACK_PHASES, type GateName, type TimerStatus } from '../model.js';
-import { bakeMinimum } from '../plan.js';
+import { bakeMinimum } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
 import { PATCHES } from './patches.js';
