@@ -4,6 +4,7 @@
 // breaks the workflow, and provisioning that created green before it failed is on record.
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { APPROVERS, baseSpec, refusal, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
@@ -145,8 +146,11 @@ describe('provisioning', () => {
 
   it('ends failed when provisioning failed and made nothing', async () => {
     const run = await start({ cloud: (c) => c.fail('provisionGreen', { times: 1, nonRetryable: true }) });
-    await expect(run.outcome()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const err = await run.outcome().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(run.cloud.mutations()).toEqual([]);
+    // The failure carries the final status: the API reads it there, with no worker to query.
+    expect(((err as WorkflowFailedError).cause as ApplicationFailure).details?.[0]).toMatchObject({ phase: 'failed', weights: { blue: 100, green: 0 }, error: expect.any(String) });
   });
 
   it('keeps what could not be copied from blue in the status', async () => {
