@@ -40,7 +40,7 @@ const TITLES: Record<number, string> = {
 export const title = (status: number) => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 
 /** gRPC status codes the API answers specifically (@grpc/grpc-js Status). */
-export const GRPC = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
+export const GRPC = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
 
 export interface ErrorReply {
   status: number;
@@ -85,6 +85,10 @@ function uncappedReply(error: unknown): ErrorReply {
     const status = error.cause.type === REJECTION.selfApproval ? 403 : 409;
     return { status, body: { error: title(status), message: error.cause.message } };
   }
+  // The status read says which task queue nobody polls; this is any other Query Temporal refused so.
+  if (noPollerSeen(error)) {
+    return { status: 503, body: { error: title(503), message: "Temporal has seen no worker poll the migrations' task queue recently: start the worker and try again" }, headers: { 'retry-after': '5' }, internal: true };
+  }
   // A call past its deadline surfaces as DEADLINE_EXCEEDED or, cut by our own timeout, CANCELLED.
   // The routes that wait for a worker say which task queue nobody answers on; this is the rest.
   const grpc = grpcCode(error);
@@ -107,12 +111,26 @@ function uncappedReply(error: unknown): ErrorReply {
   };
 }
 
-/** The gRPC status of a Temporal error, found on it or on one of its causes. */
-export function grpcCode(error: unknown): number | undefined {
+/** The gRPC error of a Temporal error, found on it or on one of its causes. */
+function grpcError(error: unknown) {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e)) return e.code;
+    if (isGrpcServiceError(e)) return e;
   }
   return undefined;
+}
+
+/** The gRPC status of a Temporal error, found on it or on one of its causes. */
+export function grpcCode(error: unknown): number | undefined {
+  return grpcError(error)?.code;
+}
+
+/**
+ * Temporal's answer to a Query when no worker has polled the task queue for a while (by default
+ * 20 s): FAILED_PRECONDITION "No poller seen for task queue recently, worker may be down".
+ */
+export function noPollerSeen(error: unknown): boolean {
+  const grpc = grpcError(error);
+  return grpc?.code === GRPC.FAILED_PRECONDITION && /no poller seen/i.test(grpc.details ?? grpc.message);
 }
 
 /** Ajv's errors as `{path, message}`, every one of them, the path naming the field itself. */

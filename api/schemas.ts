@@ -52,7 +52,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   404: 'No such migration',
   409: "Does not apply in the migration's current state: phase and workflowStatus say which",
   413: 'The request body is larger than the API reads',
-  503: "Temporal or the migration's worker did not answer in time (the message says whether any worker polls the task queue); retry",
+  503: "No worker polls the migrations' task queue, or Temporal or the worker did not answer in time: the message says which, naming the task queue; retry",
 };
 /** The documented error answers of a route: one body shape, a meaning per code. */
 export const errors = (...codes: number[]) =>
@@ -83,11 +83,32 @@ export const SPEC_EXAMPLE = {
 /** A spec in a request body, with the sandbox's as its example. */
 export const SpecBody = { ...MigrationSpecSchema, examples: [SPEC_EXAMPLE] } as typeof MigrationSpecSchema;
 
-/** The status Query's answer, with what Temporal's server knows of the run. */
+/** How an activity the migration waits on stands, as Temporal's server knows it. */
+export const ACTIVITY_STATES = ['scheduled', 'running', 'waiting-to-retry', 'cancel-requested', 'paused'] as const;
+export const ActivityStatus = Type.Object(
+  {
+    activity: Type.String({ description: 'the activity, e.g. preflight, provisionGreen, waitForRoutingApplied' }),
+    state: StringEnum(ACTIVITY_STATES, {
+      description: 'scheduled: waits for a worker to take it; running: an attempt runs; waiting-to-retry: an attempt failed, the next starts at nextAttemptAt; cancel-requested; paused (in Temporal)',
+    }),
+    attempt: Type.Integer({ minimum: 1, description: 'the attempt running or next; above 1, earlier attempts failed' }),
+    since: Type.String({ description: 'when the activity was first scheduled (its first attempt)' }),
+    lastError: Type.Optional(Type.String({ description: 'why the last attempt failed' })),
+    lastFailedAt: Type.Optional(Type.String({ description: 'when the last attempt failed' })),
+    nextAttemptAt: Type.Optional(Type.String({ description: 'waiting-to-retry: when the next attempt starts' })),
+  },
+  { title: 'ActivityStatus' },
+);
+export type ActivityStatus = Static<typeof ActivityStatus>;
+
+/** The status Query's answer (a closed run's: its final status), with what Temporal's server knows of the run. */
 export const StatusBody = Type.Object(
   {
     ...MigrationStatusSchema.properties,
     workflowStatus: Type.String({ description: 'Temporal execution status: RUNNING, COMPLETED, FAILED, …' }),
+    activities: Type.Array(ActivityStatus, {
+      description: 'every activity the migration waits on now, with its attempts and last error: one that keeps failing shows here while it retries (the health watcher shows under health); empty once the run has closed',
+    }),
     links: Links,
   },
   { additionalProperties: true, title: 'MigrationStatus', description: 'Where the migration stands' },

@@ -2,8 +2,8 @@
 // /readyz reports, and what the API says when a Query or an Update gets no answer — "no
 // worker is polling" and "the worker did not answer in time" need different actions.
 import type { Client } from '@temporalio/client';
-import type { Timestamp } from '@temporalio/common';
 import { HttpError } from './errors.js';
+import { timestampMs } from './timestamps.js';
 
 // temporal.api.enums.v1: TaskQueueKind NORMAL, TaskQueueType WORKFLOW and ACTIVITY.
 const TASK_QUEUE_KIND_NORMAL = 1;
@@ -36,10 +36,8 @@ export interface Workers {
   unanswered(what: string, waitedMs: number, afterwards?: string, askTemporal?: boolean): Promise<HttpError>;
   /** The 503 for a request not sent (or not taken up) because no worker polls. */
   noWorker(what: string, pollers: Pollers, afterwards?: string): HttpError;
-}
-
-function millis(ts: Timestamp | null | undefined): number {
-  return ts ? Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000) : 0;
+  /** The 503 for a Query Temporal refused because it has seen no worker poll lately (errors.ts `noPollerSeen`). */
+  notPolled(what: string): HttpError;
 }
 
 export function workers(client: Client, taskQueue: string): Workers {
@@ -52,7 +50,7 @@ export function workers(client: Client, taskQueue: string): Workers {
       }),
     );
     const now = Date.now();
-    return (described.pollers ?? []).filter((p) => now - millis(p.lastAccessTime) < POLLER_SEEN_MS).length;
+    return (described.pollers ?? []).filter((p) => now - timestampMs(p.lastAccessTime) < POLLER_SEEN_MS).length;
   };
   const pollers = async (): Promise<Pollers> => {
     const [workflowPollers, activityPollers] = await Promise.all([count(TASK_QUEUE_TYPE.workflow), count(TASK_QUEUE_TYPE.activity)]);
@@ -64,6 +62,8 @@ export function workers(client: Client, taskQueue: string): Workers {
     taskQueue,
     pollers,
     noWorker,
+    notPolled: (what) =>
+      new HttpError(503, `Temporal has seen no worker poll task queue ${taskQueue} recently: ${what} needs one; start the worker and try again`, {}, { 'retry-after': '5' }),
     async unanswered(what, waitedMs, afterwards = '', askTemporal = true) {
       const seen = askTemporal ? await pollers().catch(() => undefined) : undefined;
       if (seen?.workflowPollers === 0) return noWorker(what, seen, afterwards);

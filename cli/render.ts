@@ -41,6 +41,13 @@ export function waitingLine(w: NonNullable<StatusBody['waiting']>, now: Date): s
   return `${w.what} (${left > 0 ? `${humanDuration(left)} left, until ${clock(w.until, now)}` : 'ending now'})`;
 }
 
+/** An activity the migration waits on; one that failed before says so, with its last error. */
+export function activityLine(a: StatusBody['activities'][number], now: Date): string {
+  if (a.attempt === 1) return `${a.activity}: ${a.state} since ${clock(a.since, now)}`;
+  const next = a.nextAttemptAt ? `; next attempt ${clock(a.nextAttemptAt, now)}` : '';
+  return `${a.activity}: attempt ${a.attempt} since ${clock(a.since, now)}, last error: ${a.lastError ?? 'unknown'}${next}`;
+}
+
 function table(rows: string[][], indent = ''): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
@@ -92,6 +99,8 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     rows.push(['', `${serving}  →  cutover rollback ${s.id} --reason …  |  retry  |  abort (traffic on blue)  |  cancel`]);
   } else if (s.error) rows.push(['error', s.error]);
   if (s.retrying) rows.push(['retrying', `${s.retrying.activity}: ${s.retrying.attempts} attempts since ${clock(s.retrying.since, now)}, last error: ${s.retrying.lastError}`]);
+  // An activity that keeps failing stands out: the migration may hang on it.
+  for (const a of s.activities ?? []) rows.push([a.attempt > 1 ? 'RETRYING' : 'activity', activityLine(a, now)]);
   rows.push(['Temporal UI', s.links.temporalUi]);
 
   const out = [`${s.id}  (${s.workflowStatus})`, ...table(rows, '  ')];
@@ -120,6 +129,7 @@ export function progressLine(s: StatusBody, now = new Date()): string {
   if (s.attention) parts.push(`NEEDS ATTENTION: ${s.attention.phase} failed: ${s.attention.error}`);
   else if (s.error) parts.push(`error: ${s.error}`);
   if (s.retrying) parts.push(`retrying ${s.retrying.activity} (${s.retrying.attempts} attempts): ${s.retrying.lastError}`);
+  for (const a of s.activities ?? []) if (a.attempt > 1) parts.push(`RETRYING ${activityLine(a, now)}`);
   return parts.join('  ');
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Context } from '@temporalio/activity';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { runInAccounts } from '../activities/aws.js';
@@ -10,6 +11,7 @@ import type { Activities } from '../activities/index.js';
 import { AWS_ACCOUNTS_HEADER } from '../workflows/interceptors.js';
 import type { AwsAccounts } from '../workflows/spec.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
+import { retryingNotice } from './retrying-notice.js';
 
 // The workflows beside this module: index.ts under tsx, index.js once compiled to dist/.
 const HERE = fileURLToPath(import.meta.url);
@@ -76,6 +78,8 @@ export function createCutoverWorker(opts: CutoverWorkerOptions): Promise<Worker>
             },
           },
         }),
+        // An activity that keeps failing is told to the migration's channel once.
+        ...(opts.activities.notify ? [(ctx: Context) => ({ inbound: retryingNotice(ctx, opts.activities.notify!) })] : []),
       ],
     },
     maxCachedWorkflows: opts.cachedWorkflows ?? DEFAULT_CACHED_WORKFLOWS,

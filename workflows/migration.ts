@@ -20,7 +20,7 @@ import {
   statusQuery,
 } from './messages.js';
 import { FAILURE } from './failures.js';
-import { SYSTEM_ACTOR } from './model.js';
+import { SYSTEM_ACTOR, type MigrationStatus } from './model.js';
 import { notify } from './migration/activities.js';
 import { PATCHES } from './migration/patches.js';
 import * as handle from './migration/handlers.js';
@@ -33,7 +33,10 @@ import { Interrupted, timersBeyondDates } from './migration/waits.js';
 
 export type { MigrationInput, MigrationOutcome, RunState } from './migration/types.js';
 
-export async function migration(input: MigrationInput): Promise<MigrationOutcome> {
+/** How the run ended, with its final status: the API reads a closed migration's status from it, without a worker. */
+export type MigrationResult = MigrationOutcome & { status: MigrationStatus };
+
+export async function migration(input: MigrationInput): Promise<MigrationResult> {
   // A change to what running migrations do goes behind wf.patched('<name>') with a new fixture
   // in test/histories/, or ships as a new worker deployment version (docs/architecture.md).
   if (!input.carried) refuseInvalidSpec(input);
@@ -66,11 +69,11 @@ export async function migration(input: MigrationInput): Promise<MigrationOutcome
       state.error = describeFailure(err instanceof NothingToUndo ? err.failure : err);
       enter(run, 'failed');
       await notify(run, 'failed', `${run.id}: failed: ${state.error}`);
-      throw asWorkflowFailure(err instanceof NothingToUndo ? err.failure : err);
+      throw withFinalStatus(asWorkflowFailure(err instanceof NothingToUndo ? err.failure : err), statusOf(run));
     }
   }
   await run.watcherStopped;
-  return { phase: state.phase, weights: state.weights, error: state.error };
+  return { phase: state.phase, weights: state.weights, error: state.error, status: statusOf(run) };
 }
 
 /** A rollback or cancel that itself fails holds the migration too; a person asks again from there. */
@@ -101,6 +104,16 @@ function refuseInvalidSpec(input: MigrationInput): void {
 function asWorkflowFailure(err: unknown): unknown {
   if (err instanceof wf.TemporalFailure) return err;
   return nonRetryable('WorkflowError', err instanceof Error ? err.message : String(err));
+}
+
+/** The run's failure, carrying its final status as details (the failure's message and type stay). */
+function withFinalStatus(failure: unknown, status: MigrationStatus): wf.ApplicationFailure {
+  if (failure instanceof wf.ApplicationFailure) {
+    const { message, type, nonRetryable, cause } = failure;
+    return wf.ApplicationFailure.create({ message, type: type ?? undefined, nonRetryable: nonRetryable ?? undefined, cause, details: [status] });
+  }
+  const err = failure as Error;
+  return wf.ApplicationFailure.create({ message: err.message, type: 'WorkflowError', nonRetryable: true, cause: err, details: [status] });
 }
 
 function setHandlers(run: Run): void {

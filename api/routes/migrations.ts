@@ -2,7 +2,7 @@
 // visibility (GET /v1/migrations), and read one's status (GET /v1/migrations/{id}).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isGrpcServiceError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, type Timestamp } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { migration } from '../../workflows/migration.js';
 import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { clusterName, migrationId } from '../../workflows/migration-id.js';
@@ -15,6 +15,7 @@ import { GRPC, HttpError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, StartedBody, StatusBody, TAGS, WORKFLOW_STATUSES } from '../schemas.js';
 import { assertSound } from '../spec-checks.js';
+import { isoTime } from '../timestamps.js';
 
 export interface MigrationRoutesOptions {
   /** Task queue workflows are started on. */
@@ -32,12 +33,6 @@ const STATUS_NAMES: Record<number, keyof typeof WORKFLOW_STATUSES> = {
   6: 'CONTINUED_AS_NEW',
   7: 'TIMED_OUT',
 };
-
-/** A protobuf timestamp (its seconds a Long or a number) as ISO time. */
-function isoTime(ts: Timestamp | null | undefined): string | undefined {
-  if (!ts) return undefined;
-  return new Date(Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000)).toISOString();
-}
 
 const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue, blueVersion }) => {
   const { temporal: client, migrations: reader } = app;

@@ -42,6 +42,7 @@ const status: StatusBody = {
   startedBy: 'ops@sandbox',
   audit: [{ at: '2026-01-01T11:59:00.000Z', actor: 'alice@sandbox', action: 'gate-approve', reason: 'go' }],
   plan: { phases: ['baking'], steps: [], gates: ['cutover'], timers: [], decommission: { removeRouting: true, steps: ['remove-blue-routing'] } },
+  activities: [],
   links: { temporalUi: 'http://ui/namespaces/default/workflows/migration-us-east-1-blue' },
 };
 
@@ -101,6 +102,25 @@ describe('rendering', () => {
     const text = renderStatus({ ...status, health: { watching: true, checks } }, now);
     expect(text).toMatch(/metric\s+p99-vs-blue: fail 0.9 \(blue 0.5\); fails when green > blue \+ 20 % over 5m; 1\/3 failed in a row/);
     expect(text).toMatch(/metric\s+errors: no-data no data \(the query found no data for green\); fails when value > 0.01 over 5m; 0\/3 failed in a row/);
+  });
+
+  it('shows the activities the migration waits on, one that keeps failing prominently with its attempt, since when and its last error', () => {
+    const retrying = {
+      activity: 'preflight',
+      state: 'waiting-to-retry' as const,
+      attempt: 7,
+      since: '2026-01-01T11:40:00.000Z',
+      lastError: 'getaddrinfo ENOTFOUND eks.us-east-1.amazonaws.com',
+      lastFailedAt: '2026-01-01T11:59:50.000Z',
+      nextAttemptAt: '2026-01-01T12:00:20.000Z',
+    };
+    const waiting = { activity: 'waitClusterActive', state: 'running' as const, attempt: 1, since: '2026-01-01T11:55:00.000Z' };
+    const text = renderStatus({ ...status, phase: 'preflight', activities: [retrying, waiting] }, now);
+    expect(text).toMatch(/RETRYING\s+preflight: attempt 7 since \d\d:40:00, last error: getaddrinfo ENOTFOUND eks\.us-east-1\.amazonaws\.com; next attempt \d\d:00:20/);
+    expect(text).toMatch(/activity\s+waitClusterActive: running since \d\d:55:00/);
+    const line = progressLine({ ...status, phase: 'preflight', activities: [retrying, waiting] }, now);
+    expect(line).toMatch(/RETRYING preflight: attempt 7 since \d\d:40:00, last error: getaddrinfo ENOTFOUND/);
+    expect(line).not.toContain('waitClusterActive');
   });
 
   it('prints one progress line per change for pipes', () => {

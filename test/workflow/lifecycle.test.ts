@@ -107,7 +107,8 @@ describe('a migration from start to a retired blue', () => {
     const s = await run.until((st) => st.pendingGate?.gate === 'preflight-override', 'override gate');
     expect(s.findings).toEqual([expect.objectContaining({ severity: 'blocking', source: 'removed-apis' })]);
     await run.approve('preflight-override', alice, 'reject', 'fix the manifests first');
-    expect(await run.outcome()).toMatchObject({ phase: 'failed' });
+    // The outcome carries the final status: the API reads it there, with no worker to query.
+    expect(await run.outcome()).toMatchObject({ phase: 'failed', status: { phase: 'failed', weights: { blue: 100, green: 0 } } });
     expect(run.cloud.mutations()).toEqual([]);
   });
 

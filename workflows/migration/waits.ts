@@ -42,17 +42,27 @@ export async function waitFor(run: Run, done: () => boolean, timeout?: Duration,
   return met && done();
 }
 
-/** Runs an activity that only waits, cancelling it when a rollback or cancel arrives. */
+/**
+ * Runs an activity that only waits (or a few side by side), cancelling it when a rollback or
+ * cancel arrives. Only an interrupt cancels the work: when one of several activities fails, the
+ * others run on and are ignored, since cancelling one that has just completed makes the server
+ * refuse the workflow task.
+ */
 export async function interruptible<T>(run: Run, work: () => Promise<T>): Promise<T> {
-  const scope = new wf.CancellationScope();
+  const working = new wf.CancellationScope();
+  const watching = new wf.CancellationScope();
   try {
-    const outcome = await scope.run(() =>
-      Promise.race([work().then((value) => ({ value })), wf.condition(() => interruptPending(run.state)).then(() => null)]),
-    );
-    if (outcome === null) throw new Interrupted();
+    const outcome = await Promise.race([
+      working.run(work).then((value) => ({ value })),
+      watching.run(() => wf.condition(() => interruptPending(run.state))).then(() => null),
+    ]);
+    if (outcome === null) {
+      working.cancel();
+      throw new Interrupted();
+    }
     return outcome.value;
   } finally {
-    scope.cancel();
+    watching.cancel();
   }
 }
 
