@@ -9,7 +9,7 @@ import { bakeMinimum } from '../plan.js';
 import type { MigrationSpec } from '../spec.js';
 import { notify } from './activities.js';
 import { audit, nonRetryable, now, type Decision, type Run, type RunState } from './state.js';
-import { tell, timerSummary } from './story.js';
+import { approveCommand, tell, timerSummary } from './story.js';
 
 /** Unwinds the current phase: a rollback or cancel is to be carried out. */
 export class Interrupted extends Error {}
@@ -123,10 +123,10 @@ export async function gate(run: Run, name: GateName): Promise<Decision> {
   state.pendingGate = { gate: name, since: now() };
   tell(run);
   try {
-    await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval`);
+    await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval; approve with ${approveCommand(run.id, name)}`);
     while (!state.decisions[name]) {
       const decided = await waitFor(run, () => !!state.decisions[name], run.spec.approvals.reminderInterval);
-      if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}`);
+      if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}; approve with ${approveCommand(run.id, name)}`);
     }
     const decided = state.decisions[name];
     audit(run, decided.actor, `gate-${decided.decision}`, decided.comment ?? `${name} ${decided.decision}d`, { gate: name });
