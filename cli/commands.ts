@@ -27,8 +27,9 @@ commands
   list [--phase P] [--status S] [--blue B] [--page-size N] [--cursor C] [--all]
   status ID                        where a migration stands
   watch ID                         follow a migration live (Ctrl-C to stop)
-  approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, decommission, preflight-override)
-  reject ID GATE [--comment C]     reject a pending gate
+  approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, decommission, preflight-override);
+                                   the gate may also be given as --gate GATE
+  reject ID GATE [--comment C]     reject a pending gate (or --gate GATE)
   rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is; exit 1 if the API's wait ends first)
   pause|resume|retry|abort|cancel ID [--reason R]
   setup [--check]                  create Cutover's search attributes in the Temporal namespace
@@ -49,6 +50,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   file: { type: 'string', short: 'f' },
   comment: { type: 'string' },
+  gate: { type: 'string' },
   reason: { type: 'string' },
   wait: { type: 'boolean' },
   phase: { type: 'string' },
@@ -125,7 +127,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return await watch(target, path(), flags, io);
       case 'approve':
       case 'reject': {
-        const gate = need(args[1], 'a gate (cutover, step-N, decommission, preflight-override)');
+        // The gate positionally or as --gate (the form the Temporal UI and notifications show).
+        if (args[1] && flags.gate) throw new UsageError(`the gate twice: "${args[1]}" and --gate "${flags.gate}"; give it once`);
+        const gate = need(args[1] ?? flags.gate, 'a gate (cutover, step-N, decommission, preflight-override)');
         const body = { gate, decision: command, ...(flags.comment ? { comment: flags.comment } : {}) };
         const answer = await request<ApprovedBody>(target, 'POST', `${path()}/approvals`, body);
         show(answer, () => `${answer.gate}: ${answer.decision === 'approve' ? 'approved' : 'rejected'}`);

@@ -1,7 +1,7 @@
 // REST → workflow → real activities, with blue and green known only by kubeconfig contexts:
-// no EKS cluster, no cluster map. The worker reads two kubeconfig files (KUBECONFIG, merged as
-// kubectl merges them); the test's kube-apiservers stand in for clusters outside EKS, and a
-// Service selector in green moves the traffic.
+// no EKS cluster, no cluster map. The worker reads kubeconfig files (KUBECONFIG, merged as
+// kubectl merges them); the test's kube-apiservers stand in for clusters outside EKS. A
+// Service selector in green moves the traffic in one migration, Route 53 (moto) in another.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,13 +12,17 @@ import { createAwsClients } from '../../activities/aws.js';
 import { clusterAccessFromEnv } from '../../activities/kubernetes.js';
 import { kubeConfigFor } from '../../scripts/stack/kube-seed.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { auth, eventually, stack, startHarness, uniqueName, type Harness } from '../helpers.js';
+import { weightsInMoto } from '../api/support.js';
+import { auth, eventually, seedWorld, stack, startHarness, uniqueName, type Harness } from '../helpers.js';
 import { createAll, kubeApi, uniqueNamespace } from '../integration/support.js';
 
 let harness: Harness;
 let ns: string;
 const blueContext = uniqueName('kind-blue');
 const greenContext = uniqueName('kind-green');
+// The Route 53 migration's own pair (a migration's ID is named after blue), on the same apiservers.
+const dnsBlueContext = uniqueName('kind-blue');
+const dnsGreenContext = uniqueName('kind-green');
 
 /** One kubeconfig file per cluster, as a person keeps them; JSON is YAML. */
 function writeKubeconfig(dir: string, context: string, role: 'blue' | 'green'): string {
@@ -52,7 +56,14 @@ beforeAll(async () => {
     createActivities({
       aws,
       // The worker's own environment: two files, no CUTOVER_KUBE_CLUSTERS, sandbox mode (no EKS).
-      clusters: clusterAccessFromEnv(aws, { KUBECONFIG: `${writeKubeconfig(dir, blueContext, 'blue')}:${writeKubeconfig(dir, greenContext, 'green')}` }),
+      clusters: clusterAccessFromEnv(aws, {
+        KUBECONFIG: [
+          writeKubeconfig(dir, blueContext, 'blue'),
+          writeKubeconfig(dir, greenContext, 'green'),
+          writeKubeconfig(dir, dnsBlueContext, 'blue'),
+          writeKubeconfig(dir, dnsGreenContext, 'green'),
+        ].join(':'),
+      }),
       clusterChecks: { inventory: { namespaces: [ns] } },
     }),
   );
@@ -120,5 +131,60 @@ describe('a migration between clusters known only by kubeconfig context', () => 
     expect(actions).not.toContain('delete-cluster');
     // Blue's apiserver still answers: the cluster was kept.
     expect((await kubeApi('blue').read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).metadata?.name).toBe(ns);
+  });
+
+  it('runs a Route 53 migration from preflight to completed, the weights read from Route 53 at each step', async () => {
+    const { world } = await seedWorld();
+    const spec: MigrationSpec = {
+      region: 'us-east-1',
+      blue: { context: dnsBlueContext },
+      green: { context: dnsGreenContext, kubernetesVersion: '1.34' },
+      traffic: {
+        driver: 'route53',
+        route53: { hostedZoneName: world.zoneName, records: [{ name: world.recordName, type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }] },
+        steps: [20, 50, 100],
+        // A gate before each step after the first: the run rests there, with the step before it applied.
+        stepApproval: 'manual',
+        observe: '0s',
+      },
+      bake: '0s',
+      freeze: '0s',
+      approvals: { distinctApprover: true },
+    };
+    const started = await harness.app.inject({ method: 'POST', url: '/v1/migrations', headers: auth('dev-operator'), payload: spec });
+    expect(started.statusCode, started.body).toBe(201);
+    const { id } = started.json();
+    expect(id).toBe(`migration-us-east-1-${dnsBlueContext}`);
+    const status = () => harness.app.inject({ method: 'GET', url: `/v1/migrations/${id}`, headers: auth('dev-viewer') }).then((r) => r.json());
+    const atGate = (gate: string) => eventually(status, (s) => s.pendingGate?.gate === gate);
+    const approve = async (gate: string, token = 'dev-approver-1') => {
+      const approved = await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth(token), payload: { gate, decision: 'approve' } });
+      expect(approved.statusCode, approved.body).toBe(200);
+    };
+
+    // Preflight read the records through Route 53 (all on blue); only the version blocks (both apiservers run 1.34).
+    const held = await atGate('preflight-override');
+    expect(held.findings.filter((f: { severity: string }) => f.severity === 'blocking')).toEqual([{ severity: 'blocking', source: 'version', message: "target 1.34 is not newer than blue's 1.34" }]);
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 100, green: 0 }]);
+    await approve('preflight-override');
+
+    expect((await atGate('cutover')).weights).toEqual({ blue: 100, green: 0 });
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 100, green: 0 }]);
+    await approve('cutover');
+    expect((await atGate('step-2')).weights).toEqual({ blue: 80, green: 20 });
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 80, green: 20 }]);
+    await approve('step-2');
+    expect((await atGate('step-3')).weights).toEqual({ blue: 50, green: 50 });
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 50, green: 50 }]);
+    await approve('step-3');
+    expect((await atGate('decommission')).weights).toEqual({ blue: 0, green: 100 });
+    expect(await weightsInMoto(spec)).toEqual([{ blue: 0, green: 100 }]);
+    await approve('decommission', 'dev-approver-2');
+
+    const done = await eventually(status, (s) => s.phase === 'completed');
+    expect(done.blueDeleted).toBe(false);
+    // Blue's record is taken out of Route 53; the cluster behind the context is kept.
+    await expect(weightsInMoto(spec)).rejects.toThrow(/SetIdentifier "blue" not found/);
+    expect(done.audit.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['remove-blue-routing', 'keep-cluster']));
   });
 });

@@ -8,9 +8,15 @@ import type { Actor } from '../model.js';
 import { WATCHER_ACTOR } from '../model.js';
 import type { Run } from './types.js';
 
-/** How a person approves the pending gate, ready to paste. */
+/**
+ * How a person approves the pending gate, ready to paste into a shell: the CLI, or curl. Both
+ * read the API's URL and the person's token from CUTOVER_API_URL and CUTOVER_TOKEN, as the CLI
+ * does. Each command is a code span, so Markdown (the Web UI, Slack) shows it as it is.
+ */
 export function approveCommand(id: string, gate: string): string {
-  return `cutover approve ${id} --gate ${gate}   (or: curl -X POST $CUTOVER_API_URL/v1/migrations/${id}/approvals -H 'Authorization: Bearer …' -d '{"gate":"${gate}","decision":"approve"}')`;
+  const cli = `cutover approve ${id} --gate ${gate}`;
+  const curl = `curl -X POST "$CUTOVER_API_URL/v1/migrations/${id}/approvals" -H "Authorization: Bearer $CUTOVER_TOKEN" -H 'content-type: application/json' -d '{"gate":"${gate}","decision":"approve"}'`;
+  return `\`${cli}\` (or: \`${curl}\`)`;
 }
 
 /** Rewrites the run's current details from its state: phase, weights, pending gate, timers. */

@@ -12,7 +12,7 @@ import { PATCHES } from './patches.js';
 import { audit, nonRetryable, now, requestRollback } from './state.js';
 import type { Actor } from '../model.js';
 import type { Decision, Run, RunState } from './types.js';
-import { tell, timerSummary } from './story.js';
+import { approveCommand, tell, timerSummary } from './story.js';
 
 /** Unwinds the current phase: a rollback or cancel is to be carried out. */
 export class Interrupted extends Error {}
@@ -169,10 +169,10 @@ export async function gate(run: Run, name: GateName): Promise<Decision> {
   state.pendingGate = { gate: name, since: now() };
   tell(run);
   try {
-    await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval`);
+    await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval; approve with ${approveCommand(run.id, name)}`);
     while (!state.decisions[name]) {
       const decided = await waitFor(run, () => !!state.decisions[name], run.spec.approvals.reminderInterval);
-      if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}`);
+      if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}; approve with ${approveCommand(run.id, name)}`);
     }
     const decided = state.decisions[name];
     audit(run, decided.actor, `gate-${decided.decision}`, decided.comment ?? `${name} ${decided.decision}d`, { gate: name });
