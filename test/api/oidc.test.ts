@@ -181,10 +181,22 @@ describe('OIDC configuration, checked at boot', () => {
     expect(problems({ ...base, CUTOVER_OIDC_ISSUER: 'http://login.corp.example' })).toContain('CUTOVER_OIDC_ISSUER must be an https URL (http only on loopback)');
     expect(problems({ ...base, CUTOVER_OIDC_ISSUER: 'login.corp.example' })).toContain('CUTOVER_OIDC_ISSUER must be a URL');
     expect(problems({ ...base, CUTOVER_OIDC_AUDIENCE: '' })).toContain('CUTOVER_OIDC_AUDIENCE is required');
-    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: undefined })).toContain('CUTOVER_OIDC_GROUP_ROLES is required');
+    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: undefined })).toContain('CUTOVER_OIDC_GROUP_ROLES or CUTOVER_OIDC_GROUP_ROLES_FILE is required');
+    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: '["sre"]' })).toContain('CUTOVER_OIDC_GROUP_ROLES: must map at least one group to a role');
+    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES_FILE: '/x' })).toContain('set CUTOVER_OIDC_GROUP_ROLES or CUTOVER_OIDC_GROUP_ROLES_FILE, not both');
     expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: '{}' })).toContain('CUTOVER_OIDC_GROUP_ROLES: must map at least one group to a role');
     expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: '{"admins": "root"}' })).toContain('CUTOVER_OIDC_GROUP_ROLES: group "admins" has role "root"; a role is one of viewer, operator, approver');
     expect(problems({ CUTOVER_OIDC_AUDIENCE: 'cutover' })).toContain('CUTOVER_OIDC_AUDIENCE set without CUTOVER_OIDC_ISSUER');
+    expect(problems({ CUTOVER_OIDC_GROUP_ROLES_FILE: '/x' })).toContain('CUTOVER_OIDC_GROUP_ROLES_FILE set without CUTOVER_OIDC_ISSUER');
+  });
+
+  it('reads the group roles from a file (a mounted secret) as well', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-oidc-')), 'group-roles.json');
+    writeFileSync(file, JSON.stringify(GROUP_ROLES));
+    const fromFile = { ...base, CUTOVER_OIDC_GROUP_ROLES: undefined, CUTOVER_OIDC_GROUP_ROLES_FILE: file };
+    expect(loadApiConfig(fromFile).oidc?.groupRoles).toEqual(GROUP_ROLES);
+    writeFileSync(file, '{"admins": "root"}');
+    expect(problems(fromFile)).toContain('CUTOVER_OIDC_GROUP_ROLES_FILE: group "admins" has role "root"');
   });
 
   it('a sha256: entry must hold a whole SHA-256', () => {
