@@ -96,11 +96,11 @@ describe.each<[Unseen, string, string[], RegExp]>([
       expect(await cancelAfterUnseenEnd(env.connection, handle, what, serverNow)).toMatch(refusal);
       const before = await eventNames(handle);
       expect(before.at(-1)).toBe('workflowTaskStarted');
-      // Past the task's timeout (3 s) on the server's clock, a real server would have timed it out and scheduled another.
-      const taskStarted = msOf((await handle.fetchHistory()).events!.at(-1)!.eventTime);
-      const now = await eventually(serverNow, (t) => t > taskStarted + 3_000);
+      // Past the task's timeout (3 s) in whole seconds of the server's clock, as lostWorkflowTask counts: a real server would have timed it out and scheduled another.
+      const timesOutAt = Math.floor(msOf((await handle.fetchHistory()).events!.at(-1)!.eventTime) / 1000) + 3;
+      const now = Math.floor((await eventually(serverNow, (t) => Math.floor(t / 1000) > timesOutAt)) / 1000);
       expect(await eventNames(handle)).toEqual(before);
-      expect(lostWorkflowTask((await handle.fetchHistory()).events!, Math.floor(now / 1000), 0)).toMatch(/LOST WORKFLOW TASK/);
+      expect(lostWorkflowTask((await handle.fetchHistory()).events!, now, 0)).toMatch(/LOST WORKFLOW TASK/);
     } finally {
       await env.teardown();
     }
