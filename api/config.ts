@@ -2,7 +2,7 @@
 // name, before the process listens — not at the first request that needs it.
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
-import { integerSetting, isJsonObject, jsonSetting, parseJson } from '../config/settings.js';
+import { integerSetting, jsonObjectSetting } from '../config/settings.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
@@ -79,8 +79,7 @@ export const HASHED_TOKEN = /^sha256:([0-9a-f]{64})$/i;
 /** RFC 6750's b64token: the characters a bearer token may have (the API refuses others with a 400). */
 export const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export function parseTokens(source: string, raw: unknown): Map<string, Principal> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: must be an object of token → {subject, role}`);
+export function parseTokens(source: string, raw: Record<string, unknown>): Map<string, Principal> {
   const tokens = new Map<string, Principal>();
   const problems: string[] = [];
   Object.entries(raw).forEach(([token, value], i) => {
@@ -105,7 +104,7 @@ export function parseTokens(source: string, raw: unknown): Map<string, Principal
 /** The static tokens; none (an empty map) when people sign in with OIDC only. */
 function readTokens(env: NodeJS.ProcessEnv, oidc: boolean): Map<string, Principal> {
   const problems: string[] = [];
-  const setting = jsonSetting(env, 'CUTOVER_TOKENS', '(expected {"<token>": {"subject": …, "role": …}})', problems);
+  const setting = jsonObjectSetting(env, 'CUTOVER_TOKENS', '(expected {"<token>": {"subject": …, "role": …}})', problems, 'must be an object of token → {subject, role}');
   if (problems.length) throw new ConfigError(problems.join('; '));
   if (setting) return parseTokens(setting.source, setting.value);
   if (cutoverMode(env) === 'sandbox') return parseTokens('sandbox tokens', SANDBOX_TOKENS);
@@ -113,7 +112,7 @@ function readTokens(env: NodeJS.ProcessEnv, oidc: boolean): Map<string, Principa
   throw new ConfigError('CUTOVER_OIDC_ISSUER or CUTOVER_TOKENS_FILE or CUTOVER_TOKENS is required when CUTOVER_MODE=aws');
 }
 
-const OIDC_VARIABLES = ['CUTOVER_OIDC_AUDIENCE', 'CUTOVER_OIDC_SUBJECT_CLAIM', 'CUTOVER_OIDC_GROUPS_CLAIM', 'CUTOVER_OIDC_GROUP_ROLES'] as const;
+const OIDC_VARIABLES = ['CUTOVER_OIDC_AUDIENCE', 'CUTOVER_OIDC_SUBJECT_CLAIM', 'CUTOVER_OIDC_GROUPS_CLAIM', 'CUTOVER_OIDC_GROUP_ROLES', 'CUTOVER_OIDC_GROUP_ROLES_FILE'] as const;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** OIDC sign-in, enabled by CUTOVER_OIDC_ISSUER; every problem is pushed to `problems`. */
@@ -143,27 +142,27 @@ function readOidc(env: NodeJS.ProcessEnv, problems: string[]): OidcConfig | unde
   };
   const subjectClaim = claim('CUTOVER_OIDC_SUBJECT_CLAIM', 'sub');
   const groupsClaim = claim('CUTOVER_OIDC_GROUPS_CLAIM', 'groups');
-  const groupRoles = readGroupRoles(env.CUTOVER_OIDC_GROUP_ROLES, problems);
+  const groupRoles = readGroupRoles(env, problems);
   return { issuer, audience: audience ?? '', subjectClaim, groupsClaim, groupRoles };
 }
 
-function readGroupRoles(raw: string | undefined, problems: string[]): Record<string, Role> {
+/** group → role, from CUTOVER_OIDC_GROUP_ROLES (JSON) or the JSON file CUTOVER_OIDC_GROUP_ROLES_FILE. */
+function readGroupRoles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, Role> {
   const name = 'CUTOVER_OIDC_GROUP_ROLES';
   const shape = `(expected {"<group>": "${ROLES.join('|')}"})`;
-  if (!raw) {
-    problems.push(`${name} is required with CUTOVER_OIDC_ISSUER ${shape}`);
+  const atLeastOne = `must map at least one group to a role ${shape}`;
+  if (!env[name] && !env[`${name}_FILE`]) {
+    problems.push(`${name} or ${name}_FILE is required with CUTOVER_OIDC_ISSUER ${shape}`);
     return {};
   }
-  const parsed = parseJson(name, raw, shape, problems);
-  if (parsed === undefined) return {};
-  if (!isJsonObject(parsed) || Object.keys(parsed).length === 0) {
-    problems.push(`${name}: must map at least one group to a role ${shape}`);
-    return {};
-  }
+  const setting = jsonObjectSetting(env, name, shape, problems, atLeastOne);
+  if (!setting) return {};
+  const entries = Object.entries(setting.value);
+  if (entries.length === 0) problems.push(`${setting.source}: ${atLeastOne}`);
   const roles: Record<string, Role> = {};
-  for (const [group, role] of Object.entries(parsed)) {
+  for (const [group, role] of entries) {
     if (ROLES.includes(role as Role)) roles[group] = role as Role;
-    else problems.push(`${name}: group "${group}" has role ${JSON.stringify(role)}; a role is one of ${ROLES.join(', ')}`);
+    else problems.push(`${setting.source}: group "${group}" has role ${JSON.stringify(role)}; a role is one of ${ROLES.join(', ')}`);
   }
   return roles;
 }

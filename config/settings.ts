@@ -14,43 +14,49 @@ export function integerSetting(env: NodeJS.ProcessEnv, name: string, min: number
   return value;
 }
 
-/** `text` parsed as JSON; undefined when it is not JSON (the problem, naming `source` and the `expected` shape, pushed). */
-export function parseJson(source: string, text: string, expected: string, problems: string[]): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    problems.push(`${source}: not valid JSON ${expected}`);
-    return undefined;
-  }
-}
-
-export const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * A JSON setting, inline in NAME or in the file NAME_FILE names (a mounted secret), not both.
- * `source` is the variable it came from, for the caller's own problems. undefined when neither
- * is set, or it cannot be read or parsed (the problem pushed, naming the file but never its content).
+ * A JSON object setting (a token table, a name → URL map), inline in NAME or in the file
+ * NAME_FILE names (a mounted secret), not both; `source` is the variable it came from, for the
+ * caller's problems with its entries. undefined when neither is set, or when it cannot be read,
+ * is not JSON or not an object: the problem pushed, with `shape` (the JSON expected) or the
+ * setting's own `notObject` wording, naming the file but never its content.
  */
-export function jsonSetting(env: NodeJS.ProcessEnv, name: string, expected: string, problems: string[]): { source: string; value: unknown } | undefined {
+export function jsonObjectSetting(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  shape: string,
+  problems: string[],
+  notObject = `must be an object ${shape}`,
+): { source: string; value: Record<string, unknown> } | undefined {
   const fileVariable = `${name}_FILE`;
   const file = env[fileVariable];
   if (file && env[name]) {
     problems.push(`set ${name} or ${fileVariable}, not both`);
     return undefined;
   }
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      problems.push(`${fileVariable} (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return undefined;
-    }
-    const value = parseJson(`${fileVariable} (${file})`, text, expected, problems);
-    return value === undefined ? undefined : { source: fileVariable, value };
+  if (!file && !env[name]) return undefined;
+  const source = file ? fileVariable : name;
+  // A problem with a file names the file too, so a wrong mount is found.
+  const where = file ? `${fileVariable} (${file})` : name;
+  let text: string;
+  try {
+    text = file ? readFileSync(file, 'utf8') : env[name]!;
+  } catch (err) {
+    problems.push(`${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return undefined;
   }
-  const text = env[name];
-  if (!text) return undefined;
-  const value = parseJson(name, text, expected, problems);
-  return value === undefined ? undefined : { source: name, value };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    problems.push(`${where}: not valid JSON ${shape}`);
+    return undefined;
+  }
+  if (!isJsonObject(value)) {
+    problems.push(`${where}: ${notObject}`);
+    return undefined;
+  }
+  return { source, value };
 }

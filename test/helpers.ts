@@ -1,8 +1,9 @@
 // Shared test plumbing: a worker and an API on a fresh task queue against the run's real
 // peers, and a unique sandbox-shaped world in moto per test.
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { inject, onTestFailed, onTestFinished } from 'vitest';
+import { inject, onTestFinished } from 'vitest';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -10,9 +11,10 @@ import type { EksMigrationSpec, MigrationSpec } from '../workflows/spec.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
-import { sandboxApiConfig } from '../api/config.js';
+import { eksClusterVersions } from '../api/blue-version.js';
+import { sandboxApiConfig, type ApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
-import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
+import { namedWorld, seedMoto, type SeededWorld, type World } from '../scripts/stack/seed.js';
 import { connectClient } from '../config/connections.js';
 
 export const stack = () => inject('stack');
@@ -49,13 +51,26 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** A sandbox-shaped world with names of its own, so tests never share moto state. */
-export async function seedWorld() {
-  const tag = uniqueName('t');
+/** A seeded world: its names, and the IDs moto gave its zone, listener and target groups. */
+export type TestWorld = { world: World } & SeededWorld;
+
+/**
+ * A sandbox-shaped world with names of its own, so tests never share moto state. Test files
+ * seeding in parallel share the tagged sandbox VPC, and two of them may create its first subnets
+ * at the same moment (InvalidSubnet.Conflict): the loser seeds again once the subnets exist.
+ */
+export async function seedWorld(overrides: Partial<World> = {}): Promise<TestWorld> {
   // TTL 1 s: each step settles for a second instead of the sandbox's ten.
-  const world = namedWorld(tag, { recordTtl: 1 });
-  const seeded = await seedMoto(stack().motoUrl, world);
-  return { world, ...seeded };
+  const world = namedWorld(uniqueName('t'), { recordTtl: 1, ...overrides });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return { world, ...(await seedMoto(stack().motoUrl, world)) };
+    } catch (err) {
+      if ((err as Error).name !== 'InvalidSubnet.Conflict' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** A spec for a freshly seeded world: blue at 1.33 in moto, Route 53 weights blue 100. */
@@ -85,16 +100,63 @@ export function realActivities(): Activities {
   return createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }) });
 }
 
-export interface Harness {
-  taskQueue: string;
-  worker: Worker;
-  client: Client;
+export interface Api {
   app: FastifyInstance;
+  client: Client;
+  /** Every line the app logged (pino JSON). */
+  logs: string[];
   close(): Promise<void>;
 }
 
-/** A worker (running) and the real API app, both on a task queue of their own. */
-export async function startHarness(activities: Partial<Activities> = realActivities()): Promise<Harness> {
+export interface ApiOptions {
+  /** The Temporal the app talks to (default: the run's). */
+  temporalAddress?: string;
+  /** Where the app starts migrations (default: a task queue no worker polls). */
+  taskQueue?: string;
+  /** Settings beyond the sandbox's tokens (OIDC, timeouts, other tokens). */
+  config?: Partial<ApiConfig>;
+}
+
+/**
+ * The real API app in-process, wired as api/main.ts wires it (its own Temporal connection,
+ * blue's version looked up in moto, request logs, kept in `logs`), with the sandbox tokens and
+ * a status stream that polls every 100 ms.
+ */
+export async function startApi({ temporalAddress = stack().temporalAddress, taskQueue = uniqueName('tq-nobody'), config = {} }: ApiOptions = {}): Promise<Api> {
+  const connection = await connectClient({ address: temporalAddress });
+  const client = new Client({ connection });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({
+    config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100, ...config }),
+    temporal: client,
+    taskQueue,
+    blueVersion: eksClusterVersions(stack().motoUrl),
+    logger: { level: 'info', stream },
+  });
+  return {
+    app,
+    client,
+    logs,
+    async close() {
+      await app.close();
+      await connection.close();
+    },
+  };
+}
+
+export interface Harness extends Api {
+  taskQueue: string;
+  worker: Worker;
+}
+
+/** A worker (running) with `activities` (default: real ones on moto) and the API (startApi, with `config`), both on a task queue of their own. */
+export async function startHarness(activities: Partial<Activities> = realActivities(), config: Partial<ApiConfig> = {}): Promise<Harness> {
   const taskQueue = uniqueName('tq');
   const nativeConnection = await NativeConnection.connect({ address: stack().temporalAddress });
   const worker = await createCutoverWorker({
@@ -104,23 +166,15 @@ export async function startHarness(activities: Partial<Activities> = realActivit
     workflowBundle: { codePath: stack().workflowBundlePath },
   });
   const running = worker.run();
-  const connection = await connectClient({ address: stack().temporalAddress });
-  const client = new Client({ connection });
-  const app = await buildApp({
-    config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test'),
-    temporal: client,
-    taskQueue,
-  });
+  const api = await startApi({ taskQueue, config });
   return {
+    ...api,
     taskQueue,
     worker,
-    client,
-    app,
     async close() {
-      await app.close();
+      await api.close();
       worker.shutdown();
       await running;
-      await connection.close();
       await nativeConnection.close();
     },
   };
@@ -128,37 +182,4 @@ export async function startHarness(activities: Partial<Activities> = realActivit
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/**
- * Polls `read` until `done` holds. No deadline of its own (a busy machine is slow, not wrong):
- * only the test's timeout bounds the wait, and if the test fails while it waits, the report
- * says what it waited for and the last value seen.
- */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let last: T = await read();
-  if (done(last)) return last;
-  let waiting = true;
-  let testOver = false;
-  try {
-    onTestFinished(() => void (testOver = true));
-    onTestFailed(() => {
-      if (waiting) throw new Error(`eventually: still waiting for ${String(done)}; last value: ${JSON.stringify(last)}`);
-    });
-  } catch {
-    // Called from a hook, not a test: hookTimeout bounds the wait.
-  }
-  // A test that timed out is abandoned, not stopped: stop polling its (closed) peers, and settle
-  // never, so no rejection surfaces after the test has already been reported.
-  const abandoned = () => new Promise<never>(() => {});
-  while (!done(last)) {
-    await new Promise((r) => setTimeout(r, 100)); // poll interval
-    if (testOver) return abandoned();
-    try {
-      last = await read();
-    } catch (err) {
-      if (testOver) return abandoned();
-      throw err;
-    }
-  }
-  waiting = false;
-  return last;
-}
+export { eventually } from './wait.js';

@@ -2,7 +2,7 @@
 // start, every wrong one reported by its name before the worker connects — and a webhook URL
 // (a secret) never echoed.
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
-import { integerSetting, isJsonObject, jsonSetting, parseJson } from '../config/settings.js';
+import { integerSetting, jsonObjectSetting } from '../config/settings.js';
 import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
 import { NOTIFY_CHANNEL, PROMETHEUS_SERVER } from '../workflows/spec.js';
@@ -49,13 +49,8 @@ function namedUrls(source: string, raw: Record<string, unknown>, noun: string, p
 /** channel → webhook URL, from CUTOVER_NOTIFY_CHANNELS (JSON) or the JSON file CUTOVER_NOTIFY_CHANNELS_FILE. */
 function readChannels(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string> {
   const shape = '(expected {"<channel>": "https://<webhook URL>"})';
-  const setting = jsonSetting(env, 'CUTOVER_NOTIFY_CHANNELS', shape, problems);
-  if (!setting) return {};
-  if (!isJsonObject(setting.value)) {
-    problems.push(`${setting.source}: must be an object ${shape}`);
-    return {};
-  }
-  return namedUrls(setting.source, setting.value, 'channel', NOTIFY_CHANNEL, problems);
+  const setting = jsonObjectSetting(env, 'CUTOVER_NOTIFY_CHANNELS', shape, problems);
+  return setting ? namedUrls(setting.source, setting.value, 'channel', NOTIFY_CHANNEL, problems) : {};
 }
 
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;
@@ -74,21 +69,16 @@ function readSmokeHosts(env: NodeJS.ProcessEnv, problems: string[]): string[] | 
 
 /**
  * The Prometheus servers metric checks may query: CUTOVER_PROMETHEUS_URL (the default) and
- * CUTOVER_PROMETHEUS_SERVERS (JSON {"<name>": "<URL>"}, for checks that name one). A URL may
- * carry credentials (https://user:password@host/): a problem names the variable and the
- * server, never the URL.
+ * CUTOVER_PROMETHEUS_SERVERS (JSON {"<name>": "<URL>"}, for checks that name one) or the JSON
+ * file CUTOVER_PROMETHEUS_SERVERS_FILE. A URL may carry credentials
+ * (https://user:password@host/): a problem names the variable and the server, never the URL.
  */
 function readPrometheus(env: NodeJS.ProcessEnv, problems: string[]): PrometheusSettings {
   const defaultUrl = env.CUTOVER_PROMETHEUS_URL || undefined;
   if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_PROMETHEUS_URL must be an http(s) URL');
-  let servers: Record<string, string> = {};
-  const text = env.CUTOVER_PROMETHEUS_SERVERS;
-  if (text) {
-    const shape = '(expected {"<name>": "https://<Prometheus URL>"})';
-    const raw = parseJson('CUTOVER_PROMETHEUS_SERVERS', text, shape, problems);
-    if (isJsonObject(raw)) servers = namedUrls('CUTOVER_PROMETHEUS_SERVERS', raw, 'server', PROMETHEUS_SERVER, problems);
-    else if (raw !== undefined) problems.push(`CUTOVER_PROMETHEUS_SERVERS: must be a JSON object ${shape}`);
-  }
+  const shape = '(expected {"<name>": "https://<Prometheus URL>"})';
+  const setting = jsonObjectSetting(env, 'CUTOVER_PROMETHEUS_SERVERS', shape, problems, `must be a JSON object ${shape}`);
+  const servers = setting ? namedUrls(setting.source, setting.value, 'server', PROMETHEUS_SERVER, problems) : {};
   return { ...(defaultUrl && isHttpUrl(defaultUrl) && { defaultUrl }), servers };
 }
 

@@ -4,7 +4,7 @@
 // start that sets one is refused (the API's 400 "Temporal refused this migration").
 import type { OperatorService } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
 
 type AttributeType = (typeof SearchAttributeType)[keyof typeof SearchAttributeType];
@@ -30,9 +30,14 @@ export interface OperatorConnection {
   operatorService: OperatorService;
 }
 
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
+/** The operator API's number for a type: its enum member is the type's name behind a prefix. */
+const indexedValueType = (type: AttributeType): number => IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
+
 /** Temporal's name of an indexed value type as the operator API answers it (a number). */
 function typeName(indexed: number): string {
-  const type = Object.values(SearchAttributeType).find((t) => encodeSearchAttributeIndexedValueType(t) === indexed);
+  const type = Object.values(SearchAttributeType).find((t) => indexedValueType(t) === indexed);
   return type ? displayType(type) : `type ${indexed}`;
 }
 
@@ -43,7 +48,7 @@ export async function inspectSearchAttributes(connection: OperatorConnection, na
   for (const wanted of REQUIRED_SEARCH_ATTRIBUTES) {
     const actual = existing[wanted.name];
     if (actual === undefined) report.missing.push(wanted);
-    else if (actual === encodeSearchAttributeIndexedValueType(wanted.type)) report.present.push(wanted);
+    else if (actual === indexedValueType(wanted.type)) report.present.push(wanted);
     else report.conflicting.push({ ...wanted, actual: typeName(actual) });
   }
   return report;
@@ -55,7 +60,7 @@ export async function createSearchAttributes(connection: OperatorConnection, nam
   if (before.missing.length) {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(before.missing.map((a) => [a.name, encodeSearchAttributeIndexedValueType(a.type)!])),
+      searchAttributes: Object.fromEntries(before.missing.map((a) => [a.name, indexedValueType(a.type)])),
     });
   }
   return { ...before, created: before.missing, missing: [] };

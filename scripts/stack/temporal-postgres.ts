@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
 import { createSearchAttributes } from '../../worker/search-attributes.js';
 import { initialSearchAttributes } from '../../workflows/messages.js';
 import { DYNAMIC_CONFIG, loadToolExports, type TemporalPeer } from './peers.js';
@@ -130,7 +130,7 @@ export async function startTemporalOnPostgres(
       },
       { process: server, timeoutMs: 90_000 },
     );
-    await connection!.workflowService.registerNamespace({ namespace: 'default', workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await connection!.workflowService.registerNamespace({ namespace: 'default', workflowExecutionRetentionPeriod: proto.google.protobuf.Duration.fromObject({ seconds: 24 * 60 * 60 }) });
     // The namespace, then its attributes, reach each service's cache within seconds (up to a
     // minute); until then the operator API refuses the namespace and a start refuses the attributes.
     await waitUntil('namespace default', async () => {

@@ -16,9 +16,9 @@ import { sandboxApiConfig } from '../../api/config.js';
 import type { ActivityStatus, StatusBody } from '../../api/schemas.js';
 import { connectClient } from '../../config/connections.js';
 import { createCutoverWorker } from '../../worker/worker.js';
-import { auth, eventually, realActivities, seededSpec, stack, uniqueName } from '../helpers.js';
+import { auth, eventually, realActivities, seededSpec, stack, startHarness, uniqueName, type Harness } from '../helpers.js';
 import { followEvents } from '../faults/support.js';
-import { call, startApi, startAtCutover, type ApiHarness } from './support.js';
+import { call, startAtCutover } from './support.js';
 
 interface Notification {
   text: string;
@@ -54,13 +54,13 @@ const retried = (s: StatusBody, activity: string, atLeast: number): ActivityStat
   s.activities.find((a) => a.activity === activity && a.attempt >= atLeast);
 
 describe('an activity that keeps failing (AWS out of reach)', () => {
-  let api: ApiHarness;
+  let api: Harness;
   let webhook: Awaited<ReturnType<typeof startWebhook>>;
   beforeAll(async () => {
     webhook = await startWebhook();
     // The API reads blue's version from moto; the worker's activities call an endpoint that refuses them.
     const activities = createActivities({ aws: createAwsClients({ endpoint: await unreachableEndpoint() }), notify: { channels: { 'test-oncall': webhook.url } } });
-    api = await startApi({}, activities);
+    api = await startHarness(activities);
   });
   afterAll(async () => {
     await api?.close();
@@ -99,7 +99,7 @@ describe('an activity that keeps failing (AWS out of reach)', () => {
       expect(notices).toHaveLength(1);
       expect(notices[0].text).toMatch(new RegExp(`^${id}: preflight keeps failing: attempt 5 since .*; last error: .*ECONNREFUSED`));
     } finally {
-      await api.harness.client.workflow.getHandle(id).terminate('test over');
+      await api.client.workflow.getHandle(id).terminate('test over');
     }
   });
 });
@@ -132,7 +132,7 @@ describe('with the worker gone', () => {
   const get = (id: string) => app.inject({ method: 'GET', url: `/v1/migrations/${id}`, headers: auth('dev-viewer') });
 
   it("a closed migration's status reads without it; a running one's is a 503 naming the task queue", async () => {
-    const harness = { app } as unknown as ApiHarness;
+    const harness = { app } as unknown as Harness;
     const closed = await startAtCutover(harness, (await seededSpec()).spec);
     const running = await startAtCutover(harness, (await seededSpec()).spec);
     try {

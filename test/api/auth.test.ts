@@ -2,11 +2,12 @@
 // is 403; enough of one gets past auth (to a 2xx, or to the 400/404 its request earns).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, SANDBOX_TOKENS, type Role } from '../../api/config.js';
-import { seededSpec, startApi, type ApiHarness } from './support.js';
+import { startHarness, type Harness } from '../helpers.js';
+import { seededSpec } from './support.js';
 
-let api: ApiHarness;
+let api: Harness;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startHarness();
 });
 afterAll(async () => {
   await api?.close();

@@ -54,6 +54,7 @@ describe('loadApiConfig', () => {
     expect(broken).toContain(`CUTOVER_TOKENS_FILE (${file}): not valid JSON`);
     expect(broken).not.toContain('secret');
     expect((load({ CUTOVER_TOKENS_FILE: file, CUTOVER_TOKENS: '{}' }) as Error).message).toContain('set CUTOVER_TOKENS or CUTOVER_TOKENS_FILE, not both');
+    expect((load({ CUTOVER_TOKENS: '["a-long-secret-token"]' }) as Error).message).toContain('CUTOVER_TOKENS: must be an object of token → {subject, role}');
     // An empty file is a mistake (an empty secret), not "no tokens": the sandbox's well-known ones must not stand in.
     writeFileSync(file, '');
     expect((load({ CUTOVER_TOKENS_FILE: file }) as Error).message).toContain(`CUTOVER_TOKENS_FILE (${file}): not valid JSON`);

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { parseTokens, SANDBOX_TOKENS } from '../../api/config.js';
 import { readEvents, type ServerEvent } from '../../cli/sse.js';
-import { auth, stack } from '../helpers.js';
-import { call, seededSpec, startApi, startAtCutover, type ApiHarness } from './support.js';
+import { auth, stack, startHarness, type Harness } from '../helpers.js';
+import { call, seededSpec, startAtCutover } from './support.js';
 
-let api: ApiHarness;
+let api: Harness;
 let base: string;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startHarness();
   base = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
@@ -80,7 +80,7 @@ describe('the events stream', () => {
     // A second app on the same harness: closing it must end its streams, not hang.
     const other = await buildApp({
       config: { host: '127.0.0.1', port: 0, tokens: parseTokens('t', SANDBOX_TOKENS), temporal: { connection: { address: stack().temporalAddress }, namespace: 'default', uiUrl: 'http://ui.test' } },
-      temporal: api.harness.client,
+      temporal: api.client,
     });
     const otherBase = await other.listen({ host: '127.0.0.1', port: 0 });
     const open = await fetch(`${otherBase}/v1/migrations/${id}/events`, { headers: auth('dev-viewer') });

@@ -1,14 +1,14 @@
 // GET /v1/migrations against the dev server's visibility: filters, and cursor pagination
 // with pageSize 1 that visits each migration exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers.js';
-import { call, seededSpec, startApi, type ApiHarness } from './support.js';
+import { eventually, startHarness, type Harness } from '../helpers.js';
+import { call, seededSpec } from './support.js';
 
-let api: ApiHarness;
+let api: Harness;
 const ids: string[] = [];
 const blues: string[] = [];
 beforeAll(async () => {
-  api = await startApi();
+  api = await startHarness();
   for (let i = 0; i < 3; i++) {
     const { spec } = await seededSpec();
     const res = await call(api.app, { method: 'POST', url: '/v1/migrations', token: 'dev-operator', payload: spec });

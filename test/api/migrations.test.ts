@@ -2,12 +2,12 @@
 // moto: each success path and each error code, with the migration's state in every 409.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers.js';
-import { call, seededSpec, startApi, startAtCutover, weightsInMoto, type ApiHarness } from './support.js';
+import { eventually, startHarness, type Harness } from '../helpers.js';
+import { call, seededSpec, startAtCutover, weightsInMoto } from './support.js';
 
-let api: ApiHarness;
+let api: Harness;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startHarness();
 });
 afterAll(async () => {
   await api?.close();

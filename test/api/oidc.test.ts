@@ -10,19 +10,19 @@ import { SignJWT } from 'jose';
 import { buildApp } from '../../api/app.js';
 import { ConfigError, loadApiConfig, sandboxApiConfig, type OidcConfig } from '../../api/config.js';
 import { roleOfGroups } from '../../api/oidc.js';
-import { eventually, stack } from '../helpers.js';
+import { eventually, stack, startHarness, type Harness } from '../helpers.js';
 import { startIssuer, type TestIssuer } from '../oidc-issuer.js';
-import { call, seededSpec, startApi, type ApiHarness } from './support.js';
+import { call, seededSpec } from './support.js';
 
 const GROUP_ROLES = { 'cutover-viewers': 'viewer', 'platform-oncall': 'operator', 'change-board': 'approver' } as const;
 
 let issuer: TestIssuer;
-let api: ApiHarness;
+let api: Harness;
 let oidc: OidcConfig;
 beforeAll(async () => {
   issuer = await startIssuer();
   oidc = { issuer: issuer.issuer, audience: issuer.audience, subjectClaim: 'email', groupsClaim: 'groups', groupRoles: { ...GROUP_ROLES } };
-  api = await startApi({ oidc });
+  api = await startHarness(undefined, { oidc });
 });
 afterAll(async () => {
   await api?.close();
@@ -112,7 +112,7 @@ describe('static tokens beside OIDC', () => {
     expect(readFileSync(file, 'utf8')).not.toContain(token);
     expect(JSON.stringify([...config.tokens])).not.toContain(token);
 
-    const app = await buildApp({ config: { ...sandboxApiConfig(stack().temporalAddress, 'http://ui.test'), tokens: config.tokens }, temporal: api.harness.client });
+    const app = await buildApp({ config: { ...sandboxApiConfig(stack().temporalAddress, 'http://ui.test'), tokens: config.tokens }, temporal: api.client });
     try {
       const ok = await call(app, { method: 'POST', url: '/v1/migrations/migration-us-east-1-nobody/pause', token });
       expect(ok.statusCode, ok.body).toBe(404); // an operator, past auth
@@ -133,7 +133,7 @@ describe('a provider that does not answer', () => {
     await gone.close();
     const app = await buildApp({
       config: sandboxApiConfig(stack().temporalAddress, 'http://ui.test', { oidc: { ...oidc, issuer: gone.issuer, audience: gone.audience } }),
-      temporal: api.harness.client,
+      temporal: api.client,
     });
     try {
       const res = await call(app, { method: 'GET', url: '/v1/migrations', token });
@@ -181,10 +181,22 @@ describe('OIDC configuration, checked at boot', () => {
     expect(problems({ ...base, CUTOVER_OIDC_ISSUER: 'http://login.corp.example' })).toContain('CUTOVER_OIDC_ISSUER must be an https URL (http only on loopback)');
     expect(problems({ ...base, CUTOVER_OIDC_ISSUER: 'login.corp.example' })).toContain('CUTOVER_OIDC_ISSUER must be a URL');
     expect(problems({ ...base, CUTOVER_OIDC_AUDIENCE: '' })).toContain('CUTOVER_OIDC_AUDIENCE is required');
-    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: undefined })).toContain('CUTOVER_OIDC_GROUP_ROLES is required');
+    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: undefined })).toContain('CUTOVER_OIDC_GROUP_ROLES or CUTOVER_OIDC_GROUP_ROLES_FILE is required');
+    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: '["sre"]' })).toContain('CUTOVER_OIDC_GROUP_ROLES: must map at least one group to a role');
+    expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES_FILE: '/x' })).toContain('set CUTOVER_OIDC_GROUP_ROLES or CUTOVER_OIDC_GROUP_ROLES_FILE, not both');
     expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: '{}' })).toContain('CUTOVER_OIDC_GROUP_ROLES: must map at least one group to a role');
     expect(problems({ ...base, CUTOVER_OIDC_GROUP_ROLES: '{"admins": "root"}' })).toContain('CUTOVER_OIDC_GROUP_ROLES: group "admins" has role "root"; a role is one of viewer, operator, approver');
     expect(problems({ CUTOVER_OIDC_AUDIENCE: 'cutover' })).toContain('CUTOVER_OIDC_AUDIENCE set without CUTOVER_OIDC_ISSUER');
+    expect(problems({ CUTOVER_OIDC_GROUP_ROLES_FILE: '/x' })).toContain('CUTOVER_OIDC_GROUP_ROLES_FILE set without CUTOVER_OIDC_ISSUER');
+  });
+
+  it('reads the group roles from a file (a mounted secret) as well', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-oidc-')), 'group-roles.json');
+    writeFileSync(file, JSON.stringify(GROUP_ROLES));
+    const fromFile = { ...base, CUTOVER_OIDC_GROUP_ROLES: undefined, CUTOVER_OIDC_GROUP_ROLES_FILE: file };
+    expect(loadApiConfig(fromFile).oidc?.groupRoles).toEqual(GROUP_ROLES);
+    writeFileSync(file, '{"admins": "root"}');
+    expect(problems(fromFile)).toContain('CUTOVER_OIDC_GROUP_ROLES_FILE: group "admins" has role "root"');
   });
 
   it('a sha256: entry must hold a whole SHA-256', () => {

@@ -4,19 +4,19 @@
 // takes changes again, blue carries everything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/support.js';
-import { eventually } from '../helpers.js';
+import { eventually, startHarness, type Harness } from '../helpers.js';
 import { activitiesWith, type FaultProxy, isChangeBatch, ROUTE53_THROTTLING, startFaultProxy } from '../integration/support.js';
-import { call, seededSpec, startApi, startAtCutover, weightsInMoto, type ApiHarness } from './support.js';
+import { call, seededSpec, startAtCutover, weightsInMoto } from './support.js';
 
 const ROLLBACK_WAIT_MS = 2_000;
 const NOT_YET = `rollback accepted, but blue did not carry all traffic within ${ROLLBACK_WAIT_MS / 1000} s; it goes on (a write that keeps failing is retried): follow the migration's status`;
 
 let proxy: FaultProxy;
-let api: ApiHarness;
+let api: Harness;
 let apiUrl: string;
 beforeAll(async () => {
   proxy = await startFaultProxy();
-  api = await startApi({ rollbackWaitMs: ROLLBACK_WAIT_MS }, activitiesWith({ endpoint: proxy.url }));
+  api = await startHarness(activitiesWith({ endpoint: proxy.url }), { rollbackWaitMs: ROLLBACK_WAIT_MS });
   apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {

@@ -6,16 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { eventually } from '../helpers.js';
-import { call, seededSpec, startApi, weightsInMoto, type ApiHarness } from '../api/support.js';
+import { eventually, startHarness, type Harness } from '../helpers.js';
+import { call, seededSpec, weightsInMoto } from '../api/support.js';
 import { CLI_BIN, runCli } from './support.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-cli-'));
 
-let api: ApiHarness;
+let api: Harness;
 let apiUrl: string;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startHarness();
   apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {

@@ -5,12 +5,12 @@ import { DescribeListenersCommand, RegisterTargetsCommand } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../activities/aws.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { call, seededSpec, startApi, type ApiHarness } from '../api/support.js';
-import { eventually, stack } from '../helpers.js';
+import { call, seededSpec } from '../api/support.js';
+import { eventually, stack, startHarness, type Harness } from '../helpers.js';
 
-let api: ApiHarness;
+let api: Harness;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startHarness();
 });
 afterAll(async () => api?.close());
 

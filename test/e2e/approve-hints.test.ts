@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { run } from '../../cli/commands.js';
 import { createAwsClients } from '../../activities/aws.js';
-import { call, seededSpec, startApi, type ApiHarness } from '../api/support.js';
+import { call, seededSpec } from '../api/support.js';
 import { CLI_BIN, type CliResult } from '../cli/support.js';
-import { eventually, stack } from '../helpers.js';
+import { eventually, stack, startHarness, type Harness } from '../helpers.js';
 
 interface Notification {
   text: string;
@@ -24,7 +24,7 @@ interface Notification {
   migrationId: string;
 }
 
-let api: ApiHarness;
+let api: Harness;
 let apiUrl: string;
 let webhook: http.Server;
 const notifications: Notification[] = [];
@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
   const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
-  api = await startApi({}, createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }), notify: { defaultUrl: webhookUrl } }));
+  api = await startHarness(createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }), notify: { defaultUrl: webhookUrl } }));
   apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
@@ -79,7 +79,7 @@ describe('the approve hints', () => {
     expect(started.statusCode, started.body).toBe(201);
     const { id } = started.json();
     const status = () => call(api.app, { method: 'GET', url: `/v1/migrations/${id}`, token: 'dev-viewer' }).then((r) => r.json());
-    const handle = api.harness.client.workflow.getHandle(id);
+    const handle = api.client.workflow.getHandle(id);
 
     /** The hint the Temporal UI shows under the run's current details once `gate` waits. */
     const fromUi = async (gate: string) => {

@@ -13,6 +13,7 @@ import { buildApp } from '../../api/app.js';
 import { sandboxApiConfig } from '../../api/config.js';
 import { createCutoverWorker } from '../../worker/worker.js';
 import { auth, eventually, realActivities, seededSpec, stack, uniqueName } from '../helpers.js';
+import { pendingActivities } from '../in-flight.js';
 import { connectClient } from '../../config/connections.js';
 
 let app: FastifyInstance;
@@ -126,7 +127,7 @@ describe('observing a migration', () => {
     // Tried again, green turns unhealthy at 20 %: the watcher's breach and its rollback are counted.
     // The first run's watcher, cancelled by the rollback, stops at its next heartbeat: wait for
     // that, so the breach below is found by the second run's watcher alone.
-    await eventually(() => handle.describe(), (d) => !d.raw.pendingActivities?.some((a) => a.activityType?.name === 'watchHealth'));
+    await eventually(() => pendingActivities(handle), (pending) => !pending.some((a) => a.type === 'watchHealth'));
     const byWatcher = await rollbacks('watcher');
     expect((await app.inject({ method: 'POST', url: `/v1/migrations/${id}/retry`, headers: auth('dev-operator') })).statusCode).toBe(200);
     await eventually(status, (s) => s.pendingGate?.gate === 'cutover');

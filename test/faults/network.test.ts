@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually, stack, uniqueName } from '../helpers.js';
+import { eventually, stack, startApi, uniqueName, type Api } from '../helpers.js';
+import { pendingActivities } from '../in-flight.js';
 import {
   cleanup,
   faultSpec,
@@ -16,11 +17,9 @@ import {
   report,
   Route53Sampler,
   seedFaultWorld,
-  startApi,
   startMigration,
   Toxiproxy,
   WorkerProcess,
-  type Api,
 } from './support.js';
 
 const TASK_QUEUE = uniqueName('faults-network');
@@ -34,7 +33,7 @@ beforeAll(async () => {
   toxiproxy = await Toxiproxy.start();
   motoProxy = await toxiproxy.proxy('moto', new URL(stack().motoUrl).host);
   blueKubeProxy = await toxiproxy.proxy('kube-blue', new URL(stack().kube.blue.server).host);
-  api = await startApi(stack().temporalAddress, TASK_QUEUE);
+  api = await startApi({ taskQueue: TASK_QUEUE });
 });
 afterAll(async () => {
   await api?.close();
@@ -43,8 +42,8 @@ afterAll(async () => {
 
 /** The attempt of a pending activity of this type (0 while none is pending). */
 async function attemptOf(handle: WorkflowHandle, activity: string): Promise<{ attempt: number; lastFailure?: string }> {
-  const pending = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === activity);
-  return { attempt: pending?.attempt ?? 0, lastFailure: pending?.lastFailure?.message ?? undefined };
+  const pending = (await pendingActivities(handle)).find((a) => a.type === activity);
+  return { attempt: pending?.attempt ?? 0, lastFailure: pending?.lastFailure };
 }
 
 /**

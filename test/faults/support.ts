@@ -14,19 +14,16 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { onTestFinished } from 'vitest';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { createAwsClients } from '../../activities/aws.js';
-import { buildApp } from '../../api/app.js';
-import { sandboxApiConfig, type ApiConfig } from '../../api/config.js';
 import { resolveTools, startTemporal, type TemporalPeer } from '../../scripts/stack/peers.js';
 import { freePort, ProcessGroup, waitUntil } from '../../scripts/stack/processes.js';
-import { namedWorld, seedMoto } from '../../scripts/stack/seed.js';
 import type { Weights } from '../../workflows/model.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { auth, eventually, stack, uniqueName } from '../helpers.js';
-import { connectClient } from '../../config/connections.js';
+import { auth, eventually, seedWorld, stack, uniqueName } from '../helpers.js';
+import { unfinishedActivities } from '../in-flight.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -255,8 +252,8 @@ export interface RecordPair {
  */
 export async function seedFaultWorld(recordTtl: number, zoneName?: string) {
   const tag = uniqueName('f');
-  const world = namedWorld(tag, { recordTtl, ...(zoneName ? { zoneName, recordName: `app-${tag}.${zoneName}` } : {}) });
-  const seeded = await seedMoto(stack().motoUrl, world);
+  const seeded = await seedWorld({ recordTtl, ...(zoneName ? { zoneName, recordName: `app-${tag}.${zoneName}` } : {}) });
+  const { world } = seeded;
   const record: RecordPair = { name: `pair-${tag}.${world.zoneName}`, blueSetIdentifier: `${tag}-blue`, greenSetIdentifier: `${tag}-green` };
   const weighted = (setId: string, weight: number) => ({
     Action: 'UPSERT' as const,
@@ -265,7 +262,7 @@ export async function seedFaultWorld(recordTtl: number, zoneName?: string) {
   await createAwsClients({ endpoint: stack().motoUrl })
     .route53(world.region)
     .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: seeded.hostedZoneId, ChangeBatch: { Changes: [weighted(record.blueSetIdentifier, 100), weighted(record.greenSetIdentifier, 0)] } }));
-  return { world, ...seeded, record };
+  return { ...seeded, record };
 }
 
 /** One reading of a record pair; blue is absent once decommissioning removed its record. */
@@ -404,27 +401,6 @@ export async function startPendingRoute53(target = stack().motoUrl): Promise<{ u
 
 // --- the API and the workflow's history ----------------------------------------------------
 
-export interface Api {
-  app: FastifyInstance;
-  client: Client;
-  close(): Promise<void>;
-}
-
-/** The real app in-process against `temporalAddress`, starting migrations on `taskQueue`. */
-export async function startApi(temporalAddress: string, taskQueue: string, config: Pick<ApiConfig, 'queryTimeoutMs' | 'acceptTimeoutMs'> = {}): Promise<Api> {
-  const connection = await connectClient({ address: temporalAddress });
-  const client = new Client({ connection });
-  const app = await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://ui.test', { eventsPollMs: 100, ...config }), temporal: client, taskQueue });
-  return {
-    app,
-    client,
-    async close() {
-      await app.close();
-      await connection.close();
-    },
-  };
-}
-
 /** The parts of GET /v1/migrations/{id} the fault tests read. */
 export interface Status {
   phase: string;
@@ -461,21 +437,8 @@ export async function history(handle: WorkflowHandle): Promise<HistoryEvent[]> {
   return (await handle.fetchHistory()).events ?? [];
 }
 
-/** Activity type of each scheduled activity still waiting for its end, by scheduled event ID. */
-export function activitiesInFlight(events: HistoryEvent[]): string[] {
-  const scheduled = new Map<string, string>();
-  for (const e of events) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '?');
-    const ended =
-      e.activityTaskCompletedEventAttributes ??
-      e.activityTaskFailedEventAttributes ??
-      e.activityTaskTimedOutEventAttributes ??
-      e.activityTaskCanceledEventAttributes;
-    if (ended) scheduled.delete(String(ended.scheduledEventId));
-  }
-  return [...scheduled.values()];
-}
+/** Activity type of each scheduled activity still waiting for its end. */
+export const activitiesInFlight = (events: HistoryEvent[]): string[] => unfinishedActivities(events).map((a) => a.type);
 
 /** Durations (ms) of timers started and neither fired nor cancelled yet. */
 export function timersRunning(events: HistoryEvent[]): number[] {

@@ -3,7 +3,7 @@
 // moto, and GET …/events (the API's SSE stream, opened before the restart) says the status is
 // unavailable during the outage and streams the status again after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, stack, uniqueName } from '../helpers.js';
+import { eventually, stack, startApi, uniqueName, type Api } from '../helpers.js';
 import {
   cleanup,
   faultSpec,
@@ -13,10 +13,8 @@ import {
   report,
   Route53Sampler,
   seedFaultWorld,
-  startApi,
   startMigration,
   WorkerProcess,
-  type Api,
 } from './support.js';
 
 const STEPS = [50, 100];
@@ -29,7 +27,7 @@ let api: Api;
 beforeAll(async () => {
   temporal = await OwnTemporal.start();
   // A short query deadline: the events stream says `unavailable` soon after the server stops.
-  api = await startApi(temporal.address, TASK_QUEUE, { queryTimeoutMs: 2_000 });
+  api = await startApi({ temporalAddress: temporal.address, taskQueue: TASK_QUEUE, config: { queryTimeoutMs: 2_000 } });
 });
 afterAll(async () => {
   await api?.close();

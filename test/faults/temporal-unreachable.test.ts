@@ -3,8 +3,8 @@
 // seconds to minutes the Temporal SDK's own retries of a refused call could take; once the API
 // reaches Temporal again, the decision goes through.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, stack, startHarness, type Harness } from '../helpers.js';
-import { cleanup, faultSpec, migrationApi, report, seedFaultWorld, startApi, startMigration, Toxiproxy, type Api } from './support.js';
+import { eventually, stack, startApi, startHarness, type Api, type Harness } from '../helpers.js';
+import { cleanup, faultSpec, migrationApi, report, seedFaultWorld, startMigration, Toxiproxy } from './support.js';
 
 /** The API's waits in this test: a status query, and a worker accepting a decision. */
 const WAIT_MS = 1_000;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   toxiproxy = await Toxiproxy.start();
   harness = await startHarness();
   const temporalProxy = await toxiproxy.proxy('temporal', stack().temporalAddress);
-  api = await startApi(temporalProxy, harness.taskQueue, { queryTimeoutMs: WAIT_MS, acceptTimeoutMs: WAIT_MS });
+  api = await startApi({ temporalAddress: temporalProxy, taskQueue: harness.taskQueue, config: { queryTimeoutMs: WAIT_MS, acceptTimeoutMs: WAIT_MS } });
 });
 afterAll(async () => {
   await api?.close();

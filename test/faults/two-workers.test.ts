@@ -4,7 +4,7 @@
 // approves as always.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditQuery } from '../../workflows/messages.js';
-import { eventually, stack, uniqueName } from '../helpers.js';
+import { eventually, stack, startApi, uniqueName, type Api } from '../helpers.js';
 import {
   cleanup,
   faultSpec,
@@ -15,11 +15,9 @@ import {
   report,
   Route53Sampler,
   seedFaultWorld,
-  startApi,
   startMigration,
   Toxiproxy,
   WorkerProcess,
-  type Api,
 } from './support.js';
 
 const STEPS = [20, 50, 80, 100];
@@ -33,7 +31,7 @@ let motoProxy: string;
 beforeAll(async () => {
   toxiproxy = await Toxiproxy.start();
   motoProxy = await toxiproxy.proxy('moto', new URL(stack().motoUrl).host);
-  api = await startApi(stack().temporalAddress, TASK_QUEUE);
+  api = await startApi({ taskQueue: TASK_QUEUE });
 });
 afterAll(async () => {
   await api?.close();

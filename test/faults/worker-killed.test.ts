@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { auditQuery } from '../../workflows/messages.js';
-import { eventually, stack, uniqueName } from '../helpers.js';
+import { eventually, stack, startApi, uniqueName } from '../helpers.js';
 import {
   activitiesInFlight,
   cleanup,
@@ -20,7 +20,6 @@ import {
   report,
   Route53Sampler,
   seedFaultWorld,
-  startApi,
   startMigration,
   startPendingRoute53,
   timersRunning,
@@ -61,7 +60,7 @@ async function openLane(name: string, zoneName: string, sampler: Route53Sampler,
   const pending = opts.pendingRoute53 ? await startPendingRoute53() : undefined;
   const awsEndpoint = pending ? pending.url : `http://${await toxiproxy.proxy(proxyName, new URL(stack().motoUrl).host)}`;
   const worker = new WorkerProcess(name, { temporalAddress: stack().temporalAddress, taskQueue, awsEndpoint });
-  const api = await startApi(stack().temporalAddress, taskQueue);
+  const api = await startApi({ taskQueue });
   const pair = sampler.track(w.record, STEPS);
   cleanup(() => api.close(), () => pending?.close(), () => worker.kill(), () => toxiproxy.removeToxic(proxyName, 'slow').catch(() => {}));
   const spec = faultSpec(w, { traffic: { steps: STEPS, observe: opts.observe ?? '0s' }, bake: opts.bake ?? '0s', freeze: opts.freeze ?? '0s' });

@@ -13,7 +13,7 @@ import { createActivities, type Activities } from '../../activities/index.js';
 import { createAwsClients } from '../../activities/aws.js';
 import { localClusterAccess, type ClusterAccess } from '../../activities/kubernetes.js';
 import { CRDS, installCrd as installCrdFile, kubeConfigFor } from '../../scripts/stack/kube-seed.js';
-import { seedWorld as seedWorldOnce, stack, uniqueName } from '../helpers.js';
+import { seedWorld, stack, uniqueName, type TestWorld } from '../helpers.js';
 import type { TrafficInput } from '../../activities/contract.js';
 import { checkSpec } from '../../workflows/spec-checks.js';
 import { resolveSpec } from '../../workflows/spec-defaults.js';
@@ -170,26 +170,9 @@ export async function failureOf(promise: Promise<unknown>): Promise<{ type?: str
   throw new Error('expected a failure, got success');
 }
 
-type Seeded = Awaited<ReturnType<typeof seedWorldOnce>>;
+export { seedWorld };
 
-/**
- * helpers.seedWorld, tolerating its one race: test files seeding in parallel share the
- * tagged sandbox VPC, and two of them may create its first subnets at the same moment
- * (InvalidSubnet.Conflict). The loser seeds again once the subnets exist.
- */
-export async function seedWorld(): Promise<Seeded> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await seedWorldOnce();
-    } catch (err) {
-      if ((err as Error).name !== 'InvalidSubnet.Conflict' || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-export function route53Traffic(w: Seeded, route53: Partial<NonNullable<TrafficSpec['route53']>> = {}): TrafficSpec {
+export function route53Traffic(w: TestWorld, route53: Partial<NonNullable<TrafficSpec['route53']>> = {}): TrafficSpec {
   return {
     driver: 'route53',
     steps: [20, 50, 80, 100],
@@ -199,7 +182,7 @@ export function route53Traffic(w: Seeded, route53: Partial<NonNullable<TrafficSp
   };
 }
 
-export function albTraffic(w: Seeded): TrafficSpec {
+export function albTraffic(w: TestWorld): TrafficSpec {
   return {
     driver: 'alb',
     steps: [20, 50, 80, 100],

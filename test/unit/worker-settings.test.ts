@@ -54,10 +54,20 @@ describe('workerProcessSettings', () => {
 
     expect(problems({ CUTOVER_NOTIFY_CHANNELS: '{', CUTOVER_NOTIFY_CHANNELS_FILE: '/x' })).toContain('set CUTOVER_NOTIFY_CHANNELS or CUTOVER_NOTIFY_CHANNELS_FILE, not both');
     expect(problems({ CUTOVER_NOTIFY_CHANNELS: '{' })).toContain('CUTOVER_NOTIFY_CHANNELS: not valid JSON');
+    expect(problems({ CUTOVER_NOTIFY_CHANNELS: '"https://hooks.slack.example/secret"' })).toContain('CUTOVER_NOTIFY_CHANNELS: must be an object (expected {"<channel>": "https://<webhook URL>"})');
     expect(problems({ CUTOVER_NOTIFY_CHANNELS_FILE: '/nonexistent/channels.json' })).toContain('CUTOVER_NOTIFY_CHANNELS_FILE (/nonexistent/channels.json): ENOENT');
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-worker-')), 'channels.json');
     writeFileSync(file, '{"oncall": ');
     expect(problems({ CUTOVER_NOTIFY_CHANNELS_FILE: file })).toContain(`CUTOVER_NOTIFY_CHANNELS_FILE (${file}): not valid JSON`);
     expect(problems({ CUTOVER_NOTIFY_CHANNELS_FILE: file })).not.toContain('oncall');
+  });
+
+  it('reads named Prometheus servers (their URLs may hold credentials) from a file as well', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-worker-')), 'prometheus.json');
+    writeFileSync(file, '{"eu": "https://user:secret@eu.prom.example/"}');
+    expect(workerProcessSettings({ CUTOVER_PROMETHEUS_SERVERS_FILE: file }).health.prometheus?.servers).toEqual({ eu: 'https://user:secret@eu.prom.example/' });
+    writeFileSync(file, '{"eu": "ftp://user:secret@eu/"}');
+    expect(problems({ CUTOVER_PROMETHEUS_SERVERS_FILE: file })).toContain('CUTOVER_PROMETHEUS_SERVERS_FILE: server eu needs an http(s) URL');
+    expect(problems({ CUTOVER_PROMETHEUS_SERVERS_FILE: file })).not.toContain('secret');
   });
 });

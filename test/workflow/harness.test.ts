@@ -5,13 +5,18 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { APPROVERS, baseSpec, lostWorkflowTask, openActivities, poll, QUIET_MS, timeSkippingEnv } from './harness.js';
+import { APPROVERS, baseSpec, lostWorkflowTask, openActivities, QUIET_MS, timeSkippingEnv } from './harness.js';
 import { useRuns } from './runs.js';
 import { connectClient } from '../../config/connections.js';
+import { eventually } from '../wait.js';
 
 const start = useRuns();
 const { CommandType } = proto.temporal.api.enums.v1;
 const seconds = (n: number) => proto.google.protobuf.Duration.fromObject({ seconds: n });
+/** A protobuf timestamp in milliseconds. */
+const msOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(String(t?.seconds ?? 0)) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+/** The server's clock (ms): the test server keeps its own, a real one runs on this machine's. */
+type Clock = () => Promise<number>;
 
 type Unseen = 'activity' | 'timer';
 
@@ -21,10 +26,10 @@ type Unseen = 'activity' | 'timer';
  * believes running, as a rollback cancels a breach notification in flight, or an approval the
  * gate's reminder timer. Returns the server's refusal, if any.
  */
-function cancelAfterUnseenEnd(connection: Connection, handle: WorkflowHandle, what: Unseen): Promise<string | undefined> {
-  return connection.withDeadline(Date.now() + 20_000, () => cancelling(connection, handle, what));
+function cancelAfterUnseenEnd(connection: Connection, handle: WorkflowHandle, what: Unseen, serverNow: Clock): Promise<string | undefined> {
+  return connection.withDeadline(Date.now() + 20_000, () => cancelling(connection, handle, what, serverNow));
 }
-async function cancelling(connection: Connection, handle: WorkflowHandle, what: Unseen): Promise<string | undefined> {
+async function cancelling(connection: Connection, handle: WorkflowHandle, what: Unseen, serverNow: Clock): Promise<string | undefined> {
   const { workflowService: service } = connection;
   const namespace = 'default';
   const taskQueue = { name: handle.workflowId };
@@ -44,7 +49,11 @@ async function cancelling(connection: Connection, handle: WorkflowHandle, what: 
     const activity = await service.pollActivityTaskQueue({ namespace, taskQueue, identity });
     await service.respondActivityTaskCompleted({ namespace, identity, taskToken: activity.taskToken });
   } else {
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // with a task in flight, the test server's clock runs at wall speed
+    // The timer's firing, unseen: while a task is in flight it is not in the history, so wait
+    // until the server's clock has passed it (the test server's runs at wall speed meanwhile).
+    const started = (await handle.fetchHistory()).events!.find((e) => e.timerStartedEventAttributes)!;
+    const firesAt = msOf(started.eventTime) + 1_000;
+    await eventually(serverNow, (now) => now > firesAt);
   }
   const cancel =
     what === 'activity'
@@ -71,7 +80,7 @@ describe.each<[Unseen, string, string[], RegExp]>([
     const connection = await connectClient({ address: inject('stack').temporalAddress });
     const handle = new Client({ connection }).workflow.getHandle(`unseen-${what}-${randomUUID()}`);
     try {
-      expect(await cancelAfterUnseenEnd(connection, handle, what)).toBeUndefined();
+      expect(await cancelAfterUnseenEnd(connection, handle, what, async () => Date.now())).toBeUndefined();
       expect((await eventNames(handle)).slice(-realServerTail.length)).toEqual(realServerTail);
     } finally {
       await handle.terminate().catch(() => undefined);
@@ -83,12 +92,14 @@ describe.each<[Unseen, string, string[], RegExp]>([
     const env = await timeSkippingEnv(inject('stack').testServerPath);
     try {
       const handle = env.client.workflow.getHandle(`unseen-${what}`);
-      expect(await cancelAfterUnseenEnd(env.connection, handle, what)).toMatch(refusal);
+      const serverNow = async () => msOf((await env.connection.testService!.getCurrentTime({})).time);
+      expect(await cancelAfterUnseenEnd(env.connection, handle, what, serverNow)).toMatch(refusal);
       const before = await eventNames(handle);
       expect(before.at(-1)).toBe('workflowTaskStarted');
-      await new Promise((resolve) => setTimeout(resolve, 6_000)); // the task's timeout is 3 s
+      // Past the task's timeout (3 s) in whole seconds of the server's clock, as lostWorkflowTask counts: a real server would have timed it out and scheduled another.
+      const timesOutAt = Math.floor(msOf((await handle.fetchHistory()).events!.at(-1)!.eventTime) / 1000) + 3;
+      const now = Math.floor((await eventually(serverNow, (t) => Math.floor(t / 1000) > timesOutAt)) / 1000);
       expect(await eventNames(handle)).toEqual(before);
-      const now = Number((await env.connection.testService!.getCurrentTime({})).time!.seconds);
       expect(lostWorkflowTask((await handle.fetchHistory()).events!, now, 0)).toMatch(/LOST WORKFLOW TASK/);
     } finally {
       await env.teardown();
@@ -127,7 +138,7 @@ describe('settle', () => {
     const run = await start({ cloud: (c) => void (c.holdInsync = (w) => w.green > 0) });
     await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
     await run.approve('cutover', APPROVERS[0]);
-    await poll(() => run.cloud.insyncHeld > 0, 'a held INSYNC wait');
+    await eventually(async () => run.cloud.insyncHeld, (held) => held > 0);
     await run.settle(); // a held wait is a settled state
     run.cloud.releaseInsync();
     expect(run.cloud.insyncHeld).toBe(0);

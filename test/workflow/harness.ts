@@ -58,6 +58,7 @@ import { fixPlan } from '../../workflows/plan.js';
 import { WATCHED_PHASES, type AuditEvent, type GateName, type MetricVerdict, type MigrationStatus, type Phase } from '../../workflows/model.js';
 import type { EksMigrationSpec, MigrationSpec } from '../../workflows/spec.js';
 import { FakeCloud, type Clock } from './fake-cloud.js';
+import { unfinishedActivities, type UnfinishedActivity } from '../in-flight.js';
 import { connectClient } from '../../config/connections.js';
 
 export const STARTER = 'ops@example';
@@ -492,15 +493,6 @@ function stopPromiseStackTraces(): void {
   (globalHandlers as unknown as { stopPromiseHook(): void }).stopPromiseHook();
 }
 
-/** Polls `check` (no time skipped) until it holds. */
-export async function poll(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
-
 /** A run with manual steps (baseSpec otherwise): cutover approved, the first step observed, rolled back at the step-2 gate. */
 export async function rolledBackAtStep2(start: (opts?: Partial<RunOptions>) => Promise<Run>): Promise<Run> {
   const spec = baseSpec();
@@ -575,28 +567,6 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 function eventName(e: HistoryEvent): string {
   const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof HistoryEvent]);
   return attrs?.replace('EventAttributes', '') ?? String(e.eventType);
-}
-
-interface UnfinishedActivity {
-  type: string;
-  activityId: string;
-  /** The workflow asked to cancel it; its end (cancelled, or completed after all) is still to be recorded. */
-  cancelRequested: boolean;
-}
-
-/** Activities scheduled whose end the server has not recorded yet. */
-function unfinishedActivities(events: HistoryEvent[]): UnfinishedActivity[] {
-  const open = new Map<number, UnfinishedActivity>();
-  for (const e of events) {
-    const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled) open.set(Number(e.eventId), { type: scheduled.activityType?.name ?? '', activityId: scheduled.activityId ?? '', cancelRequested: false });
-    const cancelling = e.activityTaskCancelRequestedEventAttributes;
-    const activity = cancelling && open.get(Number(cancelling.scheduledEventId));
-    if (activity) activity.cancelRequested = true;
-    const ended = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
-    if (ended) open.delete(Number(ended.scheduledEventId));
-  }
-  return [...open.values()];
 }
 
 /** Activities running as the workflow wants them to, leaving out those it asked to cancel. */

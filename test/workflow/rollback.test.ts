@@ -2,7 +2,8 @@
 // compensation. Each rollback must end with blue carrying 100 % and the person on record.
 import { describe, expect, it } from 'vitest';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { APPROVERS, baseSpec, poll, rejection, STARTER, type Run } from './harness.js';
+import { APPROVERS, baseSpec, rejection, STARTER, type Run } from './harness.js';
+import { eventually } from '../wait.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -60,7 +61,7 @@ const rollbackPoints: { when: string; spec?: MigrationSpec; cloud?: (c: Run['clo
     reach: async (run) => {
       await run.until((s) => s.pendingGate?.gate === 'cutover');
       await run.approve('cutover', alice);
-      await poll(() => run.cloud.insyncHeld > 0, 'a held INSYNC wait');
+      await eventually(async () => run.cloud.insyncHeld, (held) => held > 0);
       expect(run.cloud.routing).toEqual({ blue: 80, green: 20 });
     },
   },
