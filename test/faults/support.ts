@@ -365,10 +365,13 @@ const key = (w: Weights) => `${w.blue}/${w.green}`;
 /**
  * An HTTP proxy in front of moto that, while held, answers Route 53's changes as PENDING, as
  * Route 53 does while it propagates one (moto answers INSYNC at once): the worker then waits
- * in GetChange until the hold is released.
+ * in GetChange until the hold is released. A request whose target cannot be reached (a fault
+ * proxy behind it cut) has its connection cut too, as without this proxy, and is listed in
+ * `unreachable` (method and path).
  */
-export async function startPendingRoute53(target = stack().motoUrl): Promise<{ url: string; hold(on: boolean): void; close(): Promise<void> }> {
+export async function startPendingRoute53(target = stack().motoUrl): Promise<{ url: string; hold(on: boolean): void; unreachable(): string[]; close(): Promise<void> }> {
   let holding = false;
+  const unreachable: string[] = [];
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
     const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (up) => {
@@ -384,13 +387,17 @@ export async function startPendingRoute53(target = stack().motoUrl): Promise<{ u
         res.writeHead(up.statusCode ?? 502, headers).end(body);
       });
     });
-    forward.on('error', (err) => res.writeHead(502).end(String(err)));
+    forward.on('error', () => {
+      unreachable.push(`${req.method} ${req.url}`);
+      req.socket.destroy();
+    });
     req.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hold: (on) => void (holding = on),
+    unreachable: () => [...unreachable],
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -20,6 +20,16 @@ export const cloudMutation = wf.proxyActivities<Activities>({
 });
 
 /**
+ * Undo steps that are reported when they fail, never fatal (a cluster's Argo CD registration
+ * removed): a few attempts, then the caller names what was left, so a management cluster out
+ * of reach never holds a cancel or a decommission.
+ */
+export const bestEffort = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '500ms', maximumInterval: '2s', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
  * A weight change runs as a local activity: in the worker, within the workflow task that
  * decided it, with no activity task round trip through the server (a rollback lands sooner).
  * Only the change itself (a few calls): a wait for it to apply can take minutes and stays an activity.

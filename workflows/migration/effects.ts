@@ -7,7 +7,7 @@ import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from 
 import { appliedWhen } from '../drivers/index.js';
 import type { MetricPhase } from '../spec.js';
 import { PATCHES } from './patches.js';
-import { cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
+import { bestEffort, cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, nonRetryable, now, pause, requestRollback } from './state.js';
 import type { GitopsRef, Run } from './types.js';
 import { tell, weightsSummary } from './story.js';
@@ -223,7 +223,7 @@ export function deregisterFromArgo(run: Run, cluster: string, actor: Actor, reas
     const argocd = run.gitops?.argocd;
     if (!argocd) return;
     const entry = { actor, action: 'deregister-cluster', reason, detail: (r: { removed: unknown }) => ({ cluster, removed: r.removed }) };
-    await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => cloudMutation.deregisterArgoCluster({ region: run.spec.region, cluster, argocd })));
+    await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => bestEffort.deregisterArgoCluster({ region: run.spec.region, cluster, argocd })));
   });
 }
 
