@@ -1,6 +1,7 @@
 // Prints the test runs' vitest JSON reports (one per Node.js version, in the folder given;
 // scripts/test.sh writes them) as the one line CI reads, last: "N passed, M failed", summed over
-// the runs. A report left empty is a run that ended without one: it counts as a failure.
+// the runs. A report left empty is a run that ended without one, and a run with errors outside
+// its tests failed too, although no test did: either fails the summary.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -15,13 +16,13 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let total = 0;
-let unfinished = 0;
+let broken = 0;
 for (const file of files) {
   const run = path.basename(file, '.json'); // node-20, node-24
   const text = readFileSync(path.join(dir, file), 'utf8');
   if (!text.trim()) {
     console.log(`FAILED ${run}: the run ended without a report (see the output above)`);
-    unfinished++;
+    broken++;
     continue;
   }
   const report = JSON.parse(text);
@@ -35,6 +36,11 @@ for (const file of files) {
     }
     if (suite.status === 'failed' && !(suite.assertionResults ?? []).length) console.log(`FAILED ${run} ${name}: ${(suite.message ?? '').split('\n')[0]}`);
   }
+  // Vitest's own verdict also fails on errors outside any test (a peer that did not start).
+  if (!report.success && !report.numFailedTests) {
+    console.log(`FAILED ${run}: errors outside the tests (see the output above)`);
+    broken++;
+  }
   console.log(`${run}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
   passed += report.numPassedTests;
   failed += report.numFailedTests;
@@ -43,4 +49,4 @@ for (const file of files) {
 }
 if (skipped) console.log(`${skipped} skipped`);
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || unfinished > 0 || total === 0 ? 1 : 0);
+process.exit(failed > 0 || broken > 0 || total === 0 ? 1 : 0);
