@@ -6,10 +6,9 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityExecuteInput, Next } from '@temporalio/worker';
 import type { NotifyInput } from '../activities/contract.js';
+import { RETRYING_NOTIFY_AT } from '../workflows/failures.js';
 import { NOTIFY_CHANNEL_HEADER } from '../workflows/interceptors.js';
 
-/** The failed attempt after which the channel is told (the workflow's own forward weight changes use the same bound). */
-export const RETRYING_NOTIFY_AT = 5;
 
 /** Not reported: a notification that fails does not notify about itself, and the health watcher's retries show in its readings. */
 const UNREPORTED = new Set(['notify', 'watchHealth']);

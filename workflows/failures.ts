@@ -16,6 +16,12 @@ export const NON_RETRYABLE_FAILURES: string[] = Object.values(FAILURE);
 /** The workflow refused a step that would break a safety rule (e.g. deleting blue too early). */
 export const INVARIANT_VIOLATION = 'InvariantViolation';
 
+/**
+ * Past this many failed attempts of something the run waits on, its channel is told once: an
+ * activity's (the worker's retrying notice) or a forward weight change's (the workflow's loop).
+ */
+export const RETRYING_NOTIFY_AT = 5;
+
 /** What a failure says, without the wrapping of the activity that raised it. */
 export function describeFailure(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;

@@ -2,7 +2,7 @@
 // safeguards around the freeze, and the health watcher beside the phases that carry traffic.
 import * as wf from '@temporalio/workflow';
 import type { SetWeightsInput, SetWeightsResult } from '../../activities/contract.js';
-import { describeFailure, NON_RETRYABLE_FAILURES } from '../failures.js';
+import { describeFailure, NON_RETRYABLE_FAILURES, RETRYING_NOTIFY_AT } from '../failures.js';
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
 import { appliedWhen } from '../drivers/index.js';
 import type { MetricPhase } from '../spec.js';
@@ -21,8 +21,6 @@ export const trafficInput = (run: Run) => ({ region: run.spec.region, traffic: r
 
 /** A forward weight change that still fails after this many attempts holds the migration (needs-attention). */
 const FORWARD_MAX_ATTEMPTS = 15;
-/** Past this many failed attempts of a forward change, people are told. */
-const RETRYING_NOTIFY_AT = 5;
 const FORWARD_RETRY_PAUSE = '5s';
 
 /**
