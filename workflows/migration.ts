@@ -1,11 +1,13 @@
 // The migration workflow: one run moves traffic from blue to green and retires blue. This
 // entry wires the messages to their handlers and runs the phases until the migration ends,
-// continuing as new when the history grows long. The parts live in migration/:
-//   state.ts     the run's state and its status   waits.ts       every way the workflow waits
-//   phases.ts    the lifecycle as a table          effects.ts     traffic, GitOps, health watcher
-//   handlers.ts  what each message does            saga.ts        the undo of each step taken
-//   activities.ts  the activity option presets
-// Pure decisions live in spec-defaults.ts, spec-checks.ts, plan.ts and invariants.ts.
+// continuing as new when the history grows long. The parts live in migration/, by story:
+//   types.ts    a run's shapes (types only)     state.ts       the run's state and its status
+//   engine.ts   the phase table, runPhase, hold  forward.ts     preflight to frozen
+//   decommission.ts  retiring blue               choices.ts     retry or abort after a hold or rollback
+//   interrupts.ts    rollback and cancel         waits.ts       every way the workflow waits
+//   effects.ts  traffic, GitOps, health watcher  handlers.ts    what each message does
+//   saga.ts     the undo of each step taken      activities.ts  the activity option presets
+// Pure decisions live beside this file: plan.ts, spec-defaults.ts, invariants.ts.
 import * as wf from '@temporalio/workflow';
 import {
   abortUpdate,
