@@ -21,8 +21,8 @@ export const cloudMutation = wf.proxyActivities<Activities>({
 
 /**
  * Undo steps that are reported when they fail, never fatal (a cluster's Argo CD registration
- * removed): a few attempts, then the caller names what was left, so a management cluster out
- * of reach never holds a cancel or a decommission.
+ * removed, blue's auto-sync resumed): a few attempts, then the caller names what was left, so a
+ * management cluster out of reach never holds a rollback, a cancel or a decommission.
  */
 export const bestEffort = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1m',

@@ -196,12 +196,16 @@ export function pauseBlueAutoSync(run: Run, actor: Actor): Promise<void> {
   });
 }
 
-/** Blue serves traffic again (rollback, cancel): its GitOps must keep it current again. */
+/**
+ * Blue serves traffic again (rollback, cancel, abort): its GitOps must keep it current again.
+ * Best effort: a management cluster out of reach leaves a warning (and a notification) that
+ * blue's auto-sync is still paused, rather than holding the rollback or cancel.
+ */
 export function resumeBlueAutoSync(run: Run, actor: Actor, reason: string): Promise<void> {
   const blue = run.spec.blue.cluster;
   return reportFailure(run, `resuming ${blue}'s auto-sync`, async () => {
     const entry = { actor, action: 'resume-blue-auto-sync', reason, detail: (r: { changed: unknown }) => ({ changed: r.changed }) };
-    await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => cloudMutation.resumeBlueAutoSync(gitopsInput(run, blue))));
+    await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => bestEffort.resumeBlueAutoSync(gitopsInput(run, blue))));
   });
 }
 
