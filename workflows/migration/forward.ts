@@ -115,18 +115,21 @@ export async function bootstrapping(run: Run): Promise<Phase> {
     // Remembered before asking (an interrupted registration may have taken effect), and only
     // with a green that goes on cancel: a green that stays keeps its registration.
     if (pending(run, 'delete-green')) remember(run, { kind: 'deregister-green' });
-    await registerGreenInArgo(run, argocd);
+    await sittingOut(run, { what: `green ${spec.green.cluster} registered in Argo CD` }, () => registerGreenInArgo(run, argocd));
   }
   const syncTimeout = spec.gitops?.syncTimeout ?? DEFAULTS.gitopsSyncTimeout;
-  const result = await interruptible(run, () =>
-    waitUpTo(syncTimeout).bootstrapGitops({
-      region: spec.region,
-      green: spec.green.cluster,
-      // Registration is its own audited step (above): the wait only waits.
-      argocd: argocd && { ...argocd, registerCluster: false },
-      flux: gitops.flux,
-      timeout: syncTimeout,
-    }),
+  const what = `GitOps synced and healthy on green ${spec.green.cluster} (at most ${syncTimeout})`;
+  const result = await sittingOut(run, { what }, () =>
+    interruptible(run, () =>
+      waitUpTo(syncTimeout).bootstrapGitops({
+        region: spec.region,
+        green: spec.green.cluster,
+        // Registration is its own audited step (above): the wait only waits.
+        argocd: argocd && { ...argocd, registerCluster: false },
+        flux: gitops.flux,
+        timeout: syncTimeout,
+      }),
+    ),
   );
   run.state.findings.gitops = result.findings;
   if (result.ready) return onward(run);
