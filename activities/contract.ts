@@ -167,7 +167,7 @@ export interface PeakWindowTimes {
 
 export interface NotifyInput {
   migrationId: string;
-  event: 'gate-pending' | 'gate-reminder' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled';
+  event: 'gate-pending' | 'gate-reminder' | 'gate-escalated' | 'gate-expired' | 'step-back' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled';
   text: string;
   /** A channel the worker maps to a webhook URL (the URL is a secret: it never enters history). */
   channel?: string;

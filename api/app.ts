@@ -15,6 +15,7 @@ import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import temporal from './plugins/temporal.js';
 import decisionRoutes from './routes/decisions.js';
+import type { SpecContext } from './spec-checks.js';
 import eventRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
 import migrationRoutes from './routes/migrations.js';
@@ -102,8 +103,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
-      await v1.register(planRoutes, { blueVersion: deps.blueVersion });
-      await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
+      // With OIDC, who can approve is the provider's to know; with static tokens alone, every approver is known here.
+      const specContext: SpecContext = { blueVersion: deps.blueVersion, policies: config.approvalPolicies ?? {}, ...(!config.oidc && { approvers: [...config.tokens.values()] }) };
+      await v1.register(planRoutes, { specContext });
+      await v1.register(migrationRoutes, { taskQueue, specContext });
       await v1.register(decisionRoutes, {
         acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
         rollbackWaitMs: config.rollbackWaitMs ?? DEFAULT_ROLLBACK_WAIT_MS,

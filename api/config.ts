@@ -4,6 +4,8 @@ import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } fro
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { integerSetting, jsonObjectSetting } from '../config/settings.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
+import type { NamedPolicies } from '../workflows/spec-defaults.js';
+import { readApprovalPolicies } from '../config/approval-policies.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -11,6 +13,8 @@ export type Role = (typeof ROLES)[number];
 export interface Principal {
   subject: string;
   role: Role;
+  /** Groups the person is in (OIDC groups claim, or a static token's groups): approval policies name them. */
+  groups?: string[];
 }
 
 export const DEFAULT_EVENTS_POLL_MS = 1_000;
@@ -59,6 +63,8 @@ export interface ApiConfig {
   acceptTimeoutMs?: number;
   /** How long rollback?wait=true waits for blue to carry everything again (default DEFAULT_ROLLBACK_WAIT_MS). */
   rollbackWaitMs?: number;
+  /** Approval policies a spec may name (CUTOVER_APPROVAL_POLICIES). */
+  approvalPolicies?: NamedPolicies;
   /** Where the API looks up blue's Kubernetes version (moto in the sandbox; undefined = AWS). */
   awsEndpoint?: string;
 }
@@ -68,6 +74,7 @@ export const SANDBOX_TOKENS: Record<string, Principal> = {
   'dev-operator': { subject: 'ops@sandbox', role: 'operator' },
   'dev-approver-1': { subject: 'alice@sandbox', role: 'approver' },
   'dev-approver-2': { subject: 'bob@sandbox', role: 'approver' },
+  'dev-approver-3': { subject: 'carol@sandbox', role: 'approver' },
   'dev-viewer': { subject: 'viewer@sandbox', role: 'viewer' },
 };
 
@@ -199,6 +206,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const acceptTimeoutMs = integerSetting(env, 'CUTOVER_API_ACCEPT_TIMEOUT_MS', 1_000, 120_000, problems) ?? DEFAULT_ACCEPT_TIMEOUT_MS;
   const rollbackWaitMs = integerSetting(env, 'CUTOVER_API_ROLLBACK_WAIT_MS', 1_000, 600_000, problems) ?? DEFAULT_ROLLBACK_WAIT_MS;
   const oidc = readOidc(env, problems);
+  const approvalPolicies = readApprovalPolicies(env, problems);
   const tokens = mode ? attempt(() => readTokens(env, oidc !== undefined)) : undefined;
   const temporal = attempt(() => temporalSettings(env));
   if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {
@@ -207,5 +215,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (problems.length || !tokens || !temporal) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, awsEndpoint: awsEndpoint(env) };
+  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, approvalPolicies, awsEndpoint: awsEndpoint(env) };
 }

@@ -5,7 +5,7 @@
 import type { FastifyError } from 'fastify';
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { REJECTION } from '../workflows/messages.js';
+import { refusalStatus } from '../workflows/messages.js';
 import { RETIRED_FIELDS } from '../workflows/spec.js';
 import { BODY_LIMIT_BYTES } from './config.js';
 
@@ -82,7 +82,7 @@ function uncappedReply(error: unknown): ErrorReply {
     return { status: 409, body: { error: title(409), message: `migration ${error.workflowId} is already running` } };
   }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    const status = error.cause.type === REJECTION.selfApproval ? 403 : 409;
+    const status = refusalStatus(error.cause.type);
     return { status, body: { error: title(status), message: error.cause.message } };
   }
   // The status read says which task queue nobody polls; this is any other Query Temporal refused so.

@@ -48,7 +48,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'Invalid request (or an ambiguous Authorization header): errors[] names every bad field and why',
   401: 'No valid bearer token',
-  403: "The token's role is too low, or the starter approves under distinctApprover",
+  403: "The token's role is too low, or the gate's approval policy does not let this person decide it (not in its groups, already approved, started the migration, approved an earlier gate)",
   404: 'No such migration',
   409: "Does not apply in the migration's current state: phase and workflowStatus say which",
   413: 'The request body is larger than the API reads',
@@ -136,7 +136,26 @@ export const ApprovalBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ApprovedBody = Type.Object({ gate: Type.String(), decision: Type.String(), links: Links }, { description: 'Decision recorded by the migration' });
+export const ApprovedBody = Type.Object(
+  {
+    gate: Type.String(),
+    decision: Type.String(),
+    approvals: Type.Optional(Type.Integer({ description: "approvals the gate has now (its policy's k of N)" })),
+    required: Type.Optional(Type.Integer({ description: 'approvals its policy needs' })),
+    met: Type.Optional(Type.Boolean({ description: 'the policy is met: the migration goes on' })),
+    links: Links,
+  },
+  { description: 'Decision recorded by the migration' },
+);
+export const StepBackBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S', description: 'why; shown at the gate the migration then waits at, and recorded in the audit log' }),
+    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: "green's weight to go back to: one of the plan's steps (default: the step before the current one)" })),
+  },
+  { additionalProperties: false },
+);
+export type SteppedBackBody = Static<typeof SteppedBackBody>;
+export const SteppedBackBody = Type.Object({ step: Type.Integer(), greenWeight: Type.Integer(), links: Links }, { description: 'The step-back is under way: green goes to this step, then waits at the next step\'s gate' });
 export type ApprovedBody = Static<typeof ApprovedBody>;
 
 export const ReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });

@@ -169,6 +169,7 @@ try {
     await advanceUntil(phaseIs(handle, 'decommission'));
     await remindedWait();
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'decommission', decision: 'approve', actor: APPROVERS[1] }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'decommission', decision: 'approve', actor: APPROVERS[2] }] });
     // The clock keeps moving only by the driver: the client's result() would let the server skip freely.
     await advanceUntil(async () => (await handle.describe()).status.name !== 'RUNNING', 1);
     const outcome = await handle.result();

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { EVENTS_RETRY_MS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../api/event-stream.js';
-import type { ActionBody, ApprovedBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody } from '../api/schemas.js';
+import type { ActionBody, ApprovedBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody, SteppedBackBody } from '../api/schemas.js';
 import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
 import { progressLine, renderList, renderPlan, renderStatus, type ListItem } from './render.js';
 import { setup } from './setup.js';
@@ -27,9 +27,12 @@ commands
   list [--phase P] [--status S] [--blue B] [--page-size N] [--cursor C] [--all]
   status ID                        where a migration stands
   watch ID                         follow a migration live (Ctrl-C to stop)
-  approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, decommission, preflight-override);
-                                   the gate may also be given as --gate GATE
+  approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, promote, decommission, preflight-override):
+                                   one approval toward its policy's k of N; the gate may also be given as --gate GATE
   reject ID GATE [--comment C]     reject a pending gate (or --gate GATE)
+  step-back ID --reason R [--weight W]
+                                   green back to an earlier step's weight (default the step before), then wait at the next step's gate
+  promote ID [--reason R]          skip the remaining steps: green to 100 % once the current step passed its checks (an approval under the promote policy)
   rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is; exit 1 if the API's wait ends first)
   pause|resume|retry|abort|cancel ID [--reason R]
   setup [--check]                  create Cutover's search attributes in the Temporal namespace
@@ -53,6 +56,7 @@ const OPTIONS = {
   gate: { type: 'string' },
   reason: { type: 'string' },
   wait: { type: 'boolean' },
+  weight: { type: 'string' },
   phase: { type: 'string' },
   status: { type: 'string' },
   blue: { type: 'string' },
@@ -132,7 +136,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const gate = need(args[1] ?? flags.gate, 'a gate (cutover, step-N, decommission, preflight-override)');
         const body = { gate, decision: command, ...(flags.comment ? { comment: flags.comment } : {}) };
         const answer = await request<ApprovedBody>(target, 'POST', `${path()}/approvals`, body);
-        show(answer, () => `${answer.gate}: ${answer.decision === 'approve' ? 'approved' : 'rejected'}`);
+        show(answer, () => approvalLine(answer));
+        return 0;
+      }
+      case 'step-back': {
+        const reason = need(flags.reason, '--reason (it is shown at the gate and goes into the audit log)');
+        const weight = flags.weight === undefined ? undefined : Number(flags.weight);
+        if (weight !== undefined && !Number.isInteger(weight)) throw new UsageError(`--weight must be one of the plan's green weights (an integer), got "${flags.weight}"`);
+        const answer = await request<SteppedBackBody>(target, 'POST', `${path()}/step-back`, { reason, ...(weight !== undefined && { weight }) });
+        show(answer, () => `stepping back to step ${answer.step} (green ${answer.greenWeight} %); then waiting at gate step-${answer.step + 1}`);
+        return 0;
+      }
+      case 'promote': {
+        const answer = await request<ApprovedBody>(target, 'POST', `${path()}/promote`, flags.reason ? { reason: flags.reason } : {});
+        show(answer, () => approvalLine(answer));
         return 0;
       }
       case 'rollback': {
@@ -169,6 +186,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     throw err;
   }
+}
+
+/** An approval's answer: the gate, and its policy's count when it has one. */
+function approvalLine(answer: ApprovedBody): string {
+  if (answer.decision !== 'approve') return `${answer.gate}: rejected`;
+  if (answer.required === undefined) return `${answer.gate}: approved`;
+  return `${answer.gate}: ${answer.approvals} of ${answer.required} approvals${answer.met ? ', policy met: the migration goes on' : ''}`;
 }
 
 function need(value: string | undefined, what: string): string {

@@ -53,6 +53,22 @@ function table(rows: string[][], indent = ''): string[] {
   return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
+/** A pending gate: how long it waits, its policy's count, who approved, who may still, when it expires. */
+function gateRows(id: string, gate: NonNullable<StatusBody['pendingGate']>, now: Date): string[][] {
+  const count = gate.required !== undefined ? `, ${gate.approvals?.length ?? 0} of ${gate.required} approvals` : '';
+  const rows = [['pending gate', `${gate.gate}${count}, waiting ${humanDuration(now.getTime() - Date.parse(gate.since))}  →  cutover approve ${id} ${gate.gate}`]];
+  if (gate.reason) rows.push(['', `why: ${gate.reason}`]);
+  if (gate.policy) rows.push(['', `policy: ${gate.policy}`]);
+  for (const a of gate.approvals ?? []) rows.push(['', `approved by ${a.actor} ${clock(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`]);
+  if (gate.mayApprove) {
+    const who = gate.mayApprove.groups ? `members of ${gate.mayApprove.groups.join(' or ')}` : 'any approver';
+    rows.push(['', `may approve: ${who}${gate.mayApprove.except.length ? `, except ${gate.mayApprove.except.join(', ')}` : ''}`]);
+  }
+  if (gate.escalated) rows.push(['', `expired, escalated to ${gate.escalated.channel}; acts ${clock(gate.escalated.actsAt, now)}`]);
+  else if (gate.expiresAt) rows.push(['', `expires ${clock(gate.expiresAt, now)}`]);
+  return rows;
+}
+
 export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): string {
   const rows: string[][] = [
     ['phase', `${s.phase}${s.paused ? '  (PAUSED: holds at the next boundary)' : ''}`],
@@ -65,8 +81,10 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     const verdict = share.within ? 'within' : 'not within';
     rows.push(['observed share', `intended ${share.intended} %, ${observed}: ${verdict} ${share.tolerance} points (${share.source}), read ${clock(share.at, now)}${share.reason ? `; ${share.reason}` : ''}`]);
   }
-  if (s.pendingGate) {
-    rows.push(['pending gate', `${s.pendingGate.gate}, waiting ${humanDuration(now.getTime() - Date.parse(s.pendingGate.since))}  →  cutover approve ${s.id} ${s.pendingGate.gate}`]);
+  if (s.pendingGate) rows.push(...gateRows(s.id, s.pendingGate, now));
+  if (s.promotion) {
+    const who = s.promotion.approvals.map((a) => a.actor).join(', ');
+    rows.push(['promote', `${s.promotion.approvals.length} of ${s.promotion.required} approvals (${who})${s.promotion.met ? ': met, green goes to 100 % after this step' : `  →  cutover approve ${s.id} promote`}`]);
   }
   for (const t of s.timers) rows.push(['timer', timerLine(t, now)]);
   if (s.waiting) rows.push(['waiting', waitingLine(s.waiting, now)]);

@@ -29,7 +29,7 @@ const protojson = requireFromProto('protobufjs/ext/protojson') as { toJson(t: un
 const historyType = (proto as unknown as { lookupType(name: string): { fromObject(o: unknown): unknown } }).lookupType('temporal.api.history.v1.History');
 const historyToJSON = (h: History) => JSON.stringify(protojson.toJson(historyType, historyType.fromObject(h)), null, 1);
 const historyFromJSON = (json: string): History => protojson.fromJson(historyType, JSON.parse(json));
-const [alice, bob] = APPROVERS;
+const [alice, bob, carol] = APPROVERS;
 
 async function shifted(run: Run) {
   await run.until((s) => s.pendingGate?.gate === 'cutover');
@@ -318,6 +318,59 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       await run.advance('1m');
       await run.until((s) => s.step?.greenWeight === 20);
       await run.rollback(bob, 'throttled step done, rolling back', true);
+      await run.abort(STARTER);
+      await run.outcome();
+      return run;
+    },
+  },
+  // Patch governance: cutover 2 of leads, a promote from step 1 to 100 %, a step-back from the
+  // bake to 80 % held at gate step-4, then the bake, and decommission by two other people.
+  'governance-promote-step-back': {
+    run: async (start) => {
+      const spec = { ...baseSpec(), bake: '1h', freeze: '1h', approvals: { cutover: { required: 2, groups: ['leads'] } } };
+      const run = await start({ spec });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approveAs('cutover', alice, ['leads']);
+      await run.approveAs('cutover', bob, ['leads']);
+      await run.until((s) => s.step?.greenWeight === 20);
+      await run.promote(carol);
+      await run.settle();
+      await run.advance('10m');
+      await run.until((s) => s.weights.green === 100);
+      await run.settle();
+      await run.advance('10m');
+      await run.until((s) => s.phase === 'baking');
+      await run.stepBack(carol, 'p99 up in the bake', 80);
+      await run.until((s) => s.pendingGate?.gate === 'step-4');
+      await run.approve('step-4', alice);
+      await run.until((s) => s.weights.green === 100);
+      await run.settle();
+      await run.advance('10m');
+      await run.until((s) => s.phase === 'baking');
+      await run.advance('3h');
+      await run.until((s) => s.pendingGate?.gate === 'decommission');
+      await run.approve('decommission', carol);
+      await run.approve('decommission', 'dave@example');
+      await run.outcome();
+      return run;
+    },
+  },
+  // Patch governance: a cutover gate that expires, escalates, then holds; a retry opens it again.
+  'governance-expiry-escalate-hold': {
+    run: async (start) => {
+      const cutover = { expiresAfter: '1h', onExpiry: 'escalate' as const, escalate: { channel: 'sre', after: '30m', then: 'hold' as const } };
+      const run = await start({ spec: { ...baseSpec(), approvals: { cutover } } });
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.advance('1h');
+      await run.until((s) => !!s.pendingGate?.escalated);
+      await run.settle();
+      await run.advance('30m');
+      await run.until((s) => s.phase === 'needs-attention');
+      await run.retry(STARTER);
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.approve('cutover', alice);
+      await run.until((s) => s.step?.greenWeight === 20);
+      await run.rollback(bob, 'errors', true);
       await run.abort(STARTER);
       await run.outcome();
       return run;

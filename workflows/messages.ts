@@ -15,6 +15,8 @@ export interface ApprovalRequest {
   decision: 'approve' | 'reject';
   comment?: string;
   actor: Actor;
+  /** The person's groups (OIDC claim or static token), for a policy that names groups. */
+  groups?: string[];
 }
 export interface RollbackRequest {
   reason: string;
@@ -26,11 +28,31 @@ export interface ActorRequest {
   actor: Actor;
   reason?: string;
 }
+/** Green back to an earlier step's weight: by its weight (one the plan names), else the step before the current one. */
+export interface StepBackRequest extends ActorRequest {
+  reason: string;
+  weight?: number;
+}
+/** Skip the remaining steps to 100 %: an approval under the promote policy. */
+export interface PromoteRequest extends ActorRequest {
+  groups?: string[];
+}
+
+/** What an approval did: the gate's count so far, and whether its policy is met. */
+export interface ApprovalOutcome {
+  gate: GateName;
+  decision: string;
+  approvals?: number;
+  required?: number;
+  met?: boolean;
+}
 
 export const statusQuery = defineQuery<MigrationStatus>('status');
 /** The whole audit trail (the status carries only the latest events). */
 export const auditQuery = defineQuery<AuditEvent[]>('audit');
-export const approveUpdate = defineUpdate<{ gate: GateName; decision: string }, [ApprovalRequest]>('approve');
+export const approveUpdate = defineUpdate<ApprovalOutcome, [ApprovalRequest]>('approve');
+export const stepBackUpdate = defineUpdate<{ step: number; greenWeight: number }, [StepBackRequest]>('step-back');
+export const promoteUpdate = defineUpdate<ApprovalOutcome, [PromoteRequest]>('promote');
 export const rollbackUpdate = defineUpdate<{ accepted: true; weights?: Weights }, [RollbackRequest]>('rollback');
 export const pauseUpdate = defineUpdate<void, [ActorRequest]>('pause');
 export const resumeUpdate = defineUpdate<void, [ActorRequest]>('resume');
@@ -42,7 +64,15 @@ export const cancelUpdate = defineUpdate<void, [ActorRequest]>('cancel');
 export const REJECTION = {
   notApplicable: 'NotApplicable', // 409
   selfApproval: 'SelfApproval', // 403
+  forbidden: 'Forbidden', // 403: the approval policy does not let this person decide
+  invalid: 'InvalidRequest', // 400: the request names something the migration never had
 } as const;
+
+/** The HTTP status of a validator's refusal. */
+export function refusalStatus(type: string | undefined | null): 400 | 403 | 409 {
+  if (type === REJECTION.invalid) return 400;
+  return type === REJECTION.selfApproval || type === REJECTION.forbidden ? 403 : 409;
+}
 
 /** What list filters find a migration by. The workflow keeps only the phase current. */
 export const SEARCH_ATTRIBUTES = {

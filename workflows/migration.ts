@@ -15,17 +15,20 @@ import {
   auditQuery,
   cancelUpdate,
   pauseUpdate,
+  promoteUpdate,
   resumeUpdate,
   retryUpdate,
   rollbackUpdate,
   SEARCH_ATTRIBUTES,
   statusQuery,
+  stepBackUpdate,
 } from './messages.js';
 import { FAILURE } from './failures.js';
 import { SYSTEM_ACTOR, type MigrationStatus } from './model.js';
 import { notify } from './migration/activities.js';
 import { PATCHES } from './migration/patches.js';
 import * as handle from './migration/handlers.js';
+import * as gates from './migration/gates.js';
 import { describeFailure } from './failures.js';
 import { hold, runPhase } from './migration/engine.js';
 import { cancel, onInterrupt } from './migration/interrupts.js';
@@ -49,6 +52,7 @@ export async function migration(input: MigrationInput): Promise<MigrationResult>
   if (!input.carried) {
     audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
     if (wf.patched(PATCHES.holdBeforeTraffic)) state.failuresHold = true;
+    if (wf.patched(PATCHES.governance)) state.governance = true;
   }
 
   try {
@@ -86,6 +90,7 @@ async function carryOutInterrupt(run: Run): Promise<void> {
     if (wf.isCancellation(err)) throw err;
     const phase = run.state.phase;
     run.state.interrupt = undefined;
+    run.state.stepBack = undefined;
     await hold(run, phase === 'needs-attention' ? run.state.attention!.phase : phase, err);
   }
 }
@@ -121,7 +126,9 @@ function withFinalStatus(failure: unknown, status: MigrationStatus): wf.Applicat
 function setHandlers(run: Run): void {
   wf.setHandler(statusQuery, () => statusOf(run));
   wf.setHandler(auditQuery, () => run.state.audit);
-  wf.setHandler(approveUpdate, (req) => handle.approve(run, req), { validator: (req) => handle.validateApprove(run, req) });
+  wf.setHandler(approveUpdate, (req) => gates.approve(run, req), { validator: (req) => gates.validateApprove(run, req) });
+  wf.setHandler(promoteUpdate, (req) => gates.promote(run, req), { validator: (req) => gates.validatePromote(run, req) });
+  wf.setHandler(stepBackUpdate, (req) => handle.stepBack(run, req), { validator: (req) => handle.validateStepBack(run, req) });
   wf.setHandler(rollbackUpdate, (req) => handle.rollback(run, req), { validator: (req) => handle.validateRollback(run, req) });
   wf.setHandler(pauseUpdate, (req) => handle.pauseRun(run, req), { validator: (_req) => handle.validatePause(run) });
   wf.setHandler(resumeUpdate, (req) => handle.resume(run, req), { validator: (_req) => handle.validateResume(run) });

@@ -14,6 +14,7 @@ import type {
   MetricVerdictSchema,
   MigrationStatusSchema,
   PendingGateSchema,
+  GateVoteSchema,
   RetryingSchema,
   TimerStatusSchema,
   WaitingSchema,
@@ -54,7 +55,7 @@ export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen'
 export const BEFORE_TRAFFIC: readonly Phase[] = LIFECYCLE.slice(0, LIFECYCLE.indexOf('shifting'));
 
 /** Gates every migration may meet; a manual step N also waits at gate step-N. */
-export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover', 'decommission'] as const;
+export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover', 'promote', 'decommission'] as const;
 export type GateName = (typeof FIXED_GATES)[number] | `step-${number}`;
 /** What a gate name looks like (steps from 1 to 999): the API validates requests with it. */
 export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2})$`;
@@ -63,6 +64,7 @@ export const GATE_PHASE = {
   'preflight-override': 'preflight',
   'bootstrap-override': 'bootstrapping',
   cutover: 'awaiting-cutover',
+  promote: 'shifting',
   'step-N': 'shifting',
   decommission: 'awaiting-decommission',
 } as const satisfies Record<(typeof FIXED_GATES)[number] | 'step-N', Phase>;
@@ -111,6 +113,7 @@ export const SYSTEM_ACTOR = 'cutover';
 
 export type AuditEvent = Static<typeof AuditEventSchema>;
 export type PendingGate = Static<typeof PendingGateSchema>;
+export type GateVote = Static<typeof GateVoteSchema>;
 export type Finding = Static<typeof FindingSchema>;
 export type TimerStatus = Static<typeof TimerStatusSchema>;
 export type HealthStatus = Static<typeof HealthStatusSchema>;

@@ -3,10 +3,12 @@
 import type { Static } from 'typebox';
 import { describeDrain, describeObservedShare, describeRule, peakLabel } from './describe.js';
 import { metricSource } from './metric-source.js';
+import { describePolicy } from './approval-policy.js';
+import { GATE_KINDS } from './spec-values.js';
 import { appliedWait } from './drivers/index.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';
-import { resolveSpec, type ResolvedMetricCheck, type ResolvedSpec } from './spec-defaults.js';
+import { resolveSpec, type NamedPolicies, type ResolvedMetricCheck, type ResolvedSpec } from './spec-defaults.js';
 import type { MetricPhase, MigrationSpec } from './spec.js';
 
 export type PlannedStep = Static<typeof PlannedStepSchema>;
@@ -29,8 +31,8 @@ export interface FixedPlan {
  * result in the workflow's input and a continue-as-new hands it on, so a worker deployed
  * later with other defaults never changes a running migration's plan (nor fails its replay).
  */
-export function fixPlan(spec: MigrationSpec): FixedPlan {
-  const resolved = resolveSpec(spec);
+export function fixPlan(spec: MigrationSpec, policies?: NamedPolicies): FixedPlan {
+  const resolved = resolveSpec(spec, policies);
   return { spec: resolved, plan: buildPlan(resolved) };
 }
 
@@ -63,6 +65,7 @@ export function buildPlan(spec: ResolvedSpec): Plan {
       { name: TIMERS.freeze, duration: spec.freeze },
     ],
     ...(spec.health.metrics?.length && { metricChecks: spec.health.metrics.map(plannedMetricCheck) }),
+    approvalPolicies: Object.fromEntries(GATE_KINDS.map((kind) => [kind, describePolicy(spec.approvals.policies[kind])])),
     decommission: {
       removeRouting: true,
       steps: decommissionSteps(spec),

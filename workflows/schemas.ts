@@ -63,7 +63,28 @@ export const AuditEventSchema = Type.Object({
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-export const PendingGateSchema = Type.Object({ gate: GateNameSchema, since: Type.String() });
+export const GateVoteSchema = Type.Object({
+  actor: Type.String({ description: "the person's subject" }),
+  at: Type.String({ description: 'ISO time' }),
+  comment: Type.Optional(Type.String()),
+});
+
+export const PendingGateSchema = Type.Object({
+  gate: GateNameSchema,
+  since: Type.String(),
+  required: Type.Optional(Type.Integer({ description: 'approvals the policy needs (k of N: approvals.length of required)' })),
+  approvals: Type.Optional(Type.Array(GateVoteSchema, { description: 'who approved so far, when, with their comment' })),
+  mayApprove: Type.Optional(
+    Type.Object({
+      groups: Type.Optional(Type.Array(Type.String(), { description: 'members of one of these groups; absent: anyone with the approver role' })),
+      except: Type.Array(Type.String(), { description: 'people who may not approve it (the starter, approvers of earlier gates, who approved already)' }),
+    }),
+  ),
+  policy: Type.Optional(Type.String({ description: 'the approval policy in a line' })),
+  expiresAt: Type.Optional(Type.String({ description: 'ISO time the gate expires at (then the policy rejects, holds or escalates)' })),
+  escalated: Type.Optional(Type.Object({ channel: Type.String(), at: Type.String(), actsAt: Type.String({ description: 'when the gate then rejects or holds' }) })),
+  reason: Type.Optional(Type.String({ description: 'why the migration waits at this gate (a step-back)' })),
+});
 
 /** Why a migration is held (needs-attention), where, and what the routing served when it was read. */
 export const AttentionSchema = Type.Object({
@@ -177,6 +198,7 @@ export const PlanSchema = Type.Object({
     }),
   ),
   metricChecks: Type.Optional(Type.Array(PlannedMetricCheckSchema, { description: "health.metrics: each check's source, window and rule per phase" })),
+  approvalPolicies: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'each kind of gate (cutover, step, promote, decommission, override) → its approval policy in a line' })),
   decommission: Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
@@ -200,6 +222,18 @@ export const MigrationStatusSchema = Type.Object({
     }),
   ),
   pendingGate: Type.Optional(PendingGateSchema),
+  promotion: Type.Optional(
+    Type.Object(
+      {
+        approvals: Type.Array(GateVoteSchema),
+        required: Type.Integer(),
+        met: Type.Boolean({ description: 'green goes to 100 % once the current step has passed its checks' }),
+        reason: Type.Optional(Type.String()),
+        mayApprove: Type.Optional(Type.Object({ groups: Type.Optional(Type.Array(Type.String())), except: Type.Array(Type.String()) })),
+      },
+      { description: 'a promote asked for: its approvals under the promote policy' },
+    ),
+  ),
   findings: Type.Array(FindingSchema),
   timers: Type.Array(TimerStatusSchema),
   health: HealthStatusSchema,

@@ -7,8 +7,8 @@ import { KUBERNETES_MINOR } from './kubernetes-version.js';
 import { clusterName, MIGRATION_ID_PATTERN, migrationId } from './migration-id.js';
 import { DEFAULTS, resolveMetricCheck } from './spec-defaults.js';
 import { METRIC_PHASES } from './model.js';
-import { CLUSTER_PLACEHOLDER, DURATION_LIMITS, type DurationField, type DurationLimit } from './spec-values.js';
-import type { DrainCheck, MetricCheck, MetricPhase, MigrationSpec, ObservedShareCheck, SpecIssue } from './spec.js';
+import { CLUSTER_PLACEHOLDER, DURATION_LIMITS, GATE_KINDS, type DurationField, type DurationLimit } from './spec-values.js';
+import type { ApprovalPolicy, DrainCheck, MetricCheck, MetricPhase, MigrationSpec, ObservedShareCheck, SpecIssue } from './spec.js';
 
 function isDuration(value: string): boolean {
   try {
@@ -23,6 +23,24 @@ const MIGRATION_ID = new RegExp(MIGRATION_ID_PATTERN);
 /** An IAM role ARN in any partition (aws, aws-cn, aws-us-gov, …); path and name as IAM allows them. */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+/** The durations of an approval policy at `path` (a spec's, or one in the service's settings). */
+export function policyDurationFields(policy: ApprovalPolicy, path: string, field: string): DurationField[] {
+  return [
+    { path: `${path}/expiresAfter`, field: `${field}.expiresAfter`, limit: 'approvals.expiresAfter', value: policy.expiresAfter },
+    { path: `${path}/escalate/after`, field: `${field}.escalate.after`, limit: 'approvals.escalate.after', value: policy.escalate?.after },
+    { path: `${path}/reminderInterval`, field: `${field}.reminderInterval`, limit: 'approvals.reminderInterval', value: policy.reminderInterval },
+  ];
+}
+
+/** What an approval policy says that cannot work: an expiry action without an expiry, an escalation without its channel. */
+export function policyIssues(policy: ApprovalPolicy, path: string): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  if (policy.onExpiry && !policy.expiresAfter) issues.push({ path: `${path}/onExpiry`, message: 'needs expiresAfter: without it the gate never expires' });
+  if (policy.onExpiry === 'escalate' && !policy.escalate) issues.push({ path: `${path}/escalate`, message: 'onExpiry escalate needs escalate: {channel, after}, the channel told and how long it then waits' });
+  if (policy.escalate && policy.onExpiry !== 'escalate') issues.push({ path: `${path}/escalate`, message: 'is used only with onExpiry escalate' });
+  return issues;
+}
+
 function durationFields(spec: MigrationSpec): DurationField[] {
   return [
     { path: '/traffic/observe', field: 'traffic.observe', limit: 'traffic.observe', value: spec.traffic.observe },
@@ -34,6 +52,10 @@ function durationFields(spec: MigrationSpec): DurationField[] {
     { path: '/health/interval', field: 'health.interval', limit: 'health.interval', value: spec.health?.interval },
     { path: '/approvals/reminderInterval', field: 'approvals.reminderInterval', limit: 'approvals.reminderInterval', value: spec.approvals?.reminderInterval },
     { path: '/gitops/syncTimeout', field: 'gitops.syncTimeout', limit: 'gitops.syncTimeout', value: spec.gitops?.syncTimeout },
+    ...GATE_KINDS.flatMap((kind) => {
+      const policy = spec.approvals?.[kind];
+      return typeof policy === 'object' ? policyDurationFields(policy, `/approvals/${kind}`, `approvals.${kind}`) : [];
+    }),
     ...(spec.health?.smoke ?? []).map(
       (s, i): DurationField => ({ path: `/health/smoke/${i}/timeout`, field: `health.smoke[${i}].timeout`, limit: 'health.smoke[].timeout', value: s.timeout }),
     ),
@@ -52,8 +74,13 @@ function durationFields(spec: MigrationSpec): DurationField[] {
  * checkSpec; the workflow checks its spec with it again, so no path can start one that breaks it.
  */
 export function durationIssues(spec: MigrationSpec): SpecIssue[] {
+  return durationFieldIssues(durationFields(spec));
+}
+
+/** Each of `fields` that does not parse or lies outside its DURATION_LIMITS. */
+export function durationFieldIssues(fields: DurationField[]): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  for (const { path, field, limit, value } of durationFields(spec)) {
+  for (const { path, field, limit, value } of fields) {
     if (value === undefined) continue;
     if (!isDuration(value)) {
       issues.push({ path, message: `"${value}" is not a duration (e.g. "10m", "7 days")` });
@@ -133,6 +160,10 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
   });
   if (spec.decommission?.drain) issues.push(...drainIssues(spec.decommission.drain, spec));
   if (spec.traffic.observedShare) issues.push(...observedShareIssues(spec.traffic.observedShare));
+  for (const kind of GATE_KINDS) {
+    const policy = spec.approvals?.[kind];
+    if (typeof policy === 'object') issues.push(...policyIssues(policy, `/approvals/${kind}`));
+  }
   return issues;
 }
 

@@ -5,7 +5,9 @@ import type { AnyDriverEntry } from './drivers/driver.js';
 import { DRIVER_FIELDS, driverEntry, DRIVERS, type DriverField, type ResolvedDriverSettings } from './drivers/index.js';
 import { clusterName } from './migration-id.js';
 import { METRIC_PHASES } from './model.js';
-import type { BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow } from './spec.js';
+import { resolvePolicies, type PolicyRefs, type ResolvedPolicy } from './approval-policy.js';
+import { GATE_KINDS, type GateKind } from './spec-values.js';
+import type { ApprovalPolicy, BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow } from './spec.js';
 
 export const DEFAULTS = {
   steps: [20, 50, 80, 100],
@@ -101,7 +103,8 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
   /** Windows the bake must see pass once each (bake.peaks); empty for a bake that is a duration. */
   bakePeaks: PeakWindow[];
   freeze: string;
-  approvals: { distinctApprover: boolean; reminderInterval: string };
+  /** Each kind of gate's policy (decided by them in runs that began with approval policies). */
+  approvals: { distinctApprover: boolean; reminderInterval: string; policies: Record<GateKind, ResolvedPolicy> };
   /** drain: only when the spec sets it, so a spec without it resolves as it always did. */
   decommission: { deleteBlue: boolean; drain?: ResolvedDrain };
 }
@@ -140,7 +143,11 @@ function resolveDriverSettings(spec: MigrationSpec): ResolvedDriverSettings {
   return resolved as ResolvedDriverSettings;
 }
 
-export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
+/**
+ * The spec with every default filled in. `policies` are the named approval policies of the
+ * service's settings, which a spec may name (the API checks the names first).
+ */
+export function resolveSpec(spec: MigrationSpec, policies: NamedPolicies = {}): ResolvedSpec {
   const { observedShare, ...rest } = spec.traffic;
   // Each driver's settings come back resolved, below.
   const traffic = Object.fromEntries(Object.entries(rest).filter(([field]) => !(DRIVER_FIELDS as string[]).includes(field))) as Omit<typeof rest, DriverField>;
@@ -181,6 +188,7 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
     approvals: {
       distinctApprover: spec.approvals?.distinctApprover ?? false,
       reminderInterval: spec.approvals?.reminderInterval ?? DEFAULTS.reminderInterval,
+      policies: resolvePolicies(withNamedPolicies(spec.approvals ?? {}, policies), spec.approvals?.reminderInterval ?? DEFAULTS.reminderInterval),
     },
     // Only an EKS cluster is deleted: a blue named by context alone is kept.
     decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks, ...(spec.decommission?.drain && { drain: resolveDrain(spec.decommission.drain) }) },
@@ -227,4 +235,18 @@ export function resolveMetricCheck(check: MetricCheck, failureThreshold: number)
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Approval policies by name, from the service's settings (CUTOVER_APPROVAL_POLICIES). */
+export type NamedPolicies = Record<string, ApprovalPolicy>;
+
+/** The spec's policy references with each name replaced by the policy it names (kept as `name`); an unknown name stays. */
+export function withNamedPolicies(approvals: PolicyRefs, named: NamedPolicies): PolicyRefs {
+  const refs: PolicyRefs = {};
+  for (const kind of GATE_KINDS) {
+    const ref = approvals[kind];
+    if (ref === undefined) continue;
+    refs[kind] = typeof ref === 'string' && Object.hasOwn(named, ref) ? { ...named[ref], name: ref } as ApprovalPolicy : ref;
+  }
+  return refs;
 }

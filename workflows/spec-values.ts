@@ -65,6 +65,14 @@ export const DURATION_LIMITS = {
     least: { value: '1m', why: 'a pending gate notifies its approvers again every interval, and 0 would notify in a loop' },
     most: { value: '1 day', why: 'a pending gate nobody hears about for longer is forgotten' },
   },
+  'approvals.expiresAfter': {
+    least: { value: '1m', why: 'a gate that expires sooner gives nobody time to read what it asks' },
+    most: { value: '30 days', why: 'a gate left pending longer is forgotten; expire it sooner and escalate' },
+  },
+  'approvals.escalate.after': {
+    least: { value: '1m', why: 'the escalation channel needs time to answer before the gate acts' },
+    most: { value: '30 days', why: 'an escalation nobody answers for longer is forgotten' },
+  },
   'gitops.syncTimeout': {
     least: { value: '1m', why: 'bootstrapping waits that long for GitOps to sync green, and less sends every migration to gate bootstrap-override' },
     most: { value: '1 day', why: 'bootstrapping waits that long before a person is asked (gate bootstrap-override); a sync that takes longer needs one' },
@@ -84,3 +92,16 @@ export interface DurationField {
 export const CLUSTER_PLACEHOLDER = '{{cluster}}';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/**
+ * The kinds of gate an approval policy is set for: `cutover`, every manual step's gate (`step`),
+ * a promote to 100 % (`promote`), `decommission`, and the overrides of a blocking preflight or
+ * bootstrap (`override`).
+ */
+export const GATE_KINDS = ['cutover', 'step', 'promote', 'decommission', 'override'] as const;
+export type GateKind = (typeof GATE_KINDS)[number];
+/** What a gate does when its policy's time runs out (`escalate` tells a channel, then does its `then`). */
+export const EXPIRY_ACTIONS = ['reject', 'hold', 'escalate'] as const;
+export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
+/** A named approval policy (service settings), a group, a team: the names a spec may use. */
+export const POLICY_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';

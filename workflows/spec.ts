@@ -2,7 +2,7 @@
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
 import { Type, type Static, type TOptional } from 'typebox';
 import { METRIC_PHASES } from './model.js';
-import { DURATION_LIMITS, WEEKDAYS, type DurationLimit } from './spec-values.js';
+import { DURATION_LIMITS, EXPIRY_ACTIONS, GATE_KINDS, POLICY_NAME, WEEKDAYS, type DurationLimit } from './spec-values.js';
 
 
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
@@ -384,6 +384,54 @@ export const DrainCheck = Type.Object(
   },
 );
 
+/** Who must agree before a gate lets the migration on, and what happens when nobody does in time. */
+export const ApprovalPolicy = Type.Object(
+  {
+    required: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'distinct people who must approve (default 1; decommission 2)' })),
+    groups: Type.Optional(
+      Type.Array(Type.String({ pattern: POLICY_NAME, description: 'a group (OIDC groups claim, or a static token\'s groups)' }), {
+        minItems: 1,
+        maxItems: 20,
+        uniqueItems: true,
+        description: 'only members of one of these groups may decide the gate (default: anyone with the approver role)',
+      }),
+    ),
+    excludeStarter: Type.Optional(Type.Boolean({ description: 'the person who started the migration may not decide the gate (default true)' })),
+    excludeApproversOf: Type.Optional(
+      Type.Array(StringEnum(GATE_KINDS), {
+        maxItems: GATE_KINDS.length,
+        uniqueItems: true,
+        description: "people who approved these gates of this migration may not approve this one (default: decommission excludes cutover's approvers)",
+      }),
+    ),
+    expiresAfter: Type.Optional(Duration('approvals.expiresAfter', 'the gate expires this long after it opens', 'never')),
+    onExpiry: Type.Optional(
+      StringEnum(EXPIRY_ACTIONS, {
+        description: 'reject: as if an approver rejected (traffic back to blue if it moved); hold: the migration is held (needs-attention) until a person retries; escalate: tell escalate.channel, then do escalate.then after escalate.after (default hold)',
+      }),
+    ),
+    escalate: Type.Optional(
+      Type.Object(
+        {
+          channel: Type.String({ pattern: NOTIFY_CHANNEL, maxLength: 100, description: "a notification channel configured in the worker (CUTOVER_NOTIFY_CHANNELS)" }),
+          after: Duration('approvals.escalate.after', 'how long the escalated gate waits before it does `then`', '4h'),
+          then: Type.Optional(StringEnum(['reject', 'hold'] as const, { description: 'default hold' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    reminderInterval: Type.Optional(Duration('approvals.reminderInterval', 'the pending gate notifies again after each interval', 'approvals.reminderInterval')),
+  },
+  { additionalProperties: false },
+);
+/** A policy named in the service's settings (CUTOVER_APPROVAL_POLICIES), or one written out. */
+const PolicyRef = (gates: string) =>
+  Type.Optional(
+    Type.Union([Type.String({ pattern: POLICY_NAME, description: 'the name of a policy in the service\'s settings (CUTOVER_APPROVAL_POLICIES)' }), ApprovalPolicy], {
+      description: `the approval policy of ${gates}: a name from the service's settings, or a policy`,
+    }),
+  );
+
 export const MigrationSpecSchema = Type.Object(
   {
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', description: 'AWS region, e.g. eu-west-1' }),
@@ -496,8 +544,13 @@ export const MigrationSpecSchema = Type.Object(
     approvals: Type.Optional(
       Type.Object(
         {
-          distinctApprover: Type.Optional(Type.Boolean({ description: 'default false' })),
+          distinctApprover: Type.Optional(Type.Boolean({ description: 'kept for older specs: the starter may not approve (policies exclude the starter by default)' })),
           reminderInterval: Type.Optional(Duration('approvals.reminderInterval', 'a pending gate notifies again after each interval', '4h')),
+          cutover: PolicyRef('the cutover gate (default: 1 approver, not the starter)'),
+          step: PolicyRef("every manual step's gate (default: 1 approver, not the starter)"),
+          promote: PolicyRef('a promote to 100 % (default: 1 approver, not the starter)'),
+          decommission: PolicyRef("the decommission gate (default: 2 approvers, neither the starter nor a cutover approver)"),
+          override: PolicyRef('the preflight-override and bootstrap-override gates (default: 1 approver, not the starter)'),
         },
         { additionalProperties: false },
       ),
@@ -537,6 +590,7 @@ export type MetricPhase = (typeof METRIC_PHASES)[number];
 export type MetricCheck = Static<typeof MetricCheck>;
 export type CloudWatchMetric = Static<typeof CloudWatchMetric>;
 export type DrainCheck = Static<typeof DrainCheck>;
+export type ApprovalPolicy = Static<typeof ApprovalPolicy>;
 export type ObservedShareCheck = Static<typeof ObservedShareCheck>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;

@@ -10,13 +10,17 @@ import {
   approveUpdate,
   cancelUpdate,
   pauseUpdate,
-  REJECTION,
+  promoteUpdate,
+  refusalStatus,
   resumeUpdate,
   retryUpdate,
   rollbackUpdate,
+  stepBackUpdate,
   type ActorRequest,
   type ApprovalRequest,
+  type PromoteRequest,
   type RollbackRequest,
+  type StepBackRequest,
 } from '../../workflows/messages.js';
 import { byDeadline } from '../deadlines.js';
 import { HttpError } from '../errors.js';
@@ -33,6 +37,8 @@ import {
   RollbackBody,
   RollbackDone,
   RollbackQuery,
+  StepBackBody,
+  SteppedBackBody,
   TAGS,
 } from '../schemas.js';
 
@@ -62,11 +68,11 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
 
   /**
    * Sends an Update and waits for its result. A worker must accept it within acceptTimeoutMs
-   * (503 otherwise, and none is sent while no worker polls at all); a refusal answers 409 (403 for
-   * self-approval) with the migration's state, an unknown ID 404, an ended migration 409. Once
+   * (503 otherwise, and none is sent while no worker polls at all); a refusal answers 409 (403
+   * when the approval policy refuses the person, 400 for what the migration never had) with the migration's state, an unknown ID 404, an ended migration 409. Once
    * accepted, its outcome is waited for up to `outcomeWaitMs` (OutcomePending, a 503, past it).
    */
-  const update = async <Ret, Args extends [ActorRequest | ApprovalRequest | RollbackRequest]>(
+  const update = async <Ret, Args extends [ActorRequest | ApprovalRequest | RollbackRequest | StepBackRequest | PromoteRequest]>(
     id: string,
     name: string,
     definition: UpdateDefinition<Ret, Args>,
@@ -93,7 +99,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       return await byDeadline(client, waitEnds, () => started.result());
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        throw await reader.refusal(err.cause.type === REJECTION.selfApproval ? 403 : 409, id, err.cause.message);
+        throw await reader.refusal(refusalStatus(err.cause.type), id, err.cause.message);
       }
       if (Date.now() >= waitEnds) {
         if (!accepted) throw await workers.unanswered(what, acceptTimeoutMs, MAY_STILL_APPLY, seen !== undefined);
@@ -120,7 +126,8 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
         tags: [TAGS.migrations],
         operationId: 'decideGate',
         summary: 'Approve or reject a pending gate',
-        description: '409 when that gate is not pending; 403 when the starter approves and the spec asks for a distinct approver.',
+        description:
+          "Counts toward the gate's approval policy (k of N, from its groups); one rejection by an eligible person ends the gate. 409 when that gate is not pending or is decided; 403 naming why the policy refuses the person (not in its groups, already approved, started the migration, approved an earlier gate).",
         params: IdParams,
         body: ApprovalBody,
         response: { 200: ApprovedBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
@@ -129,9 +136,9 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
     async (request) => {
       const { gate, decision, comment } = request.body;
       const { id } = request.params;
-      const actor = principalOf(request).subject;
-      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor }]);
-      request.log.info({ migration: id, gate, decision, by: actor }, 'gate decided');
+      const { subject: actor, groups = [] } = principalOf(request);
+      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor, groups }]);
+      request.log.info({ migration: id, gate, decision, by: actor, approvals: result.approvals, required: result.required }, 'gate decided');
       return { ...result, links: reader.links(id) };
     },
   );
@@ -168,6 +175,58 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       // Blue does not carry everything yet (Route 53 or the load balancer keeps failing): say so.
       const message = `rollback accepted, but blue did not carry all traffic within ${rollbackWaitMs / 1000} s; it goes on (a write that keeps failing is retried): follow the migration's status`;
       return reply.code(202).send({ accepted: true, message, links: reader.links(id) });
+    },
+  );
+
+  app.post(
+    '/migrations/:id/step-back',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'stepBack',
+        summary: "Move green back to an earlier step's weight and hold at the next step's gate",
+        description:
+          "Green goes back to the weight named (one of the plan's steps; default the step before the current one) in one change, like a rollback, then waits at the next step's gate with the reason shown. 400 for a weight the plan never had; 409 outside shifting and baking, or at the first step (roll back instead).",
+        params: IdParams,
+        body: StepBackBody,
+        response: { 200: SteppedBackBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const actor = principalOf(request).subject;
+      const { reason, weight } = request.body;
+      const result = await update(id, 'step-back', stepBackUpdate, [{ actor, reason, ...(weight !== undefined && { weight }) }]);
+      request.log.info({ migration: id, by: actor, ...result }, 'step-back accepted');
+      return { ...result, links: reader.links(id) };
+    },
+  );
+
+  app.post(
+    '/migrations/:id/promote',
+    {
+      config: { role: 'approver' },
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'promote',
+        summary: 'Skip the remaining steps: green to 100 % once the current step has passed its checks',
+        description:
+          "An approval under the promote policy (default one approver who did not start the migration); others approve with gate promote until it is met. 409 outside shifting or with no step left to skip; 403 naming why the policy refuses the person.",
+        params: IdParams,
+        body: ReasonBody,
+        response: { 200: ApprovedBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { subject: actor, groups = [] } = principalOf(request);
+      const result = await update(id, 'promote', promoteUpdate, [{ actor, groups, ...(request.body?.reason && { reason: request.body.reason }) }]);
+      request.log.info({ migration: id, by: actor, approvals: result.approvals, required: result.required }, 'promote approved');
+      return { ...result, links: reader.links(id) };
     },
   );
 

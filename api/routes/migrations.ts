@@ -8,19 +8,18 @@ import { initialSearchAttributes, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../..
 import { clusterName, migrationId } from '../../workflows/migration-id.js';
 import { startMetadata } from '../../workflows/start-summary.js';
 import { fixPlan } from '../../workflows/plan.js';
-import type { ClusterVersionLookup } from '../blue-version.js';
 import { badCursor, openCursor, sealCursor } from '../cursor.js';
 import { serverCall } from '../deadlines.js';
 import { GRPC, HttpError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, StartedBody, StatusBody, TAGS, WORKFLOW_STATUSES } from '../schemas.js';
-import { assertSound } from '../spec-checks.js';
+import { assertSound, type SpecContext } from '../spec-checks.js';
 import { isoTime } from '../timestamps.js';
 
 export interface MigrationRoutesOptions {
   /** Task queue workflows are started on. */
   taskQueue: string;
-  blueVersion?: ClusterVersionLookup;
+  specContext: SpecContext;
 }
 
 // temporal.api.enums.v1.WorkflowExecutionStatus, named as describe() names them.
@@ -34,7 +33,7 @@ const STATUS_NAMES: Record<number, keyof typeof WORKFLOW_STATUSES> = {
   7: 'TIMED_OUT',
 };
 
-const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue, blueVersion }) => {
+const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue, specContext }) => {
   const { temporal: client, migrations: reader } = app;
 
   app.post(
@@ -52,16 +51,16 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
     },
     async (request, reply) => {
       const spec = request.body;
-      await assertSound(spec, blueVersion);
-      const id = migrationId(spec);
       const by = principalOf(request).subject;
+      await assertSound(spec, { ...specContext, starter: by });
+      const id = migrationId(spec);
       try {
         await serverCall(client, () =>
           client.workflow.start<typeof migration>(WORKFLOW_TYPE, {
             taskQueue,
             workflowId: id,
             // The plan is fixed here, once: the run keeps it whatever later worker builds default to.
-            args: [{ spec, fixed: fixPlan(spec), startedBy: by }],
+            args: [{ spec, fixed: fixPlan(spec, specContext.policies), startedBy: by }],
             workflowIdConflictPolicy: 'FAIL',
             typedSearchAttributes: initialSearchAttributes(spec),
             ...startMetadata(spec, id),

@@ -4,15 +4,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { migrationId } from '../../workflows/migration-id.js';
 import { buildPlan } from '../../workflows/plan.js';
 import { resolveSpec } from '../../workflows/spec-defaults.js';
-import type { ClusterVersionLookup } from '../blue-version.js';
 import { errors, PlanBody, SpecBody, TAGS } from '../schemas.js';
-import { assertSound } from '../spec-checks.js';
+import { assertSound, type SpecContext } from '../spec-checks.js';
+import { principalOf } from '../plugins/auth.js';
 
 export interface PlanRoutesOptions {
-  blueVersion?: ClusterVersionLookup;
+  specContext: SpecContext;
 }
 
-const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { blueVersion }) => {
+const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { specContext }) => {
   app.post(
     '/plans',
     {
@@ -26,9 +26,10 @@ const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { b
       },
     },
     async (request) => {
-      await assertSound(request.body, blueVersion);
+      // Planned as if the caller started it: a policy only they could not meet shows here already.
+      await assertSound(request.body, { ...specContext, starter: principalOf(request).subject });
       const id = migrationId(request.body);
-      return { id, plan: buildPlan(resolveSpec(request.body)), links: app.migrations.links(id) };
+      return { id, plan: buildPlan(resolveSpec(request.body, specContext.policies)), links: app.migrations.links(id) };
     },
   );
 };

@@ -25,6 +25,7 @@ const token = (subject: string) => Object.entries(tokensExample).find(([, p]) =>
 const OPERATOR = token('ops@example.com');
 const APPROVER_1 = token('alice@example.com');
 const APPROVER_2 = token('bob@example.com');
+const APPROVER_3 = token('carol@example.com');
 const VIEWER = token('dashboards@example.com');
 
 /** The parts of GET /v1/migrations/{id} this test reads. */
@@ -144,6 +145,7 @@ describe('the compiled entry points', () => {
     const atDecommission = await eventually(status, (s) => s.pendingGate?.gate === 'decommission');
     expect(atDecommission.weights).toEqual({ blue: 0, green: 100 });
     expect((await call('POST', `/v1/migrations/${id}/approvals`, APPROVER_2, { gate: 'decommission', decision: 'approve' })).status).toBe(200);
+    expect((await call('POST', `/v1/migrations/${id}/approvals`, APPROVER_3, { gate: 'decommission', decision: 'approve' })).status).toBe(200);
     await eventually(status, (s) => s.phase === 'completed');
 
     // Listed by its search attributes, in the namespace setup prepared.

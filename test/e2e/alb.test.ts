@@ -80,6 +80,7 @@ describe('a migration over REST with the alb driver', () => {
     expect(shifts).toEqual([20, 50, 0, 20, 50, 100]);
 
     await approve('decommission', 'dev-approver-2');
+    await approve('decommission', 'dev-approver-3');
     const done = await eventually(status, (s) => s.phase === 'completed');
     // Blue's target group is taken out of the forward; green's carries everything.
     expect(await forwarded()).toEqual({ [w.greenTargetGroupArn]: 100 });

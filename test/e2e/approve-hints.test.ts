@@ -126,12 +126,14 @@ describe('the approve hints', () => {
     expect(cli3.code, cli3.stderr).toBe(0);
     await approvedBy('step-3', 'alice@sandbox');
 
-    // decommission: curl from the notification, by another approver.
+    // decommission: curl from the notification, by the two other approvers its policy needs.
     const decommission = await fromNotification('decommission');
     const curl4 = await paste(decommission.curl, 'dev-approver-2');
     expect(curl4.code, curl4.stderr).toBe(0);
-    expect(JSON.parse(curl4.stdout)).toMatchObject({ gate: 'decommission', decision: 'approve' });
-    await approvedBy('decommission', 'bob@sandbox');
+    expect(JSON.parse(curl4.stdout)).toMatchObject({ gate: 'decommission', decision: 'approve', approvals: 1, required: 2, met: false });
+    const curl5 = await paste(decommission.curl, 'dev-approver-3');
+    expect(JSON.parse(curl5.stdout)).toMatchObject({ gate: 'decommission', approvals: 2, required: 2, met: true });
+    await approvedBy('decommission', 'carol@sandbox');
     await eventually(status, (s) => s.phase === 'completed');
   });
 

@@ -123,6 +123,7 @@ describe('a migration between clusters known only by kubeconfig context', () => 
     const service = (await kubeApi('green').read({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns } })) as KubernetesObject & { spec: { selector: Record<string, string> } };
     expect(service.spec.selector).toEqual({ app: 'web', track: 'green' });
     expect((await approve('decommission', 'dev-approver-2')).statusCode).toBe(200);
+    expect((await approve('decommission', 'dev-approver-3')).statusCode).toBe(200);
 
     const done = await eventually(status, (s) => s.phase === 'completed');
     expect(done.blueDeleted).toBe(false);
@@ -180,6 +181,7 @@ describe('a migration between clusters known only by kubeconfig context', () => 
     expect((await atGate('decommission')).weights).toEqual({ blue: 0, green: 100 });
     expect(await weightsInMoto(spec)).toEqual([{ blue: 0, green: 100 }]);
     await approve('decommission', 'dev-approver-2');
+    await approve('decommission', 'dev-approver-3');
 
     const done = await eventually(status, (s) => s.phase === 'completed');
     expect(done.blueDeleted).toBe(false);

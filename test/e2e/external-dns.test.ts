@@ -110,6 +110,7 @@ describe('a migration over REST with the external-dns driver', () => {
     expect(checked).toEqual([20, 50, 100]);
 
     await approve('decommission', 'dev-approver-2');
+    await approve('decommission', 'dev-approver-3');
     const done = await eventually(status, (s) => s.phase === 'completed');
     expect(done.blueDeleted).toBe(true);
     // Green keeps its objects at weight 100; blue's Ingress went with blue (its external-dns then deletes blue's record).

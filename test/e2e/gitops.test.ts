@@ -91,6 +91,7 @@ describe('a migration with Argo CD over REST', () => {
     expect(JSON.parse(paused.metadata?.annotations?.[PAUSED_AUTOMATED] ?? 'null')).toEqual({ prune: true, selfHeal: true });
 
     await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-2'), payload: { gate: 'decommission', decision: 'approve' } });
+    await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-3'), payload: { gate: 'decommission', decision: 'approve' } });
     const done = await eventually(status, (s) => s.phase === 'completed');
     expect(await argoSecrets()).toEqual([clusterSecretName(green)]);
     await expect(aws().eks(spec.region).send(new DescribeClusterCommand({ name: blue }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });

@@ -154,6 +154,7 @@ describe('a whole migration', () => {
   it('leaves no token, key or webhook URL in its history, nor in the API’s or the worker’s log', async () => {
     const workerLogs = captureWorkerLogs();
     const bob = await issuer.sign({ sub: 'id-bob', email: 'bob@corp.example', groups: ['change-board'] });
+    const carol = await issuer.sign({ sub: 'id-carol', email: 'carol@corp.example', groups: ['change-board'] });
     const viewer = await issuer.sign({ sub: 'id-vic', email: 'vic@corp.example', groups: ['cutover-viewers'] });
     const expired = await issuer.sign({ sub: 'id-eve', email: 'eve@corp.example', groups: ['change-board'] }, { expiresAt: Math.floor(Date.now() / 1000) - 600 });
     const wrongToken = secret('wrong-');
@@ -174,6 +175,8 @@ describe('a whole migration', () => {
     await eventually(status, (s) => s.pendingGate?.gate === 'decommission');
     const decommission = await app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth(bob), payload: { gate: 'decommission', decision: 'approve' } });
     expect(decommission.statusCode, decommission.body).toBe(200);
+    const second = await app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth(carol), payload: { gate: 'decommission', decision: 'approve' } });
+    expect(second.statusCode, second.body).toBe(200);
     const done = await eventually(status, (s) => s.phase === 'completed' && s.workflowStatus === 'COMPLETED');
     expect(done.weights).toEqual({ blue: 0, green: 100 });
     // The worker did notify the channel: the URL was used, only never shown.

@@ -58,6 +58,7 @@ describe('a sandbox migration over REST', () => {
     expect(shifts).toEqual([20, 50, 100]);
 
     await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-2'), payload: { gate: 'decommission', decision: 'approve' } });
+    await harness.app.inject({ method: 'POST', url: `/v1/migrations/${id}/approvals`, headers: auth('dev-approver-3'), payload: { gate: 'decommission', decision: 'approve' } });
     const done = await eventually(status, (s) => s.phase === 'completed');
     expect(done.blueDeleted).toBe(true);
     await expect(aws().eks(w.world.region).send(new DescribeClusterCommand({ name: w.world.blue }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });

@@ -282,6 +282,7 @@ describe('cancel while an activity never succeeds, in every phase', () => {
     // Held at the boundary so that AWS is cut off exactly as decommissioning begins.
     expect((await m.request('POST', '/pause', 'dev-operator')).statusCode).toBe(200);
     await m.approve('decommission', 'dev-approver-2');
+    await m.approve('decommission', 'dev-approver-3');
     await eventually(status, (st) => !st.pendingGate);
     await cutOff('moto');
     expect((await m.request('POST', '/resume', 'dev-operator')).statusCode).toBe(200);

@@ -74,6 +74,7 @@ describe('two workers, one killed mid-shift', () => {
     expect(survivor.running).toBe(true);
     expect(await latestWorkflowWorkerPid(handle)).toBe(survivor.pid);
     await m.approve('decommission', 'dev-approver-2');
+    await m.approve('decommission', 'dev-approver-3');
     await eventually(m.status, (s) => s.phase === 'completed' && s.workflowStatus === 'COMPLETED');
     await sampler.stop();
     report('two workers', [`${victim!.name} (the run's worker) SIGKILLed during the weight change to green 50; ${survivor.name} finished`]);

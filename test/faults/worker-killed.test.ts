@@ -111,6 +111,7 @@ class Lane {
   async approveDecommissionAndFinish(): Promise<void> {
     await eventually(this.m.status, (s) => s.pendingGate?.gate === 'decommission');
     await this.m.approve('decommission', 'dev-approver-2');
+    await this.m.approve('decommission', 'dev-approver-3');
     await this.finished();
   }
 
@@ -178,6 +179,7 @@ describe('a worker killed at any point', () => {
       await lane.killAt('gate decommission pending', () => eventually(lane.m.status, (s) => s.pendingGate?.gate === 'decommission'), began);
       await lane.slowMoto();
       await lane.m.approve('decommission', 'dev-approver-2');
+      await lane.m.approve('decommission', 'dev-approver-3');
       await lane.killAt("decommissioning: blue's node groups and cluster being deleted", () => lane.inFlight('deleteCluster'), began);
       await lane.finished();
       return lane;

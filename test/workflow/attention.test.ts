@@ -61,7 +61,7 @@ describe('needs-attention', () => {
     await run.advance('10 days');
     await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
     run.cloud.fail('removeBlueRouting', { times: 1, afterEffect: true, nonRetryable: true });
-    await run.approve('decommission', alice);
+    await run.approveDecommission();
     const held = await run.until((s) => s.phase === 'needs-attention', 'held');
     expect(held.attention?.phase).toBe('decommissioning');
     // The call took effect though it failed: the audit says it was made, and that it failed.

@@ -31,7 +31,7 @@ describe('decommissioning', () => {
     const run = await start();
     run.cloud.retainedVolumes = [RETAINED];
     await atDecommissionGate(run);
-    await run.approve('decommission', bob);
+    await run.approveDecommission();
     expect(await run.outcome()).toMatchObject({ phase: 'completed' });
 
     expect(run.cloud.violations).toEqual([]);
@@ -54,7 +54,7 @@ describe('decommissioning', () => {
     const run = await start();
     run.cloud.stuckFinalizers = true; // blue's load balancer controller does not let them go
     await atDecommissionGate(run);
-    await run.approve('decommission', bob);
+    await run.approveDecommission();
     const held = await run.until((s) => s.phase === 'needs-attention', 'held');
 
     expect(held.attention?.phase).toBe('decommissioning');
@@ -91,7 +91,7 @@ describe('decommissioning', () => {
       const run = await start({ spec: withDrain() });
       run.cloud.blueTraffic = 0.2;
       await atDecommissionGate(run);
-      await run.approve('decommission', bob);
+      await run.approveDecommission();
       expect(await run.outcome()).toMatchObject({ phase: 'completed' });
 
       expect(run.cloud.violations).toEqual([]);
@@ -110,7 +110,7 @@ describe('decommissioning', () => {
       const run = await start({ spec: withDrain() });
       run.cloud.blueTraffic = 42;
       await atDecommissionGate(run);
-      await run.approve('decommission', bob);
+      await run.approveDecommission();
       const held = await run.until((s) => s.phase === 'needs-attention', 'held');
 
       expect(held.attention?.phase).toBe('decommissioning');
@@ -138,7 +138,7 @@ describe('decommissioning', () => {
       const run = await start({ spec: withDrain() });
       run.cloud.blueTraffic = undefined; // the query finds nothing: more likely a wrong query than an idle blue
       await atDecommissionGate(run);
-      await run.approve('decommission', bob);
+      await run.approveDecommission();
       const held = await run.until((s) => s.phase === 'needs-attention', 'held');
       expect(held.attention?.error).toContain('last reading none (no data)');
       expect(run.cloud.calls('deleteBlueLoadBalancers')).toEqual([]);

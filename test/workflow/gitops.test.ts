@@ -46,7 +46,7 @@ describe('a migration with GitOps', () => {
     expect(run.cloud.blueAutoSyncPaused).toBe(true);
     await run.advance('3 days');
     await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
-    await run.approve('decommission', bob);
+    await run.approveDecommission();
     expect(await run.outcome()).toMatchObject({ phase: 'completed' });
 
     expect(mutations(run)).toEqual([

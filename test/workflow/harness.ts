@@ -43,6 +43,8 @@ import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared.js';
 import {
   abortUpdate,
   approveUpdate,
+  promoteUpdate,
+  stepBackUpdate,
   auditQuery,
   cancelUpdate,
   initialSearchAttributes,
@@ -62,7 +64,7 @@ import { unfinishedActivities, type UnfinishedActivity } from '../in-flight.js';
 import { connectClient } from '../../config/connections.js';
 
 export const STARTER = 'ops@example';
-export const APPROVERS = ['alice@example', 'bob@example'] as const;
+export const APPROVERS = ['alice@example', 'bob@example', 'carol@example'] as const;
 /** A call the test server did not answer in time; its message says what the run was stuck on. */
 export class NoAnswerError extends Error {
   override name = 'NoAnswerError';
@@ -449,6 +451,24 @@ export class Run {
   approve(gate: GateName, actor: string = APPROVERS[0], decision: 'approve' | 'reject' = 'approve', comment?: string) {
     const req = { gate, decision, actor, comment };
     return this.send('approve', req, () => this.handle.executeUpdate(approveUpdate, { args: [req] }));
+  }
+  /** An approval (or rejection) by a person in `groups`, as the API sends it. */
+  approveAs(gate: GateName, actor: string, groups: string[], decision: 'approve' | 'reject' = 'approve') {
+    const req = { gate, decision, actor, groups };
+    return this.send('approve', req, () => this.handle.executeUpdate(approveUpdate, { args: [req] }));
+  }
+  stepBack(actor: string, reason: string, weight?: number) {
+    const req = { actor, reason, ...(weight !== undefined && { weight }) };
+    return this.send('step-back', req, () => this.handle.executeUpdate(stepBackUpdate, { args: [req] }));
+  }
+  promote(actor: string, groups: string[] = []) {
+    const req = { actor, groups };
+    return this.send('promote', req, () => this.handle.executeUpdate(promoteUpdate, { args: [req] }));
+  }
+  /** The default decommission policy's two approvers, neither the starter nor alice (who approves cutover in these tests). */
+  async approveDecommission(comment?: string) {
+    await this.approve('decommission', APPROVERS[1], 'approve', comment);
+    return this.approve('decommission', APPROVERS[2], 'approve', comment);
   }
   rollback(actor: string, reason: string, wait = false) {
     const req = { actor, reason, wait };

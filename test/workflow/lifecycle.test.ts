@@ -44,7 +44,7 @@ describe('a migration from start to a retired blue', () => {
     await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
     expect(run.cloud.clusters.has('prod-blue')).toBe(true);
 
-    await run.approve('decommission', bob, 'approve', 'blue can go');
+    await run.approveDecommission('blue can go');
     const outcome = await run.outcome();
     expect(outcome).toMatchObject({ phase: 'completed', weights: { blue: 0, green: 100 } });
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
@@ -185,7 +185,7 @@ describe('a migration from start to a retired blue', () => {
     expect(status).toMatchObject({ phase: 'awaiting-decommission', weights: { blue: 0, green: 100 }, greenCreatedByMigration: true });
     expect((await run.audit())[0]).toMatchObject({ actor: STARTER, action: 'start' }); // carried from the first run
 
-    await run.approve('decommission', bob);
+    await run.approveDecommission();
     expect(await run.outcome()).toMatchObject({ phase: 'completed' });
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
   });

@@ -45,18 +45,18 @@ describe('refused requests', () => {
     expect((await run.audit()).filter((e) => e.action === 'gate-approve')).toHaveLength(1);
   });
 
-  it('approving one’s own migration when distinctApprover is set', async () => {
+  it('deciding one’s own migration: the policies exclude the starter by default', async () => {
     const run = await start();
     await atCutoverGate(run);
-    await refused(run, () => run.approve('cutover', STARTER), REJECTION.selfApproval);
-    await refused(run, () => run.approve('cutover', STARTER, 'reject'), REJECTION.selfApproval);
+    await refused(run, () => run.approve('cutover', STARTER), REJECTION.forbidden);
+    await refused(run, () => run.approve('cutover', STARTER, 'reject'), REJECTION.forbidden);
     await run.approve('cutover', alice); // another person may
   });
 
-  it('self-approval is allowed when distinctApprover is off', async () => {
-    const run = await start({ spec: { ...baseSpec(), approvals: { distinctApprover: false } } });
+  it('self-approval is allowed when the policy says so', async () => {
+    const run = await start({ spec: { ...baseSpec(), approvals: { cutover: { excludeStarter: false } } } });
     await atCutoverGate(run);
-    expect(await run.approve('cutover', STARTER)).toEqual({ gate: 'cutover', decision: 'approve' });
+    expect(await run.approve('cutover', STARTER)).toEqual({ gate: 'cutover', decision: 'approve', approvals: 1, required: 1, met: true });
   });
 
   it('rolling back before cutover, with no reason, or when already rolled back', async () => {
@@ -77,7 +77,7 @@ describe('refused requests', () => {
     await run.until((s) => s.phase === 'baking');
     await run.advance('2h');
     await run.until((s) => s.pendingGate?.gate === 'decommission');
-    await run.approve('decommission', bob);
+    await run.approveDecommission();
     expect(await run.outcome()).toMatchObject({ phase: 'completed' });
     await expect(run.rollback(bob, 'too late')).rejects.toThrow();
     expect(run.cloud.mutations().at(-1)).toMatchObject({ what: 'delete-cluster', cluster: 'prod-blue' });

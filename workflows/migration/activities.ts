@@ -112,10 +112,10 @@ const notifications = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Tells people (webhook); a notification that fails is logged and never stops the migration. */
-export async function notify(run: Run, event: NotifyEvent, text: string): Promise<void> {
+/** Tells people (webhook; the spec's channel unless another is named); a notification that fails is logged and never stops the migration. */
+export async function notify(run: Run, event: NotifyEvent, text: string, channel = run.spec.notify?.channel): Promise<void> {
   try {
-    await notifications.notify({ migrationId: run.id, event, text, channel: run.spec.notify?.channel });
+    await notifications.notify({ migrationId: run.id, event, text, channel });
   } catch (err) {
     wf.log.warn('notification failed', { event, error: String(err) });
   }

@@ -14,7 +14,8 @@ import { audited, deregisterFromArgo, trafficInput } from './effects.js';
 import { PATCHES } from './patches.js';
 import { audit, heldAfterWait, kubeContexts, nonRetryable, now, onward } from './state.js';
 import type { Run } from './types.js';
-import { gate, rejected } from './waits.js';
+import { gate } from './gates.js';
+import { rejected } from './waits.js';
 
 export async function awaitingDecommission(run: Run): Promise<Phase> {
   const { decision, actor } = await gate(run, 'decommission');

@@ -14,8 +14,10 @@ import { PATCHES } from './patches.js';
 import { pending, remember } from './saga.js';
 import { audit, heldAfterWait, kubeContexts, NothingToUndo, now, onward } from './state.js';
 import { tell } from './story.js';
-import type { Run } from './types.js';
-import { boundary, checking, durableTimer, gate, interruptible, Interrupted, rejected, sittingOut, waitFor } from './waits.js';
+import type { Decision, Run } from './types.js';
+import { stepGate, type PlannedStep } from '../plan.js';
+import { gate } from './gates.js';
+import { boundary, checking, durableTimer, interruptible, Interrupted, rejected, sittingOut, waitFor } from './waits.js';
 
 export async function preflight(run: Run): Promise<Phase> {
   const { spec, state } = run;
@@ -164,13 +166,19 @@ export async function awaitingCutover(run: Run): Promise<Phase> {
 
 export async function shifting(run: Run): Promise<Phase> {
   const { plan, state } = run;
-  for (const step of plan.steps.slice(state.stepsDone)) {
+  while (state.stepsDone < plan.steps.length) {
     await boundary(run);
-    if (step.approvalGate) {
-      const { decision, actor } = await gate(run, step.approvalGate);
-      if (decision === 'reject') rejected(run, actor, `${step.approvalGate} rejected`);
+    let step = plan.steps[state.stepsDone];
+    // After a step-back, the next step waits at its gate (an auto step too), saying why.
+    const held = state.gateAfterStepBack?.step === step.index ? state.gateAfterStepBack : undefined;
+    const gateName = step.approvalGate ?? (held && stepGate(step.index));
+    if (gateName && !state.promotion?.met) {
+      const { decision, actor } = await gate(run, gateName, { reason: held?.reason, decidedBy: () => promoted(run) });
+      if (decision === 'reject') rejected(run, actor, `${gateName} rejected`);
       state.shiftApprovedBy = actor;
     }
+    state.gateAfterStepBack = undefined;
+    if (state.promotion?.met) step = promote(run);
     if (step.weights.green > state.weights.green) await greenCanTakeMore(run, step.index);
     state.currentStep = step.index;
     // The person who approved this traffic is its actor; the workflow only carries it out.
@@ -184,6 +192,25 @@ export async function shifting(run: Run): Promise<Phase> {
     state.stepsDone = step.index;
   }
   return onward(run);
+}
+
+/** A promote met while a step's gate waits: it decides that gate, as its last approver. */
+function promoted(run: Run): Decision | undefined {
+  const promotion = run.state.promotion;
+  if (!promotion?.met) return undefined;
+  const approvers = promotion.approvals.map((a) => a.actor);
+  return { decision: 'approve', actor: approvers[approvers.length - 1], comment: 'promoted to 100 %', approvers };
+}
+
+/** The plan's last step, the remaining ones skipped: the promote's approvers carry it out. */
+function promote(run: Run): PlannedStep {
+  const { plan, state } = run;
+  const last = plan.steps[plan.steps.length - 1];
+  const approvers = state.promotion!.approvals.map((a) => a.actor);
+  state.shiftApprovedBy = approvers[approvers.length - 1];
+  audit(run, state.shiftApprovedBy, 'promoted', `steps ${state.stepsDone + 1}–${plan.steps.length - 1} skipped: green to ${last.weights.green}%`, { approvers });
+  state.promotion = undefined;
+  return last;
 }
 
 /**

@@ -2,29 +2,13 @@
 // does not apply now before anything is written to history; the handler only records the
 // request, and the main loop acts on it.
 import * as wf from '@temporalio/workflow';
-import { REJECTION, type ActorRequest, type ApprovalRequest, type RollbackRequest } from '../messages.js';
+import { REJECTION, type ActorRequest, type RollbackRequest, type StepBackRequest } from '../messages.js';
 import { ROLLBACK_PHASES } from '../model.js';
 import { audit, heldBeforeTraffic, isTerminal, nonRetryable, pause, requestRollback } from './state.js';
 import type { AfterRollback, Run } from './types.js';
 
 function refuse(message: string, type: string = REJECTION.notApplicable): never {
   throw nonRetryable(type, message);
-}
-
-export function approve({ state }: Run, req: ApprovalRequest) {
-  state.decisions[req.gate] = { decision: req.decision, actor: req.actor, comment: req.comment };
-  state.pendingGate = undefined; // a second approval of the same gate is refused from now on
-  return { gate: req.gate, decision: req.decision };
-}
-export function validateApprove(run: Run, req: ApprovalRequest): void {
-  const { state, spec } = run;
-  if (state.pendingGate?.gate !== req.gate) {
-    refuse(`gate ${req.gate} is not pending (phase ${state.phase}${state.pendingGate ? `, pending gate ${state.pendingGate.gate}` : ''})`);
-  }
-  if (req.decision !== 'approve' && req.decision !== 'reject') refuse(`decision must be approve or reject`);
-  if (spec.approvals.distinctApprover && req.actor === run.startedBy) {
-    refuse(`${req.actor} started this migration and cannot approve it (distinctApprover)`, REJECTION.selfApproval);
-  }
 }
 
 /** Asks for a rollback; with `wait`, answers once blue carries everything again. */
@@ -83,8 +67,45 @@ export function validateChoice({ state }: Run, choice: AfterRollback['choice']):
 
 export function cancel({ state }: Run, req: ActorRequest): void {
   state.interrupt = { kind: 'cancel', actor: req.actor, reason: req.reason ?? 'cancelled' };
+  state.stepBack = undefined;
 }
 export function validateCancel({ state }: Run): void {
   if (isTerminal(state) || state.phase === 'decommissioning' || state.interrupt?.kind === 'cancel') refuse(`cannot cancel in phase ${state.phase}`);
   refuseOnceBlueRetiring(state, 'cancel');
+}
+
+/** Where a step-back applies: green carries part of the traffic, or all of it in the bake. */
+export const STEP_BACK_PHASES: readonly string[] = ['shifting', 'baking'];
+
+/** The plan's step a step-back goes to: the one whose green weight is asked for, else the one before the current step. */
+function stepBackTarget(run: Run, req: StepBackRequest): number {
+  const { plan, state } = run;
+  const weights = plan.steps.map((s) => s.weights.green);
+  if (req.weight !== undefined) {
+    const index = weights.indexOf(req.weight);
+    if (index < 0) refuse(`weight ${req.weight} is not a step of this migration's plan (green ${weights.join(', ')}); step back to one of them`, REJECTION.invalid);
+    return index + 1;
+  }
+  const current = weights.indexOf(state.weights.green);
+  return current < 0 ? 0 : current; // the step before the one green is at (0: none)
+}
+
+export function validateStepBack(run: Run, req: StepBackRequest): void {
+  const { state } = run;
+  if (!state.governance) refuse('this migration began before step-back existed: roll back instead');
+  if (!STEP_BACK_PHASES.includes(state.phase)) refuse(`cannot step back in phase ${state.phase}: only while shifting or baking`);
+  if (state.interrupt) refuse(`a ${state.interrupt.kind} is under way`);
+  if (state.stepBack) refuse(`a step-back to step ${state.stepBack.toStep} is under way`);
+  if (!req.reason?.trim()) refuse('a step-back needs a reason');
+  const toStep = stepBackTarget(run, req);
+  if (toStep === 0) refuse(`green is at its first step (${state.weights.green} %): there is no earlier step; roll back to put everything on blue`);
+  const weight = run.plan.steps[toStep - 1].weights.green;
+  if (weight >= state.weights.green) refuse(`green carries ${state.weights.green} % now: a step-back goes to a lower weight than that, not ${weight} %`);
+}
+
+/** Asks for the step-back; the main loop carries it out (interrupts.ts) at once. */
+export function stepBack(run: Run, req: StepBackRequest): { step: number; greenWeight: number } {
+  const toStep = stepBackTarget(run, req);
+  run.state.stepBack = { toStep, actor: req.actor, reason: req.reason };
+  return { step: toStep, greenWeight: run.plan.steps[toStep - 1].weights.green };
 }

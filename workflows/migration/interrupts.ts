@@ -4,15 +4,16 @@
 import * as wf from '@temporalio/workflow';
 import type { Actor } from '../model.js';
 import { notify } from './activities.js';
-import { rollBack } from './effects.js';
+import { rollBack, shift } from './effects.js';
 import { compensate, undo } from './saga.js';
 import { audit, enter, heldBeforeTraffic } from './state.js';
 import { countRollback } from './story.js';
-import type { Run } from './types.js';
+import type { Run, StepBack } from './types.js';
 
-/** Carries out the rollback or cancel that interrupted a phase. */
+/** Carries out the rollback, cancel or step-back that interrupted a phase. */
 export async function onInterrupt(run: Run): Promise<void> {
   const { state } = run;
+  if (!state.interrupt && state.stepBack) return stepBack(run, state.stepBack);
   // The interrupt stays set while it is handled, so validators see a rollback or cancel in
   // progress; once handled it is cleared unless a cancel replaced it meanwhile.
   const handling = state.interrupt!;
@@ -43,4 +44,29 @@ export async function cancel(run: Run, actor: Actor, reason: string): Promise<vo
     enter(run, 'cancelled');
     await notify(run, 'cancelled', `${run.id}: cancelled by ${actor}: ${reason}`);
   });
+}
+
+/**
+ * Green back to an earlier step's weight, written like a rollback (never abandoned halfway);
+ * the migration then waits at the next step's gate (an auto step too) with the reason shown.
+ * Leaving the bake ends it: it starts again once green is back at 100 %.
+ */
+async function stepBack(run: Run, asked: StepBack): Promise<void> {
+  const { state, plan } = run;
+  const { toStep, actor, reason } = asked;
+  const step = plan.steps[toStep - 1];
+  const from = state.weights.green;
+  await shift(run, step.weights, actor, `step-back to step ${toStep}/${plan.steps.length}: green ${step.weights.green}% (${reason})`, false);
+  state.currentStep = toStep;
+  state.stepsDone = toStep;
+  state.greenFullSince = undefined;
+  state.bake = undefined;
+  state.timers = [];
+  state.promotion = undefined;
+  const why = `stepped back from green ${from}% to ${step.weights.green}% by ${actor}: ${reason}`;
+  state.gateAfterStepBack = { step: toStep + 1, reason: why };
+  if (state.stepBack === asked) state.stepBack = undefined;
+  audit(run, actor, 'step-back', reason, { from, to: step.weights.green, step: toStep });
+  if (state.phase !== 'shifting') enter(run, 'shifting');
+  await notify(run, 'step-back', `${run.id}: ${why}; it waits at gate step-${toStep + 1}`);
 }

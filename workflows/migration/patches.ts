@@ -63,4 +63,11 @@ export const PATCHES = {
    * replays a workflow task the server refused, where a missing marker reads as "old run".
    */
   holdBeforeTraffic: 'hold-before-traffic',
+  /**
+   * Governance: approval policies decide the gates (k of N from groups, the starter and earlier
+   * approvers excluded, expiry that rejects, holds or escalates), and step-back and promote
+   * apply. Asked once, as a run starts (state `governance`); runs before keep one approval per
+   * gate and refuse step-back and promote.
+   */
+  governance: 'governance',
 } as const;

@@ -10,12 +10,14 @@ import {
   type ObservedShareReading,
   TERMINAL_PHASES,
   type Actor,
+  type GateVote,
   type MigrationStatus,
   type Phase,
 } from '../model.js';
 import { fixPlan, phaseAfter } from '../plan.js';
 import { kubeContextOf } from '../spec-defaults.js';
 import { tell } from './story.js';
+import { mayStillApprove, type GateContext } from '../approval-policy.js';
 import type { MigrationInput, Run, RunState } from './types.js';
 
 export function newRun(input: MigrationInput): Run {
@@ -68,6 +70,7 @@ export function statusOf(run: Run): MigrationStatus {
       ...(state.observedShare?.step === step.index && { observedShare: observedShareReading(state.observedShare) }),
     },
     pendingGate: state.pendingGate,
+    ...(state.promotion && { promotion: promotionStatus(run) }),
     findings: [
       ...state.findings.preflight,
       ...(state.findings.provisioning ?? []),
@@ -90,6 +93,21 @@ export function statusOf(run: Run): MigrationStatus {
     plan,
     bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
+}
+
+/** What a gate's policy knows of this migration when it judges who may decide `gate`. */
+export const gateContext = (run: Run, gate: string, approvals: GateVote[]): GateContext => ({
+  gate,
+  startedBy: run.startedBy,
+  approvedBefore: run.state.approvedBy ?? {},
+  approvedNow: approvals.map((a) => a.actor),
+});
+
+/** A promote asked for: its approvals, and who may still approve while it is not met. */
+function promotionStatus(run: Run): MigrationStatus['promotion'] {
+  const promotion = run.state.promotion;
+  if (!promotion) return undefined;
+  return { ...promotion, ...(!promotion.met && { mayApprove: mayStillApprove(run.spec.approvals.policies.promote, gateContext(run, 'promote', promotion.approvals)) }) };
 }
 
 /** The reading without the step it belongs to (the status shows it under that step). */
@@ -171,6 +189,7 @@ export function pause(run: Run, actor: Actor, reason: string): void {
  */
 export function requestRollback(state: RunState, actor: Actor, reason: string): void {
   state.interrupt ??= { kind: 'rollback', actor, reason };
+  state.stepBack = undefined; // everything goes back to blue: a step-back asked for is moot
 }
 
 /**

@@ -23,9 +23,17 @@ export function approveCommand(id: string, gate: string): string {
 export function tell(run: Run): void {
   const { state } = run;
   const lines = [`**Phase** ${state.phase}${state.paused ? ' (paused)' : ''}`, `**Weights** blue ${state.weights.blue} / green ${state.weights.green}`];
-  if (state.pendingGate) {
-    lines.push(`**Waiting for** gate ${state.pendingGate.gate} since ${state.pendingGate.since}`, `**Approve with** ${approveCommand(run.id, state.pendingGate.gate)}`);
+  const gate = state.pendingGate;
+  if (gate) {
+    const count = gate.required !== undefined ? ` (${gate.approvals?.length ?? 0} of ${gate.required} approvals${gate.approvals?.length ? `: ${gate.approvals.map((a) => a.actor).join(', ')}` : ''})` : '';
+    lines.push(`**Waiting for** gate ${gate.gate}${count} since ${gate.since}`);
+    if (gate.reason) lines.push(`**Why** ${gate.reason}`);
+    if (gate.policy) lines.push(`**Policy** ${gate.policy}${gate.mayApprove?.except.length ? `; not ${gate.mayApprove.except.join(', ')}` : ''}`);
+    if (gate.escalated) lines.push(`**Escalated** to ${gate.escalated.channel}; acts at ${gate.escalated.actsAt}`);
+    else if (gate.expiresAt) lines.push(`**Expires** ${gate.expiresAt}`);
+    lines.push(`**Approve with** ${approveCommand(run.id, gate.gate)}`);
   }
+  if (state.promotion) lines.push(`**Promote** ${state.promotion.approvals.length} of ${state.promotion.required} approvals${state.promotion.met ? ': met' : ''}`);
   for (const timer of state.timers) lines.push(`**Timer** ${timer.name} until ${timer.firesAt}`);
   if (state.waiting) lines.push(`**Waiting** ${state.waiting.what}${state.waiting.until ? ` until ${state.waiting.until}` : ''}`);
   wf.setCurrentDetails(lines.join('\n'));

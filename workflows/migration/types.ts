@@ -1,6 +1,6 @@
 // The shapes a migration run is made of, and nothing else: the workflow's modules import
 // them from here, so they import each other without cycles (type-only ones included).
-import type { Actor, Attention, AuditEvent, BakeStatus, DrainReading, DecommissionStep, Finding, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
+import type { Actor, Attention, AuditEvent, BakeStatus, DrainReading, DecommissionStep, Finding, GateVote, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
 import type { FixedPlan, Plan } from '../plan.js';
 import type { ResolvedSpec } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
@@ -43,6 +43,23 @@ export interface Decision {
   decision: 'approve' | 'reject';
   actor: Actor;
   comment?: string;
+  /** Under an approval policy: everyone whose approval counted. */
+  approvers?: Actor[];
+}
+/** A promote asked for, and its approvals under the promote policy (approval-policy.ts). */
+export interface Promotion {
+  approvals: GateVote[];
+  required: number;
+  /** The policy is met: the next step boundary goes to 100 %. */
+  met: boolean;
+  reason?: string;
+}
+/** A step-back asked for and not yet carried out. */
+export interface StepBack {
+  /** The plan's step whose weights green goes back to. */
+  toStep: number;
+  actor: Actor;
+  reason: string;
 }
 
 /** Everything a run needs to continue where it stood. */
@@ -94,6 +111,18 @@ export interface RunState {
    * hold-before-traffic), so the decision is on record before any failure is met.
    */
   failuresHold?: boolean;
+  /**
+   * Approval policies decide the gates (k of N, groups, exclusions, expiry), and step-back and
+   * promote apply: set as a run starts (patch governance); runs before take one approval, the
+   * starter excluded only with distinctApprover.
+   */
+  governance?: boolean;
+  /** Who approved each gate passed, by gate name (the latest pass): a later gate's policy may exclude them. */
+  approvedBy?: Record<string, Actor[]>;
+  promotion?: Promotion;
+  stepBack?: StepBack;
+  /** After a step-back: the step that waits at its gate before it moves (auto steps included), and why. */
+  gateAfterStepBack?: { step: number; reason: string };
   /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
   bake?: Omit<BakeStatus, 'endsAt'>;
 }

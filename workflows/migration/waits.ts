@@ -4,21 +4,21 @@
 import * as wf from '@temporalio/workflow';
 import { durationMs, type Duration } from '../duration.js';
 import { FAILURE } from '../failures.js';
-import { ROLLBACK_PHASES, type GateName, type TimerStatus } from '../model.js';
+import { ROLLBACK_PHASES, type TimerStatus } from '../model.js';
 import { bakeMinimum } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
-import { notify } from './activities.js';
 import { PATCHES } from './patches.js';
-import { audit, nonRetryable, now, requestRollback } from './state.js';
+import { nonRetryable, now, requestRollback } from './state.js';
 import type { Actor } from '../model.js';
-import type { Decision, Run, RunState } from './types.js';
-import { approveCommand, tell, timerSummary } from './story.js';
+import type { Run, RunState } from './types.js';
+import { tell, timerSummary } from './story.js';
 
 /** Unwinds the current phase: a rollback or cancel is to be carried out. */
 export class Interrupted extends Error {}
 
-/** A cancel always interrupts; a rollback only where green may carry traffic. */
+/** A cancel always interrupts; a rollback only where green may carry traffic; a step-back while shifting or baking. */
 export function interruptPending(state: RunState): boolean {
+  if (state.stepBack && (state.phase === 'shifting' || state.phase === 'baking')) return true;
   return !!state.interrupt && (state.interrupt.kind === 'cancel' || ROLLBACK_PHASES.includes(state.phase));
 }
 
@@ -159,29 +159,6 @@ export async function untilFirstOf(run: Run, entries: TimerStatus[]): Promise<vo
     if (remaining > 0) await waitFor(run, () => false, remaining, timerSummary(first.name, first.firesAt));
   } finally {
     state.timers = state.timers.filter((t) => !entries.includes(t));
-    tell(run);
-  }
-}
-
-/** Waits for a person's decision on `name`, reminding approvers every reminder interval. */
-export async function gate(run: Run, name: GateName): Promise<Decision> {
-  const { state } = run;
-  state.pendingGate = { gate: name, since: now() };
-  tell(run);
-  try {
-    await notify(run, 'gate-pending', `${run.id}: gate ${name} waits for approval; approve with ${approveCommand(run.id, name)}`);
-    while (!state.decisions[name]) {
-      const decided = await waitFor(run, () => !!state.decisions[name], run.spec.approvals.reminderInterval);
-      if (!decided) await notify(run, 'gate-reminder', `${run.id}: gate ${name} pending since ${state.pendingGate?.since}; approve with ${approveCommand(run.id, name)}`);
-    }
-    const decided = state.decisions[name];
-    audit(run, decided.actor, `gate-${decided.decision}`, decided.comment ?? `${name} ${decided.decision}d`, { gate: name });
-    return decided;
-  } finally {
-    // Also when a rollback or cancel interrupts the wait: an approval must only count for the
-    // gate a person saw pending, never be accepted later and consumed by a future gate.
-    delete state.decisions[name];
-    state.pendingGate = undefined;
     tell(run);
   }
 }
