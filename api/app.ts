@@ -102,8 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
-      await v1.register(planRoutes, { blueVersion: deps.blueVersion });
-      await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
+      await v1.register(planRoutes, { blueVersion: deps.blueVersion, freezeCalendars: config.freezeCalendars });
+      await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion, freezeCalendars: config.freezeCalendars });
       await v1.register(decisionRoutes, {
         acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,
         rollbackWaitMs: config.rollbackWaitMs ?? DEFAULT_ROLLBACK_WAIT_MS,

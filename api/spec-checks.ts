@@ -7,9 +7,15 @@ import { checkSpec } from '../workflows/spec-checks.js';
 import type { MigrationSpec } from '../workflows/spec.js';
 import type { ClusterVersionLookup } from './blue-version.js';
 import { HttpError } from './errors.js';
+import { freezeIssues, type FreezeCalendars } from '../config/freeze-windows.js';
 
-async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<SpecIssue[]> {
+async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLookup, freezeCalendars: FreezeCalendars = {}): Promise<SpecIssue[]> {
   const issues = checkSpec(spec);
+  // Recurrences and time zones need the libraries and ICU the worker has: checked here, not in checkSpec (workflow code).
+  issues.push(...freezeIssues(spec.freezes, freezeCalendars));
+  if (spec.freezes?.bakeCounts === false) {
+    issues.push({ path: '/freezes/bakeCounts', message: 'false is not supported yet: bake time inside a freeze counts toward the bake (leave bakeCounts out, or true)' });
+  }
   const target = spec.green.kubernetesVersion;
   // A malformed target is already an issue of checkSpec's.
   // Only an EKS blue is asked here; a blue named by context alone is checked by preflight.
@@ -23,7 +29,7 @@ async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLooku
 }
 
 /** Throws a 400 naming every problem of a schema-valid spec. */
-export async function assertSound(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<void> {
-  const issues = await specIssues(spec, blueVersion);
+export async function assertSound(spec: MigrationSpec, blueVersion?: ClusterVersionLookup, freezeCalendars?: FreezeCalendars): Promise<void> {
+  const issues = await specIssues(spec, blueVersion, freezeCalendars);
   if (issues.length) throw new HttpError(400, `invalid migration spec (${issues.length} problem${issues.length > 1 ? 's' : ''})`, { errors: issues });
 }

@@ -49,6 +49,7 @@ export async function migration(input: MigrationInput): Promise<MigrationResult>
   if (!input.carried) {
     audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
     if (wf.patched(PATCHES.holdBeforeTraffic)) state.failuresHold = true;
+    if (wf.patched(PATCHES.changeFreezes)) state.freezeChecks = true;
   }
 
   try {

@@ -15,12 +15,15 @@ import { GRPC, HttpError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, StartedBody, StatusBody, TAGS, WORKFLOW_STATUSES } from '../schemas.js';
 import { assertSound } from '../spec-checks.js';
+import type { FreezeCalendars } from '../../config/freeze-windows.js';
 import { isoTime } from '../timestamps.js';
 
 export interface MigrationRoutesOptions {
   /** Task queue workflows are started on. */
   taskQueue: string;
   blueVersion?: ClusterVersionLookup;
+  /** The service's freeze calendars: a spec's named ones must exist. */
+  freezeCalendars?: FreezeCalendars;
 }
 
 // temporal.api.enums.v1.WorkflowExecutionStatus, named as describe() names them.
@@ -34,7 +37,7 @@ const STATUS_NAMES: Record<number, keyof typeof WORKFLOW_STATUSES> = {
   7: 'TIMED_OUT',
 };
 
-const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue, blueVersion }) => {
+const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, { taskQueue, blueVersion, freezeCalendars }) => {
   const { temporal: client, migrations: reader } = app;
 
   app.post(
@@ -52,7 +55,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
     },
     async (request, reply) => {
       const spec = request.body;
-      await assertSound(spec, blueVersion);
+      await assertSound(spec, blueVersion, freezeCalendars);
       const id = migrationId(spec);
       const by = principalOf(request).subject;
       try {

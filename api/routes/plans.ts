@@ -7,12 +7,16 @@ import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { ClusterVersionLookup } from '../blue-version.js';
 import { errors, PlanBody, SpecBody, TAGS } from '../schemas.js';
 import { assertSound } from '../spec-checks.js';
+import type { FreezeCalendars } from '../../config/freeze-windows.js';
+import { freezeSchedule } from '../freeze-schedule.js';
 
 export interface PlanRoutesOptions {
   blueVersion?: ClusterVersionLookup;
+  /** The service's freeze calendars: a spec's named ones must exist, and the plan shows when each step could run. */
+  freezeCalendars?: FreezeCalendars;
 }
 
-const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { blueVersion }) => {
+const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { blueVersion, freezeCalendars = {} }) => {
   app.post(
     '/plans',
     {
@@ -26,9 +30,12 @@ const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { b
       },
     },
     async (request) => {
-      await assertSound(request.body, blueVersion);
+      await assertSound(request.body, blueVersion, freezeCalendars);
       const id = migrationId(request.body);
-      return { id, plan: buildPlan(resolveSpec(request.body)), links: app.migrations.links(id) };
+      const spec = resolveSpec(request.body);
+      const plan = buildPlan(spec);
+      const freezes = freezeSchedule(plan, spec, freezeCalendars, Date.now());
+      return { id, plan, links: app.migrations.links(id), ...(freezes && { freezes }) };
     },
   );
 };

@@ -63,4 +63,11 @@ export const PATCHES = {
    * replays a workflow task the server refused, where a missing marker reads as "old run".
    */
   holdBeforeTraffic: 'hold-before-traffic',
+  /**
+   * Change freezes: before each forward move (the first shift and each step, decommissioning)
+   * the run asks a local activity whether a freeze window is open (the spec's, the calendars it
+   * names, the worker's company-wide ones) and waits it out. Asked once, as a run starts (state
+   * `freezeChecks`), so every run started before keeps its path for good.
+   */
+  changeFreezes: 'change-freezes',
 } as const;
