@@ -9,6 +9,10 @@ import { readFreezeCalendars } from '../../config/freeze-calendars.js';
 import { workerProcessSettings } from '../../worker/process-settings.js';
 import type { FreezeWindow } from '../../workflows/spec.js';
 import { baseSpec } from '../workflow/harness.js';
+import { freezeSchedule } from '../../api/freeze-schedule.js';
+import { renderPlan } from '../../cli/render.js';
+import { buildPlan } from '../../workflows/plan.js';
+import { resolveSpec } from '../../workflows/spec-defaults.js';
 
 const at = (iso: string) => Date.parse(iso);
 const one = (window: FreezeWindow): NamedWindow[] => [{ window }];
@@ -120,6 +124,21 @@ describe('windows', () => {
     expect(new Date(free.at).toISOString()).toBe('2026-12-01T08:00:00.000Z');
     expect(free.heldBy.map((w) => w.window)).toEqual(['a', 'b']);
     expect(firstFreeInstant(windows, at('2026-12-02T00:00:00Z'))).toEqual({ at: at('2026-12-02T00:00:00Z'), heldBy: [] });
+  });
+});
+
+describe('the plan under freezes', () => {
+  it('shows each step at its earliest time, and cutover plan prints it with what it assumes', () => {
+    const spec = resolveSpec({ ...baseSpec(), freezes: { windows: [{ name: 'launch', reason: 'launch day', timeZone: 'UTC', from: '2026-12-07T00:00', to: '2026-12-08T09:00' }] } });
+    const plan = buildPlan(spec);
+    const freezes = freezeSchedule(plan, spec, {}, at('2026-12-07T22:00:00Z'))!;
+    expect(freezes.steps.map((s) => s.earliest)).toEqual(['2026-12-08T09:00:00.000Z', '2026-12-08T09:10:00.000Z', '2026-12-08T09:20:00.000Z', '2026-12-08T09:30:00.000Z']);
+    expect(freezes.decommission?.earliest).toBe('2026-12-18T09:40:00.000Z'); // + observe, 7 days' bake, 3 days' freeze
+    const text = renderPlan({ id: 'migration-x', plan, links: { self: '', temporalUi: '' } as never, freezes });
+    expect(text).toContain('    1.  2026-12-08 09:00 UTC  (held by launch until 2026-12-08 09:00 UTC)');
+    expect(text).toContain('    decommission  2026-12-18 09:40 UTC');
+    expect(text).toContain('assuming the migration starts now');
+    expect(freezeSchedule(plan, resolveSpec(baseSpec()), {}, at('2026-12-07T22:00:00Z'))).toBeUndefined();
   });
 });
 
