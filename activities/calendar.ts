@@ -2,7 +2,8 @@
 // ends. Time-zone rules come from the ICU data of the Node running the worker, which differs
 // between versions, so this is an activity: the workflow records its answer and replays that,
 // never computing a zone's time itself.
-import type { PeakWindowsInput, PeakWindowTimes } from './contract.js';
+import type { FreezeWindowInput, PeakWindowsInput, PeakWindowTimes } from './contract.js';
+import { applicableWindows, openAt, type FreezeCalendars, type OpenFreeze } from '../config/freeze-windows.js';
 import type { PeakWindow } from '../workflows/spec.js';
 import { invalidSpec } from './errors.js';
 
@@ -55,8 +56,24 @@ export function nextWindow(peak: PeakWindow, after: number): PeakWindowTimes {
   throw invalidSpec(`bake.peaks: no day of ${JSON.stringify(peak.days)} found`);
 }
 
-export function createCalendarActivities() {
+/** `freezeCalendars`: the worker's (CUTOVER_FREEZE_CALENDARS); company-wide ones apply to every migration. */
+export function createCalendarActivities(freezeCalendars: FreezeCalendars = {}) {
   return {
+    /**
+     * The change-freeze window open at `at` (the one that ends last), or null: among the spec's
+     * windows, the calendars it names and the worker's company-wide calendars. Pure per input
+     * and settings, so any retry answers the same. A calendar the worker does not have (removed
+     * since the start) holds nothing.
+     */
+    async freezeWindowAt(input: FreezeWindowInput): Promise<OpenFreeze | null> {
+      try {
+        return openAt(applicableWindows(freezeCalendars, input.calendars, input.windows), Date.parse(input.at)) ?? null;
+      } catch (err) {
+        // A window the API would have refused (a spec started another way): no retry fixes it.
+        throw invalidSpec(`freezes: a window could not be computed: ${(err as Error).message}`);
+      }
+    },
+
     /** For each peak window, its first occurrence that begins at or after `after`; pure, so any retry answers the same. */
     async nextPeakWindows(input: PeakWindowsInput): Promise<PeakWindowTimes[]> {
       const after = Date.parse(input.after);

@@ -3,7 +3,7 @@
 import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
 import type { MetricPhase } from '../workflows/spec.js';
 import type { KubeContextRef, ResolvedDrain, ResolvedObservedShare, ResolvedSpec } from '../workflows/spec-defaults.js';
-import type { PeakWindow } from '../workflows/spec.js';
+import type { FreezeWindow, PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {
   region: string;
@@ -165,9 +165,17 @@ export interface PeakWindowTimes {
   to: string;
 }
 
+/** freezeWindowAt: the change-freeze window open at `at` among the spec's windows, the calendars it names and the worker's company-wide ones. */
+export interface FreezeWindowInput {
+  /** ISO time. */
+  at: string;
+  windows: FreezeWindow[];
+  calendars: string[];
+}
+
 export interface NotifyInput {
   migrationId: string;
-  event: 'gate-pending' | 'gate-reminder' | 'gate-escalated' | 'gate-expired' | 'step-back' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled';
+  event: 'gate-pending' | 'gate-reminder' | 'gate-escalated' | 'gate-expired' | 'step-back' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'freeze';
   text: string;
   /** A channel the worker maps to a webhook URL (the URL is a secret: it never enters history). */
   channel?: string;

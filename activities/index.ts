@@ -3,6 +3,7 @@
 import type { AwsClients } from './aws.js';
 import { createBlueTeardown } from './blue-teardown.js';
 import { createCalendarActivities } from './calendar.js';
+import type { FreezeCalendars } from '../config/freeze-windows.js';
 import { createClusterChecks, type ClusterCheckOptions } from './cluster-checks.js';
 import { createDrainActivities } from './drain.js';
 import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   /** Notification channels → webhook URLs; the worker's alone, never in a spec. */
   notify?: NotifySettings;
   health?: HealthSettings;
+  /** The service's change-freeze calendars (CUTOVER_FREEZE_CALENDARS); none: only a spec's own windows. */
+  freezeCalendars?: FreezeCalendars;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -40,7 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGitopsActivities(deps.clusters),
     // Tests narrow it to their namespaces as they narrow the checks.
     ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
-    ...createCalendarActivities(),
+    ...createCalendarActivities(deps.freezeCalendars),
     waitBlueDrained: drain.waitBlueDrained,
     ...createObservedShareActivities(signals),
 

@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
       // With OIDC, who can approve is the provider's to know; with static tokens alone, every approver is known here.
-      const specContext: SpecContext = { blueVersion: deps.blueVersion, policies: config.approvalPolicies ?? {}, ...(!config.oidc && { approvers: [...config.tokens.values()] }) };
+      const specContext: SpecContext = { blueVersion: deps.blueVersion, policies: config.approvalPolicies ?? {}, freezeCalendars: config.freezeCalendars ?? {}, ...(!config.oidc && { approvers: [...config.tokens.values()] }) };
       await v1.register(planRoutes, { specContext });
       await v1.register(migrationRoutes, { taskQueue, specContext });
       await v1.register(decisionRoutes, {

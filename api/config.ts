@@ -3,6 +3,7 @@
 import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } from '../config/connections.js';
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { integerSetting, jsonObjectSetting } from '../config/settings.js';
+import { readFreezeCalendars, type FreezeCalendars } from '../config/freeze-calendars.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import type { NamedPolicies } from '../workflows/spec-defaults.js';
 import { readApprovalPolicies } from '../config/approval-policies.js';
@@ -67,6 +68,8 @@ export interface ApiConfig {
   approvalPolicies?: NamedPolicies;
   /** Where the API looks up blue's Kubernetes version (moto in the sandbox; undefined = AWS). */
   awsEndpoint?: string;
+  /** Change-freeze calendars (CUTOVER_FREEZE_CALENDARS): a spec's named calendars must exist; plans show their effect. */
+  freezeCalendars?: FreezeCalendars;
 }
 
 /** The sandbox's well-known tokens (the README lists them); never used in aws mode. */
@@ -207,6 +210,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const rollbackWaitMs = integerSetting(env, 'CUTOVER_API_ROLLBACK_WAIT_MS', 1_000, 600_000, problems) ?? DEFAULT_ROLLBACK_WAIT_MS;
   const oidc = readOidc(env, problems);
   const approvalPolicies = readApprovalPolicies(env, problems);
+  const freezeCalendars = readFreezeCalendars(env, problems);
   const tokens = mode ? attempt(() => readTokens(env, oidc !== undefined)) : undefined;
   const temporal = attempt(() => temporalSettings(env));
   if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {
@@ -215,5 +219,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (problems.length || !tokens || !temporal) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, approvalPolicies, awsEndpoint: awsEndpoint(env) };
+  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, approvalPolicies, awsEndpoint: awsEndpoint(env), freezeCalendars };
 }

@@ -118,11 +118,35 @@ export type StatusBody = Static<typeof StatusBody>;
 export const StartedBody = Type.Object({ id: Type.String(), links: Links }, { description: 'Started; follow it at links.temporalUi or GET /v1/migrations/{id}' });
 export type StartedBody = Static<typeof StartedBody>;
 
+const HeldBySchema = Type.Array(
+  Type.Object({
+    window: Type.String(),
+    calendar: Type.Optional(Type.String({ description: "the settings' calendar it comes from (absent: the spec's own window)" })),
+    reason: Type.String(),
+    from: Type.String({ description: 'ISO time' }),
+    until: Type.String({ description: 'ISO time' }),
+    timeZone: Type.String(),
+  }),
+  { description: 'the freeze windows that would hold it, in order (windows can chain)' },
+);
+
+export const FreezeScheduleBody = Type.Object(
+  {
+    assumes: Type.String({ description: 'what the estimate assumes' }),
+    steps: Type.Array(Type.Object({ index: Type.Integer(), earliest: Type.String({ description: 'ISO time: the earliest the step could shift' }), heldBy: Type.Optional(HeldBySchema) })),
+    decommission: Type.Optional(Type.Object({ earliest: Type.String({ description: 'ISO time: the earliest decommissioning could begin' }), heldBy: Type.Optional(HeldBySchema) })),
+    note: Type.Optional(Type.String({ description: 'why no time could be given' })),
+  },
+  { description: "the earliest time each step could run given the change-freeze calendars (company-wide, named by the spec, and its own): an estimate from now, not part of the plan" },
+);
+export type FreezeScheduleBody = Static<typeof FreezeScheduleBody>;
+
 export const PlanBody = Type.Object(
   {
     id: Type.String({ description: 'the ID the migration would get' }),
     plan: PlanSchema,
     links: Links,
+    freezes: Type.Optional(FreezeScheduleBody),
   },
   { description: 'The plan the migration would follow; nothing was started' },
 );

@@ -11,10 +11,13 @@ import { GATE_KINDS } from '../workflows/spec-values.js';
 import type { ClusterVersionLookup } from './blue-version.js';
 import type { Principal } from './config.js';
 import { HttpError } from './errors.js';
+import { freezeIssues, type FreezeCalendars } from '../config/freeze-windows.js';
 
 /** What the service knows beyond the spec. */
 export interface SpecContext {
   blueVersion?: ClusterVersionLookup;
+  /** The service's freeze calendars: a spec's named ones must exist. */
+  freezeCalendars?: FreezeCalendars;
   /** Named approval policies (CUTOVER_APPROVAL_POLICIES). */
   policies?: NamedPolicies;
   /**
@@ -28,6 +31,11 @@ export interface SpecContext {
 
 async function specIssues(spec: MigrationSpec, context: SpecContext): Promise<SpecIssue[]> {
   const issues = checkSpec(spec);
+  // Recurrences and time zones need the libraries and ICU the worker has: checked here, not in checkSpec (workflow code).
+  issues.push(...freezeIssues(spec.freezes, context.freezeCalendars ?? {}));
+  if (spec.freezes?.bakeCounts === false) {
+    issues.push({ path: '/freezes/bakeCounts', message: 'false is not supported yet: bake time inside a freeze counts toward the bake (leave bakeCounts out, or true)' });
+  }
   const target = spec.green.kubernetesVersion;
   // A malformed target is already an issue of checkSpec's.
   // Only an EKS blue is asked here; a blue named by context alone is checked by preflight.

@@ -87,6 +87,10 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     rows.push(['promote', `${s.promotion.approvals.length} of ${s.promotion.required} approvals (${who})${s.promotion.met ? ': met, green goes to 100 % after this step' : `  →  cutover approve ${s.id} promote`}`]);
   }
   for (const t of s.timers) rows.push(['timer', timerLine(t, now)]);
+  if (s.freeze) {
+    const from = s.freeze.calendar ? `, calendar ${s.freeze.calendar}` : '';
+    rows.push(['change freeze', `${s.freeze.window} (${s.freeze.timeZone}${from}): ${s.freeze.reason}; holds ${s.freeze.holds} until ${clock(s.freeze.until, now)}, then goes on by itself`]);
+  }
   if (s.waiting) rows.push(['waiting', waitingLine(s.waiting, now)]);
   if (s.bake) {
     rows.push(['bake', `ends ${clock(s.bake.endsAt, now)} at the earliest (minimum until ${clock(s.bake.minimumEndsAt, now)})`]);
@@ -187,5 +191,18 @@ export function renderPlan(answer: PlanBody): string {
   out.push(`  finally ${plan.decommission.deleteBlueCluster ? `delete blue cluster ${plan.decommission.deleteBlueCluster}` : 'keep blue cluster'}${plan.decommission.removeRouting ? ', remove blue from routing' : ''}${plan.decommission.keptBecause ? ` (${plan.decommission.keptBecause})` : ''}`);
   out.push(`          ${plan.decommission.steps.join(' → ')}`);
   if (plan.decommission.drain) out.push(`          drain-check: ${plan.decommission.drain}`);
+  if (answer.freezes) out.push(...freezeLines(answer.freezes));
   return out.join('\n');
+}
+
+/** The earliest time each step could run given the change freezes, and what the estimate assumes. */
+function freezeLines(f: NonNullable<PlanBody['freezes']>): string[] {
+  const at = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC';
+  const held = (h: { heldBy?: { window: string; until: string }[] }) => (h.heldBy?.length ? `  (held by ${h.heldBy.map((w) => `${w.window} until ${at(w.until)}`).join(', then ')})` : '');
+  const out = ['  change freezes: the earliest each could run'];
+  out.push(...table(f.steps.map((s) => [`${s.index}.`, at(s.earliest), held(s).trim()]), '    '));
+  if (f.decommission) out.push(`    decommission  ${at(f.decommission.earliest)}${held(f.decommission)}`);
+  if (f.note) out.push(`    ${f.note}`);
+  out.push(`    assuming ${f.assumes}`);
+  return out;
 }

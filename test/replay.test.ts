@@ -307,6 +307,30 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // A company-wide change freeze (patch change-freezes) added while the run waits at its cutover
+  // gate holds step 2 until its window ends, then step 2 shifts by itself; rolled back, aborted.
+  'freeze-holds-step-2': {
+    run: async (start) => {
+      const run = await start();
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      const now = await run.env.currentTimeMs();
+      const window = { name: 'quarter-close', reason: 'quarter close', timeZone: 'UTC', from: new Date(now + 5 * 60_000).toISOString(), to: new Date(now + 3 * 3600_000).toISOString() };
+      run.cloud.freezeCalendars = { company: { companyWide: true, windows: [window] } };
+      await run.approve('cutover', alice);
+      await run.until((s) => s.step?.greenWeight === 20);
+      await run.settle();
+      await run.advance('10m');
+      await run.until((s) => !!s.freeze);
+      await run.settle();
+      await run.advance('3h');
+      await run.until((s) => (s.step?.index ?? 0) >= 2);
+      await run.settle();
+      await run.rollback(bob, 'error rate up after the freeze', true);
+      await run.abort(STARTER);
+      await run.outcome();
+      return run;
+    },
+  },
   'forward-retry-throttled': {
     run: async (start) => {
       const run = await start();

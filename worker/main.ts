@@ -52,6 +52,7 @@ const activities = createActivities({
   clusterChecks: { removedApis },
   notify: processSettings.notify,
   health: processSettings.health,
+  freezeCalendars: processSettings.freezeCalendars,
 });
 const worker = await createCutoverWorker({
   connection,

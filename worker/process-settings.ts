@@ -3,6 +3,7 @@
 // (a secret) never echoed.
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { integerSetting, jsonObjectSetting } from '../config/settings.js';
+import { readFreezeCalendars, type FreezeCalendars } from '../config/freeze-calendars.js';
 import type { HealthSettings } from '../activities/health.js';
 import type { NotifySettings } from '../activities/notify.js';
 import { NOTIFY_CHANNEL, PROMETHEUS_SERVER } from '../workflows/spec.js';
@@ -28,6 +29,8 @@ export interface WorkerProcessSettings {
   notify: NotifySettings;
   /** Hosts smoke checks may call (CUTOVER_SMOKE_ALLOWED_HOSTS; unset: any), and the Prometheus servers metric checks query. */
   health: HealthSettings;
+  /** Change-freeze calendars (CUTOVER_FREEZE_CALENDARS[_FILE]); none: only specs' own windows. */
+  freezeCalendars: FreezeCalendars;
 }
 
 const isHttpUrl = (value: unknown) => typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
@@ -103,6 +106,7 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
   if (defaultUrl && !isHttpUrl(defaultUrl)) problems.push('CUTOVER_WEBHOOK_URL must be an http(s) URL');
   const smokeAllowedHosts = readSmokeHosts(env, problems);
   const prometheus = readPrometheus(env, problems);
+  const freezeCalendars = readFreezeCalendars(env, problems);
   if (problems.length) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     healthPort,
@@ -114,5 +118,6 @@ export function workerProcessSettings(env: NodeJS.ProcessEnv = process.env): Wor
     ...(name && buildId ? { deployment: { name, buildId } } : {}),
     notify: { channels, defaultUrl },
     health: { smokeAllowedHosts, prometheus },
+    freezeCalendars,
   };
 }

@@ -53,6 +53,7 @@ export async function migration(input: MigrationInput): Promise<MigrationResult>
     audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
     if (wf.patched(PATCHES.holdBeforeTraffic)) state.failuresHold = true;
     if (wf.patched(PATCHES.governance)) state.governance = true;
+    if (wf.patched(PATCHES.changeFreezes)) state.freezeChecks = true;
   }
 
   try {

@@ -10,6 +10,7 @@ import type {
   ObservedShareReadingSchema,
   BakeStatusSchema,
   FindingSchema,
+  FreezeStatusSchema,
   HealthStatusSchema,
   MetricVerdictSchema,
   MigrationStatusSchema,
@@ -125,6 +126,7 @@ export type DrainReading = Static<typeof DrainReadingSchema>;
 export type ObservedShareReading = Static<typeof ObservedShareReadingSchema>;
 export type Waiting = Static<typeof WaitingSchema>;
 export type BakeStatus = Static<typeof BakeStatusSchema>;
+export type FreezeStatus = Static<typeof FreezeStatusSchema>;
 export type BakeWindow = BakeStatus['windows'][number];
 /** What the status Query answers; the API adds the run's execution status and links. */
 export type MigrationStatus = Static<typeof MigrationStatusSchema>;

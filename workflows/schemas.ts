@@ -145,6 +145,17 @@ export const WaitingSchema = Type.Object({
   until: Type.Optional(Type.String({ description: 'ISO time it ends, when known in advance (an INSYNC wait is not)' })),
 });
 
+/** A change-freeze window holding the migration's next forward move, while it does. */
+export const FreezeStatusSchema = Type.Object({
+  window: Type.String({ description: 'its name, or its definition' }),
+  calendar: Type.Optional(Type.String({ description: "the settings' calendar it comes from (absent: the spec's own window)" })),
+  reason: Type.String(),
+  from: Type.String({ description: 'ISO time it began' }),
+  until: Type.String({ description: 'ISO time it ends: the migration goes on by itself then (unless another window follows)' }),
+  timeZone: Type.String({ description: 'the IANA time zone the window is defined in' }),
+  holds: Type.String({ description: 'the move it holds back, e.g. "step 2/4: green 50%" or "decommissioning"' }),
+});
+
 /** A bake over peak windows, while it runs: what it still waits for. */
 export const BakeStatusSchema = Type.Object({
   since: Type.String({ description: 'ISO time the bake began' }),
@@ -247,5 +258,6 @@ export const MigrationStatusSchema = Type.Object({
   decommission: Type.Optional(DecommissionStatusSchema),
   waiting: Type.Optional(WaitingSchema),
   bake: Type.Optional(BakeStatusSchema),
+  freeze: Type.Optional(FreezeStatusSchema),
   plan: Type.Object(PlanSchema.properties, { description: 'the plan, fixed when the migration started: a worker build with other defaults does not change it' }),
 });

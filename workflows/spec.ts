@@ -33,7 +33,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
  * a spec (and the list of what is wrong with it) stays a few kB. Ascending steps of 1..100
  * cannot exceed 100 anyway; the bound makes a schema error of a longer list.
  */
-export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20, metrics: 20, dimensions: 30 } as const;
+export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20, metrics: 20, dimensions: 30, freezes: 50 } as const;
 
 /** A notification channel's name, in a spec and in the worker's channel map alike. */
 export const NOTIFY_CHANNEL = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -168,6 +168,29 @@ export const PeakWindow = Type.Object(
     from: Type.String({ pattern: CLOCK_TIME, description: 'local start, HH:MM (24 h), e.g. 09:00' }),
     to: Type.String({ pattern: CLOCK_TIME, description: 'local end, HH:MM, later than from on the same day (a window across midnight is two windows)' }),
     timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the times are in, e.g. Europe/Berlin', examples: ['Europe/Berlin'] }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A change-freeze window (docs/policies.md, "Change freezes"): a recurrence (cron or RRULE) with
+ * a length (duration) or a local end (until), or fixed dates (from/to), in an IANA time zone.
+ * Inside one, nothing moves forward; the migration waits and goes on by itself at its end.
+ */
+export const FreezeWindow = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'what the status and the notifications call it (default: its definition)' })),
+    reason: Type.String({ minLength: 1, maxLength: 500, description: 'why nothing may move then, shown in the status and told to the channel', examples: ['weekend: no changes'] }),
+    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the times, e.g. Europe/Berlin', examples: ['Europe/Berlin'] }),
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'when the window begins: a cron expression of local times (minute hour day-of-month month day-of-week), e.g. "0 18 * * 5" (Fridays 18:00)' })),
+    rrule: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1000, description: 'when the window begins: an RFC 5545 RRULE of local times, e.g. "FREQ=WEEKLY;BYDAY=FR;BYHOUR=18;BYMINUTE=0"' }),
+    ),
+    start: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "with rrule: its DTSTART, a local date-time (default 2020-01-01T00:00): what an INTERVAL counts from, and the time of day when the rule has no BYHOUR/BYMINUTE" })),
+    duration: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `${DURATION}: with cron or rrule, how long each occurrence lasts (elapsed time; at most 31 days)` })),
+    until: Type.Optional(Type.String({ pattern: CLOCK_TIME, description: 'with cron or rrule, instead of duration: the local time (HH:MM) it ends, the next time the clocks show it after its start' })),
+    from: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'fixed dates: the start, a local date-time in timeZone (2026-12-20T00:00) or an ISO instant with its offset' })),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'fixed dates: the end, after from' })),
   },
   { additionalProperties: false },
 );
@@ -541,6 +564,22 @@ export const MigrationSpecSchema = Type.Object(
       }),
     ),
     freeze: Type.Optional(Duration('freeze', 'time blue is kept reachable and idle, its GitOps paused, before the decommission gate', '3 days')),
+    freezes: Type.Optional(
+      Type.Object(
+        {
+          calendars: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: MAX_ITEMS.freezes, uniqueItems: true, description: "freeze calendars of the service's settings (CUTOVER_FREEZE_CALENDARS) this migration keeps; company-wide ones apply anyway" }),
+          ),
+          windows: Type.Optional(Type.Array(FreezeWindow, { maxItems: MAX_ITEMS.freezes, description: "this migration's own freeze windows" })),
+          bakeCounts: Type.Optional(Type.Boolean({ description: 'bake time inside a freeze counts toward the bake (default true; false is not supported yet)' })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'change freezes: inside a window no cutover, forward step or decommission begins; the migration waits, shows the window in its status, tells the channel and goes on by itself when it ends. Rollback, pause and cancel are always allowed',
+        },
+      ),
+    ),
     approvals: Type.Optional(
       Type.Object(
         {
@@ -596,6 +635,7 @@ export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;
 export type PeakWindow = Static<typeof PeakWindow>;
+export type FreezeWindow = Static<typeof FreezeWindow>;
 export type Weekday = (typeof WEEKDAYS)[number];
 export type AwsRole = NonNullable<AwsAccounts['clusters']>;
 /** A spec naming both clusters by EKS name (every spec before contexts; most tests build these). */

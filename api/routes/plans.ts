@@ -7,6 +7,7 @@ import { resolveSpec } from '../../workflows/spec-defaults.js';
 import { errors, PlanBody, SpecBody, TAGS } from '../schemas.js';
 import { assertSound, type SpecContext } from '../spec-checks.js';
 import { principalOf } from '../plugins/auth.js';
+import { freezeSchedule } from '../freeze-schedule.js';
 
 export interface PlanRoutesOptions {
   specContext: SpecContext;
@@ -29,7 +30,10 @@ const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { s
       // Planned as if the caller started it: a policy only they could not meet shows here already.
       await assertSound(request.body, { ...specContext, starter: principalOf(request).subject });
       const id = migrationId(request.body);
-      return { id, plan: buildPlan(resolveSpec(request.body, specContext.policies)), links: app.migrations.links(id) };
+      const spec = resolveSpec(request.body, specContext.policies);
+      const plan = buildPlan(spec);
+      const freezes = freezeSchedule(plan, spec, specContext.freezeCalendars ?? {}, Date.now());
+      return { id, plan, links: app.migrations.links(id), ...(freezes && { freezes }) };
     },
   );
 };

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { createCalendarActivities } from '../../activities/calendar.js';
+import type { FreezeCalendars } from '../../config/freeze-windows.js';
 import type { Activities } from '../../activities/index.js';
 import type { Finding, MetricVerdict, Weights } from '../../workflows/model.js';
 
@@ -35,6 +36,7 @@ export type MockedActivities = Pick<
   | 'deregisterArgoCluster'
   | 'checkGreenTargets'
   | 'nextPeakWindows'
+  | 'freezeWindowAt'
 >;
 type Name = keyof MockedActivities;
 
@@ -103,6 +105,8 @@ export class FakeCloud {
   readonly argoClusters = new Set<string>();
   blueAutoSyncPaused = false;
   gitopsReady = true;
+  /** The worker's change-freeze calendars (CUTOVER_FREEZE_CALENDARS); a test may change them while a run goes on. */
+  freezeCalendars: FreezeCalendars = {};
   /** Blue's Ingresses and LoadBalancer Services, and those deleted but held by a finalizer no controller removes. */
   readonly blueLoadBalancers = new Set<string>(['Ingress shop/web', 'Service shop/api']);
   readonly blueLoadBalancersDeleting = new Set<string>();
@@ -368,6 +372,8 @@ export class FakeCloud {
         }),
       // Pure computation: the real one (time zones as this Node's ICU knows them).
       nextPeakWindows: (input) => this.call('nextPeakWindows', input, () => createCalendarActivities().nextPeakWindows(input)),
+      // Pure computation too, over the calendars the worker has now.
+      freezeWindowAt: (input) => this.call('freezeWindowAt', input, () => createCalendarActivities(this.freezeCalendars).freezeWindowAt(input)),
       deregisterArgoCluster: (input) =>
         this.call('deregisterArgoCluster', input, () => {
           if (!this.argoClusters.delete(input.cluster)) return { removed: false, secrets: [] };

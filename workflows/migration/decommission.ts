@@ -11,6 +11,7 @@ import { type Actor, type DecommissionStep, type Finding, type Phase } from '../
 import { metricSource } from '../metric-source.js';
 import { cloudMutation, longPoll, quick, waitUpTo } from './activities.js';
 import { audited, deregisterFromArgo, trafficInput } from './effects.js';
+import { forwardAllowed } from './freezes.js';
 import { PATCHES } from './patches.js';
 import { audit, heldAfterWait, kubeContexts, nonRetryable, now, onward } from './state.js';
 import type { Run } from './types.js';
@@ -25,6 +26,7 @@ export async function awaitingDecommission(run: Run): Promise<Phase> {
 }
 
 export async function decommissioning(run: Run): Promise<Phase> {
+  await forwardAllowed(run, 'decommissioning');
   const { spec, state } = run;
   const approver = state.decommissionApprovedBy;
   const verdict = blueDeletionAllowed({

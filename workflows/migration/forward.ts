@@ -9,6 +9,7 @@ import { metricSource } from '../metric-source.js';
 import { DEFAULTS } from '../spec-defaults.js';
 import { longPoll, quick, readback, waitUpTo } from './activities.js';
 import { bakeOverPeaks } from './bake.js';
+import { forwardAllowed } from './freezes.js';
 import { adoptServedWeights, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
 import { PATCHES } from './patches.js';
 import { pending, remember } from './saga.js';
@@ -179,6 +180,8 @@ export async function shifting(run: Run): Promise<Phase> {
     }
     state.gateAfterStepBack = undefined;
     if (state.promotion?.met) step = promote(run);
+    await forwardAllowed(run, `step ${step.index}/${plan.steps.length}: green ${step.weights.green}%`);
+
     if (step.weights.green > state.weights.green) await greenCanTakeMore(run, step.index);
     state.currentStep = step.index;
     // The person who approved this traffic is its actor; the workflow only carries it out.

@@ -70,4 +70,11 @@ export const PATCHES = {
    * gate and refuse step-back and promote.
    */
   governance: 'governance',
+  /**
+   * Change freezes: before each forward move (the first shift and each step, decommissioning)
+   * the run asks a local activity whether a freeze window is open (the spec's, the calendars it
+   * names, the worker's company-wide ones) and waits it out. Asked once, as a run starts (state
+   * `freezeChecks`), so every run started before keeps its path for good.
+   */
+  changeFreezes: 'change-freezes',
 } as const;

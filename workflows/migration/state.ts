@@ -91,6 +91,7 @@ export function statusOf(run: Run): MigrationStatus {
     decommission: decommissionStatus(run),
     waiting: state.waiting,
     plan,
+    ...(state.freeze && { freeze: state.freeze }),
     bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
 }

@@ -35,6 +35,7 @@ export function tell(run: Run): void {
   }
   if (state.promotion) lines.push(`**Promote** ${state.promotion.approvals.length} of ${state.promotion.required} approvals${state.promotion.met ? ': met' : ''}`);
   for (const timer of state.timers) lines.push(`**Timer** ${timer.name} until ${timer.firesAt}`);
+  if (state.freeze) lines.push(`**Change freeze** ${state.freeze.window} until ${state.freeze.until} (${state.freeze.timeZone}): ${state.freeze.reason}; holds ${state.freeze.holds}`);
   if (state.waiting) lines.push(`**Waiting** ${state.waiting.what}${state.waiting.until ? ` until ${state.waiting.until}` : ''}`);
   wf.setCurrentDetails(lines.join('\n'));
 }

@@ -1,6 +1,6 @@
 // The shapes a migration run is made of, and nothing else: the workflow's modules import
 // them from here, so they import each other without cycles (type-only ones included).
-import type { Actor, Attention, AuditEvent, BakeStatus, DrainReading, DecommissionStep, Finding, GateVote, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
+import type { Actor, Attention, AuditEvent, BakeStatus, DrainReading, DecommissionStep, Finding, FreezeStatus, GateVote, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
 import type { FixedPlan, Plan } from '../plan.js';
 import type { ResolvedSpec } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
@@ -123,6 +123,15 @@ export interface RunState {
   stepBack?: StepBack;
   /** After a step-back: the step that waits at its gate before it moves (auto steps included), and why. */
   gateAfterStepBack?: { step: number; reason: string };
+  /**
+   * Forward moves first ask whether a change-freeze window is open (freezes.ts). Set as a run
+   * starts (patch change-freezes), so a run keeps the path it began on.
+   */
+  freezeChecks?: boolean;
+  /** The freeze window holding the next forward move, while it does. */
+  freeze?: FreezeStatus;
+  /** The last freeze window told (audited and notified), "<window>@<from>": each window is told once. */
+  freezeTold?: string;
   /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
   bake?: Omit<BakeStatus, 'endsAt'>;
 }
