@@ -14,6 +14,7 @@ import {
   approveUpdate,
   auditQuery,
   cancelUpdate,
+  keepBlueUpdate,
   pauseUpdate,
   resumeUpdate,
   retryUpdate,
@@ -49,6 +50,7 @@ export async function migration(input: MigrationInput): Promise<MigrationResult>
   if (!input.carried) {
     audit(run, input.startedBy, 'start', `migrate ${spec.blue.cluster} → ${spec.green.cluster} (${spec.green.kubernetesVersion})`);
     if (wf.patched(PATCHES.holdBeforeTraffic)) state.failuresHold = true;
+    if (wf.patched(PATCHES.guardedDestroy)) state.guardedDestroy = true;
   }
 
   try {
@@ -128,6 +130,7 @@ function setHandlers(run: Run): void {
   wf.setHandler(retryUpdate, (req) => handle.choose(run, 'retry', req), { validator: (_req) => handle.validateChoice(run, 'retry') });
   wf.setHandler(abortUpdate, (req) => handle.choose(run, 'abort', req), { validator: (_req) => handle.validateChoice(run, 'abort') });
   wf.setHandler(cancelUpdate, (req) => handle.cancel(run, req), { validator: (_req) => handle.validateCancel(run) });
+  wf.setHandler(keepBlueUpdate, (req) => handle.keepBlue(run, req), { validator: (_req) => handle.validateKeepBlue(run) });
 }
 
 /** The server suggests a continue-as-new, or the history passed the input's limit (tests). */

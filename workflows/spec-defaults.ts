@@ -5,6 +5,7 @@ import type { AnyDriverEntry } from './drivers/driver.js';
 import { DRIVER_FIELDS, driverEntry, DRIVERS, type DriverField, type ResolvedDriverSettings } from './drivers/index.js';
 import { clusterName } from './migration-id.js';
 import { METRIC_PHASES } from './model.js';
+import type { DrainNone } from './spec.js';
 import type { BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow } from './spec.js';
 
 export const DEFAULTS = {
@@ -20,6 +21,7 @@ export const DEFAULTS = {
   drainWindow: '5m',
   drainWithin: '1h',
   drainNoData: 'fail' as const,
+  lastDelay: '1h',
   observedShareTolerance: 10,
   observedShareWindow: '5m',
   observedShareWithin: '30m',
@@ -102,8 +104,12 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
   bakePeaks: PeakWindow[];
   freeze: string;
   approvals: { distinctApprover: boolean; reminderInterval: string };
-  /** drain: only when the spec sets it, so a spec without it resolves as it always did. */
-  decommission: { deleteBlue: boolean; drain?: ResolvedDrain };
+  /**
+   * drain: only when the spec sets it, so a spec without it resolves as it always did.
+   * drainNone: the reason a spec gives for deleting blue without a drain check. lastDelay:
+   * resolved only for a spec that deletes blue (absent in plans fixed before it existed).
+   */
+  decommission: { deleteBlue: boolean; drain?: ResolvedDrain; drainNone?: string; lastDelay?: string };
 }
 
 /** The observed-share check with its defaults: green's share within `tolerance` points of the step's weight, waited for at most `within`. */
@@ -183,7 +189,24 @@ export function resolveSpec(spec: MigrationSpec): ResolvedSpec {
       reminderInterval: spec.approvals?.reminderInterval ?? DEFAULTS.reminderInterval,
     },
     // Only an EKS cluster is deleted: a blue named by context alone is kept.
-    decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks, ...(spec.decommission?.drain && { drain: resolveDrain(spec.decommission.drain) }) },
+    decommission: resolveDecommission(spec, blue.eks),
+  };
+}
+
+/** The drain check a spec names, if it names one (not `{"none": reason}`). */
+export function drainCheckOf(drain: DrainCheck | DrainNone | undefined): DrainCheck | undefined {
+  return drain && !('none' in drain) ? drain : undefined;
+}
+
+function resolveDecommission(spec: MigrationSpec, eks: boolean): ResolvedSpec['decommission'] {
+  const deleteBlue = spec.decommission?.deleteBlue ?? eks;
+  const drain = spec.decommission?.drain;
+  const check = drainCheckOf(drain);
+  return {
+    deleteBlue,
+    ...(check && { drain: resolveDrain(check) }),
+    ...(drain && 'none' in drain && { drainNone: drain.none }),
+    ...(deleteBlue && eks && { lastDelay: spec.decommission?.lastDelay ?? DEFAULTS.lastDelay }),
   };
 }
 

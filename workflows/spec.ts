@@ -384,6 +384,19 @@ export const DrainCheck = Type.Object(
   },
 );
 
+/** A spec that deletes blue without a drain check says so, and why. */
+export const DrainNone = Type.Object(
+  {
+    none: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: "why no reading of blue's traffic is needed before blue is deleted (e.g. no clients reach blue but through the routing Cutover removes)",
+      examples: ['internal service: every client resolves app.example.com, whose blue record is removed first'],
+    }),
+  },
+  { additionalProperties: false, description: 'no drain check, with the reason (kept in the plan and the audit)' },
+);
+
 export const MigrationSpecSchema = Type.Object(
   {
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', description: 'AWS region, e.g. eu-west-1' }),
@@ -503,7 +516,20 @@ export const MigrationSpecSchema = Type.Object(
       ),
     ),
     decommission: Type.Optional(
-      Type.Object({ deleteBlue: Type.Optional(Type.Boolean({ description: 'default true' })), drain: Type.Optional(DrainCheck) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          deleteBlue: Type.Optional(Type.Boolean({ description: 'default true (for an EKS blue)' })),
+          drain: Type.Optional(
+            Type.Union([DrainCheck, DrainNone], {
+              description: 'required when blue is deleted: a source of blue\'s traffic (cloudwatch or prometheus) read before anything of blue is deleted, or {"none": "<reason>"}',
+            }),
+          ),
+          lastDelay: Type.Optional(
+            Duration('decommission.lastDelay', 'after the decommission gate, blue waits this long before anything of it is deleted, announced with the command that cancels it (keep-blue); 0s: no delay', '1h'),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
     notify: Type.Optional(
       Type.Object(
@@ -537,6 +563,7 @@ export type MetricPhase = (typeof METRIC_PHASES)[number];
 export type MetricCheck = Static<typeof MetricCheck>;
 export type CloudWatchMetric = Static<typeof CloudWatchMetric>;
 export type DrainCheck = Static<typeof DrainCheck>;
+export type DrainNone = Static<typeof DrainNone>;
 export type ObservedShareCheck = Static<typeof ObservedShareCheck>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;

@@ -63,4 +63,12 @@ export const PATCHES = {
    * replays a workflow task the server refused, where a missing marker reads as "old run".
    */
   holdBeforeTraffic: 'hold-before-traffic',
+  /**
+   * Guarded destroy: after the decommission gate, a last delay (decommission.lastDelay),
+   * announced and cancellable (keep-blue: back to the gate), before anything of blue is
+   * deleted; and a blue marked protected (tag cutover.io/protected=true, or EKS deletion
+   * protection), read as decommissioning begins, is kept: its routing goes, nothing of it is
+   * deleted. Asked once, as a run starts (state `guardedDestroy`), like hold-before-traffic.
+   */
+  guardedDestroy: 'guarded-destroy',
 } as const;
