@@ -10,6 +10,13 @@ export interface ClusterRef {
   cluster: string;
 }
 
+/** Whether a cluster is marked never to be deleted: the tag cutover.io/protected=true, or EKS deletion protection. */
+export interface ClusterProtection {
+  protected: boolean;
+  /** What marks it (the tag, deletion protection); absent when not protected. */
+  reason?: string;
+}
+
 /**
  * The kubeconfig contexts the spec names, when it names any: a cluster with `eks` false is
  * outside EKS, and activities skip what only EKS can do for it (an info finding says so).
@@ -175,7 +182,7 @@ export interface FreezeWindowInput {
 
 export interface NotifyInput {
   migrationId: string;
-  event: 'gate-pending' | 'gate-reminder' | 'gate-escalated' | 'gate-expired' | 'step-back' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'freeze';
+  event: 'gate-pending' | 'gate-reminder' | 'gate-escalated' | 'gate-expired' | 'step-back' | 'last-delay' | 'blue-kept' | 'breach' | 'rollback' | 'warning' | 'needs-attention' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'freeze';
   text: string;
   /** A channel the worker maps to a webhook URL (the URL is a secret: it never enters history). */
   channel?: string;

@@ -22,12 +22,21 @@ import {
 import type { Finding } from '../workflows/model.js';
 import { compareMinor } from '../workflows/kubernetes-version.js';
 import type { AwsClients } from './aws.js';
-import type { ClusterRef, GreenCreatedByInput, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
+import type { ClusterProtection, ClusterRef, GreenCreatedByInput, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
 import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';
 import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
 import { POLL_INTERVAL, pollUntil, runWaiter, type Waiter } from './poll.js';
 
 const MIGRATION_TAG = 'cutover.io/migration';
+/** A cluster tagged so (value `true`) is never deleted by a migration: decommissioning keeps it. */
+export const PROTECTED_TAG = 'cutover.io/protected';
+
+/** Whether a cluster is protected from deletion: the tag, or EKS deletion protection (where the endpoint reports it). */
+function protectionOf(cluster: Cluster): ClusterProtection {
+  if (cluster.tags?.[PROTECTED_TAG]?.trim().toLowerCase() === 'true') return { protected: true, reason: `tag ${PROTECTED_TAG}=true on EKS cluster ${cluster.name}` };
+  if (cluster.deletionProtection === true) return { protected: true, reason: `EKS deletion protection is on for cluster ${cluster.name}` };
+  return { protected: false };
+}
 
 async function describeCluster(eks: EKSClient, name: string): Promise<Cluster | undefined> {
   try {
@@ -106,6 +115,8 @@ export function createEksActivities(aws: AwsClients) {
         findings.push({ severity: 'blocking', source: 'eks', message: `green ${input.green} to adopt does not exist` });
       }
       if (input.mode === 'create') findings.push(...(await addonFindings(eks, input.blue, input.targetVersion)));
+      const protection = protectionOf(blue);
+      if (protection.protected) findings.push({ severity: 'info', source: 'eks', message: `blue is protected: it will be kept (${protection.reason}); decommissioning removes its routing and deletes nothing of it` });
       return { blueVersion, findings };
     },
 
@@ -197,6 +208,12 @@ export function createEksActivities(aws: AwsClients) {
     async greenCreatedBy(input: GreenCreatedByInput): Promise<boolean> {
       const green = await describeCluster(aws.eks(input.region), input.green);
       return green?.tags?.[MIGRATION_TAG] === input.migrationId;
+    },
+
+    /** Read-only: is the cluster protected from deletion (tag cutover.io/protected=true, EKS deletion protection)? A cluster gone is not. */
+    async clusterProtection(input: ClusterRef): Promise<ClusterProtection> {
+      const cluster = await describeCluster(aws.eks(input.region), input.cluster);
+      return cluster ? protectionOf(cluster) : { protected: false };
     },
 
     /** Deletes a cluster's node groups and waits until they are gone; a cluster or group already gone counts as done. */

@@ -27,6 +27,7 @@ async function freshSpec(): Promise<MigrationSpec> {
     traffic: { driver: 'route53', route53: { hostedZoneId: seeded.hostedZoneId, records: [{ name: world.recordName }] }, steps: [20, 50, 80, 100], observe: '0s' },
     bake: '0s',
     freeze: '0s',
+    decommission: { drain: { none: "bench world: blue's only clients come through the routing Cutover removes" }, lastDelay: '0s' },
   };
 }
 

@@ -56,6 +56,7 @@ try {
       traffic: { driver: 'route53', route53: { hostedZoneId: seeded.hostedZoneId, records: [{ name: world.recordName }] }, steps: [20, 100], observe: '1h' },
       bake: '0s',
       freeze: '0s',
+      decommission: { drain: { none: "bench world: blue's only clients come through the routing Cutover removes" }, lastDelay: '0s' },
     };
     const target = resolveSpec(spec).traffic.route53!;
     const { json } = await api(stack.apiUrl, 'POST', '/v1/migrations', 'dev-operator', spec);

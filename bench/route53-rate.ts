@@ -81,6 +81,7 @@ try {
         traffic: { driver: 'route53', route53: { hostedZoneId: seeded.hostedZoneId, records: [{ name: world.recordName }] }, steps: [100], observe: '0s' },
         bake: '1h',
         freeze: '0s',
+        decommission: { drain: { none: "bench world: blue's only clients come through the routing Cutover removes" }, lastDelay: '0s' },
       };
       const { status, json } = await api(stack.apiUrl, 'POST', '/v1/migrations', 'dev-operator', spec);
       if (status !== 201) throw new Error(`start: ${status} ${JSON.stringify(json)}`);

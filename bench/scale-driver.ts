@@ -19,6 +19,7 @@ const specOf = (name: string): MigrationSpec => ({
   green: { cluster: `${name}-green`, kubernetesVersion: '1.34' },
   // The record name carries the migration's name to the worker's fake setWeights.
   traffic: { driver: 'route53', route53: { hostedZoneId: 'Z1', records: [{ name }] }, steps: [100], observe: '1h' },
+  decommission: { drain: { none: "bench world: blue's only clients come through the routing Cutover removes" }, lastDelay: '0s' },
 });
 const idOf = (name: string) => `migration-us-east-1-${name}`;
 

@@ -35,6 +35,7 @@ commands
   promote ID [--reason R]          skip the remaining steps: green to 100 % once the current step passed its checks (an approval under the promote policy)
   rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is; exit 1 if the API's wait ends first)
   pause|resume|retry|abort|cancel ID [--reason R]
+  keep-blue ID [--reason R]        during the last delay before blue is deleted: keep blue (back to the decommission gate)
   setup [--check]                  create Cutover's search attributes in the Temporal namespace
                                    (talks to Temporal, not the API: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
 
@@ -163,7 +164,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'resume':
       case 'retry':
       case 'abort':
-      case 'cancel': {
+      case 'cancel':
+      case 'keep-blue': {
         const answer = await request<ActionBody>(target, 'POST', `${path()}/${command}`, flags.reason ? { reason: flags.reason } : {});
         show(answer, () => `${command}: accepted`);
         return 0;

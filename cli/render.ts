@@ -92,6 +92,7 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     rows.push(['change freeze', `${s.freeze.window} (${s.freeze.timeZone}${from}): ${s.freeze.reason}; holds ${s.freeze.holds} until ${clock(s.freeze.until, now)}, then goes on by itself`]);
   }
   if (s.waiting) rows.push(['waiting', waitingLine(s.waiting, now)]);
+  if (s.lastDelay) rows.push(['last delay', `blue is deleted ${clock(s.lastDelay.endsAt, now)} (gate approved by ${s.lastDelay.approvedBy})  →  cutover keep-blue ${s.id} --reason …`]);
   if (s.bake) {
     rows.push(['bake', `ends ${clock(s.bake.endsAt, now)} at the earliest (minimum until ${clock(s.bake.minimumEndsAt, now)})`]);
     for (const w of s.bake.windows) {
@@ -108,6 +109,7 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
   if (s.blueDeleted) rows.push(['blue', 'deleted']);
   if (s.decommission) rows.push(['decommission', s.decommission.steps.map((d) => `${d.step} ${d.status}`).join(' → ')]);
+  if (s.decommission?.keptBecause) rows.push(['blue', `kept: protected (${s.decommission.keptBecause})`]);
   const drain = s.decommission?.drain;
   if (drain) {
     const read = drain.value === undefined ? 'no data' : `${drain.value}`;
@@ -192,6 +194,7 @@ export function renderPlan(answer: PlanBody): string {
   out.push(`          ${plan.decommission.steps.join(' → ')}`);
   if (plan.decommission.drain) out.push(`          drain-check: ${plan.decommission.drain}`);
   if (answer.freezes) out.push(...freezeLines(answer.freezes));
+  if (plan.decommission.lastDelay) out.push(`          last delay ${plan.decommission.lastDelay} after the decommission gate (cutover keep-blue cancels it)`);
   return out.join('\n');
 }
 

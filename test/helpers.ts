@@ -74,6 +74,12 @@ export async function seedWorld(overrides: Partial<World> = {}): Promise<TestWor
 }
 
 /** A spec for a freshly seeded world: blue at 1.33 in moto, Route 53 weights blue 100. */
+/**
+ * A test world's blue takes traffic only through the routing Cutover removes (no drain source
+ * to read), and its deletion needs no last delay: a test that checks either sets its own.
+ */
+export const TEST_DECOMMISSION = { drain: { none: "test world: blue's only clients come through the routing Cutover removes" }, lastDelay: '0s' };
+
 export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['traffic']> } & Partial<Omit<EksMigrationSpec, 'traffic'>> = {}) {
   const w = await seedWorld();
   const { traffic, ...rest } = overrides;
@@ -91,6 +97,7 @@ export async function seededSpec(overrides: { traffic?: Partial<MigrationSpec['t
     bake: '0s',
     freeze: '0s',
     approvals: { distinctApprover: true },
+    decommission: TEST_DECOMMISSION,
     ...rest,
   };
   return { spec, w };

@@ -331,6 +331,28 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Patch guarded-destroy: a last delay after the decommission gate, cancelled by keep-blue (back
+  // to the gate), approved again and run out; blue protected, so kept with its routing removed.
+  'guarded-destroy': {
+    run: async (start) => {
+      const run = await start({
+        spec: { ...baseSpec(), decommission: { lastDelay: '1h' } },
+        cloud: (cloud) => cloud.protectedClusters.set('prod-blue', 'tag cutover.io/protected=true on EKS cluster prod-blue'),
+      });
+      await shifted(run);
+      await run.advance('10 days');
+      await run.until((s) => s.pendingGate?.gate === 'decommission');
+      await run.approve('decommission', bob);
+      await run.until((s) => !!s.lastDelay);
+      await run.keepBlue(alice, 'keep blue one more week');
+      await run.until((s) => s.pendingGate?.gate === 'decommission');
+      await run.approve('decommission', bob);
+      await run.until((s) => !!s.lastDelay);
+      await run.advance('1h');
+      await run.outcome();
+      return run;
+    },
+  },
   'forward-retry-throttled': {
     run: async (start) => {
       const run = await start();

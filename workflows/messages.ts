@@ -59,6 +59,8 @@ export const resumeUpdate = defineUpdate<void, [ActorRequest]>('resume');
 export const retryUpdate = defineUpdate<void, [ActorRequest]>('retry');
 export const abortUpdate = defineUpdate<void, [ActorRequest]>('abort');
 export const cancelUpdate = defineUpdate<void, [ActorRequest]>('cancel');
+/** During the last delay before blue is deleted: cancel it and keep blue (back to the decommission gate). */
+export const keepBlueUpdate = defineUpdate<void, [ActorRequest]>('keepBlue');
 
 /** Failure types a validator raises; the API maps them to HTTP codes. */
 export const REJECTION = {

@@ -14,6 +14,7 @@ import {
   approveUpdate,
   auditQuery,
   cancelUpdate,
+  keepBlueUpdate,
   pauseUpdate,
   promoteUpdate,
   resumeUpdate,
@@ -54,6 +55,7 @@ export async function migration(input: MigrationInput): Promise<MigrationResult>
     if (wf.patched(PATCHES.holdBeforeTraffic)) state.failuresHold = true;
     if (wf.patched(PATCHES.governance)) state.governance = true;
     if (wf.patched(PATCHES.changeFreezes)) state.freezeChecks = true;
+    if (wf.patched(PATCHES.guardedDestroy)) state.guardedDestroy = true;
   }
 
   try {
@@ -136,6 +138,7 @@ function setHandlers(run: Run): void {
   wf.setHandler(retryUpdate, (req) => handle.choose(run, 'retry', req), { validator: (_req) => handle.validateChoice(run, 'retry') });
   wf.setHandler(abortUpdate, (req) => handle.choose(run, 'abort', req), { validator: (_req) => handle.validateChoice(run, 'abort') });
   wf.setHandler(cancelUpdate, (req) => handle.cancel(run, req), { validator: (_req) => handle.validateCancel(run) });
+  wf.setHandler(keepBlueUpdate, (req) => handle.keepBlue(run, req), { validator: (_req) => handle.validateKeepBlue(run) });
 }
 
 /** The server suggests a continue-as-new, or the history passed the input's limit (tests). */

@@ -101,8 +101,8 @@ export const DECOMMISSION_STEPS = [
 ] as const;
 export type DecommissionStep = (typeof DECOMMISSION_STEPS)[number];
 
-/** The named timers a status shows; a bake over peaks also shows one per window still to pass, named `peak <window>`. */
-export const TIMERS = { bake: 'bake', freeze: 'freeze', peak: 'peak' } as const;
+/** The named timers a status shows; a bake over peaks also shows one per window still to pass, named `peak <window>`; last-delay runs after the decommission gate. */
+export const TIMERS = { bake: 'bake', freeze: 'freeze', peak: 'peak', lastDelay: 'last-delay' } as const;
 
 
 export type Weights = Static<typeof WeightsSchema>;

@@ -63,6 +63,9 @@ export function buildPlan(spec: ResolvedSpec): Plan {
           }
         : { name: TIMERS.bake, duration: spec.bake },
       { name: TIMERS.freeze, duration: spec.freeze },
+      ...(spec.decommission.lastDelay !== undefined && decommissionSteps(spec).includes('delete-cluster')
+        ? [{ name: TIMERS.lastDelay, duration: spec.decommission.lastDelay, ends: `${spec.decommission.lastDelay} after the decommission gate is approved; keep-blue cancels it and returns to the gate` }]
+        : []),
     ],
     ...(spec.health.metrics?.length && { metricChecks: spec.health.metrics.map(plannedMetricCheck) }),
     approvalPolicies: Object.fromEntries(GATE_KINDS.map((kind) => [kind, describePolicy(spec.approvals.policies[kind])])),
@@ -70,6 +73,8 @@ export function buildPlan(spec: ResolvedSpec): Plan {
       removeRouting: true,
       steps: decommissionSteps(spec),
       ...(decommissionSteps(spec).includes('drain-check') && { drain: describeDrain(spec.decommission.drain!) }),
+      ...(spec.decommission.drainNone !== undefined && { drain: `none: ${spec.decommission.drainNone}` }),
+      ...(spec.decommission.lastDelay !== undefined && decommissionSteps(spec).includes('delete-cluster') && { lastDelay: spec.decommission.lastDelay }),
       ...(spec.decommission.deleteBlue && { deleteBlueCluster: spec.blue.cluster }),
       ...(!spec.blue.eks && {
         keptBecause: `blue ${spec.blue.cluster} is named by kubeconfig context, not as an EKS cluster: decommissioning removes its routing and GitOps registration and leaves the cluster running`,

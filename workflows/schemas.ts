@@ -131,10 +131,21 @@ export const DecommissionStatusSchema = Type.Object({
   steps: Type.Array(
     Type.Object({
       step: StringEnum(DECOMMISSION_STEPS),
-      status: StringEnum(['done', 'running', 'failed', 'pending'] as const, { description: 'failed: the migration is held there (needs-attention); a retry goes on from it' }),
+      status: StringEnum(['done', 'running', 'failed', 'pending', 'skipped'] as const, {
+        description: 'failed: the migration is held there (needs-attention); a retry goes on from it. skipped: blue is protected, so nothing of it is deleted',
+      }),
     }),
   ),
   drain: Type.Optional(DrainReadingSchema),
+  keptBecause: Type.Optional(Type.String({ description: 'blue is protected (tag cutover.io/protected=true, or EKS deletion protection): what marks it; blue is kept' })),
+});
+
+/** The last delay before anything of blue is deleted, while it runs. */
+export const LastDelayStatusSchema = Type.Object({
+  since: Type.String({ description: 'ISO time the decommission gate was approved and the delay began' }),
+  endsAt: Type.String({ description: 'ISO time blue starts to be deleted, unless kept' }),
+  approvedBy: Type.String({ description: 'who approved the decommission gate' }),
+  keepBlue: Type.String({ description: 'the command that cancels the delay and keeps blue (back to the decommission gate)' }),
 });
 
 /** A wait the workflow sits out now: what it waits for and why, since when, and until when if known. */
@@ -205,7 +216,7 @@ export const PlanSchema = Type.Object({
       name: Type.String(),
       duration: Type.String({ description: "its length; for a bake over peaks, the bake's minimum" }),
       peaks: Type.Optional(Type.Array(Type.String(), { description: 'the bake: windows that must each pass once, e.g. "mon–fri 09:00–11:00 Europe/Berlin"' })),
-      ends: Type.Optional(Type.String({ description: 'when a bake over peaks ends' })),
+      ends: Type.Optional(Type.String({ description: 'when a bake over peaks ends; when the last delay runs' })),
     }),
   ),
   metricChecks: Type.Optional(Type.Array(PlannedMetricCheckSchema, { description: "health.metrics: each check's source, window and rule per phase" })),
@@ -215,7 +226,8 @@ export const PlanSchema = Type.Object({
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
     keptBecause: Type.Optional(Type.String({ description: "why blue's cluster is kept although the spec did not ask for it (a cluster outside EKS)" })),
     steps: Type.Array(StringEnum(DECOMMISSION_STEPS), { description: 'what decommissioning does, in order' }),
-    drain: Type.Optional(Type.String({ description: "with decommission.drain: where blue's traffic is read and what counts as drained" })),
+    drain: Type.Optional(Type.String({ description: "with decommission.drain: where blue's traffic is read and what counts as drained; or \"none: <reason>\"" })),
+    lastDelay: Type.Optional(Type.String({ description: 'the wait after the decommission gate before anything of blue is deleted (cancellable: keep-blue)' })),
   }),
 });
 
@@ -259,5 +271,6 @@ export const MigrationStatusSchema = Type.Object({
   waiting: Type.Optional(WaitingSchema),
   bake: Type.Optional(BakeStatusSchema),
   freeze: Type.Optional(FreezeStatusSchema),
+  lastDelay: Type.Optional(LastDelayStatusSchema),
   plan: Type.Object(PlanSchema.properties, { description: 'the plan, fixed when the migration started: a worker build with other defaults does not change it' }),
 });

@@ -5,7 +5,7 @@ import { driverEntry, DRIVERS } from './drivers/index.js';
 import { durationMs } from './duration.js';
 import { KUBERNETES_MINOR } from './kubernetes-version.js';
 import { clusterName, MIGRATION_ID_PATTERN, migrationId } from './migration-id.js';
-import { DEFAULTS, resolveMetricCheck } from './spec-defaults.js';
+import { DEFAULTS, drainCheckOf, resolveMetricCheck } from './spec-defaults.js';
 import { METRIC_PHASES } from './model.js';
 import { CLUSTER_PLACEHOLDER, DURATION_LIMITS, GATE_KINDS, type DurationField, type DurationLimit } from './spec-values.js';
 import type { ApprovalPolicy, DrainCheck, MetricCheck, MetricPhase, MigrationSpec, ObservedShareCheck, SpecIssue } from './spec.js';
@@ -61,8 +61,9 @@ function durationFields(spec: MigrationSpec): DurationField[] {
     ),
     { path: '/traffic/observedShare/window', field: 'traffic.observedShare.window', limit: 'traffic.observedShare.window', value: spec.traffic.observedShare?.window },
     { path: '/traffic/observedShare/within', field: 'traffic.observedShare.within', limit: 'traffic.observedShare.within', value: spec.traffic.observedShare?.within },
-    { path: '/decommission/drain/window', field: 'decommission.drain.window', limit: 'decommission.drain.window', value: spec.decommission?.drain?.window },
-    { path: '/decommission/drain/within', field: 'decommission.drain.within', limit: 'decommission.drain.within', value: spec.decommission?.drain?.within },
+    { path: '/decommission/drain/window', field: 'decommission.drain.window', limit: 'decommission.drain.window', value: drainCheckOf(spec.decommission?.drain)?.window },
+    { path: '/decommission/drain/within', field: 'decommission.drain.within', limit: 'decommission.drain.within', value: drainCheckOf(spec.decommission?.drain)?.within },
+    { path: '/decommission/lastDelay', field: 'decommission.lastDelay', limit: 'decommission.lastDelay', value: spec.decommission?.lastDelay },
     ...(spec.health?.metrics ?? []).map(
       (m, i): DurationField => ({ path: `/health/metrics/${i}/window`, field: `health.metrics[${i}].window`, limit: 'health.metrics[].window', value: m.window }),
     ),
@@ -158,7 +159,7 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     if (first !== undefined) issues.push({ path: `/health/metrics/${i}/name`, message: `"${m.name}" is also the name of /health/metrics/${first}: each check needs its own name` });
     else names.set(m.name, i);
   });
-  if (spec.decommission?.drain) issues.push(...drainIssues(spec.decommission.drain, spec));
+  issues.push(...guardedDestroyIssues(spec));
   if (spec.traffic.observedShare) issues.push(...observedShareIssues(spec.traffic.observedShare));
   for (const kind of GATE_KINDS) {
     const policy = spec.approvals?.[kind];
@@ -187,8 +188,37 @@ function observedShareIssues(check: ObservedShareCheck): SpecIssue[] {
   return issues;
 }
 
+/**
+ * A spec that deletes blue names how blue is seen to carry no traffic (a drain check) or says
+ * there is none to read, and why; a spec that keeps blue has neither, nor a last delay.
+ */
+function guardedDestroyIssues(spec: MigrationSpec): SpecIssue[] {
+  const drain = spec.decommission?.drain;
+  const deletesBlue = spec.blue.cluster !== undefined && (spec.decommission?.deleteBlue ?? true);
+  if (deletesBlue && !drain) {
+    return [
+      {
+        path: '/decommission/drain',
+        message:
+          'is required when blue is deleted (decommission.deleteBlue, default true for an EKS blue): name a source of blue\'s traffic (cloudwatch or prometheus) that shows blue carries none before it is deleted, or say {"none": "<reason>"} why no reading is needed',
+      },
+    ];
+  }
+  const issues: SpecIssue[] = [];
+  if (!deletesBlue && spec.decommission?.lastDelay !== undefined) {
+    issues.push({ path: '/decommission/lastDelay', message: 'is the wait before blue is deleted, and blue is kept (deleteBlue false, or a blue named by context): leave lastDelay out' });
+  }
+  if (!drain) return issues;
+  if ('none' in drain) {
+    if (!drain.none.trim()) issues.push({ path: '/decommission/drain/none', message: 'must give the reason no drain reading is needed (it goes into the plan and the audit)' });
+    if (!deletesBlue) issues.push({ path: '/decommission/drain', message: 'says why blue is deleted without a drain check, and blue is kept (deleteBlue false, or a blue named by context): leave drain out' });
+    return issues;
+  }
+  return [...issues, ...drainIssues(drain, deletesBlue)];
+}
+
 /** The drain check: one source, a window it can be judged in, and blue there to drain. */
-function drainIssues(drain: DrainCheck, spec: MigrationSpec): SpecIssue[] {
+function drainIssues(drain: DrainCheck, deletesBlue: boolean): SpecIssue[] {
   const at = '/decommission/drain';
   const issues: SpecIssue[] = [];
   if (!drain.cloudwatch === !drain.prometheus) issues.push({ path: at, message: "needs exactly one source of blue's traffic: cloudwatch or prometheus" });
@@ -200,7 +230,6 @@ function drainIssues(drain: DrainCheck, spec: MigrationSpec): SpecIssue[] {
   if (drain.cloudwatch && drain.window !== undefined && isDuration(drain.window) && durationMs(drain.window as never) % 60_000 !== 0) {
     issues.push({ path: `${at}/window`, message: `must be whole minutes for CloudWatch ("${drain.window}"): the window is one CloudWatch period` });
   }
-  const deletesBlue = spec.blue.cluster !== undefined && (spec.decommission?.deleteBlue ?? true);
   if (!deletesBlue) {
     issues.push({ path: at, message: 'is checked before anything of blue is deleted, and blue is kept (deleteBlue false, or a blue named by context): leave drain out' });
   }

@@ -7,7 +7,7 @@ import { clusterName } from './migration-id.js';
 import { METRIC_PHASES } from './model.js';
 import { resolvePolicies, type PolicyRefs, type ResolvedPolicy } from './approval-policy.js';
 import { GATE_KINDS, type GateKind } from './spec-values.js';
-import type { ApprovalPolicy, BreachAction, CompareToBlue, DrainCheck, ObservedShareCheck, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow } from './spec.js';
+import type { ApprovalPolicy, BreachAction, DrainNone, CompareToBlue, DrainCheck, ObservedShareCheck, MetricCheck, MetricPhase, MigrationSpec, NoDataPolicy, PeakWindow } from './spec.js';
 
 export const DEFAULTS = {
   steps: [20, 50, 80, 100],
@@ -22,6 +22,7 @@ export const DEFAULTS = {
   drainWindow: '5m',
   drainWithin: '1h',
   drainNoData: 'fail' as const,
+  lastDelay: '1h',
   observedShareTolerance: 10,
   observedShareWindow: '5m',
   observedShareWithin: '30m',
@@ -105,8 +106,12 @@ export interface ResolvedSpec extends Omit<MigrationSpec, 'traffic' | 'health' |
   freeze: string;
   /** Each kind of gate's policy (decided by them in runs that began with approval policies). */
   approvals: { distinctApprover: boolean; reminderInterval: string; policies: Record<GateKind, ResolvedPolicy> };
-  /** drain: only when the spec sets it, so a spec without it resolves as it always did. */
-  decommission: { deleteBlue: boolean; drain?: ResolvedDrain };
+  /**
+   * drain: only when the spec sets it, so a spec without it resolves as it always did.
+   * drainNone: the reason a spec gives for deleting blue without a drain check. lastDelay:
+   * resolved only for a spec that deletes blue (absent in plans fixed before it existed).
+   */
+  decommission: { deleteBlue: boolean; drain?: ResolvedDrain; drainNone?: string; lastDelay?: string };
 }
 
 /** The observed-share check with its defaults: green's share within `tolerance` points of the step's weight, waited for at most `within`. */
@@ -191,7 +196,24 @@ export function resolveSpec(spec: MigrationSpec, policies: NamedPolicies = {}): 
       policies: resolvePolicies(withNamedPolicies(spec.approvals ?? {}, policies), spec.approvals?.reminderInterval ?? DEFAULTS.reminderInterval),
     },
     // Only an EKS cluster is deleted: a blue named by context alone is kept.
-    decommission: { deleteBlue: spec.decommission?.deleteBlue ?? blue.eks, ...(spec.decommission?.drain && { drain: resolveDrain(spec.decommission.drain) }) },
+    decommission: resolveDecommission(spec, blue.eks),
+  };
+}
+
+/** The drain check a spec names, if it names one (not `{"none": reason}`). */
+export function drainCheckOf(drain: DrainCheck | DrainNone | undefined): DrainCheck | undefined {
+  return drain && !('none' in drain) ? drain : undefined;
+}
+
+function resolveDecommission(spec: MigrationSpec, eks: boolean): ResolvedSpec['decommission'] {
+  const deleteBlue = spec.decommission?.deleteBlue ?? eks;
+  const drain = spec.decommission?.drain;
+  const check = drainCheckOf(drain);
+  return {
+    deleteBlue,
+    ...(check && { drain: resolveDrain(check) }),
+    ...(drain && 'none' in drain && { drainNone: drain.none }),
+    ...(deleteBlue && eks && { lastDelay: spec.decommission?.lastDelay ?? DEFAULTS.lastDelay }),
   };
 }
 

@@ -53,6 +53,10 @@ export const DURATION_LIMITS = {
     least: { value: '1m', why: "blue's traffic is waited for this long before the migration is held; less gives clients no time to leave blue" },
     most: { value: '1 day', why: "a blue still busy after a day needs a person, not a longer wait" },
   },
+  'decommission.lastDelay': {
+    least: { value: '0s' },
+    most: { value: '7 days', why: 'blue waits this long, announced and cancellable, after the decommission gate before anything of it is deleted; a longer delay is a typo' },
+  },
   'traffic.observedShare.window': {
     least: { value: '10s', why: "the share of traffic is read over this window, and a shorter one holds too few samples (scrapes, CloudWatch periods) to tell one cluster's share" },
     most: { value: '1 day', why: 'the share must show what the routing does now; a longer window still shows the split before the step' },

@@ -454,6 +454,18 @@ const PolicyRef = (gates: string) =>
       description: `the approval policy of ${gates}: a name from the service's settings, or a policy`,
     }),
   );
+/** A spec that deletes blue without a drain check says so, and why. */
+export const DrainNone = Type.Object(
+  {
+    none: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: "why no reading of blue's traffic is needed before blue is deleted (e.g. no clients reach blue but through the routing Cutover removes)",
+      examples: ['internal service: every client resolves app.example.com, whose blue record is removed first'],
+    }),
+  },
+  { additionalProperties: false, description: 'no drain check, with the reason (kept in the plan and the audit)' },
+);
 
 export const MigrationSpecSchema = Type.Object(
   {
@@ -595,7 +607,20 @@ export const MigrationSpecSchema = Type.Object(
       ),
     ),
     decommission: Type.Optional(
-      Type.Object({ deleteBlue: Type.Optional(Type.Boolean({ description: 'default true' })), drain: Type.Optional(DrainCheck) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          deleteBlue: Type.Optional(Type.Boolean({ description: 'default true (for an EKS blue)' })),
+          drain: Type.Optional(
+            Type.Union([DrainCheck, DrainNone], {
+              description: 'required when blue is deleted: a source of blue\'s traffic (cloudwatch or prometheus) read before anything of blue is deleted, or {"none": "<reason>"}',
+            }),
+          ),
+          lastDelay: Type.Optional(
+            Duration('decommission.lastDelay', 'after the decommission gate, blue waits this long before anything of it is deleted, announced with the command that cancels it (keep-blue); 0s: no delay', '1h'),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
     notify: Type.Optional(
       Type.Object(
@@ -630,6 +655,7 @@ export type MetricCheck = Static<typeof MetricCheck>;
 export type CloudWatchMetric = Static<typeof CloudWatchMetric>;
 export type DrainCheck = Static<typeof DrainCheck>;
 export type ApprovalPolicy = Static<typeof ApprovalPolicy>;
+export type DrainNone = Static<typeof DrainNone>;
 export type ObservedShareCheck = Static<typeof ObservedShareCheck>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;

@@ -9,6 +9,7 @@ import {
   abortUpdate,
   approveUpdate,
   cancelUpdate,
+  keepBlueUpdate,
   pauseUpdate,
   promoteUpdate,
   refusalStatus,
@@ -48,6 +49,7 @@ const ACTIONS: [string, UpdateDefinition<void, [ActorRequest]>, string][] = [
   ['retry', retryUpdate, 'After a rollback: validate again and wait for cutover; 409 unless rolled back'],
   ['abort', abortUpdate, 'After a rollback: end the migration, traffic stays on blue; 409 unless rolled back'],
   ['cancel', cancelUpdate, 'Stop and compensate: traffic to blue, green deleted if created here and the spec says so'],
+  ['keep-blue', keepBlueUpdate, "During the last delay before blue is deleted: cancel it and keep blue; the migration goes back to the decommission gate (its approvals cleared), the reason audited. 409 when no last delay runs"],
 ];
 
 export interface DecisionRoutesOptions {
@@ -241,7 +243,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
         },
         schema: {
           tags: [TAGS.migrations],
-          operationId: `${action}Migration`,
+          operationId: `${action.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Migration`,
           summary,
           params: IdParams,
           body: ReasonBody,

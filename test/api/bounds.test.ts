@@ -8,7 +8,7 @@ import { buildApp } from '../../api/app.js';
 import { BODY_LIMIT_BYTES, sandboxApiConfig } from '../../api/config.js';
 import { MAX_LISTED_ERRORS } from '../../api/errors.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { auth, stack, uniqueName } from '../helpers.js';
+import { auth, stack, TEST_DECOMMISSION, uniqueName } from '../helpers.js';
 import { connectClient } from '../../config/connections.js';
 
 let connection: Connection;
@@ -27,6 +27,7 @@ const spec = (overrides: Partial<MigrationSpec> = {}): MigrationSpec => ({
   blue: { cluster: uniqueName('blue') },
   green: { cluster: 'bounds-green', kubernetesVersion: '1.34' },
   traffic: { driver: 'route53', route53: { hostedZoneName: 'example.com.', records: [{ name: 'app.example.com' }] } },
+  decommission: TEST_DECOMMISSION,
   ...overrides,
 });
 const post = (url: string, payload: object | string, token = 'dev-operator') =>

@@ -2,7 +2,7 @@
 // moto: each success path and each error code, with the migration's state in every 409.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../helpers.js';
+import { eventually, startHarness, TEST_DECOMMISSION, type Harness } from '../helpers.js';
 import { call, seededSpec, startAtCutover, weightsInMoto } from './support.js';
 
 let api: Harness;
@@ -24,8 +24,25 @@ describe('POST /v1/plans', () => {
     expect(body.id).toBe(`migration-${spec.region}-${spec.blue.cluster}`);
     expect(body.plan.steps.map((s: { weights: { green: number } }) => s.weights.green)).toEqual([20, 50, 100]);
     expect(body.plan.gates).toEqual(['cutover', 'step-2', 'step-3', 'decommission']);
-    expect(body.plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: spec.blue.cluster, steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'] });
+    expect(body.plan.decommission).toEqual({
+      removeRouting: true,
+      deleteBlueCluster: spec.blue.cluster,
+      steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'],
+      drain: `none: ${TEST_DECOMMISSION.drain.none}`,
+      lastDelay: '0s',
+    });
     expect(body.links.temporalUi).toBe(`http://ui.test/namespaces/default/workflows/${body.id}`);
+  });
+
+  it('400 for a spec that deletes blue without a drain source or {"none": reason}, naming the field and why; nothing starts', async () => {
+    const { spec } = await seededSpec({ decommission: { lastDelay: '10m' } });
+    for (const url of ['/v1/plans', '/v1/migrations']) {
+      const res = await post(url, 'dev-operator', spec);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors).toEqual([{ path: '/decommission/drain', message: expect.stringContaining('is required when blue is deleted') }]);
+    }
+    const kept = await post('/v1/plans', 'dev-operator', { ...spec, decommission: { deleteBlue: false } });
+    expect(kept.statusCode, kept.body).toBe(200);
   });
 
   it('400 names every schema error by field path and reason', async () => {

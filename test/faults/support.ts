@@ -22,7 +22,7 @@ import { resolveTools, startTemporal, type TemporalPeer } from '../../scripts/st
 import { freePort, ProcessGroup, waitUntil } from '../../scripts/stack/processes.js';
 import type { Weights } from '../../workflows/model.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
-import { auth, eventually, seedWorld, stack, uniqueName } from '../helpers.js';
+import { auth, eventually, seedWorld, stack, TEST_DECOMMISSION, uniqueName } from '../helpers.js';
 import { unfinishedActivities } from '../in-flight.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -498,6 +498,7 @@ export function faultSpec(w: Awaited<ReturnType<typeof seedFaultWorld>>, overrid
     bake: '0s',
     freeze: '0s',
     approvals: { distinctApprover: true },
+    decommission: TEST_DECOMMISSION,
     ...rest,
   };
 }

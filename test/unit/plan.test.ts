@@ -16,6 +16,7 @@ const minimal = (): MigrationSpec => ({
   blue: { cluster: 'prod-blue' },
   green: { cluster: 'prod-green', kubernetesVersion: '1.34' },
   traffic: { driver: 'route53', route53: { hostedZoneId: 'Z0123', records: [{ name: 'app.example.com' }] } },
+  decommission: { drain: { none: 'only the routing Cutover removes reaches blue' } },
 });
 
 const externalDnsSpec = (): MigrationSpec => ({
@@ -37,7 +38,7 @@ describe('resolveSpec', () => {
     expect(r.health).toEqual({ smoke: [], interval: '1m', failureThreshold: 3, onBreach: 'rollback' });
     expect(r).toMatchObject({ bake: '7 days', freeze: '3 days' });
     expect(r.approvals).toEqual({ distinctApprover: false, reminderInterval: DEFAULTS.reminderInterval });
-    expect(r.decommission).toEqual({ deleteBlue: true });
+    expect(r.decommission).toEqual({ deleteBlue: true, drainNone: 'only the routing Cutover removes reaches blue', lastDelay: '1h' });
   });
 
   it('keeps what the spec says', () => {
@@ -64,8 +65,15 @@ describe('buildPlan', () => {
     expect(plan.timers).toEqual([
       { name: 'bake', duration: '7 days' },
       { name: 'freeze', duration: '3 days' },
+      { name: 'last-delay', duration: '1h', ends: '1h after the decommission gate is approved; keep-blue cancels it and returns to the gate' },
     ]);
-    expect(plan.decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue', steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'] });
+    expect(plan.decommission).toEqual({
+      removeRouting: true,
+      deleteBlueCluster: 'prod-blue',
+      steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'],
+      drain: 'none: only the routing Cutover removes reaches blue',
+      lastDelay: '1h',
+    });
   });
 
   it("lists decommissioning's steps in order: blue's load balancers before its node groups and the cluster, Argo CD with gitops, only the routing for a blue that stays", () => {
@@ -491,6 +499,7 @@ describe('clusters named by kubeconfig context', () => {
     blue: { context: 'anywhere-blue' },
     green: { context: 'anywhere-green', kubernetesVersion: '1.34' },
     traffic: { driver: 'service-selector', serviceSelector: { cluster: 'anywhere-green', namespace: 'shop', service: 'web' } },
+    decommission: undefined,
   });
 
   it('accepts contexts alone: green is adopted, blue goes by its context and is kept at decommission, and the plan says why', () => {
@@ -512,8 +521,14 @@ describe('clusters named by kubeconfig context', () => {
     expect(checkSpec(spec)).toEqual([]);
     const r = resolveSpec(spec);
     expect(r.blue).toMatchObject({ cluster: 'prod-blue', eks: true });
-    expect(r.decommission).toEqual({ deleteBlue: true });
-    expect(buildPlan(r).decommission).toEqual({ removeRouting: true, deleteBlueCluster: 'prod-blue', steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'] });
+    expect(r.decommission).toEqual({ deleteBlue: true, drainNone: 'only the routing Cutover removes reaches blue', lastDelay: '1h' });
+    expect(buildPlan(r).decommission).toEqual({
+      removeRouting: true,
+      deleteBlueCluster: 'prod-blue',
+      steps: ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'],
+      drain: 'none: only the routing Cutover removes reaches blue',
+      lastDelay: '1h',
+    });
   });
 
   it('names the field and why for a cluster named by neither, a green to create without an EKS name, or a context-only blue to delete', () => {

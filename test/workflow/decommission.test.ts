@@ -83,7 +83,7 @@ describe('decommissioning', () => {
 
   describe('with a drain check', () => {
     const DRAIN = { prometheus: { server: 'main', query: 'sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))' }, below: 1, window: '5m', within: '30m' };
-    const withDrain = () => ({ ...baseSpec(), decommission: { drain: DRAIN } });
+    const withDrain = () => ({ ...baseSpec(), decommission: { ...baseSpec().decommission, drain: DRAIN } });
     /** Where in the cloud's log the first call of each activity is. */
     const firstCall = (run: Run, name: Parameters<Run['cloud']['calls']>[0]) => run.cloud.log.indexOf(run.cloud.calls(name)[0]);
 

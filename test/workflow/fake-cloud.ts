@@ -19,6 +19,7 @@ export type MockedActivities = Pick<
   | 'readWeights'
   | 'checkRouting'
   | 'greenCreatedBy'
+  | 'clusterProtection'
   | 'watchHealth'
   | 'removeBlueRouting'
   | 'deleteBlueLoadBalancers'
@@ -77,6 +78,8 @@ export class FakeCloud {
   routing: Weights = { blue: 100, green: 0 };
   blueRouted = true;
   readonly clusters = new Set<string>();
+  /** Clusters marked protected (as the tag cutover.io/protected=true reads): what marks each. */
+  readonly protectedClusters = new Map<string, string>();
   private createdBy = new Map<string, string>();
   preflightFindings: Finding[] = [];
   /** What provisionGreen reports it could not copy from blue. */
@@ -254,6 +257,11 @@ export class FakeCloud {
           findings: this.routing.green === 0 ? [] : [{ severity: 'blocking' as const, source: 'routing', message: `routing serves green ${this.routing.green}` }],
         })),
       greenCreatedBy: (input) => this.call('greenCreatedBy', input, () => this.createdBy.get(input.green) === input.migrationId),
+      clusterProtection: (input) =>
+        this.call('clusterProtection', input, () => {
+          const reason = this.protectedClusters.get(input.cluster);
+          return reason !== undefined && this.clusters.has(input.cluster) ? { protected: true, reason } : { protected: false };
+        }),
       watchHealth: (input) =>
         this.call('watchHealth', input, async () => {
           const ctx = Context.current();
@@ -325,6 +333,7 @@ export class FakeCloud {
       deleteNodegroups: (input) =>
         this.call('deleteNodegroups', input, () => {
           if (input.cluster === this.blue && this.blueLoadBalancers.size) this.violations.push(`blue's node groups deleted under its load balancers: ${[...this.blueLoadBalancers].join(', ')}`);
+          if (this.protectedClusters.has(input.cluster)) this.violations.push(`node groups of protected cluster ${input.cluster} deleted`);
           const deleted = input.cluster === this.blue ? [...this.nodegroups] : [];
           if (deleted.length) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-node-groups', cluster: input.cluster });
           if (input.cluster === this.blue) this.nodegroups.clear();
@@ -333,6 +342,7 @@ export class FakeCloud {
       deleteCluster: (input) =>
         this.call('deleteCluster', input, () => {
           if (input.cluster === this.blue && this.blueRouted) this.violations.push('blue deleted while still routed');
+          if (this.protectedClusters.has(input.cluster)) this.violations.push(`protected cluster ${input.cluster} deleted`);
           if (this.clusters.delete(input.cluster)) this.log.push({ kind: 'mutation', at: this.now(), what: 'delete-cluster', cluster: input.cluster });
         }),
       notify: (input) => this.call('notify', input, () => undefined),

@@ -47,6 +47,7 @@ import {
   stepBackUpdate,
   auditQuery,
   cancelUpdate,
+  keepBlueUpdate,
   initialSearchAttributes,
   pauseUpdate,
   resumeUpdate,
@@ -94,6 +95,8 @@ export function baseSpec(): EksMigrationSpec {
     bake: '7 days',
     freeze: '3 days',
     approvals: { distinctApprover: true },
+    // No last delay here: the tests of the guarded destroy set their own.
+    decommission: { lastDelay: '0s' },
   };
 }
 
@@ -488,6 +491,9 @@ export class Run {
   }
   cancel(actor: string = STARTER, reason = 'no longer needed') {
     return this.send('cancel', { actor, reason }, () => this.handle.executeUpdate(cancelUpdate, { args: [{ actor, reason }] }));
+  }
+  keepBlue(actor: string = STARTER, reason?: string) {
+    return this.send('keepBlue', { actor, reason }, () => this.handle.executeUpdate(keepBlueUpdate, { args: [{ actor, reason }] }));
   }
 
   private closed?: Promise<void>;

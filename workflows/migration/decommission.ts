@@ -1,28 +1,85 @@
-// Retiring blue: the decommission gate, then the plan's decommission steps in order (blue out
-// of the routing, the drain check, Argo CD, blue's load balancers, node groups and cluster), each
-// change audited with the decommission approver as its actor. Runs that began before the steps
-// existed decommission as released (`decommissionAsReleased`).
+// Retiring blue: the decommission gate, the last delay (cancellable: keep-blue), then the plan's
+// decommission steps in order (blue out of the routing, the drain check, Argo CD, blue's load
+// balancers, node groups and cluster), each change audited with the decommission approver as
+// its actor; a protected blue keeps everything but its routing. Runs that began before the
+// steps existed decommission as released (`decommissionAsReleased`), and runs that began before
+// the guarded destroy have no delay and no protection read (`state.guardedDestroy`).
 import * as wf from '@temporalio/workflow';
 import type { BlueLoadBalancers } from '../../activities/contract.js';
 import { durationMs } from '../duration.js';
 import { INVARIANT_VIOLATION } from '../failures.js';
 import { blueDeletionAllowed } from '../invariants.js';
-import { type Actor, type DecommissionStep, type Finding, type Phase } from '../model.js';
+import { TIMERS, type Actor, type DecommissionStep, type Finding, type Phase } from '../model.js';
 import { metricSource } from '../metric-source.js';
-import { cloudMutation, longPoll, quick, waitUpTo } from './activities.js';
+import { cloudMutation, longPoll, notify, quick, waitUpTo } from './activities.js';
 import { audited, deregisterFromArgo, trafficInput } from './effects.js';
 import { forwardAllowed } from './freezes.js';
 import { PATCHES } from './patches.js';
 import { audit, heldAfterWait, kubeContexts, nonRetryable, now, onward } from './state.js';
+import { keepBlueCommand, timerSummary } from './story.js';
 import type { Run } from './types.js';
 import { gate } from './gates.js';
-import { rejected } from './waits.js';
+import { rejected, sittingOut, waitFor } from './waits.js';
 
 export async function awaitingDecommission(run: Run): Promise<Phase> {
   const { decision, actor } = await gate(run, 'decommission');
   if (decision === 'reject') rejected(run, actor, 'decommission rejected');
   run.state.decommissionApprovedBy = actor;
+  // A person kept blue during the last delay: the gate again, its approval gone.
+  if (!(await lastDelay(run, actor))) return 'awaiting-decommission';
   return onward(run);
+}
+
+/**
+ * The last delay before anything of blue is deleted (decommission.lastDelay, once the gate is
+ * approved): announced to the channel with its end and the command that cancels it, shown in
+ * the status' timers and `waiting` and in the Temporal UI. A rollback or cancel interrupts it
+ * as it does the gate. Answers false when a person kept blue (keep-blue): the approval is
+ * cleared and the reason audited; true when the delay ran out (or there is none).
+ */
+export async function lastDelay(run: Run, approver: Actor): Promise<boolean> {
+  const { spec, state } = run;
+  const delay = spec.decommission.lastDelay;
+  if (!state.guardedDestroy || delay === undefined || !run.plan.decommission.steps.includes('delete-cluster')) return true;
+  const ms = durationMs(delay);
+  if (ms === 0) return true;
+  const blue = spec.blue.cluster;
+  const since = now();
+  const endsAt = new Date(Date.now() + ms).toISOString();
+  // Set before the announcement: keep-blue is accepted from now on.
+  state.lastDelay = { since, endsAt, approvedBy: approver };
+  const timer = { name: TIMERS.lastDelay, firesAt: endsAt };
+  state.timers.push(timer);
+  audit(run, approver, 'last-delay', `blue ${blue} is deleted after a last delay of ${delay}, at ${endsAt}, unless kept`, { endsAt, delay });
+  try {
+    await notify(run, 'last-delay', `${run.id}: the decommission gate is approved; blue ${blue} will be deleted at ${endsAt} (last delay ${delay}). To keep blue, run ${keepBlueCommand(run.id)}`);
+    const what = `last delay before blue ${blue} is deleted (decommission.lastDelay ${delay}); keep-blue cancels it`;
+    // What is left of it once announced: the status' wait ends when the timer does.
+    const remaining = Math.max(Date.parse(endsAt) - Date.now(), 1);
+    await sittingOut(run, { what, seconds: remaining / 1000 }, () => waitFor(run, () => !!state.keepBlue, remaining, timerSummary(TIMERS.lastDelay, endsAt)));
+    const kept = state.keepBlue;
+    if (!kept) return true;
+    // Back to the gate: a new cycle of approvals decides again.
+    state.decommissionApprovedBy = undefined;
+    audit(run, kept.actor, 'keep-blue', kept.reason, { endsAt, approvedBy: approver });
+    await notify(run, 'blue-kept', `${run.id}: ${kept.actor} kept blue ${blue} during the last delay (${kept.reason}); the migration waits at the decommission gate again`);
+    return false;
+  } finally {
+    state.lastDelay = undefined;
+    state.keepBlue = undefined;
+    state.timers = state.timers.filter((t) => t !== timer);
+  }
+}
+
+/** The steps that delete or report anything of blue: skipped when blue is protected (its routing still goes). */
+const KEPT_WHEN_PROTECTED: readonly DecommissionStep[] = ['drain-check', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'];
+
+/** With the guarded destroy, blue's protection is read once, as decommissioning begins (before its routing goes). */
+async function readProtection(run: Run): Promise<void> {
+  const { spec, state } = run;
+  if (!state.guardedDestroy || !run.plan.decommission.steps.includes('delete-cluster') || state.decommission?.protection) return;
+  const protection = await quick.clusterProtection({ region: spec.region, cluster: spec.blue.cluster });
+  state.decommission = { ...(state.decommission ?? { done: [] }), protection };
 }
 
 export async function decommissioning(run: Run): Promise<Phase> {
@@ -37,6 +94,7 @@ export async function decommissioning(run: Run): Promise<Phase> {
     decommissionApproved: !!approver,
   });
   if (!verdict.allowed) throw nonRetryable(INVARIANT_VIOLATION, verdict.reason);
+  await readProtection(run);
   state.blueRetiring = true; // before the call: it may take effect even if it fails
   if (!wf.patched(PATCHES.decommissionSteps)) {
     await decommissionAsReleased(run, approver!);
@@ -44,14 +102,23 @@ export async function decommissioning(run: Run): Promise<Phase> {
   }
   // In the plan's order; a retry after a hold goes on from the step that failed.
   const progress = (state.decommission ??= { done: [] });
+  const kept = progress.protection?.protected ? progress.protection.reason : undefined;
   for (const step of run.plan.decommission.steps) {
-    if (progress.done.includes(step)) continue;
+    if (progress.done.includes(step) || progress.skipped?.includes(step)) continue;
+    if (kept && KEPT_WHEN_PROTECTED.includes(step)) {
+      progress.skipped = [...(progress.skipped ?? []), step];
+      continue;
+    }
     progress.current = step;
     await DECOMMISSION[step](run, approver!);
     progress.done.push(step);
   }
   progress.current = undefined;
-  if (!run.plan.decommission.deleteBlueCluster && run.plan.decommission.keptBecause) {
+  if (kept) {
+    const why = `blue ${spec.blue.cluster} is protected (${kept}): it is kept; its routing is removed and nothing of it is deleted`;
+    audit(run, approver!, 'keep-cluster', why, { protected: true, skipped: progress.skipped ?? [] });
+    await notify(run, 'blue-kept', `${run.id}: ${why}`);
+  } else if (!run.plan.decommission.deleteBlueCluster && run.plan.decommission.keptBecause) {
     // State only (no command): the audit says why the cluster stays.
     audit(run, approver!, 'keep-cluster', run.plan.decommission.keptBecause);
   }

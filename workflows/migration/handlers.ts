@@ -65,6 +65,16 @@ export function validateChoice({ state }: Run, choice: AfterRollback['choice']):
   }
 }
 
+/** Keeps blue: the last delay before its deletion ends, and the migration goes back to the decommission gate. */
+export function keepBlue({ state }: Run, req: ActorRequest): void {
+  state.keepBlue = { actor: req.actor, reason: req.reason?.trim() || 'blue kept' };
+}
+export function validateKeepBlue({ state }: Run): void {
+  if (!state.lastDelay) refuse(`no last delay before blue's deletion is running (phase ${state.phase}): keep-blue applies only between the decommission gate's approval and the delay's end`);
+  if (state.keepBlue) refuse(`blue is already being kept (by ${state.keepBlue.actor})`);
+  if (state.interrupt) refuse(`a ${state.interrupt.kind} is under way`);
+}
+
 export function cancel({ state }: Run, req: ActorRequest): void {
   state.interrupt = { kind: 'cancel', actor: req.actor, reason: req.reason ?? 'cancelled' };
   state.stepBack = undefined;

@@ -77,4 +77,12 @@ export const PATCHES = {
    * `freezeChecks`), so every run started before keeps its path for good.
    */
   changeFreezes: 'change-freezes',
+  /**
+   * Guarded destroy: after the decommission gate, a last delay (decommission.lastDelay),
+   * announced and cancellable (keep-blue: back to the gate), before anything of blue is
+   * deleted; and a blue marked protected (tag cutover.io/protected=true, or EKS deletion
+   * protection), read as decommissioning begins, is kept: its routing goes, nothing of it is
+   * deleted. Asked once, as a run starts (state `guardedDestroy`), like hold-before-traffic.
+   */
+  guardedDestroy: 'guarded-destroy',
 } as const;

@@ -16,7 +16,7 @@ import {
 } from '../model.js';
 import { fixPlan, phaseAfter } from '../plan.js';
 import { kubeContextOf } from '../spec-defaults.js';
-import { tell } from './story.js';
+import { keepBlueCommand, tell } from './story.js';
 import { mayStillApprove, type GateContext } from '../approval-policy.js';
 import type { MigrationInput, Run, RunState } from './types.js';
 
@@ -92,6 +92,7 @@ export function statusOf(run: Run): MigrationStatus {
     waiting: state.waiting,
     plan,
     ...(state.freeze && { freeze: state.freeze }),
+    ...(state.lastDelay && { lastDelay: { ...state.lastDelay, keepBlue: keepBlueCommand(run.id) } }),
     bake: state.bake && { ...state.bake, endsAt: [state.bake.minimumEndsAt, ...state.bake.windows.map((w) => w.to)].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) },
   };
 }
@@ -124,9 +125,10 @@ function decommissionStatus(run: Run): DecommissionStatus | undefined {
   return {
     steps: run.plan.decommission.steps.map((step) => ({
       step,
-      status: progress.done.includes(step) ? 'done' : step === progress.current ? (held ? 'failed' : 'running') : 'pending',
+      status: progress.done.includes(step) ? 'done' : progress.skipped?.includes(step) ? 'skipped' : step === progress.current ? (held ? 'failed' : 'running') : 'pending',
     })),
     ...(progress.drain && { drain: progress.drain }),
+    ...(progress.protection?.protected && { keptBecause: progress.protection.reason }),
   };
 }
 

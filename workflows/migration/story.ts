@@ -19,6 +19,13 @@ export function approveCommand(id: string, gate: string): string {
   return `\`${cli}\` (or: \`${curl}\`)`;
 }
 
+/** How a person keeps blue during the last delay before it is deleted, ready to paste: the CLI, or curl. */
+export function keepBlueCommand(id: string): string {
+  const cli = `cutover keep-blue ${id} --reason R`;
+  const curl = `curl -X POST "$CUTOVER_API_URL/v1/migrations/${id}/keep-blue" -H "Authorization: Bearer $CUTOVER_TOKEN" -H 'content-type: application/json' -d '{"reason":"R"}'`;
+  return `\`${cli}\` (or: \`${curl}\`)`;
+}
+
 /** Rewrites the run's current details from its state: phase, weights, pending gate, timers. */
 export function tell(run: Run): void {
   const { state } = run;
@@ -36,6 +43,7 @@ export function tell(run: Run): void {
   if (state.promotion) lines.push(`**Promote** ${state.promotion.approvals.length} of ${state.promotion.required} approvals${state.promotion.met ? ': met' : ''}`);
   for (const timer of state.timers) lines.push(`**Timer** ${timer.name} until ${timer.firesAt}`);
   if (state.freeze) lines.push(`**Change freeze** ${state.freeze.window} until ${state.freeze.until} (${state.freeze.timeZone}): ${state.freeze.reason}; holds ${state.freeze.holds}`);
+  if (state.lastDelay) lines.push(`**Blue is deleted at** ${state.lastDelay.endsAt}; **keep blue with** ${keepBlueCommand(run.id)}`);
   if (state.waiting) lines.push(`**Waiting** ${state.waiting.what}${state.waiting.until ? ` until ${state.waiting.until}` : ''}`);
   wf.setCurrentDetails(lines.join('\n'));
 }

@@ -89,7 +89,14 @@ export interface RunState {
   /** Blue's routing removal was asked for: from then on traffic cannot go back to blue. */
   blueRetiring?: boolean;
   /** Decommissioning's steps done, and the one under way (or held); absent until it begins (and in runs that decommissioned before the steps existed). */
-  decommission?: { done: DecommissionStep[]; current?: DecommissionStep; drain?: DrainReading };
+  decommission?: {
+    done: DecommissionStep[];
+    current?: DecommissionStep;
+    drain?: DrainReading;
+    /** Blue's protection, read as decommissioning began (guarded destroy); protected, the steps that delete anything of blue are skipped. */
+    protection?: { protected: boolean; reason?: string };
+    skipped?: DecommissionStep[];
+  };
   /** The observed-share check's last reading, of the step it belongs to (with traffic.observedShare; absent in runs before it). */
   observedShare?: ObservedShareReading & { step: number };
   /** The rollback or cancel to carry out, set until it is carried out. */
@@ -132,6 +139,15 @@ export interface RunState {
   freeze?: FreezeStatus;
   /** The last freeze window told (audited and notified), "<window>@<from>": each window is told once. */
   freezeTold?: string;
+  /**
+   * Decommissioning is guarded (patch guarded-destroy, set as a run starts): a last delay after
+   * the decommission gate, and a protected blue is kept.
+   */
+  guardedDestroy?: boolean;
+  /** The last delay before blue is deleted, while it runs (decommission.ts `lastDelay`); keep-blue is accepted only then. */
+  lastDelay?: { since: string; endsAt: string; approvedBy: Actor };
+  /** A person asked to keep blue during the last delay: back to the decommission gate. */
+  keepBlue?: { actor: Actor; reason: string };
   /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
   bake?: Omit<BakeStatus, 'endsAt'>;
 }
