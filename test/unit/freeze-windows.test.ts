@@ -186,7 +186,7 @@ describe('every 400 a freeze gets, naming its field', () => {
   });
 
   it('the API refuses such a spec with a 400 listing them, and bakeCounts false (not supported)', async () => {
-    const sound = () => ({ ...baseSpec(), health: { smoke: [], interval: '1m' } });
+    const sound = () => ({ ...baseSpec(), health: { smoke: [], interval: '1m' }, decommission: { drain: { none: 'unit test' } } });
     const spec = { ...sound(), freezes: { calendars: ['nope'], windows: [{ ...w, cron: '0 18 * * 5' }], bakeCounts: false } };
     const err = (await assertSound(spec, { freezeCalendars: {} }).catch((e: unknown) => e)) as HttpError;
     expect(err).toBeInstanceOf(HttpError);

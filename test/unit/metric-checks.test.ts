@@ -15,6 +15,7 @@ const spec = (...metrics: MetricCheck[]): MigrationSpec => ({
   green: { cluster: 'prod-green', kubernetesVersion: '1.34' },
   traffic: { driver: 'route53', route53: { hostedZoneId: 'Z0123', records: [{ name: 'app.example.com' }] } },
   health: { metrics },
+  decommission: { drain: { none: 'unit test' } },
 });
 const tg = (metricName: string) => ({ namespace: 'AWS/ApplicationELB', metricName, dimensions: [{ name: 'TargetGroup', value: 'targetgroup/green/1' }], stat: 'Sum' });
 const ratio: MetricCheck = { name: 'errors', cloudwatch: { metric: tg('HTTPCode_Target_5XX_Count'), dividedBy: tg('RequestCount') }, above: 0.01 };

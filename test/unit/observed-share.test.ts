@@ -11,6 +11,7 @@ const spec = (observedShare?: ObservedShareCheck): MigrationSpec => ({
   blue: { cluster: 'prod-blue' },
   green: { cluster: 'prod-green', kubernetesVersion: '1.34' },
   traffic: { driver: 'route53', route53: { hostedZoneId: 'Z0123', records: [{ name: 'app.example.com' }] }, steps: [10, 50, 100], ...(observedShare && { observedShare }) },
+  decommission: { drain: { none: 'unit test' } },
 });
 const requests = (tg: string) => ({ cloudwatch: { metric: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: [{ name: 'TargetGroup', value: `targetgroup/${tg}/1` }], stat: 'Sum' } } });
 const prom = { prometheus: { server: 'main', query: 'sum(rate(http_requests_total{cluster="{{cluster}}"}[{{window}}]))' } };

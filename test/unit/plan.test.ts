@@ -37,7 +37,13 @@ describe('resolveSpec', () => {
     expect(r.traffic.route53!.records).toEqual([{ name: 'app.example.com', type: 'CNAME', blueSetIdentifier: 'blue', greenSetIdentifier: 'green' }]);
     expect(r.health).toEqual({ smoke: [], interval: '1m', failureThreshold: 3, onBreach: 'rollback' });
     expect(r).toMatchObject({ bake: '7 days', freeze: '3 days' });
-    expect(r.approvals).toEqual({ distinctApprover: false, reminderInterval: DEFAULTS.reminderInterval });
+    const oneApprover = { required: 1, excludeStarter: true, excludeApproversOf: [], onExpiry: 'hold', reminderInterval: DEFAULTS.reminderInterval };
+    expect(r.approvals).toEqual({
+      distinctApprover: false,
+      reminderInterval: DEFAULTS.reminderInterval,
+      // Every gate: one approver who did not start the migration; decommission two, neither a cutover approver.
+      policies: { cutover: oneApprover, step: oneApprover, promote: oneApprover, override: oneApprover, decommission: { ...oneApprover, required: 2, excludeApproversOf: ['cutover'] } },
+    });
     expect(r.decommission).toEqual({ deleteBlue: true, drainNone: 'only the routing Cutover removes reaches blue', lastDelay: '1h' });
   });
 

@@ -468,10 +468,13 @@ export class Run {
     const req = { actor, groups };
     return this.send('promote', req, () => this.handle.executeUpdate(promoteUpdate, { args: [req] }));
   }
-  /** The default decommission policy's two approvers, neither the starter nor alice (who approves cutover in these tests). */
+  /**
+   * The default decommission policy's two approvers, neither the starter nor alice (who
+   * approves cutover in these tests): carol, then bob, whose approval meets the policy.
+   */
   async approveDecommission(comment?: string) {
-    await this.approve('decommission', APPROVERS[1], 'approve', comment);
-    return this.approve('decommission', APPROVERS[2], 'approve', comment);
+    await this.approve('decommission', APPROVERS[2], 'approve', comment);
+    return this.approve('decommission', APPROVERS[1], 'approve', comment);
   }
   rollback(actor: string, reason: string, wait = false) {
     const req = { actor, reason, wait };

@@ -7,7 +7,7 @@ import { useRuns } from './runs.js';
 
 const start = useRuns();
 const DAY = 24 * 3600_000;
-const [alice, bob] = APPROVERS;
+const [alice, bob, carol] = APPROVERS;
 
 describe('a migration from start to a retired blue', () => {
   it('shifts step by step after approval, bakes 7 days, freezes 3 days, and retires blue only after approval', async () => {
@@ -67,11 +67,14 @@ describe('a migration from start to a retired blue', () => {
     expect(audit.map((e) => `${e.actor} ${e.action}`)).toEqual([
       `${STARTER} start`,
       `${STARTER} create-cluster`,
+      `${alice} gate-approval`,
       `${alice} gate-approve`,
       `${alice} set-weights`,
       `${alice} set-weights`,
       `${alice} set-weights`,
       `${alice} set-weights`,
+      `${carol} gate-approval`,
+      `${bob} gate-approval`,
       `${bob} gate-approve`,
       `${bob} remove-blue-routing`,
       `${bob} delete-blue-load-balancers`,
