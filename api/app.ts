@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Every route of the contract under /v1, behind auth.
   await app.register(
     async (v1) => {
-      await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
+      await v1.register(auth, { tokens: config.tokens, oidc: config.oidc, teams: config.teams });
       await v1.register(planRoutes, { blueVersion: deps.blueVersion });
       await v1.register(migrationRoutes, { taskQueue, blueVersion: deps.blueVersion });
       await v1.register(decisionRoutes, {

@@ -5,11 +5,18 @@ import { compareMinor, KUBERNETES_MINOR } from '../workflows/kubernetes-version.
 import type { SpecIssue } from '../workflows/spec.js';
 import { checkSpec } from '../workflows/spec-checks.js';
 import type { MigrationSpec } from '../workflows/spec.js';
+import type { TeamsConfig } from '../config/teams.js';
 import type { ClusterVersionLookup } from './blue-version.js';
 import { HttpError } from './errors.js';
 
-async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<SpecIssue[]> {
-  const issues = checkSpec(spec);
+/** A team the API's CUTOVER_TEAMS does not know (only when it has teams: without them a team is a label for lists). */
+export function teamIssues(spec: Pick<MigrationSpec, 'team'>, teams: TeamsConfig | undefined): SpecIssue[] {
+  if (spec.team === undefined || !teams || Object.hasOwn(teams.teams, spec.team)) return [];
+  return [{ path: '/team', message: `team "${spec.team}" is not one of the teams this API knows (CUTOVER_TEAMS): ${Object.keys(teams.teams).join(', ')}` }];
+}
+
+async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLookup, teams?: TeamsConfig): Promise<SpecIssue[]> {
+  const issues = [...teamIssues(spec, teams), ...checkSpec(spec)];
   const target = spec.green.kubernetesVersion;
   // A malformed target is already an issue of checkSpec's.
   // Only an EKS blue is asked here; a blue named by context alone is checked by preflight.
@@ -23,7 +30,7 @@ async function specIssues(spec: MigrationSpec, blueVersion?: ClusterVersionLooku
 }
 
 /** Throws a 400 naming every problem of a schema-valid spec. */
-export async function assertSound(spec: MigrationSpec, blueVersion?: ClusterVersionLookup): Promise<void> {
-  const issues = await specIssues(spec, blueVersion);
+export async function assertSound(spec: MigrationSpec, blueVersion?: ClusterVersionLookup, teams?: TeamsConfig): Promise<void> {
+  const issues = await specIssues(spec, blueVersion, teams);
   if (issues.length) throw new HttpError(400, `invalid migration spec (${issues.length} problem${issues.length > 1 ? 's' : ''})`, { errors: issues });
 }

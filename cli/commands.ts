@@ -24,7 +24,7 @@ const USAGE = `usage: cutover <command> [options]
 commands
   plan -f SPEC                     validate a spec (YAML or JSON) and show its plan
   start -f SPEC                    start a migration
-  list [--phase P] [--status S] [--blue B] [--page-size N] [--cursor C] [--all]
+  list [--phase P] [--status S] [--blue B] [--team T] [--page-size N] [--cursor C] [--all]
   status ID                        where a migration stands
   watch ID                         follow a migration live (Ctrl-C to stop)
   approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, decommission, preflight-override);
@@ -56,6 +56,7 @@ const OPTIONS = {
   phase: { type: 'string' },
   status: { type: 'string' },
   blue: { type: 'string' },
+  team: { type: 'string' },
   'page-size': { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
@@ -107,7 +108,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         let next: string | undefined;
         do {
           const query = new URLSearchParams();
-          for (const key of ['phase', 'status', 'blue'] as const) if (flags[key]) query.set(key, flags[key]);
+          for (const key of ['phase', 'status', 'blue', 'team'] as const) if (flags[key]) query.set(key, flags[key]);
           if (flags['page-size']) query.set('pageSize', flags['page-size']);
           if (cursor) query.set('cursor', cursor);
           const page = await request<ListBody>(target, 'GET', `/v1/migrations?${query}`);

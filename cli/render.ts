@@ -92,6 +92,7 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     rows.push(['blue drain', `${drain.drained ? 'drained' : 'not drained'}: ${read}, below ${drain.below} for ${drain.window} (${drain.source}), read ${clock(drain.at, now)}${drain.reason ? `; ${drain.reason}` : ''}`]);
   }
   rows.push(['started by', s.startedBy]);
+  if (s.team) rows.push(['team', s.team]);
   if (s.attention) {
     const a = s.attention;
     const serving = a.weightsUnknown ?? `routing serves ${(a.liveWeights ?? []).map((w) => `blue ${w.blue} % green ${w.green} %`).join(', ')}`;
@@ -135,10 +136,12 @@ export function progressLine(s: StatusBody, now = new Date()): string {
 
 export function renderList(items: ListItem[]): string {
   if (!items.length) return 'no migrations';
-  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', 'STARTED']];
+  // A TEAM column only where some migration names its team.
+  const teams = items.some((m) => m.team);
+  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', ...(teams ? ['TEAM'] : []), 'STARTED']];
   const now = new Date();
   for (const m of items) {
-    rows.push([m.id, m.phase ?? '?', m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', m.startTime ? clock(m.startTime, now) : '']);
+    rows.push([m.id, m.phase ?? '?', m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', ...(teams ? [m.team ?? '-'] : []), m.startTime ? clock(m.startTime, now) : '']);
   }
   return table(rows).join('\n');
 }

@@ -84,3 +84,6 @@ export interface DurationField {
 export const CLUSTER_PLACEHOLDER = '{{cluster}}';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** A team's name, in a spec (`team`), in the API's CUTOVER_TEAMS and in the CutoverTeam search attribute (quoted in list queries, so no quote can be in it). */
+export const TEAM_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';

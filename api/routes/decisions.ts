@@ -22,6 +22,7 @@ import { byDeadline } from '../deadlines.js';
 import { HttpError } from '../errors.js';
 import type { MigrationState } from '../migrations.js';
 import { principalOf } from '../plugins/auth.js';
+import { requireRoleOn } from '../scopes.js';
 import {
   ActionBody,
   ApprovalBody,
@@ -120,7 +121,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
         tags: [TAGS.migrations],
         operationId: 'decideGate',
         summary: 'Approve or reject a pending gate',
-        description: '409 when that gate is not pending; 403 when the starter approves and the spec asks for a distinct approver.',
+        description: "409 when that gate is not pending; 403 when the starter approves and the spec asks for a distinct approver, or when the migration's team gives the caller no approver role.",
         params: IdParams,
         body: ApprovalBody,
         response: { 200: ApprovedBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
@@ -130,6 +131,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { gate, decision, comment } = request.body;
       const { id } = request.params;
       const actor = principalOf(request).subject;
+      await requireRoleOn(request, id);
       const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor }]);
       request.log.info({ migration: id, gate, decision, by: actor }, 'gate decided');
       return { ...result, links: reader.links(id) };
@@ -155,6 +157,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { id } = request.params;
       const wait = request.query.wait === true;
       const actor = principalOf(request).subject;
+      await requireRoleOn(request, id);
       let weights;
       try {
         ({ weights } = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }], wait ? rollbackWaitMs : acceptTimeoutMs));
@@ -192,6 +195,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       async (request) => {
         const { id } = request.params;
         const actor = principalOf(request).subject;
+        await requireRoleOn(request, id);
         await update(id, action, definition, [{ actor, reason: request.body?.reason }]);
         request.log.info({ migration: id, by: actor, action }, `${action} accepted`);
         return { ok: true, links: reader.links(id) };

@@ -26,7 +26,7 @@ const planRoutes: FastifyPluginAsyncTypebox<PlanRoutesOptions> = async (app, { b
       },
     },
     async (request) => {
-      await assertSound(request.body, blueVersion);
+      await assertSound(request.body, blueVersion, app.teams);
       const id = migrationId(request.body);
       return { id, plan: buildPlan(resolveSpec(request.body)), links: app.migrations.links(id) };
     },
