@@ -33,7 +33,9 @@ export function refusal(principal: Principal, team: string | undefined, least: R
     return `${principal.subject} has ${principal.globalRole ? `global role ${principal.globalRole}` : 'no global role'} (they are ${rolesInWords(principal)}); ${what} names no team and needs the global role ${least} or above, or an admin`;
   }
   if (role) return `${principal.subject} is ${role} in team ${team}; ${needs}`;
-  return `${principal.subject} is ${rolesInWords(principal)}, not in team ${team}; ${needs}`;
+  if (Object.keys(principal.teams).length) return `${principal.subject} is ${rolesInWords(principal)}, not in team ${team}; ${needs}`;
+  // A global role (token, CUTOVER_OIDC_GROUP_ROLES) does not reach into a team.
+  return `${principal.subject} has no role in team ${team}${principal.globalRole ? ` (their global role ${principal.globalRole} counts only on migrations without a team)` : ''}; ${needs}`;
 }
 
 /** The migration's team from its search attribute (one describe, no worker): a 404 for an unknown ID. */

@@ -1,8 +1,9 @@
 // How the CLI shows things to a person: a status as a table, timers as countdowns, a list,
 // a plan, and one-line progress for `watch` when stdout is not a terminal.
-import type { ListBody, PlanBody, StatusBody } from '../api/schemas.js';
+import type { AuditBody, ListBody, PlanBody, StatusBody } from '../api/schemas.js';
 
 export type ListItem = ListBody['migrations'][number];
+export type AuditEntry = AuditBody['entries'][number];
 
 /** "6d 23h", "1h 02m", "4m 05s", "12s": two units are enough to read at a glance. */
 export function humanDuration(ms: number): string {
@@ -173,4 +174,12 @@ export function renderPlan(answer: PlanBody): string {
   out.push(`          ${plan.decommission.steps.join(' → ')}`);
   if (plan.decommission.drain) out.push(`          drain-check: ${plan.decommission.drain}`);
   return out.join('\n');
+}
+
+/** A migration's whole audit, one line per entry, oldest first: full times (an audit spans days), and each entry's details as compact JSON. */
+export function renderAudit(id: string, entries: AuditEntry[]): string {
+  if (!entries.length) return `${id}: no audit entries`;
+  const rows = [['AT', 'ACTOR', 'ACTION', 'REASON', 'DETAILS']];
+  for (const e of entries) rows.push([e.at, e.actor, e.action, e.reason, e.detail ? JSON.stringify(e.detail) : '']);
+  return [`audit of ${id} (${entries.length} entries)`, ...table(rows)].join('\n');
 }
