@@ -73,9 +73,11 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
     definition: UpdateDefinition<Ret, Args>,
     args: Args,
     outcomeWaitMs = acceptTimeoutMs,
+    /** The caller's role on the migration (requireRoleOn), checked beside the worker lookup so it adds no round trip. */
+    authorized: Promise<void> = Promise.resolve(),
   ): Promise<Ret> => {
     const what = `the ${name} request`;
-    const seen = await workers.pollers().catch(() => undefined);
+    const [seen] = await Promise.all([workers.pollers().catch(() => undefined), authorized]);
     // No worker at all. Not "no workflow poller" alone: right after Temporal restarts, a worker
     // that serves the run (on its sticky queue) may not have polled the queue again yet.
     if (seen?.workflowPollers === 0 && seen.activityPollers === 0) {
@@ -131,8 +133,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { gate, decision, comment } = request.body;
       const { id } = request.params;
       const actor = principalOf(request).subject;
-      await requireRoleOn(request, id);
-      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor }]);
+      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor }], undefined, requireRoleOn(request, id));
       request.log.info({ migration: id, gate, decision, by: actor }, 'gate decided');
       return { ...result, links: reader.links(id) };
     },
@@ -157,10 +158,10 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { id } = request.params;
       const wait = request.query.wait === true;
       const actor = principalOf(request).subject;
-      await requireRoleOn(request, id);
       let weights;
       try {
-        ({ weights } = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }], wait ? rollbackWaitMs : acceptTimeoutMs));
+        const authorized = requireRoleOn(request, id);
+        ({ weights } = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }], wait ? rollbackWaitMs : acceptTimeoutMs, authorized));
       } catch (err) {
         // Accepted, and it goes on, but its outcome did not come within the wait.
         if (!(err instanceof OutcomePending)) throw err;
@@ -195,8 +196,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       async (request) => {
         const { id } = request.params;
         const actor = principalOf(request).subject;
-        await requireRoleOn(request, id);
-        await update(id, action, definition, [{ actor, reason: request.body?.reason }]);
+        await update(id, action, definition, [{ actor, reason: request.body?.reason }], undefined, requireRoleOn(request, id));
         request.log.info({ migration: id, by: actor, action }, `${action} accepted`);
         return { ok: true, links: reader.links(id) };
       },
