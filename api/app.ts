@@ -15,7 +15,8 @@ import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import temporal from './plugins/temporal.js';
 import decisionRoutes from './routes/decisions.js';
-import type { SpecContext } from './spec-checks.js';
+import type { KnownApprover, SpecContext } from './spec-checks.js';
+import { teamRolesOf } from '../config/teams.js';
 import eventRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
 import migrationRoutes from './routes/migrations.js';
@@ -55,6 +56,11 @@ export function loggerOptions(logger: AppDeps['logger']): FastifyServerOptions['
       }),
     },
   };
+}
+
+/** Everyone a static token lets in, with their roles: who could ever approve (without OIDC, nobody else can). */
+function knownApprovers(config: ApiConfig): KnownApprover[] {
+  return [...config.tokens.values()].map((t) => ({ subject: t.subject, groups: t.groups, globalRole: t.role, ...teamRolesOf(config.teams, t.subject, t.groups) }));
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -102,9 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Every route of the contract under /v1, behind auth.
   await app.register(
     async (v1) => {
-      await v1.register(auth, { tokens: config.tokens, oidc: config.oidc });
+      await v1.register(auth, { tokens: config.tokens, oidc: config.oidc, teams: config.teams });
       // With OIDC, who can approve is the provider's to know; with static tokens alone, every approver is known here.
-      const specContext: SpecContext = { blueVersion: deps.blueVersion, policies: config.approvalPolicies ?? {}, freezeCalendars: config.freezeCalendars ?? {}, ...(!config.oidc && { approvers: [...config.tokens.values()] }) };
+      const specContext: SpecContext = { blueVersion: deps.blueVersion, policies: config.approvalPolicies ?? {}, freezeCalendars: config.freezeCalendars ?? {}, teams: config.teams, ...(!config.oidc && { approvers: knownApprovers(config) }) };
       await v1.register(planRoutes, { specContext });
       await v1.register(migrationRoutes, { taskQueue, specContext });
       await v1.register(decisionRoutes, {

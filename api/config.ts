@@ -4,18 +4,34 @@ import { awsEndpoint, cutoverMode, temporalSettings, type TemporalSettings } fro
 import { logLevel as readLogLevel, type LogLevel } from '../config/log-level.js';
 import { integerSetting, jsonObjectSetting } from '../config/settings.js';
 import { readFreezeCalendars, type FreezeCalendars } from '../config/freeze-calendars.js';
+import { readTeams, ROLES, teamRolesOf, type Role, type TeamsConfig } from '../config/teams.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import type { NamedPolicies } from '../workflows/spec-defaults.js';
 import { readApprovalPolicies } from '../config/approval-policies.js';
 
-export const ROLES = ['viewer', 'operator', 'approver'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '../config/teams.js';
 
+/** A static token's entry: who uses it, their role outside teams, and their groups (which CUTOVER_TEAMS and approval policies name). */
+export interface TokenEntry {
+  subject: string;
+  /** The role everywhere outside team scopes; may be left out when the groups have roles in CUTOVER_TEAMS. */
+  role?: Role;
+  groups: string[];
+}
+
+/** Who calls the API, resolved once per request from their token (api/plugins/auth.ts). */
 export interface Principal {
   subject: string;
+  /** The highest role anywhere (global, in any team, admin = approver): what a route's least role is checked against. */
   role: Role;
-  /** Groups the person is in (OIDC groups claim, or a static token's groups): approval policies name them. */
-  groups?: string[];
+  /** The static token's groups, or the OIDC groups claim: approval policies name them. */
+  groups: string[];
+  /** The role from the token or CUTOVER_OIDC_GROUP_ROLES, outside team scopes: it decides on migrations without a team. */
+  globalRole?: Role;
+  /** team → role, from CUTOVER_TEAMS. */
+  teams: Record<string, Role>;
+  /** An admin of CUTOVER_TEAMS: approver in every team. */
+  admin: boolean;
 }
 
 export const DEFAULT_EVENTS_POLL_MS = 1_000;
@@ -52,8 +68,10 @@ export interface ApiConfig {
    * `sha256:<hex>`, the SHA-256 of the token, so the file need not hold it. May be empty when
    * `oidc` is set.
    */
-  tokens: Map<string, Principal>;
+  tokens: Map<string, TokenEntry>;
   oidc?: OidcConfig;
+  /** Team scopes (CUTOVER_TEAMS); without them every migration is governed by global roles alone. */
+  teams?: TeamsConfig;
   temporal: TemporalSettings;
   logLevel?: LogLevel;
   /** How often the events stream asks a migration for its status (default DEFAULT_EVENTS_POLL_MS). */
@@ -73,13 +91,22 @@ export interface ApiConfig {
 }
 
 /** The sandbox's well-known tokens (the README lists them); never used in aws mode. */
-export const SANDBOX_TOKENS: Record<string, Principal> = {
-  'dev-operator': { subject: 'ops@sandbox', role: 'operator' },
-  'dev-approver-1': { subject: 'alice@sandbox', role: 'approver' },
-  'dev-approver-2': { subject: 'bob@sandbox', role: 'approver' },
-  'dev-approver-3': { subject: 'carol@sandbox', role: 'approver' },
-  'dev-viewer': { subject: 'viewer@sandbox', role: 'viewer' },
+export const SANDBOX_TOKENS: Record<string, TokenEntry> = {
+  'dev-operator': { subject: 'ops@sandbox', role: 'operator', groups: ['oncall'] },
+  'dev-approver-1': { subject: 'alice@sandbox', role: 'approver', groups: ['leads'] },
+  'dev-approver-2': { subject: 'bob@sandbox', role: 'approver', groups: ['leads'] },
+  'dev-approver-3': { subject: 'carol@sandbox', role: 'approver', groups: ['sre'] },
+  'dev-viewer': { subject: 'viewer@sandbox', role: 'viewer', groups: ['engineering'] },
 };
+
+/** The principal of a token's entry or an OIDC identity: its global role with its roles in the teams. */
+export function resolvePrincipal(identity: { subject: string; role?: Role; groups: readonly string[] }, teams: TeamsConfig | undefined): Principal | undefined {
+  const scoped = teamRolesOf(teams, identity.subject, identity.groups);
+  let role: Role | undefined = scoped.admin ? 'approver' : identity.role;
+  for (const teamRole of Object.values(scoped.teams)) if (!role || ROLES.indexOf(teamRole) > ROLES.indexOf(role)) role = teamRole;
+  if (!role) return undefined;
+  return { subject: identity.subject, role, groups: [...identity.groups], globalRole: identity.role, teams: scoped.teams, admin: scoped.admin };
+}
 
 export class ConfigError extends Error {}
 
@@ -89,11 +116,11 @@ export const HASHED_TOKEN = /^sha256:([0-9a-f]{64})$/i;
 /** RFC 6750's b64token: the characters a bearer token may have (the API refuses others with a 400). */
 export const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export function parseTokens(source: string, raw: Record<string, unknown>): Map<string, Principal> {
-  const tokens = new Map<string, Principal>();
+export function parseTokens(source: string, raw: Record<string, unknown>): Map<string, TokenEntry> {
+  const tokens = new Map<string, TokenEntry>();
   const problems: string[] = [];
   Object.entries(raw).forEach(([token, value], i) => {
-    const p = (value ?? {}) as Partial<Principal>;
+    const p = (value ?? {}) as Partial<Record<keyof TokenEntry, unknown>>;
     // Never echo a token: name the entry by its position and subject.
     const which = `entry ${i + 1}${typeof p.subject === 'string' && p.subject ? ` (${p.subject})` : ''}`;
     if (token.toLowerCase().startsWith('sha256:')) {
@@ -103,8 +130,14 @@ export function parseTokens(source: string, raw: Record<string, unknown>): Map<s
       if (!BEARER_TOKEN.test(token)) problems.push(`${which}: token may have only letters, digits, -._~+/ and trailing = (RFC 6750), so that a client can send it`);
     }
     if (typeof p.subject !== 'string' || !p.subject) problems.push(`${which}: subject is required`);
-    if (!ROLES.includes(p.role as Role)) problems.push(`${which}: role must be one of ${ROLES.join(', ')}`);
-    tokens.set(token, { subject: String(p.subject), role: p.role as Role });
+    const groups = p.groups ?? [];
+    const groupsGood = Array.isArray(groups) && groups.every((g) => typeof g === 'string' && g.trim() !== '');
+    if (!groupsGood) problems.push(`${which}: groups must be an array of group names`);
+    // Without a role, the groups must give one in CUTOVER_TEAMS (checked once the teams are read).
+    if (p.role === undefined ? !(groupsGood && (groups as string[]).length) : !ROLES.includes(p.role as Role)) {
+      problems.push(`${which}: role must be one of ${ROLES.join(', ')}${p.role === undefined ? ' (or leave it out and give groups that CUTOVER_TEAMS gives a role)' : ''}`);
+    }
+    tokens.set(token, { subject: String(p.subject), ...(p.role !== undefined && { role: p.role as Role }), groups: groupsGood ? [...(groups as string[])] : [] });
   });
   if (problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   if (tokens.size === 0) throw new ConfigError(`${source}: no tokens configured, nobody could use the API`);
@@ -112,9 +145,9 @@ export function parseTokens(source: string, raw: Record<string, unknown>): Map<s
 }
 
 /** The static tokens; none (an empty map) when people sign in with OIDC only. */
-function readTokens(env: NodeJS.ProcessEnv, oidc: boolean): Map<string, Principal> {
+function readTokens(env: NodeJS.ProcessEnv, oidc: boolean): Map<string, TokenEntry> {
   const problems: string[] = [];
-  const setting = jsonObjectSetting(env, 'CUTOVER_TOKENS', '(expected {"<token>": {"subject": …, "role": …}})', problems, 'must be an object of token → {subject, role}');
+  const setting = jsonObjectSetting(env, 'CUTOVER_TOKENS', '(expected {"<token>": {"subject": …, "role": …, "groups": […]}})', problems, 'must be an object of token → {subject, role}');
   if (problems.length) throw new ConfigError(problems.join('; '));
   if (setting) return parseTokens(setting.source, setting.value);
   if (cutoverMode(env) === 'sandbox') return parseTokens('sandbox tokens', SANDBOX_TOKENS);
@@ -212,6 +245,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const approvalPolicies = readApprovalPolicies(env, problems);
   const freezeCalendars = readFreezeCalendars(env, problems);
   const tokens = mode ? attempt(() => readTokens(env, oidc !== undefined)) : undefined;
+  const teams = readTeams(env, problems);
+  // A token without a role of its own must get one from the teams, or nobody could use it.
+  [...(tokens?.values() ?? [])].forEach((entry, i) => {
+    if (entry.role === undefined && !resolvePrincipal(entry, teams)) {
+      problems.push(`static token entry ${i + 1} (${entry.subject}) has no role, and none of its groups (${entry.groups.join(', ')}) has a role in ${teams ? 'CUTOVER_TEAMS' : 'team scopes: CUTOVER_TEAMS is not set'}`);
+    }
+  });
   const temporal = attempt(() => temporalSettings(env));
   if (env.CUTOVER_TEMPORAL_UI_URL !== undefined && !/^https?:\/\/[^\s/]+/.test(env.CUTOVER_TEMPORAL_UI_URL)) {
     problems.push(`CUTOVER_TEMPORAL_UI_URL must be an http(s) URL, got "${env.CUTOVER_TEMPORAL_UI_URL}"`);
@@ -219,5 +259,5 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (problems.length || !tokens || !temporal) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return { host, port, tokens, oidc, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, approvalPolicies, awsEndpoint: awsEndpoint(env), freezeCalendars };
+  return { host, port, tokens, oidc, teams, temporal, logLevel, eventsPollMs, queryTimeoutMs, acceptTimeoutMs, rollbackWaitMs, approvalPolicies, awsEndpoint: awsEndpoint(env), freezeCalendars };
 }

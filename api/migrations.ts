@@ -5,8 +5,8 @@
 // it refused. Shared by the routes.
 import { WorkflowFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, fromPayloadsAtIndex, type Payload } from '@temporalio/common';
-import type { MetricVerdict, MigrationStatus } from '../workflows/model.js';
-import { SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
+import type { AuditEvent, MetricVerdict, MigrationStatus } from '../workflows/model.js';
+import { auditQuery, SEARCH_ATTRIBUTES, statusQuery } from '../workflows/messages.js';
 import { byDeadline, serverCall } from './deadlines.js';
 import { HttpError, noPollerSeen } from './errors.js';
 import type { ActivityStatus, StatusBody } from './schemas.js';
@@ -23,6 +23,12 @@ export interface MigrationReader {
   links(id: string): { temporalUi: string };
   /** Full status; throws WorkflowNotFoundError for an unknown ID. */
   status(id: string, signal?: AbortSignal): Promise<StatusBody>;
+  /**
+   * Every audit entry since the start, across continue-as-new: a running migration's from the
+   * audit Query, a closed one's from its result (or its failure's details), no worker needed; a
+   * run closed without it (terminated, or from an older release) is queried. WorkflowNotFoundError for an unknown ID.
+   */
+  audit(id: string, signal?: AbortSignal): Promise<AuditEvent[]>;
   /** Phase and execution status from the server alone (no worker needed). */
   state(id: string): Promise<MigrationState>;
   /** The error for a request the migration refused: what the caller needs to know of its state. */
@@ -125,6 +131,21 @@ async function finalStatus(client: Client, handle: WorkflowHandle, deadline: num
   }
 }
 
+const isAudit = (value: unknown): value is AuditEvent[] => Array.isArray(value);
+
+/** A closed run's whole audit from its result or its failure's details; undefined for a run that closed without it. */
+async function finalAudit(client: Client, handle: WorkflowHandle, deadline: number, signal?: AbortSignal): Promise<AuditEvent[] | undefined> {
+  try {
+    const outcome: unknown = await byDeadline(client, deadline, () => handle.result(), signal);
+    const audit = (outcome as { audit?: unknown } | undefined)?.audit;
+    return isAudit(audit) ? audit : undefined;
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const details = err.cause instanceof ApplicationFailure ? err.cause.details : undefined;
+    return isAudit(details?.[1]) ? details[1] : undefined;
+  }
+}
+
 /** `queryTimeoutMs`: a status Query needs a worker to replay the run; past this, the API answers 503 (saying whether any worker polls), not a hang. */
 export function migrationReader(client: Client, uiUrl: string, workers: Workers, queryTimeoutMs: number): MigrationReader {
   const namespace = client.options.namespace;
@@ -159,6 +180,22 @@ export function migrationReader(client: Client, uiUrl: string, workers: Workers,
       } catch (err) {
         if (noPollerSeen(err)) throw workers.notPolled(`the status query of ${id}`);
         if (Date.now() >= answerBy && !signal?.aborted) throw await workers.unanswered(`the status query of ${id}`, queryTimeoutMs);
+        throw err;
+      }
+    },
+    async audit(id, signal) {
+      const answerBy = Date.now() + queryTimeoutMs;
+      const described = await byDeadline(client, answerBy, () => client.workflow.getHandle(id).describe(), signal);
+      const handle = client.workflow.getHandle(id, described.runId);
+      if (described.status.name !== 'RUNNING') {
+        const final = await finalAudit(client, handle, answerBy, signal);
+        if (final) return final;
+      }
+      try {
+        return await byDeadline(client, answerBy, () => handle.query(auditQuery), signal);
+      } catch (err) {
+        if (noPollerSeen(err)) throw workers.notPolled(`the audit query of ${id}`);
+        if (Date.now() >= answerBy && !signal?.aborted) throw await workers.unanswered(`the audit query of ${id}`, queryTimeoutMs);
         throw err;
       }
     },

@@ -3,7 +3,8 @@
 // role. The provider's keys are found through its discovery document the first time a JWT
 // comes, then cached and refreshed by jose when a token names a key not seen yet.
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors, type JWTPayload } from 'jose';
-import { ROLES, type OidcConfig, type Principal, type Role } from './config.js';
+import type { TeamsConfig } from '../config/teams.js';
+import { resolvePrincipal, ROLES, type OidcConfig, type Principal, type Role } from './config.js';
 import { HttpError } from './errors.js';
 
 /** Asymmetric algorithms only: a shared-secret (HS*) token could be forged with a public key. */
@@ -73,8 +74,8 @@ async function discoverKeys(issuer: string): Promise<KeySet> {
 
 export type OidcVerifier = (token: string) => Promise<Principal>;
 
-/** Verifies a JWT and returns its person: 401 for a token that is not good, 403 for a person without a mapped group. */
-export function createOidcVerifier(config: OidcConfig): OidcVerifier {
+/** Verifies a JWT and returns its person: 401 for a token that is not good, 403 for a person without a mapped group (in the group roles or the teams). */
+export function createOidcVerifier(config: OidcConfig, teams?: TeamsConfig): OidcVerifier {
   let keys: Promise<KeySet> | undefined;
   const keySet = () =>
     (keys ??= discoverKeys(config.issuer).catch((err: unknown) => {
@@ -104,10 +105,12 @@ export function createOidcVerifier(config: OidcConfig): OidcVerifier {
     }
     const subject = payload[config.subjectClaim];
     if (typeof subject !== 'string' || !subject) throw unauthorized(`no ${config.subjectClaim} claim to name the person by`);
-    const role = roleOfGroups(groupsOf(payload[config.groupsClaim]), config.groupRoles);
-    if (!role) {
-      throw new HttpError(403, `${subject} signed in, but none of their groups (claim ${config.groupsClaim}) has a role in Cutover; ask to be added to a group mapped in CUTOVER_OIDC_GROUP_ROLES`);
+    const groups = groupsOf(payload[config.groupsClaim]);
+    const principal = resolvePrincipal({ subject, role: roleOfGroups(groups, config.groupRoles), groups }, teams);
+    if (!principal) {
+      const where = teams ? 'CUTOVER_OIDC_GROUP_ROLES or CUTOVER_TEAMS' : 'CUTOVER_OIDC_GROUP_ROLES';
+      throw new HttpError(403, `${subject} signed in, but none of their groups (claim ${config.groupsClaim}) has a role in Cutover; ask to be added to a group mapped in ${where}`);
     }
-    return { subject, role };
+    return principal;
   };
 }

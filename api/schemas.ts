@@ -3,8 +3,9 @@
 import { Type, type Static } from 'typebox';
 import { PHASES } from '../workflows/model.js';
 import { MIGRATION_ID_PATTERN } from '../workflows/migration-id.js';
-import { GateNameSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
+import { AuditEventSchema, GateNameSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
 import { MigrationSpecSchema, StringEnum } from '../workflows/spec.js';
+import { TEAM_NAME } from '../workflows/spec-values.js';
 import { DEFAULT_HEARTBEAT_S } from './event-stream.js';
 
 /** The groups of operations in /openapi.json. */
@@ -48,7 +49,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'Invalid request (or an ambiguous Authorization header): errors[] names every bad field and why',
   401: 'No valid bearer token',
-  403: "The token's role is too low, or the gate's approval policy does not let this person decide it (not in its groups, already approved, started the migration, approved an earlier gate)",
+  403: "The token's role is too low, or the gate's approval policy does not let this person decide it (not in its groups, already approved, started the migration, approved an earlier gate); for a migration of a team, the caller's role in that team, named in the message",
   404: 'No such migration',
   409: "Does not apply in the migration's current state: phase and workflowStatus say which",
   413: 'The request body is larger than the API reads',
@@ -217,6 +218,7 @@ export const ListQuery = Type.Object(
     phase: Type.Optional(StringEnum(PHASES)),
     status: Type.Optional(StringEnum(STATUS_FILTER, { description: 'Temporal execution status, e.g. RUNNING' })),
     blue: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,255}$', description: 'blue cluster name' })),
+    team: Type.Optional(Type.String({ pattern: TEAM_NAME, description: 'owning team (spec.team): only the migrations of this team' })),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })),
     cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,4096}$', description: 'nextCursor of the previous page' })),
   },
@@ -231,6 +233,7 @@ export const ListBody = Type.Object(
         blue: Type.Optional(Type.String()),
         green: Type.Optional(Type.String()),
         targetVersion: Type.Optional(Type.String()),
+        team: Type.Optional(Type.String({ description: 'the owning team, when the spec names one' })),
         workflowStatus: Type.String(),
         startTime: Type.Optional(Type.String()),
         closeTime: Type.Optional(Type.String()),
@@ -246,3 +249,20 @@ export type ListBody = Static<typeof ListBody>;
 export const EventsQuery = Type.Object({
   heartbeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, description: `seconds between keep-alive comments (default ${DEFAULT_HEARTBEAT_S})` })),
 });
+
+export const DEFAULT_AUDIT_LIMIT = 100;
+export const AuditQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_AUDIT_LIMIT, description: 'entries per page' })),
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,4096}$', description: 'nextCursor of the previous page' })),
+});
+export const AuditBody = Type.Object(
+  {
+    id: Type.String({ description: 'the migration' }),
+    entries: Type.Array(AuditEventSchema, { description: 'oldest first, from where the cursor points' }),
+    total: Type.Integer({ description: 'how many entries the audit has now, all pages together' }),
+    nextCursor: Type.Optional(Type.String({ description: 'pass as ?cursor= for the next page; absent on the last page' })),
+    links: Links,
+  },
+  { title: 'Audit', description: "One page of a migration's whole audit, since its start (across continue-as-new), oldest first" },
+);
+export type AuditBody = Static<typeof AuditBody>;

@@ -8,29 +8,53 @@ import { resolveSpec, type NamedPolicies } from '../workflows/spec-defaults.js';
 import type { MigrationSpec, SpecIssue } from '../workflows/spec.js';
 import { checkSpec } from '../workflows/spec-checks.js';
 import { GATE_KINDS } from '../workflows/spec-values.js';
+import type { TeamsConfig } from '../config/teams.js';
 import type { ClusterVersionLookup } from './blue-version.js';
-import type { Principal } from './config.js';
+import type { Role } from './config.js';
 import { HttpError } from './errors.js';
 import { freezeIssues, type FreezeCalendars } from '../config/freeze-windows.js';
+
+/** A team the API's CUTOVER_TEAMS does not know (only when it has teams: without them a team is a label for lists). */
+export function teamIssues(spec: Pick<MigrationSpec, 'team'>, teams: TeamsConfig | undefined): SpecIssue[] {
+  if (spec.team === undefined || !teams || Object.hasOwn(teams.teams, spec.team)) return [];
+  return [{ path: '/team', message: `team "${spec.team}" is not one of the teams this API knows (CUTOVER_TEAMS): ${Object.keys(teams.teams).join(', ')}` }];
+}
+
+/** Someone the service knows by a static token, with the roles that token gives. */
+export interface KnownApprover {
+  subject: string;
+  groups: string[];
+  globalRole?: Role;
+  teams: Record<string, Role>;
+  admin: boolean;
+}
+
+/** Whether `p` may approve a migration of `team`: in the team when teams are configured, else by the global role. */
+function approves(p: KnownApprover, team: string | undefined, teams: TeamsConfig | undefined): boolean {
+  if (p.admin) return true;
+  return team && teams ? p.teams[team] === 'approver' : p.globalRole === 'approver';
+}
 
 /** What the service knows beyond the spec. */
 export interface SpecContext {
   blueVersion?: ClusterVersionLookup;
   /** The service's freeze calendars: a spec's named ones must exist. */
   freezeCalendars?: FreezeCalendars;
+  /** The teams of CUTOVER_TEAMS: a spec's team must be one of them. */
+  teams?: TeamsConfig;
   /** Named approval policies (CUTOVER_APPROVAL_POLICIES). */
   policies?: NamedPolicies;
   /**
    * Everyone who can ever approve, when the service knows them all (static tokens, no OIDC):
    * a policy needing more people than that is refused at the start, not found stuck at its gate.
    */
-  approvers?: Principal[];
+  approvers?: KnownApprover[];
   /** Who starts the migration (excluded by policies that exclude the starter). */
   starter?: string;
 }
 
 async function specIssues(spec: MigrationSpec, context: SpecContext): Promise<SpecIssue[]> {
-  const issues = checkSpec(spec);
+  const issues = [...teamIssues(spec, context.teams), ...checkSpec(spec)];
   // Recurrences and time zones need the libraries and ICU the worker has: checked here, not in checkSpec (workflow code).
   issues.push(...freezeIssues(spec.freezes, context.freezeCalendars ?? {}));
   if (spec.freezes?.bakeCounts === false) {
@@ -69,7 +93,7 @@ function unreachablePolicies(spec: MigrationSpec, context: SpecContext): SpecIss
     const policy = policies[kind];
     const eligible = new Set(
       approvers
-        .filter((p) => p.role === 'approver' && (!policy.groups || policy.groups.some((g) => p.groups?.includes(g))))
+        .filter((p) => approves(p, spec.team, context.teams) && (!policy.groups || policy.groups.some((g) => p.groups.includes(g))))
         .map((p) => p.subject)
         .filter((subject) => !(policy.excludeStarter && subject === context.starter)),
     );

@@ -5,7 +5,9 @@
 // Also prints where a rollback's time goes: in Route 53 calls (timed in the worker's own client)
 // and in everything else (REST, the Update, workflow and activity tasks), with the history
 // events each rollback added.
-// Run: npx tsx bench/rollback.ts [migrations=30] [--smoke]
+// With --teams, the API has team scopes and each migration names a team, so every request on
+// it first reads the migration's team (one describe): compare the figures with and without.
+// Run: npx tsx bench/rollback.ts [migrations=30] [--smoke] [--teams]
 import { randomBytes } from 'node:crypto';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { limitRoute53 } from '../activities/rate-limit.js';
@@ -15,10 +17,12 @@ import { readRoute53Weights } from '../activities/route53.js';
 import { resolveSpec } from '../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../workflows/spec.js';
 import { namedWorld, seedMoto } from '../scripts/stack/seed.js';
-import { countArg, report } from './figures.js';
+import { countArg, optionArg, report } from './figures.js';
 import { api, loadAverage, percentile, startBenchStack, summary, until } from './stack.js';
 
 const runs = countArg(0, 30, 2);
+/** Team scopes on: the sandbox's operator and approver act in team bench through their groups. */
+const teams = optionArg('teams') !== undefined ? { teams: { bench: { operator: { groups: ['oncall'], subjects: [] }, approver: { groups: ['leads'], subjects: [] } } }, admins: { groups: [], subjects: [] } } : undefined;
 /** Route 53 calls the worker's activities made, with their durations (ms). */
 const workerCalls: { command: string; ms: number }[] = [];
 const stack = await startBenchStack((motoUrl) => {
@@ -35,7 +39,7 @@ const stack = await startBenchStack((motoUrl) => {
     { step: 'initialize', name: 'benchTiming' },
   );
   return createActivities({ aws });
-});
+}, { apiConfig: { teams } });
 // The benchmark's own client: its reads must not take the worker's Route 53 turns.
 const route53 = limitRoute53(createAwsClients({ endpoint: stack.motoUrl }).route53('us-east-1'), 'bench');
 const rollbackMs: number[] = [];
@@ -57,6 +61,7 @@ try {
       bake: '0s',
       freeze: '0s',
       decommission: { drain: { none: "bench world: blue's only clients come through the routing Cutover removes" }, lastDelay: '0s' },
+      ...(teams && { team: 'bench' }),
     };
     const target = resolveSpec(spec).traffic.route53!;
     const { json } = await api(stack.apiUrl, 'POST', '/v1/migrations', 'dev-operator', spec);
@@ -124,7 +129,7 @@ try {
   console.log(`bare ChangeResourceRecordSets:      ${summary(bareMs)}`);
   console.log(`load ${loadAverage()} at end`);
   report([
-    { name: `rollback p99 (REST rollback?wait=true → weights on blue), n=${runs}`, value: p99, unit: 'ms' },
+    { name: `rollback p99 (REST rollback?wait=true → weights on blue)${teams ? ', team scopes on' : ''}, n=${runs}`, value: p99, unit: 'ms' },
     { name: 'plain script p99 (same Route 53 calls)', value: scriptP99, unit: 'ms' },
     { name: 'rollback p99 / plain script p99', value: p99 / scriptP99, unit: '×', goal: '≤ 2×', met: p99 <= 2 * scriptP99 },
     { name: 'rollback p99 / one bare ChangeResourceRecordSets p99', value: p99 / bareP99, unit: '×' },

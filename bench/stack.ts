@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createAwsClients } from '../activities/aws.js';
 import { buildApp } from '../api/app.js';
-import { sandboxApiConfig } from '../api/config.js';
+import { sandboxApiConfig, type ApiConfig } from '../api/config.js';
 import { createCutoverWorker } from '../worker/worker.js';
 import { workerProcessSettings } from '../worker/process-settings.js';
 import { resolveTools, startMoto, startTemporal } from '../scripts/stack/peers.js';
@@ -42,6 +42,8 @@ export interface BenchStackOptions {
   moto?: boolean;
   /** Serve the API from this process (default true); the scale benchmark runs it in a process of its own. */
   api?: boolean;
+  /** Settings of that API beyond the sandbox's (e.g. team scopes). */
+  apiConfig?: Partial<ApiConfig>;
   /**
    * A standalone Temporal server on PostgreSQL with this many history shards instead of the dev
    * server (one shard on SQLite): built and installed on first use (scripts/tools.sh --temporal-server).
@@ -78,7 +80,7 @@ export async function startBenchStack(activities?: (motoUrl: string) => Partial<
   const native = await NativeConnection.connect({ address: temporal.address });
   const worker = await createBenchWorker(native, BENCH_TASK_QUEUE, activities ? activities(motoUrl) : createActivities({ aws: createAwsClients({ endpoint: motoUrl }) }));
   const running = worker.run();
-  const api = await startBenchApi(temporal.address, opts.api !== false);
+  const api = await startBenchApi(temporal.address, opts.api !== false, opts.apiConfig);
   return {
     temporalAddress: temporal.address,
     taskQueue: BENCH_TASK_QUEUE,
@@ -106,11 +108,11 @@ export function createBenchWorker(connection: NativeConnection, taskQueue: strin
 }
 
 /** A Temporal client and (unless `listen` is false) the real API on a loopback port, as `npm run api` serves it. */
-export async function startBenchApi(temporalAddress: string, listen = true): Promise<{ apiUrl: string; client: Client; app?: FastifyInstance; close(): Promise<void> }> {
+export async function startBenchApi(temporalAddress: string, listen = true, apiConfig: Partial<ApiConfig> = {}): Promise<{ apiUrl: string; client: Client; app?: FastifyInstance; close(): Promise<void> }> {
   const connection = await connectClient({ address: temporalAddress });
   const client = new Client({ connection });
   const app = listen
-    ? await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://127.0.0.1:8233'), temporal: client, taskQueue: BENCH_TASK_QUEUE })
+    ? await buildApp({ config: sandboxApiConfig(temporalAddress, 'http://127.0.0.1:8233', apiConfig), temporal: client, taskQueue: BENCH_TASK_QUEUE })
     : undefined;
   const apiUrl = app ? await app.listen({ host: '127.0.0.1', port: 0 }) : '';
   return {

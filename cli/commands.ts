@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { EVENTS_RETRY_MS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../api/event-stream.js';
-import type { ActionBody, ApprovedBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody, SteppedBackBody } from '../api/schemas.js';
+import type { ActionBody, ApprovedBody, AuditBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody, SteppedBackBody } from '../api/schemas.js';
 import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
-import { progressLine, renderList, renderPlan, renderStatus, type ListItem } from './render.js';
+import { progressLine, renderAudit, renderList, renderPlan, renderStatus, type AuditEntry, type ListItem } from './render.js';
 import { setup } from './setup.js';
 import { readEvents } from './sse.js';
 
@@ -24,9 +24,10 @@ const USAGE = `usage: cutover <command> [options]
 commands
   plan -f SPEC                     validate a spec (YAML or JSON) and show its plan
   start -f SPEC                    start a migration
-  list [--phase P] [--status S] [--blue B] [--page-size N] [--cursor C] [--all]
+  list [--phase P] [--status S] [--blue B] [--team T] [--page-size N] [--cursor C] [--all]
   status ID                        where a migration stands
   watch ID                         follow a migration live (Ctrl-C to stop)
+  audit ID [--page-size N]         every audit entry since the start (all pages; the status shows the last 20)
   approve ID GATE [--comment C]    approve a pending gate (cutover, step-N, promote, decommission, preflight-override):
                                    one approval toward its policy's k of N; the gate may also be given as --gate GATE
   reject ID GATE [--comment C]     reject a pending gate (or --gate GATE)
@@ -42,7 +43,7 @@ commands
 options
   --api URL      API base URL (env CUTOVER_API_URL, default http://127.0.0.1:8080)
   --token T      bearer token (env CUTOVER_TOKEN)
-  --json         print the API's JSON answer instead of a table
+  --json, -o json  print the API's JSON answer instead of a table
   -f, --file F   spec file; "-" reads standard input
   -h, --help     this text`;
 
@@ -52,6 +53,7 @@ const OPTIONS = {
   api: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
   file: { type: 'string', short: 'f' },
   comment: { type: 'string' },
   gate: { type: 'string' },
@@ -61,6 +63,7 @@ const OPTIONS = {
   phase: { type: 'string' },
   status: { type: 'string' },
   blue: { type: 'string' },
+  team: { type: 'string' },
   'page-size': { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
@@ -82,6 +85,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     const { values: flags, positionals } = parsed;
     const [command, ...args] = positionals;
+    if (flags.output !== undefined && flags.output !== 'json' && flags.output !== 'table') throw new UsageError(`-o takes json or table, got "${flags.output}"`);
+    if (flags.output === 'json') flags.json = true;
     if (flags.help || !command) {
       out(USAGE);
       return command || flags.help ? 0 : 2;
@@ -112,7 +117,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         let next: string | undefined;
         do {
           const query = new URLSearchParams();
-          for (const key of ['phase', 'status', 'blue'] as const) if (flags[key]) query.set(key, flags[key]);
+          for (const key of ['phase', 'status', 'blue', 'team'] as const) if (flags[key]) query.set(key, flags[key]);
           if (flags['page-size']) query.set('pageSize', flags['page-size']);
           if (cursor) query.set('cursor', cursor);
           const page = await request<ListBody>(target, 'GET', `/v1/migrations?${query}`);
@@ -126,6 +131,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case 'status': {
         const status = await request<StatusBody>(target, 'GET', path());
         show(status, () => renderStatus(status));
+        return 0;
+      }
+      case 'audit': {
+        const entries: AuditEntry[] = [];
+        let cursor: string | undefined;
+        do {
+          const query = new URLSearchParams();
+          if (flags['page-size']) query.set('limit', flags['page-size']);
+          if (cursor) query.set('cursor', cursor);
+          const page = await request<AuditBody>(target, 'GET', `${path()}/audit?${query}`);
+          entries.push(...page.entries);
+          cursor = page.nextCursor;
+        } while (cursor);
+        show({ id: id(), entries }, () => renderAudit(id(), entries));
         return 0;
       }
       case 'watch':

@@ -1,8 +1,9 @@
 // How the CLI shows things to a person: a status as a table, timers as countdowns, a list,
 // a plan, and one-line progress for `watch` when stdout is not a terminal.
-import type { ListBody, PlanBody, StatusBody } from '../api/schemas.js';
+import type { AuditBody, ListBody, PlanBody, StatusBody } from '../api/schemas.js';
 
 export type ListItem = ListBody['migrations'][number];
+export type AuditEntry = AuditBody['entries'][number];
 
 /** "6d 23h", "1h 02m", "4m 05s", "12s": two units are enough to read at a glance. */
 export function humanDuration(ms: number): string {
@@ -116,6 +117,7 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     rows.push(['blue drain', `${drain.drained ? 'drained' : 'not drained'}: ${read}, below ${drain.below} for ${drain.window} (${drain.source}), read ${clock(drain.at, now)}${drain.reason ? `; ${drain.reason}` : ''}`]);
   }
   rows.push(['started by', s.startedBy]);
+  if (s.team) rows.push(['team', s.team]);
   if (s.attention) {
     const a = s.attention;
     const serving = a.weightsUnknown ?? `routing serves ${(a.liveWeights ?? []).map((w) => `blue ${w.blue} % green ${w.green} %`).join(', ')}`;
@@ -159,10 +161,12 @@ export function progressLine(s: StatusBody, now = new Date()): string {
 
 export function renderList(items: ListItem[]): string {
   if (!items.length) return 'no migrations';
-  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', 'STARTED']];
+  // A TEAM column only where some migration names its team.
+  const teams = items.some((m) => m.team);
+  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', ...(teams ? ['TEAM'] : []), 'STARTED']];
   const now = new Date();
   for (const m of items) {
-    rows.push([m.id, m.phase ?? '?', m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', m.startTime ? clock(m.startTime, now) : '']);
+    rows.push([m.id, m.phase ?? '?', m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', ...(teams ? [m.team ?? '-'] : []), m.startTime ? clock(m.startTime, now) : '']);
   }
   return table(rows).join('\n');
 }
@@ -208,4 +212,12 @@ function freezeLines(f: NonNullable<PlanBody['freezes']>): string[] {
   if (f.note) out.push(`    ${f.note}`);
   out.push(`    assuming ${f.assumes}`);
   return out;
+}
+
+/** A migration's whole audit, one line per entry, oldest first: full times (an audit spans days), and each entry's details as compact JSON. */
+export function renderAudit(id: string, entries: AuditEntry[]): string {
+  if (!entries.length) return `${id}: no audit entries`;
+  const rows = [['AT', 'ACTOR', 'ACTION', 'REASON', 'DETAILS']];
+  for (const e of entries) rows.push([e.at, e.actor, e.action, e.reason, e.detail ? JSON.stringify(e.detail) : '']);
+  return [`audit of ${id} (${entries.length} entries)`, ...table(rows)].join('\n');
 }

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     await waitUntil('API', async () => (await fetch(`${apiUrl}/readyz`)).ok, { process: api, timeoutMs: 60_000 });
 
     const tokens = Object.entries(SANDBOX_TOKENS)
-      .map(([token, p]) => `    ${token.padEnd(16)} ${p.role.padEnd(9)} ${p.subject}`)
+      .map(([token, p]) => `    ${token.padEnd(16)} ${(p.role ?? '-').padEnd(9)} ${p.subject.padEnd(15)} groups ${p.groups.join(', ')}`)
       .join('\n');
     console.log(`
 cutover sandbox is up (${((Date.now() - started) / 1000).toFixed(1)} s)

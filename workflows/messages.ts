@@ -82,14 +82,17 @@ export const SEARCH_ATTRIBUTES = {
   blue: defineSearchAttributeKey('CutoverBlue', SearchAttributeType.KEYWORD),
   green: defineSearchAttributeKey('CutoverGreen', SearchAttributeType.KEYWORD),
   targetVersion: defineSearchAttributeKey('CutoverTargetVersion', SearchAttributeType.KEYWORD),
+  /** The owning team (spec.team); only migrations that name one have it. */
+  team: defineSearchAttributeKey('CutoverTeam', SearchAttributeType.KEYWORD),
 };
 
 /** The search attributes a migration starts with; whoever starts the workflow sets them, once. */
-export function initialSearchAttributes(spec: Pick<MigrationSpec, 'blue' | 'green'>): SearchAttributePair[] {
+export function initialSearchAttributes(spec: Pick<MigrationSpec, 'blue' | 'green' | 'team'>): SearchAttributePair[] {
   return [
     { key: SEARCH_ATTRIBUTES.phase, value: LIFECYCLE[0] },
     { key: SEARCH_ATTRIBUTES.blue, value: clusterName(spec.blue) },
     { key: SEARCH_ATTRIBUTES.green, value: clusterName(spec.green) },
     { key: SEARCH_ATTRIBUTES.targetVersion, value: spec.green.kubernetesVersion },
+    ...(spec.team ? [{ key: SEARCH_ATTRIBUTES.team, value: spec.team }] : []),
   ];
 }

@@ -25,7 +25,7 @@ import {
   stepBackUpdate,
 } from './messages.js';
 import { FAILURE } from './failures.js';
-import { SYSTEM_ACTOR, type MigrationStatus } from './model.js';
+import { SYSTEM_ACTOR, type AuditEvent, type MigrationStatus } from './model.js';
 import { notify } from './migration/activities.js';
 import { PATCHES } from './migration/patches.js';
 import * as handle from './migration/handlers.js';
@@ -39,8 +39,11 @@ import { Interrupted, timersBeyondDates } from './migration/waits.js';
 
 export type { MigrationInput, MigrationOutcome, RunState } from './migration/types.js';
 
-/** How the run ended, with its final status: the API reads a closed migration's status from it, without a worker. */
-export type MigrationResult = MigrationOutcome & { status: MigrationStatus };
+/**
+ * How the run ended, with its final status and its whole audit (since the start, across
+ * continue-as-new): the API reads a closed migration's status and audit from it, without a worker.
+ */
+export type MigrationResult = MigrationOutcome & { status: MigrationStatus; audit: AuditEvent[] };
 
 export async function migration(input: MigrationInput): Promise<MigrationResult> {
   // A change to what running migrations do goes behind wf.patched('<name>') with a new fixture
@@ -78,11 +81,11 @@ export async function migration(input: MigrationInput): Promise<MigrationResult>
       state.error = describeFailure(err instanceof NothingToUndo ? err.failure : err);
       enter(run, 'failed');
       await notify(run, 'failed', `${run.id}: failed: ${state.error}`);
-      throw withFinalStatus(asWorkflowFailure(err instanceof NothingToUndo ? err.failure : err), statusOf(run));
+      throw withFinalStatus(asWorkflowFailure(err instanceof NothingToUndo ? err.failure : err), statusOf(run), state.audit);
     }
   }
   await run.watcherStopped;
-  return { phase: state.phase, weights: state.weights, error: state.error, status: statusOf(run) };
+  return { phase: state.phase, weights: state.weights, error: state.error, status: statusOf(run), audit: state.audit };
 }
 
 /** A rollback or cancel that itself fails holds the migration too; a person asks again from there. */
@@ -116,14 +119,14 @@ function asWorkflowFailure(err: unknown): unknown {
   return nonRetryable('WorkflowError', err instanceof Error ? err.message : String(err));
 }
 
-/** The run's failure, carrying its final status as details (the failure's message and type stay). */
-function withFinalStatus(failure: unknown, status: MigrationStatus): wf.ApplicationFailure {
+/** The run's failure, carrying its final status and whole audit as details (the failure's message and type stay). */
+function withFinalStatus(failure: unknown, status: MigrationStatus, audit: AuditEvent[]): wf.ApplicationFailure {
   if (failure instanceof wf.ApplicationFailure) {
     const { message, type, nonRetryable, cause } = failure;
-    return wf.ApplicationFailure.create({ message, type: type ?? undefined, nonRetryable: nonRetryable ?? undefined, cause, details: [status] });
+    return wf.ApplicationFailure.create({ message, type: type ?? undefined, nonRetryable: nonRetryable ?? undefined, cause, details: [status, audit] });
   }
   const err = failure as Error;
-  return wf.ApplicationFailure.create({ message: err.message, type: 'WorkflowError', nonRetryable: true, cause: err, details: [status] });
+  return wf.ApplicationFailure.create({ message: err.message, type: 'WorkflowError', nonRetryable: true, cause: err, details: [status, audit] });
 }
 
 function setHandlers(run: Run): void {

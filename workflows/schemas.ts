@@ -263,6 +263,7 @@ export const MigrationStatusSchema = Type.Object({
   greenCreatedByMigration: Type.Boolean(),
   blueDeleted: Type.Boolean(),
   startedBy: Type.String(),
+  team: Type.Optional(Type.String({ description: 'the owning team (spec.team): acting on the migration needs a role in it when the API has team scopes' })),
   audit: Type.Array(AuditEventSchema, { description: 'most recent audit events, oldest first' }),
   error: Type.Optional(Type.String()),
   attention: Type.Optional(AttentionSchema),

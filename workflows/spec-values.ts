@@ -109,3 +109,5 @@ export const EXPIRY_ACTIONS = ['reject', 'hold', 'escalate'] as const;
 export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
 /** A named approval policy (service settings), a group, a team: the names a spec may use. */
 export const POLICY_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
+/** A team's name, in a spec (`team`), in the API's CUTOVER_TEAMS and in the CutoverTeam search attribute (quoted in list queries, so no quote can be in it). */
+export const TEAM_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';

@@ -2,7 +2,7 @@
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
 import { Type, type Static, type TOptional } from 'typebox';
 import { METRIC_PHASES } from './model.js';
-import { DURATION_LIMITS, EXPIRY_ACTIONS, GATE_KINDS, POLICY_NAME, WEEKDAYS, type DurationLimit } from './spec-values.js';
+import { DURATION_LIMITS, EXPIRY_ACTIONS, GATE_KINDS, POLICY_NAME, TEAM_NAME, WEEKDAYS, type DurationLimit } from './spec-values.js';
 
 
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
@@ -469,6 +469,14 @@ export const DrainNone = Type.Object(
 
 export const MigrationSpecSchema = Type.Object(
   {
+    team: Type.Optional(
+      Type.String({
+        pattern: TEAM_NAME,
+        description:
+          "the team that owns the migration (one of the API's CUTOVER_TEAMS when it has teams): acting on the migration then needs a role in this team (docs/policies.md, Team scopes); lists filter by it (?team=, search attribute CutoverTeam)",
+        examples: ['payments'],
+      }),
+    ),
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', description: 'AWS region, e.g. eu-west-1' }),
     aws: Type.Optional(AwsAccounts),
     blue: Type.Object(

@@ -7,7 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { BEARER_TOKEN, HASHED_TOKEN, ROLES, type OidcConfig, type Principal, type Role } from '../config.js';
+import type { TeamsConfig } from '../../config/teams.js';
+import { BEARER_TOKEN, HASHED_TOKEN, resolvePrincipal, ROLES, type OidcConfig, type Principal, type Role, type TokenEntry } from '../config.js';
 import { HttpError } from '../errors.js';
 import { createOidcVerifier, looksLikeJwt } from '../oidc.js';
 
@@ -19,6 +20,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** Team scopes (CUTOVER_TEAMS), undefined without them: api/scopes.ts checks a caller's role on a migration. */
+    teams: TeamsConfig | undefined;
+  }
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -26,24 +31,33 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 interface StaticToken {
   /** SHA-256 of the token: given as `sha256:<hex>`, or computed from a plain entry. */
   digest: Buffer;
-  principal: Principal;
+  /** Undefined for an entry that has no role anywhere (its groups have none in the teams): a 403. */
+  principal: Principal | undefined;
+  subject: string;
 }
 
-function staticTokens(tokens: Map<string, Principal>): StaticToken[] {
-  return [...tokens].map(([key, principal]) => {
+/** Each token's principal, resolved once: its role with its roles in the teams. */
+function staticTokens(tokens: Map<string, TokenEntry>, teams: TeamsConfig | undefined): StaticToken[] {
+  return [...tokens].map(([key, entry]) => {
     const hashed = HASHED_TOKEN.exec(key);
-    return { digest: hashed ? Buffer.from(hashed[1], 'hex') : digest(key), principal };
+    return { digest: hashed ? Buffer.from(hashed[1], 'hex') : digest(key), principal: resolvePrincipal(entry, teams), subject: entry.subject };
   });
 }
 
-/** Finds the principal of `token`, comparing its digest with every configured one in constant time. */
-function authenticate(tokens: StaticToken[], token: string): Principal | undefined {
+/** Finds the entry of `token`, comparing its digest with every configured one in constant time. */
+function authenticate(tokens: StaticToken[], token: string): StaticToken | undefined {
   const wanted = digest(token);
-  let found: Principal | undefined;
+  let found: StaticToken | undefined;
   for (const candidate of tokens) {
-    if (timingSafeEqual(candidate.digest, wanted)) found = candidate.principal;
+    if (timingSafeEqual(candidate.digest, wanted)) found = candidate;
   }
   return found;
+}
+
+/** The principal of a static token, or a 403 for an entry whose groups have no role. */
+function principalOfEntry(entry: StaticToken | undefined): Principal | undefined {
+  if (entry && !entry.principal) throw new HttpError(403, `${entry.subject} has no role: none of the token's groups has a role in CUTOVER_TEAMS`);
+  return entry?.principal;
 }
 
 const atLeast = (role: Role, least: Role) => ROLES.indexOf(role) >= ROLES.indexOf(least);
@@ -71,23 +85,26 @@ function bearerToken(rawHeaders: string[]): string | undefined {
 
 export interface AuthOptions {
   /** Static bearer token (or `sha256:<hex>` of one) → who and what they may do. */
-  tokens: Map<string, Principal>;
+  tokens: Map<string, TokenEntry>;
   /** With it, a bearer token that looks like a JWT is verified against this provider. */
   oidc?: OidcConfig;
+  /** Team scopes: each person's roles in the teams, from their subject and groups. */
+  teams?: TeamsConfig;
 }
 
 export default fp<AuthOptions>(
   async (app, options) => {
-    const tokens = staticTokens(options.tokens);
-    const verifyJwt = options.oidc ? createOidcVerifier(options.oidc) : undefined;
+    const tokens = staticTokens(options.tokens, options.teams);
+    const verifyJwt = options.oidc ? createOidcVerifier(options.oidc, options.teams) : undefined;
     app.decorateRequest('principal', null);
+    app.decorate('teams', options.teams);
     app.addHook('onRoute', (route) => {
       if (!route.config?.role) throw new Error(`${String(route.method)} ${route.url} is behind auth and names no role (config: { role })`);
     });
     app.addHook('onRequest', async (request) => {
       const least = request.routeOptions.config.role!;
       const token = bearerToken(request.raw.rawHeaders);
-      const principal = !token ? undefined : verifyJwt && looksLikeJwt(token) ? await verifyJwt(token) : authenticate(tokens, token);
+      const principal = !token ? undefined : verifyJwt && looksLikeJwt(token) ? await verifyJwt(token) : principalOfEntry(authenticate(tokens, token));
       if (!principal) {
         throw new HttpError(401, 'a valid bearer token is required (Authorization: Bearer <token>)', {}, { 'www-authenticate': 'Bearer' });
       }

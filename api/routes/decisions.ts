@@ -27,6 +27,7 @@ import { byDeadline } from '../deadlines.js';
 import { HttpError } from '../errors.js';
 import type { MigrationState } from '../migrations.js';
 import { principalOf } from '../plugins/auth.js';
+import { requireRoleOn } from '../scopes.js';
 import {
   ActionBody,
   ApprovalBody,
@@ -80,9 +81,11 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
     definition: UpdateDefinition<Ret, Args>,
     args: Args,
     outcomeWaitMs = acceptTimeoutMs,
+    /** The caller's role on the migration (requireRoleOn), checked beside the worker lookup so it adds no round trip. */
+    authorized: Promise<void> = Promise.resolve(),
   ): Promise<Ret> => {
     const what = `the ${name} request`;
-    const seen = await workers.pollers().catch(() => undefined);
+    const [seen] = await Promise.all([workers.pollers().catch(() => undefined), authorized]);
     // No worker at all. Not "no workflow poller" alone: right after Temporal restarts, a worker
     // that serves the run (on its sticky queue) may not have polled the queue again yet.
     if (seen?.workflowPollers === 0 && seen.activityPollers === 0) {
@@ -129,7 +132,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
         operationId: 'decideGate',
         summary: 'Approve or reject a pending gate',
         description:
-          "Counts toward the gate's approval policy (k of N, from its groups); one rejection by an eligible person ends the gate. 409 when that gate is not pending or is decided; 403 naming why the policy refuses the person (not in its groups, already approved, started the migration, approved an earlier gate).",
+          "Counts toward the gate's approval policy (k of N, from its groups); one rejection by an eligible person ends the gate. 409 when that gate is not pending or is decided; 403 naming why the policy refuses the person (not in its groups, already approved, started the migration, approved an earlier gate), or when the migration's team gives the caller no approver role.",
         params: IdParams,
         body: ApprovalBody,
         response: { 200: ApprovedBody, ...errors(400, 401, 403, 404, 409, 413, 503) },
@@ -139,7 +142,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { gate, decision, comment } = request.body;
       const { id } = request.params;
       const { subject: actor, groups = [] } = principalOf(request);
-      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor, groups }]);
+      const result = await update(id, `${decision} ${gate}`, approveUpdate, [{ gate, decision, comment, actor, groups }], undefined, requireRoleOn(request, id));
       request.log.info({ migration: id, gate, decision, by: actor, approvals: result.approvals, required: result.required }, 'gate decided');
       return { ...result, links: reader.links(id) };
     },
@@ -166,7 +169,8 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const actor = principalOf(request).subject;
       let weights;
       try {
-        ({ weights } = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }], wait ? rollbackWaitMs : acceptTimeoutMs));
+        const authorized = requireRoleOn(request, id);
+        ({ weights } = await update(id, 'rollback', rollbackUpdate, [{ reason: request.body.reason, actor, wait }], wait ? rollbackWaitMs : acceptTimeoutMs, authorized));
       } catch (err) {
         // Accepted, and it goes on, but its outcome did not come within the wait.
         if (!(err instanceof OutcomePending)) throw err;
@@ -199,7 +203,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       const { id } = request.params;
       const actor = principalOf(request).subject;
       const { reason, weight } = request.body;
-      const result = await update(id, 'step-back', stepBackUpdate, [{ actor, reason, ...(weight !== undefined && { weight }) }]);
+      const result = await update(id, 'step-back', stepBackUpdate, [{ actor, reason, ...(weight !== undefined && { weight }) }], undefined, requireRoleOn(request, id));
       request.log.info({ migration: id, by: actor, ...result }, 'step-back accepted');
       return { ...result, links: reader.links(id) };
     },
@@ -226,7 +230,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
     async (request) => {
       const { id } = request.params;
       const { subject: actor, groups = [] } = principalOf(request);
-      const result = await update(id, 'promote', promoteUpdate, [{ actor, groups, ...(request.body?.reason && { reason: request.body.reason }) }]);
+      const result = await update(id, 'promote', promoteUpdate, [{ actor, groups, ...(request.body?.reason && { reason: request.body.reason }) }], undefined, requireRoleOn(request, id));
       request.log.info({ migration: id, by: actor, approvals: result.approvals, required: result.required }, 'promote approved');
       return { ...result, links: reader.links(id) };
     },
@@ -253,7 +257,7 @@ const decisionRoutes: FastifyPluginAsyncTypebox<DecisionRoutesOptions> = async (
       async (request) => {
         const { id } = request.params;
         const actor = principalOf(request).subject;
-        await update(id, action, definition, [{ actor, reason: request.body?.reason }]);
+        await update(id, action, definition, [{ actor, reason: request.body?.reason }], undefined, requireRoleOn(request, id));
         request.log.info({ migration: id, by: actor, action }, `${action} accepted`);
         return { ok: true, links: reader.links(id) };
       },

@@ -12,7 +12,22 @@ import { badCursor, openCursor, sealCursor } from '../cursor.js';
 import { serverCall } from '../deadlines.js';
 import { GRPC, HttpError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
-import { DEFAULT_PAGE_SIZE, errors, IdParams, ListBody, ListQuery, SpecBody, StartedBody, StatusBody, TAGS, WORKFLOW_STATUSES } from '../schemas.js';
+import { requireRoleIn } from '../scopes.js';
+import {
+  AuditBody,
+  AuditQuery,
+  DEFAULT_AUDIT_LIMIT,
+  DEFAULT_PAGE_SIZE,
+  errors,
+  IdParams,
+  ListBody,
+  ListQuery,
+  SpecBody,
+  StartedBody,
+  StatusBody,
+  TAGS,
+  WORKFLOW_STATUSES,
+} from '../schemas.js';
 import { assertSound, type SpecContext } from '../spec-checks.js';
 import { isoTime } from '../timestamps.js';
 
@@ -44,13 +59,15 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
         tags: [TAGS.migrations],
         operationId: 'startMigration',
         summary: 'Start a migration',
-        description: 'One migration per blue cluster at a time: the ID is migration-<region>-<blue>.',
+        description:
+          "One migration per blue cluster at a time: the ID is migration-<region>-<blue>. With team scopes (CUTOVER_TEAMS), a spec's team must be one of them (400) and starting needs operator in it (403).",
         body: SpecBody,
         response: { 201: StartedBody, ...errors(400, 401, 403, 409, 413, 503) },
       },
     },
     async (request, reply) => {
       const spec = request.body;
+      requireRoleIn(request, spec.team, 'operator', spec.team ? `starting a migration of team ${spec.team}` : 'this spec');
       const by = principalOf(request).subject;
       await assertSound(spec, { ...specContext, starter: by });
       const id = migrationId(spec);
@@ -101,6 +118,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
       const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
       if (q.phase) clauses.push(`${SEARCH_ATTRIBUTES.phase.name} = '${q.phase}'`);
       if (q.blue) clauses.push(`${SEARCH_ATTRIBUTES.blue.name} = '${q.blue}'`);
+      if (q.team) clauses.push(`${SEARCH_ATTRIBUTES.team.name} = '${q.team}'`);
       if (q.status) clauses.push(`ExecutionStatus = '${WORKFLOW_STATUSES[q.status as keyof typeof WORKFLOW_STATUSES] ?? q.status}'`);
       const query = clauses.join(' AND ');
       const nextPageToken = q.cursor ? openCursor(q.cursor, query) : undefined;
@@ -131,6 +149,7 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
           blue: read(SEARCH_ATTRIBUTES.blue.name),
           green: read(SEARCH_ATTRIBUTES.green.name),
           targetVersion: read(SEARCH_ATTRIBUTES.targetVersion.name),
+          team: read(SEARCH_ATTRIBUTES.team.name),
           workflowStatus: STATUS_NAMES[Number(e.status)] ?? 'UNKNOWN',
           startTime: isoTime(e.startTime),
           closeTime: isoTime(e.closeTime),
@@ -156,6 +175,40 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
     },
     async (request) => reader.status(request.params.id),
   );
+
+  app.get(
+    '/migrations/:id/audit',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: [TAGS.migrations],
+        operationId: 'getMigrationAudit',
+        summary: "A migration's whole audit, since its start and across continue-as-new, oldest first, a page at a time",
+        description: 'Also for a closed migration (read from its result, no worker needed). The status shows only the last 20 entries.',
+        params: IdParams,
+        querystring: AuditQuery,
+        response: { 200: AuditBody, ...errors(400, 401, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const limit = request.query.limit ?? DEFAULT_AUDIT_LIMIT;
+      // The cursor is the offset of the next entry, sealed to this migration's audit (api/cursor.ts).
+      const scope = `audit ${id}`;
+      const from = request.query.cursor ? auditOffset(openCursor(request.query.cursor, scope)) : 0;
+      const audit = await reader.audit(id);
+      const entries = audit.slice(from, from + limit);
+      const next = from + limit < audit.length ? sealCursor(Buffer.from(String(from + limit)), scope) : undefined;
+      return { id, entries, total: audit.length, ...(next ? { nextCursor: next } : {}), links: reader.links(id) };
+    },
+  );
 };
+
+/** The offset an audit cursor holds. */
+function auditOffset(token: Buffer): number {
+  const offset = Number(token.toString('utf8'));
+  if (!Number.isSafeInteger(offset) || offset < 0) throw badCursor();
+  return offset;
+}
 
 export default migrationRoutes;

@@ -143,7 +143,7 @@ export async function startTemporalOnPostgres(
       const probe = await client.workflow.start('searchAttributeProbe', {
         taskQueue: 'cutover-setup-probe',
         workflowId: `search-attribute-probe-${++probes}`,
-        typedSearchAttributes: initialSearchAttributes({ blue: { cluster: 'probe' }, green: { cluster: 'probe', kubernetesVersion: '1.34' } }),
+        typedSearchAttributes: initialSearchAttributes({ blue: { cluster: 'probe' }, green: { cluster: 'probe', kubernetesVersion: '1.34' }, team: 'probe' }),
       });
       await probe.terminate('setup probe');
       return true;

@@ -32,6 +32,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', url: '/v1/migrations', least: 'viewer', allowed: 200 },
   { method: 'GET', url: unknown, least: 'viewer', allowed: 404 },
   { method: 'GET', url: `${unknown}/events`, least: 'viewer', allowed: 404 },
+  { method: 'GET', url: `${unknown}/audit`, least: 'viewer', allowed: 404 },
   { method: 'POST', url: `${unknown}/approvals`, least: 'approver', payload: () => ({ gate: 'cutover', decision: 'approve' }), allowed: 404 },
   { method: 'POST', url: `${unknown}/rollback`, least: 'operator', payload: () => ({ reason: 'test' }), allowed: 404 },
   ...['pause', 'resume', 'retry', 'abort', 'cancel'].map((a): Endpoint => ({ method: 'POST', url: `${unknown}/${a}`, least: 'operator', allowed: 404 })),

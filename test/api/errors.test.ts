@@ -167,6 +167,7 @@ describe('/openapi.json', () => {
       [
         'GET /v1/migrations',
         'GET /v1/migrations/{id}',
+        'GET /v1/migrations/{id}/audit',
         'GET /v1/migrations/{id}/events',
         'POST /v1/migrations',
         'POST /v1/migrations/{id}/abort',

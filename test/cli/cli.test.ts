@@ -84,6 +84,44 @@ describe('cutover CLI', () => {
     await eventually(viewerStatus, (s) => s.phase === 'aborted');
   });
 
+  it('prints the whole audit, all pages, as a table or with -o json, also once the migration has ended', async () => {
+    const { spec } = await seededSpec();
+    const started = await call(api.app, { method: 'POST', url: '/v1/migrations', token: 'dev-operator', payload: { ...spec, team: 'payments' } });
+    expect(started.statusCode, started.body).toBe(201);
+    const id: string = started.json().id;
+    const viewerStatus = () => call(api.app, { method: 'GET', url: `/v1/migrations/${id}`, token: 'dev-viewer' }).then((r) => r.json());
+    await eventually(viewerStatus, (s) => s.pendingGate?.gate === 'cutover');
+    for (const action of ['pause', 'resume', 'pause', 'resume']) {
+      expect((await cutover('dev-operator', action, id, '--reason', `cli ${action}`)).code).toBe(0);
+    }
+    const api404 = await cutover('dev-viewer', 'audit', 'migration-us-east-1-nobody');
+    expect(api404.code).toBe(1);
+    expect(api404.stderr).toMatch(/404 Not Found: no migration migration-us-east-1-nobody/);
+
+    const whole = (await call(api.app, { method: 'GET', url: `/v1/migrations/${id}/audit?limit=1000`, token: 'dev-viewer' })).json().entries as { at: string; action: string; reason: string }[];
+    expect(whole.length).toBeGreaterThan(4);
+    // Two entries a page: the CLI follows every cursor.
+    const json = await cutover('dev-viewer', 'audit', id, '--page-size', '2', '-o', 'json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ id, entries: whole });
+    const table = await cutover('dev-viewer', 'audit', id, '--page-size', '2');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^audit of ${id} \\(${whole.length} entries\\)\nAT\\s+ACTOR\\s+ACTION\\s+REASON\\s+DETAILS\n`));
+    expect(table.stdout.trim().split('\n')).toHaveLength(whole.length + 2);
+    expect(table.stdout).toMatch(/ops@sandbox\s+pause\s+cli pause/);
+    const status = await cutover('dev-viewer', 'status', id);
+    expect(status.stdout).toMatch(/team\s+payments/);
+    const byTeam = await eventually(() => cutover('dev-viewer', 'list', '--team', 'payments'), (r) => r.stdout.includes(id));
+    expect(byTeam.stdout).toMatch(new RegExp(`${id}\\s.*payments`));
+
+    expect((await cutover('dev-operator', 'cancel', id)).code).toBe(0);
+    await eventually(viewerStatus, (s) => s.workflowStatus !== 'RUNNING');
+    const closed = JSON.parse((await cutover('dev-viewer', 'audit', id, '-o', 'json')).stdout).entries as { action: string }[];
+    expect(closed.slice(0, whole.length)).toEqual(whole);
+    expect(closed.map((e) => e.action)).toContain('cancel');
+    expect((await cutover('dev-viewer', 'audit', id, '-o', 'yaml')).stderr).toContain('-o takes json or table, got "yaml"');
+  });
+
   it("exits non-zero with the API's own words", async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, stringify({ region: 'us-east-1', blue: { cluster: 'b' }, green: { cluster: 'g', kubernetesVersion: '1.34' }, traffic: { driver: 'route53', steps: [50, 20] } }));

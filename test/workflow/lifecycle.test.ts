@@ -175,6 +175,7 @@ describe('a migration from start to a retired blue', () => {
     spec.health!.interval = '1s';
     spec.bake = '2s';
     spec.freeze = '2s';
+    spec.team = 'payments';
     const run = await start({ spec, historyLimit: 40, temporalAddress: inject('stack').temporalAddress });
     await run.until((s) => s.pendingGate?.gate === 'cutover');
     await run.approve('cutover', alice);
@@ -184,12 +185,19 @@ describe('a migration from start to a retired blue', () => {
     const current = await run.handle.describe();
     expect(current.runId).not.toBe(run.handle.firstExecutionRunId); // at least one continue-as-new
     expect(current.typedSearchAttributes.get(SEARCH_ATTRIBUTES.blue)).toBe('prod-blue');
+    expect(current.typedSearchAttributes.get(SEARCH_ATTRIBUTES.team)).toBe('payments');
     const status = await run.status();
     expect(status).toMatchObject({ phase: 'awaiting-decommission', weights: { blue: 0, green: 100 }, greenCreatedByMigration: true });
     expect((await run.audit())[0]).toMatchObject({ actor: STARTER, action: 'start' }); // carried from the first run
 
+    const before = await run.audit();
     await run.approveDecommission();
-    expect(await run.outcome()).toMatchObject({ phase: 'completed' });
+    const outcome = await run.outcome();
+    expect(outcome).toMatchObject({ phase: 'completed' });
+    // The result carries the whole audit, from the first run's start: the API reads a closed migration's from it.
+    expect(outcome.audit.slice(0, before.length)).toEqual(before);
+    expect(outcome.audit.map((e) => e.action)).toContain('delete-cluster');
+    expect(outcome.status.audit).toEqual(outcome.audit.slice(-20));
     expect(run.cloud.clusters.has('prod-blue')).toBe(false);
   });
 });

@@ -84,6 +84,7 @@ export function statusOf(run: Run): MigrationStatus {
     greenCreatedByMigration: state.greenCreated,
     blueDeleted: state.blueDeleted,
     startedBy: run.startedBy,
+    ...(run.spec.team && { team: run.spec.team }),
     audit: state.audit.slice(-AUDIT_IN_STATUS),
     error: state.error,
     attention: state.attention,
@@ -135,8 +136,18 @@ function decommissionStatus(run: Run): DecommissionStatus | undefined {
 /** The workflow's clock (deterministic), as an ISO time. */
 export const now = () => new Date().toISOString();
 
+/** The message of an audit entry's log line: a SIEM collects the worker's lines with this `msg`. */
+export const AUDIT_LOG_MESSAGE = 'audit';
+
+/**
+ * Records an entry in the run's audit (the state carries it whole across continue-as-new) and
+ * writes it as one JSON log line (migration, actor, action, reason, details) through the
+ * workflow logger, which is silent while the worker replays history: each entry is logged once.
+ */
 export function audit(run: Run, actor: Actor, action: string, reason: string, detail?: Record<string, unknown>): void {
-  run.state.audit.push({ at: now(), actor, action, reason, ...(detail ? { detail } : {}) });
+  const entry = { at: now(), actor, action, reason, ...(detail ? { detail } : {}) };
+  run.state.audit.push(entry);
+  wf.log.info(AUDIT_LOG_MESSAGE, { audit: true, migration: run.id, at: entry.at, actor, action, reason, ...(detail ? { details: detail } : {}), ...(run.spec.team && { team: run.spec.team }) });
 }
 
 export const isTerminal = (state: RunState) => TERMINAL_PHASES.includes(state.phase);
