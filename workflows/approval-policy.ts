@@ -39,15 +39,15 @@ export function gateKind(gate: GateName | 'promote'): GateKind {
 export type PolicyRefs = Partial<Record<GateKind, string | ApprovalPolicy>>;
 
 /**
- * Every kind's policy, the spec's over the defaults. A name must have been replaced by the
- * policy it names before (`withNamedPolicies`): one left here is a spec that bypassed the API.
+ * Every kind's policy, the spec's over the defaults. A name is replaced by the policy it names
+ * before (`withNamedPolicies`, from the API's settings); one left here (a plan read without the
+ * settings) stands for the kind's defaults and says so. The API refuses unknown names.
  */
 export function resolvePolicies(refs: PolicyRefs, reminderInterval: string): Record<GateKind, ResolvedPolicy> {
   const resolved = {} as Record<GateKind, ResolvedPolicy>;
   for (const kind of GATE_KINDS) {
     const ref = refs[kind];
-    if (typeof ref === 'string') throw new Error(`approvals.${kind}: policy "${ref}" was not looked up in the service's settings`);
-    resolved[kind] = resolvePolicy(kind, ref ?? {}, reminderInterval);
+    resolved[kind] = resolvePolicy(kind, typeof ref === 'string' ? { name: `${ref} (not looked up: defaults)` } : (ref ?? {}), reminderInterval);
   }
   return resolved;
 }

@@ -2,12 +2,10 @@
 // details, set by whoever starts the workflow (the API). Pure, so the API imports it without
 // the workflow's internals (workflows/migration/story.ts keeps the run's current details).
 import { peakLabel } from './describe.js';
-import { resolveSpec } from './spec-defaults.js';
-import type { MigrationSpec } from './spec.js';
+import type { ResolvedSpec } from './spec-defaults.js';
 
-/** The start's static summary and details, shown at the top of the workflow's page. */
-export function startMetadata(given: MigrationSpec, id: string): { staticSummary: string; staticDetails: string } {
-  const spec = resolveSpec(given);
+/** The start's static summary and details (of the spec as fixed at the start), shown at the top of the workflow's page. */
+export function startMetadata(spec: ResolvedSpec, id: string): { staticSummary: string; staticDetails: string } {
   const steps = spec.traffic.steps.map((weight) => `${weight}%`).join(' → ');
   return {
     staticSummary: `${spec.blue.cluster} → ${spec.green.cluster} (Kubernetes ${spec.green.kubernetesVersion})`,

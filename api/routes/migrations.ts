@@ -71,16 +71,17 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
       const by = principalOf(request).subject;
       await assertSound(spec, { ...specContext, starter: by });
       const id = migrationId(spec);
+      const fixed = fixPlan(spec, specContext.policies);
       try {
         await serverCall(client, () =>
           client.workflow.start<typeof migration>(WORKFLOW_TYPE, {
             taskQueue,
             workflowId: id,
             // The plan is fixed here, once: the run keeps it whatever later worker builds default to.
-            args: [{ spec, fixed: fixPlan(spec, specContext.policies), startedBy: by }],
+            args: [{ spec, fixed, startedBy: by }],
             workflowIdConflictPolicy: 'FAIL',
             typedSearchAttributes: initialSearchAttributes(spec),
-            ...startMetadata(spec, id),
+            ...startMetadata(fixed.spec, id),
           }),
         );
       } catch (err) {
