@@ -1,6 +1,8 @@
 // Shared test plumbing: a worker and an API on a fresh task queue against the run's real
 // peers, and a unique sandbox-shaped world in moto per test.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { inject, onTestFinished } from 'vitest';
@@ -190,3 +192,25 @@ export async function startHarness(activities: Partial<Activities> = realActivit
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export { eventually } from './wait.js';
+
+/** A notification as the worker's webhook sends it. */
+export interface RecordedNotification {
+  text: string;
+  event: string;
+  migrationId: string;
+}
+
+/** A channel's webhook on a local port that keeps every notification's JSON body, in order. */
+export async function recordingWebhook(): Promise<{ url: string; received: RecordedNotification[]; close(): Promise<void> }> {
+  const received: RecordedNotification[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as RecordedNotification);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => new Promise((r) => server.close(() => r())) };
+}

@@ -2,7 +2,6 @@
 // with its attempt and last error, and its migration's channel hears of it once; with the worker
 // gone, a running migration's status is a 503 naming the task queue, and a closed one's reads
 // from what the run left behind.
-import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,31 +15,11 @@ import { sandboxApiConfig } from '../../api/config.js';
 import type { ActivityStatus, StatusBody } from '../../api/schemas.js';
 import { connectClient } from '../../config/connections.js';
 import { createCutoverWorker } from '../../worker/worker.js';
-import { auth, eventually, realActivities, seededSpec, stack, startHarness, uniqueName, type Harness } from '../helpers.js';
+import { auth, eventually, realActivities, recordingWebhook, seededSpec, stack, startHarness, uniqueName, type Harness, type RecordedNotification } from '../helpers.js';
 import { followEvents } from '../faults/support.js';
 import { call, startAtCutover } from './support.js';
 
-interface Notification {
-  text: string;
-  event: string;
-  migrationId: string;
-}
-
 /** A webhook that records what it is sent. */
-async function startWebhook(): Promise<{ url: string; received: Notification[]; close(): Promise<void> }> {
-  const received: Notification[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Notification);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 /** An AWS endpoint where nothing listens: every call is refused, and retried. */
 async function unreachableEndpoint(): Promise<string> {
   const server = net.createServer();
@@ -55,9 +34,9 @@ const retried = (s: StatusBody, activity: string, atLeast: number): ActivityStat
 
 describe('an activity that keeps failing (AWS out of reach)', () => {
   let api: Harness;
-  let webhook: Awaited<ReturnType<typeof startWebhook>>;
+  let webhook: Awaited<ReturnType<typeof recordingWebhook>>;
   beforeAll(async () => {
-    webhook = await startWebhook();
+    webhook = await recordingWebhook();
     // The API reads blue's version from moto; the worker's activities call an endpoint that refuses them.
     const activities = createActivities({ aws: createAwsClients({ endpoint: await unreachableEndpoint() }), notify: { channels: { 'test-oncall': webhook.url } } });
     api = await startHarness(activities);
@@ -92,7 +71,7 @@ describe('an activity that keeps failing (AWS out of reach)', () => {
       stream.close();
 
       // Told once, past the fifth failed attempt: which activity, the attempt, the error.
-      const told = (n: Notification) => n.event === 'retrying' && n.migrationId === id && n.text.includes('preflight');
+      const told = (n: RecordedNotification) => n.event === 'retrying' && n.migrationId === id && n.text.includes('preflight');
       await eventually(async () => webhook.received.filter(told), (t) => t.length > 0);
       await eventually(status, (s) => !!retried(s, 'preflight', 7));
       const notices = webhook.received.filter(told);

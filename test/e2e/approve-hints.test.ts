@@ -4,8 +4,6 @@
 // pastes one into a shell, and the gate is approved.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,18 +14,12 @@ import { run } from '../../cli/commands.js';
 import { createAwsClients } from '../../activities/aws.js';
 import { call, seededSpec } from '../api/support.js';
 import { CLI_BIN, type CliResult } from '../cli/support.js';
-import { eventually, stack, startHarness, type Harness } from '../helpers.js';
-
-interface Notification {
-  text: string;
-  event: string;
-  migrationId: string;
-}
+import { eventually, recordingWebhook, stack, startHarness, type RecordedNotification, type Harness } from '../helpers.js';
 
 let api: Harness;
 let apiUrl: string;
-let webhook: http.Server;
-const notifications: Notification[] = [];
+let webhook: Awaited<ReturnType<typeof recordingWebhook>>;
+let notifications: RecordedNotification[] = [];
 
 // `cutover` on the PATH, as `npm install -g` or `npm link` puts it there.
 const bin = mkdtempSync(path.join(os.tmpdir(), 'cutover-bin-'));
@@ -35,22 +27,15 @@ symlinkSync(CLI_BIN, path.join(bin, 'cutover'));
 
 beforeAll(async () => {
   // The channel's webhook: every notification's JSON body, kept.
-  webhook = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += String(chunk)));
-    req.on('end', () => {
-      notifications.push(JSON.parse(body) as Notification);
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
-  const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+  webhook = await recordingWebhook();
+  notifications = webhook.received;
+  const webhookUrl = webhook.url;
   api = await startHarness(createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }), notify: { defaultUrl: webhookUrl } }));
   apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
   await api?.close();
-  webhook?.close();
+  await webhook?.close();
 });
 
 /** The two commands of an approve hint, as the text shows them. */

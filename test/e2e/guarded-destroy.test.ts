@@ -5,8 +5,6 @@
 // is short (real time here).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,38 +14,26 @@ import { createAwsClients } from '../../activities/aws.js';
 import { createActivities } from '../../activities/index.js';
 import { call, seededSpec } from '../api/support.js';
 import { CLI_BIN } from '../cli/support.js';
-import { eventually, stack, startHarness, TEST_DECOMMISSION, type Harness } from '../helpers.js';
-
-interface Notification {
-  text: string;
-  event: string;
-  migrationId: string;
-}
+import { eventually, recordingWebhook, stack, startHarness, type RecordedNotification, TEST_DECOMMISSION, type Harness } from '../helpers.js';
 
 let api: Harness;
 let apiUrl: string;
-let webhook: http.Server;
-const notifications: Notification[] = [];
+let webhook: Awaited<ReturnType<typeof recordingWebhook>>;
+let notifications: RecordedNotification[] = [];
 const bin = mkdtempSync(path.join(os.tmpdir(), 'cutover-bin-'));
 symlinkSync(CLI_BIN, path.join(bin, 'cutover'));
 
 beforeAll(async () => {
-  webhook = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += String(chunk)));
-    req.on('end', () => {
-      notifications.push(JSON.parse(body) as Notification);
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
-  const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+  // The channel's webhook: every notification's JSON body, kept.
+  webhook = await recordingWebhook();
+  notifications = webhook.received;
+  const webhookUrl = webhook.url;
   api = await startHarness(createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }), notify: { defaultUrl: webhookUrl } }));
   apiUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
   await api?.close();
-  webhook?.close();
+  await webhook?.close();
 });
 
 /** Pastes `command` into a shell as the person holding `token`. */
