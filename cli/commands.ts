@@ -213,7 +213,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
 function approvalLine(answer: ApprovedBody): string {
   if (answer.decision !== 'approve') return `${answer.gate}: rejected`;
   if (answer.required === undefined) return `${answer.gate}: approved`;
-  return `${answer.gate}: ${answer.approvals} of ${answer.required} approvals${answer.met ? ', policy met: the migration goes on' : ''}`;
+  if (answer.met) return `${answer.gate}: approved (${answer.approvals} of ${answer.required} approvals: the policy is met)`;
+  return `${answer.gate}: ${answer.approvals} of ${answer.required} approvals; ${answer.required - answer.approvals!} more needed`;
 }
 
 function need(value: string | undefined, what: string): string {

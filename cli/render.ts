@@ -57,7 +57,7 @@ function table(rows: string[][], indent = ''): string[] {
 /** A pending gate: how long it waits, its policy's count, who approved, who may still, when it expires. */
 function gateRows(id: string, gate: NonNullable<StatusBody['pendingGate']>, now: Date): string[][] {
   const count = gate.required !== undefined ? `, ${gate.approvals?.length ?? 0} of ${gate.required} approvals` : '';
-  const rows = [['pending gate', `${gate.gate}${count}, waiting ${humanDuration(now.getTime() - Date.parse(gate.since))}  →  cutover approve ${id} ${gate.gate}`]];
+  const rows = [['pending gate', `${gate.gate}, waiting ${humanDuration(now.getTime() - Date.parse(gate.since))}${count}  →  cutover approve ${id} ${gate.gate}`]];
   if (gate.reason) rows.push(['', `why: ${gate.reason}`]);
   if (gate.policy) rows.push(['', `policy: ${gate.policy}`]);
   for (const a of gate.approvals ?? []) rows.push(['', `approved by ${a.actor} ${clock(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`]);

@@ -67,9 +67,10 @@ const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async
     },
     async (request, reply) => {
       const spec = request.body;
-      requireRoleIn(request, spec.team, 'operator', spec.team ? `starting a migration of team ${spec.team}` : 'this spec');
       const by = principalOf(request).subject;
+      // A bad spec (an unknown team included) is a 400 before any question of who may start it.
       await assertSound(spec, { ...specContext, starter: by });
+      requireRoleIn(request, spec.team, 'operator', spec.team ? `starting a migration of team ${spec.team}` : 'this spec');
       const id = migrationId(spec);
       const fixed = fixPlan(spec, specContext.policies);
       try {

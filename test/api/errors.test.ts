@@ -173,10 +173,13 @@ describe('/openapi.json', () => {
         'POST /v1/migrations/{id}/abort',
         'POST /v1/migrations/{id}/approvals',
         'POST /v1/migrations/{id}/cancel',
+        'POST /v1/migrations/{id}/keep-blue',
         'POST /v1/migrations/{id}/pause',
+        'POST /v1/migrations/{id}/promote',
         'POST /v1/migrations/{id}/resume',
         'POST /v1/migrations/{id}/retry',
         'POST /v1/migrations/{id}/rollback',
+        'POST /v1/migrations/{id}/step-back',
         'POST /v1/plans',
       ].sort(),
     );

@@ -61,7 +61,7 @@ describe('cutover CLI', () => {
 
       const approved = await cutover('dev-approver-1', 'approve', id, 'cutover', '--comment', 'go');
       expect(approved.code, approved.stderr).toBe(0);
-      expect(approved.stdout.trim()).toBe('cutover: approved');
+      expect(approved.stdout.trim()).toBe('cutover: approved (1 of 1 approvals: the policy is met)');
 
       // The step shows first, then its weights once Route 53 has them.
       const landed = /phase shifting\s+blue 80\/green 20\s+step 1\/3/;

@@ -94,7 +94,7 @@ describe('the approve hints', () => {
     expect(cutoverHint.cli).toBe(`cutover approve ${id} --gate cutover`);
     const cli = await paste(cutoverHint.cli, 'dev-approver-1');
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.stdout.trim()).toBe('cutover: approved');
+    expect(cli.stdout.trim()).toBe('cutover: approved (1 of 1 approvals: the policy is met)');
     await approvedBy('cutover', 'alice@sandbox');
 
     // step-2: curl from the UI.

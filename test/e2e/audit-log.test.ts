@@ -45,7 +45,11 @@ describe('the audit as log lines', () => {
 
     const audit: Entry[] = (await call(api.app, { method: 'GET', url: `/v1/migrations/${id}/audit?limit=1000`, token: 'dev-viewer' })).json().entries;
     expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['start', 'gate-approve', 'set-weights', 'abort']));
-    const lines = workerLines.filter((l) => l.msg === 'audit' && l.migration === id);
+    // The worker writes its log lines as it goes: the last ones may land just after the status shows the end.
+    const lines = await eventually(
+      async () => workerLines.filter((l) => l.msg === 'audit' && l.migration === id),
+      (found) => found.length >= audit.length,
+    );
     // One line per entry, in order, none repeated by the replays.
     expect(lines.map((l) => `${l.at} ${l.action}`)).toEqual(audit.map((e) => `${e.at} ${e.action}`));
     for (const [i, entry] of audit.entries()) {

@@ -97,7 +97,7 @@ describe('a migration with Argo CD over REST', () => {
     await expect(aws().eks(spec.region).send(new DescribeClusterCommand({ name: blue }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     await expect(readRoute53Weights(aws().route53('us-east-1'), resolveSpec(spec).traffic.route53!)).rejects.toThrow(/SetIdentifier "blue" not found/);
     expect(done.audit.map((e: { actor: string; action: string }) => `${e.actor} ${e.action}`)).toEqual(
-      expect.arrayContaining(['ops@sandbox register-cluster', 'alice@sandbox pause-blue-auto-sync', 'bob@sandbox deregister-cluster', 'bob@sandbox delete-cluster']),
+      expect.arrayContaining(['ops@sandbox register-cluster', 'alice@sandbox pause-blue-auto-sync', 'carol@sandbox deregister-cluster', 'carol@sandbox delete-cluster']),
     );
   });
 });

@@ -33,7 +33,8 @@ describe('the last delay', () => {
     const run = await start({ spec: withDelay('2h') });
     await atDecommissionGate(run);
     await run.approveDecommission();
-    const during = await run.until((s) => !!s.lastDelay, 'last delay');
+    // The delay is on record first, then announced, then sat out (waiting).
+    const during = await run.until((s) => !!s.lastDelay && !!s.waiting, 'last delay');
 
     expect(during.phase).toBe('awaiting-decommission');
     expect(during.lastDelay).toMatchObject({ approvedBy: bob, keepBlue: expect.stringContaining(`cutover keep-blue ${run.handle.workflowId}`) });
