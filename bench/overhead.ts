@@ -35,9 +35,11 @@ async function viaWorkflow(spec: MigrationSpec): Promise<number> {
   const t0 = performance.now();
   const { json } = await api(stack.apiUrl, 'POST', '/v1/migrations', 'dev-operator', spec);
   const path = `/v1/migrations/${json.id}`;
-  for (const gate of ['cutover', 'decommission']) {
+  // The default policies: cutover by one approver, decommission by two others.
+  const approvers = { cutover: ['dev-approver-1'], decommission: ['dev-approver-2', 'dev-approver-3'] };
+  for (const [gate, tokens] of Object.entries(approvers)) {
     await until(() => api(stack.apiUrl, 'GET', path, 'dev-viewer'), (r) => r.json.pendingGate?.gate === gate, 60_000);
-    await api(stack.apiUrl, 'POST', `${path}/approvals`, 'dev-approver-1', { gate, decision: 'approve' });
+    for (const token of tokens) await api(stack.apiUrl, 'POST', `${path}/approvals`, token, { gate, decision: 'approve' });
   }
   await until(() => api(stack.apiUrl, 'GET', path, 'dev-viewer'), (r) => r.json.phase === 'completed', 60_000);
   return performance.now() - t0;
