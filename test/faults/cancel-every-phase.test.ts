@@ -284,10 +284,15 @@ describe('cancel while an activity never succeeds, in every phase', () => {
     await m.approve('decommission', 'dev-approver-2');
     await m.approve('decommission', 'dev-approver-3');
     await eventually(status, (st) => !st.pendingGate);
-    await cutOff('moto');
+    // Route 53 alone is cut off: decommissioning first reads blue's protection from EKS (the
+    // guarded destroy), which must pass so that blue's retirement begins with its routing's
+    // removal, the call that then retries without end.
+    cleanup(() => pendingRoute53.cutRoute53(false));
+    pendingRoute53.cutRoute53(true);
     expect((await m.request('POST', '/resume', 'dev-operator')).statusCode).toBe(200);
     const retrying = await retried(handle, 'removeBlueRouting');
     expect((await status()).phase).toBe('decommissioning');
+    expect(pendingRoute53.unreachable().some((r) => r.includes('/rrset'))).toBe(true);
 
     const sent = performance.now();
     const refused = await m.request('POST', '/cancel', 'dev-operator', { reason: 'fault drill' });
@@ -296,7 +301,7 @@ describe('cancel while an activity never succeeds, in every phase', () => {
     expect(refused.json().message).toMatch(/decommissioning/);
     expect((await status()).phase).toBe('decommissioning');
 
-    await toxiproxy.setEnabled('moto', true);
+    pendingRoute53.cutRoute53(false);
     await eventually(status, (st) => st.phase === 'completed');
   });
 });

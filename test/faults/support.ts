@@ -367,13 +367,22 @@ const key = (w: Weights) => `${w.blue}/${w.green}`;
  * Route 53 does while it propagates one (moto answers INSYNC at once): the worker then waits
  * in GetChange until the hold is released. A request whose target cannot be reached (a fault
  * proxy behind it cut) has its connection cut too, as without this proxy, and is listed in
- * `unreachable` (method and path).
+ * `unreachable` (method and path). `cutRoute53` cuts off Route 53 alone (its REST API's paths)
+ * the same way, while EKS and the rest of AWS still answer.
  */
-export async function startPendingRoute53(target = stack().motoUrl): Promise<{ url: string; hold(on: boolean): void; unreachable(): string[]; close(): Promise<void> }> {
+export async function startPendingRoute53(
+  target = stack().motoUrl,
+): Promise<{ url: string; hold(on: boolean): void; cutRoute53(on: boolean): void; unreachable(): string[]; close(): Promise<void> }> {
   let holding = false;
+  let route53Cut = false;
   const unreachable: string[] = [];
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
+    if (route53Cut && req.url?.startsWith('/2013-04-01/')) {
+      unreachable.push(`${req.method} ${req.url}`);
+      req.socket.destroy();
+      return;
+    }
     const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (up) => {
       const chunks: Buffer[] = [];
       up.on('data', (c: Buffer) => chunks.push(c));
@@ -397,6 +406,7 @@ export async function startPendingRoute53(target = stack().motoUrl): Promise<{ u
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hold: (on) => void (holding = on),
+    cutRoute53: (on) => void (route53Cut = on),
     unreachable: () => [...unreachable],
     close: () =>
       new Promise((resolve) => {
@@ -545,5 +555,19 @@ export async function latestWorkflowWorkerPid(handle: WorkflowHandle): Promise<n
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/** Local activities (weight changes) whose result the run has recorded (patch markers are not counted). */
-export const weightChangesRecorded = (events: HistoryEvent[]) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+/** The activity type a local activity's marker names (its `data` detail, JSON written by the SDK's core). */
+function localActivityType(e: HistoryEvent): string | undefined {
+  const marker = e.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; activityType?: string };
+  return parsed.activity_type ?? parsed.activityType;
+}
+
+/**
+ * Weight changes (setWeights local activities) whose result the run has recorded. Only those:
+ * other local activities record markers too (the change-freeze check before every forward
+ * step, calendar reads), and patch markers are not counted.
+ */
+export const weightChangesRecorded = (events: HistoryEvent[]) => events.filter((e) => localActivityType(e) === 'setWeights').length;
