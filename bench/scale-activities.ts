@@ -27,6 +27,10 @@ export function scaleActivities(events: ScaleEvents, now: () => number): Partial
       events.moved(input.traffic.route53!.records[0].name, now());
       return { findings: [] };
     },
+    // No change freeze in this world: each step asks, and nothing holds it.
+    async freezeWindowAt() {
+      return null;
+    },
     async setWeights() {
       return { changeIds: [], settleSeconds: 0, changed: true };
     },
