@@ -52,6 +52,9 @@ export const TERMINAL_PHASES: readonly Phase[] = TERMINAL;
  */
 export const ROLLBACK_PHASES: readonly Phase[] = ['shifting', 'baking', 'frozen', 'awaiting-decommission', 'needs-attention'];
 
+/** Where a step-back applies: green carries part of the traffic, or all of it in the bake. */
+export const STEP_BACK_PHASES: readonly Phase[] = ['shifting', 'baking'];
+
 /** The phases before the first weight change: green gets no traffic in them (before, or again after a rollback). */
 export const BEFORE_TRAFFIC: readonly Phase[] = LIFECYCLE.slice(0, LIFECYCLE.indexOf('shifting'));
 

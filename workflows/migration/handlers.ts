@@ -3,7 +3,7 @@
 // request, and the main loop acts on it.
 import * as wf from '@temporalio/workflow';
 import { REJECTION, type ActorRequest, type RollbackRequest, type StepBackRequest } from '../messages.js';
-import { ROLLBACK_PHASES } from '../model.js';
+import { ROLLBACK_PHASES, STEP_BACK_PHASES } from '../model.js';
 import { audit, heldBeforeTraffic, isTerminal, nonRetryable, pause, requestRollback } from './state.js';
 import type { AfterRollback, Run } from './types.js';
 
@@ -83,9 +83,6 @@ export function validateCancel({ state }: Run): void {
   if (isTerminal(state) || state.phase === 'decommissioning' || state.interrupt?.kind === 'cancel') refuse(`cannot cancel in phase ${state.phase}`);
   refuseOnceBlueRetiring(state, 'cancel');
 }
-
-/** Where a step-back applies: green carries part of the traffic, or all of it in the bake. */
-export const STEP_BACK_PHASES: readonly string[] = ['shifting', 'baking'];
 
 /** The plan's step a step-back goes to: the one whose green weight is asked for, else the one before the current step. */
 function stepBackTarget(run: Run, req: StepBackRequest): number {

@@ -4,7 +4,7 @@
 import * as wf from '@temporalio/workflow';
 import { durationMs, type Duration } from '../duration.js';
 import { FAILURE } from '../failures.js';
-import { ROLLBACK_PHASES, type TimerStatus } from '../model.js';
+import { ROLLBACK_PHASES, STEP_BACK_PHASES, type TimerStatus } from '../model.js';
 import { bakeMinimum } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
 import { PATCHES } from './patches.js';
@@ -18,7 +18,7 @@ export class Interrupted extends Error {}
 
 /** A cancel always interrupts; a rollback only where green may carry traffic; a step-back while shifting or baking. */
 export function interruptPending(state: RunState): boolean {
-  if (state.stepBack && (state.phase === 'shifting' || state.phase === 'baking')) return true;
+  if (state.stepBack && STEP_BACK_PHASES.includes(state.phase)) return true;
   return !!state.interrupt && (state.interrupt.kind === 'cancel' || ROLLBACK_PHASES.includes(state.phase));
 }
 
