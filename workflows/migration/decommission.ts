@@ -27,6 +27,8 @@ export async function awaitingDecommission(run: Run): Promise<Phase> {
   run.state.decommissionApprovedBy = actor;
   // A person kept blue during the last delay: the gate again, its approval gone.
   if (!(await lastDelay(run, actor))) return 'awaiting-decommission';
+  // Checked here, not once decommissioning began: inside a freeze a person can still roll back or cancel.
+  await forwardAllowed(run, 'decommissioning');
   return onward(run);
 }
 
@@ -83,7 +85,6 @@ async function readProtection(run: Run): Promise<void> {
 }
 
 export async function decommissioning(run: Run): Promise<Phase> {
-  await forwardAllowed(run, 'decommissioning');
   const { spec, state } = run;
   const approver = state.decommissionApprovedBy;
   const verdict = blueDeletionAllowed({
