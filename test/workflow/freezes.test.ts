@@ -121,3 +121,24 @@ describe('change freezes', () => {
     await run.until((s) => s.step?.greenWeight === 20, 'step 1 after the freeze and the resume');
   });
 });
+
+describe('a change freeze before decommissioning', () => {
+  it('holds blue’s retirement after the gate, with rollback still open there', async () => {
+    const run = await start({ spec: { ...baseSpec(), bake: '1h', freeze: '1h', traffic: { ...baseSpec().traffic, observe: '0s' }, decommission: { drain: { none: 'test' }, lastDelay: '0s' } } });
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', alice);
+    await run.until((s) => s.phase === 'baking', 'baking');
+    await run.advance('2h');
+    await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
+    const now = await run.env.currentTimeMs();
+    run.cloud.freezeCalendars = { company: { companyWide: true, windows: [{ name: 'year-end', reason: 'year-end freeze', timeZone: 'UTC', from: iso(now - MINUTE), to: iso(now + 24 * 60 * MINUTE) }] } };
+    await run.approveDecommission();
+    const held = await run.until((s) => !!s.freeze, 'held by the freeze');
+    expect(held).toMatchObject({ phase: 'awaiting-decommission', freeze: { window: 'year-end', holds: 'decommissioning' } });
+    expect(run.cloud.calls('removeBlueRouting')).toEqual([]);
+    await run.rollback(bob, 'found an issue during the freeze', true);
+    const back = await run.until((s) => s.phase === 'rolled-back', 'rolled back');
+    expect(back.weights).toEqual({ blue: 100, green: 0 });
+    expect(run.cloud.clusters.has('prod-blue')).toBe(true);
+  });
+});
