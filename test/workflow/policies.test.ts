@@ -191,3 +191,21 @@ describe('promote', () => {
     await run.until((s) => s.weights.green === 100, 'green at 100 %');
   });
 });
+
+describe('promote and rollback', () => {
+  it('a promote approved before a rollback does not carry over to the retry (found by the property test, seed 2063039405)', async () => {
+    const run = await start();
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    await run.approve('cutover', alice);
+    await run.until((s) => s.step?.greenWeight === 20, 'step 1');
+    expect(await run.promote(bob)).toMatchObject({ met: true });
+    await run.rollback(bob, 'errors', true);
+    await run.retry();
+    await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover again');
+    expect((await run.status()).promotion).toBeUndefined();
+    await run.approve('cutover', alice);
+    await run.until((s) => s.step?.greenWeight === 20, 'step 1 again');
+    await run.advance('10m');
+    await run.until((s) => s.step?.greenWeight === 50, 'step 2, not 100 %');
+  });
+});

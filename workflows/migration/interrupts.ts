@@ -19,6 +19,9 @@ export async function onInterrupt(run: Run): Promise<void> {
   const handling = state.interrupt!;
   if (handling.kind === 'cancel') return cancel(run, handling.actor, handling.reason);
   await rollBack(run, handling.actor, handling.reason);
+  // What was asked of the steps undone goes with them: a retry starts the steps afresh.
+  state.promotion = undefined;
+  state.gateAfterStepBack = undefined;
   // Phase first, then answer waiting rollback requests: a retry sent right after a
   // `rollback?wait=true` must find the migration rolled back.
   enter(run, 'rolled-back');
