@@ -79,6 +79,7 @@ export const SPEC_EXAMPLE = {
   bake: '2m',
   freeze: '1m',
   approvals: { distinctApprover: true },
+  decommission: { drain: { none: "sandbox: blue's only clients come through the record Cutover removes" }, lastDelay: '1m' },
 };
 
 /** A spec in a request body, with the sandbox's as its example. */
