@@ -4,25 +4,14 @@
 // under them. With decommission.drain, blue's traffic must read under the threshold before
 // anything of blue is deleted; a blue still busy holds the run naming the reading.
 import { describe, expect, it } from 'vitest';
-import { APPROVERS, baseSpec, type Run } from './harness.js';
+import { APPROVERS, atDecommissionGate, baseSpec, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
-const [alice, bob] = APPROVERS;
+const [, bob] = APPROVERS;
 
 const RETAINED = { severity: 'warning' as const, source: 'decommission', message: 'PersistentVolume pv-data of blue prod-blue (reclaimPolicy Retain) outlives blue' };
 
-/** Cutover, all steps, bake and freeze: the decommission gate is pending. */
-async function atDecommissionGate(run: Run): Promise<void> {
-  await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
-  await run.approve('cutover', alice);
-  await run.until((s) => s.step?.greenWeight === 20, 'first step');
-  await run.settle();
-  await run.advance('40m');
-  await run.until((s) => s.phase === 'baking', 'baking');
-  await run.advance('10 days');
-  await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
-}
 
 const ORDER = ['remove-blue-routing', 'report-retained-volumes', 'delete-load-balancers', 'delete-node-groups', 'delete-cluster'];
 

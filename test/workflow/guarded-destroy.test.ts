@@ -4,7 +4,7 @@
 // protected blue is never deleted: its routing goes, the migration completes with blue kept.
 import { describe, expect, it } from 'vitest';
 import { REJECTION } from '../../workflows/messages.js';
-import { APPROVERS, baseSpec, rejection, type Run } from './harness.js';
+import { APPROVERS, atDecommissionGate, baseSpec, rejection, type Run } from './harness.js';
 import { useRuns } from './runs.js';
 
 const start = useRuns();
@@ -12,17 +12,6 @@ const [alice, bob] = APPROVERS;
 
 const withDelay = (lastDelay: string) => ({ ...baseSpec(), decommission: { lastDelay } });
 
-/** Cutover, all steps, bake and freeze: the decommission gate is pending. */
-async function atDecommissionGate(run: Run): Promise<void> {
-  await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
-  await run.approve('cutover', alice);
-  await run.until((s) => s.step?.greenWeight === 20, 'first step');
-  await run.settle();
-  await run.advance('40m');
-  await run.until((s) => s.phase === 'baking', 'baking');
-  await run.advance('10 days');
-  await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
-}
 
 const notices = (run: Run, event: string) => run.cloud.calls('notify').map((c) => c.input as { event: string; text: string }).filter((n) => n.event === event);
 const BLUE_DELETES = ['removeBlueRouting', 'deleteBlueLoadBalancers', 'deleteNodegroups', 'deleteCluster'] as const;

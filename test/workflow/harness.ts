@@ -522,6 +522,18 @@ function stopPromiseStackTraces(): void {
   (globalHandlers as unknown as { stopPromiseHook(): void }).stopPromiseHook();
 }
 
+/** Cutover, all steps, bake and freeze: the decommission gate is pending. */
+export async function atDecommissionGate(run: Run): Promise<void> {
+  await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+  await run.approve('cutover', APPROVERS[0]);
+  await run.until((s) => s.step?.greenWeight === 20, 'first step');
+  await run.settle();
+  await run.advance('40m');
+  await run.until((s) => s.phase === 'baking', 'baking');
+  await run.advance('10 days');
+  await run.until((s) => s.pendingGate?.gate === 'decommission', 'decommission gate');
+}
+
 /** A run with manual steps (baseSpec otherwise): cutover approved, the first step observed, rolled back at the step-2 gate. */
 export async function rolledBackAtStep2(start: (opts?: Partial<RunOptions>) => Promise<Run>): Promise<Run> {
   const spec = baseSpec();
