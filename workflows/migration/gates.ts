@@ -118,7 +118,7 @@ async function expired(run: Run, name: GateName, policy: ResolvedPolicy, action:
 export function validateApprove(run: Run, req: ApprovalRequest): void {
   const { state, spec } = run;
   if (req.decision !== 'approve' && req.decision !== 'reject') refuse(`decision must be approve or reject`);
-  if (req.gate === 'promote' && state.governance) return validatePromotion(run, req);
+  if (req.gate === 'promote' && state.governance) return validatePromote(run, req);
   if (state.pendingGate?.gate !== req.gate) {
     refuse(`gate ${req.gate} is not pending (phase ${state.phase}${state.pendingGate ? `, pending gate ${state.pendingGate.gate}` : ''})`);
   }
@@ -162,7 +162,7 @@ export function approve(run: Run, req: ApprovalRequest): ApprovalOutcome {
 }
 
 /** Whether green can still be promoted: shifting, not yet at 100 %, with steps left to skip. */
-function validatePromotion(run: Run, req: { actor: string; groups?: string[]; decision?: string }): void {
+export function validatePromote(run: Run, req: { actor: string; groups?: string[]; decision?: string }): void {
   const { state, plan } = run;
   if (!state.governance) refuse('this migration began before promote existed');
   if (state.phase !== 'shifting' || state.interrupt || state.stepBack) refuse(`cannot promote in phase ${state.phase}${state.interrupt ? ` (a ${state.interrupt.kind} is under way)` : ''}: only while shifting`);
@@ -171,10 +171,6 @@ function validatePromotion(run: Run, req: { actor: string; groups?: string[]; de
   const policy = run.spec.approvals.policies.promote;
   const why = notEligible(policy, voter(req), gateContext(run, 'promote', state.promotion?.approvals ?? []), req.decision === 'reject' ? 'reject' : 'approve');
   if (why) refuse(why, REJECTION.forbidden);
-}
-
-export function validatePromote(run: Run, req: PromoteRequest): void {
-  validatePromotion(run, req);
 }
 
 /** An approval of a promote (or a rejection, which ends the promote asked for). */
