@@ -10,8 +10,10 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsAccounts, AwsRole } from '../workflows/spec.js';
 import { limitRoute53 } from './rate-limit.js';
 
@@ -106,6 +108,39 @@ export interface AwsClients {
   cloudwatch(region: string): CloudWatchClient;
   /** Route 53 for a migration in `region` (the SDK signs for that partition's global region), as the DNS role; its requests spaced out per account (rate-limit.ts). */
   route53(region: string): Route53Client;
+  /** STS in `region` as `account`'s role of the migration served now; without `account`, the worker's own identity. */
+  sts(region: string, account?: keyof AwsAccounts): STSClient;
+  /** IAM's Query API (the dry run's policy simulation), signed as `sts(region, account)` is. */
+  iam(region: string, account?: keyof AwsAccounts): IamQuery;
+}
+
+/** One IAM Query API call: its XML answer, or an error named by IAM's error code (map it with awsFailure). */
+export interface IamQuery {
+  call(action: string, params: Record<string, string>): Promise<string>;
+}
+
+/**
+ * IAM has one endpoint per partition, signed for the partition's home region. No IAM client is
+ * among the dependencies yet, so the endpoint is named here rather than by the SDK's rules.
+ */
+function iamEndpoint(region: string): { url: string; signingRegion: string } {
+  if (region.startsWith('cn-')) return { url: 'https://iam.cn-north-1.amazonaws.com.cn/', signingRegion: 'cn-north-1' };
+  if (region.startsWith('us-gov-')) return { url: 'https://iam.us-gov.amazonaws.com/', signingRegion: 'us-gov-west-1' };
+  return { url: 'https://iam.amazonaws.com/', signingRegion: 'us-east-1' };
+}
+
+/**
+ * An IAM error answer as the SDK would raise it: `name` is IAM's code, so awsFailure maps it. An
+ * answer that is no IAM error at all (moto's error page for a call it lacks) means the endpoint
+ * does not offer the call.
+ */
+function iamError(status: number, body: string): Error {
+  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  const err = new Error(message ?? `HTTP ${status}: not an IAM answer`) as Error & { $metadata: { httpStatusCode: number } };
+  err.name = code ?? 'NotImplemented';
+  err.$metadata = { httpStatusCode: status };
+  return err;
 }
 
 export function createAwsClients(config: AwsConfig): AwsClients {
@@ -140,11 +175,11 @@ export function createAwsClients(config: AwsConfig): AwsClients {
   function client<C extends { middlewareStack: { use(p: AnyPluggable): void } }>(
     service: string,
     region: string,
-    account: keyof AwsAccounts,
+    account: keyof AwsAccounts | undefined,
     make: (options: { region: string; endpoint?: string; credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity }, role?: AwsRole) => C,
   ): C {
     const at = scope.getStore() ?? NO_SCOPE;
-    const role = at.accounts?.[account];
+    const role = account && at.accounts?.[account];
     const key = `${service}:${region}:${role ? `${role.roleArn}:${role.externalId ?? ''}:${at.session}` : 'own'}`;
     return memo(key, () => {
       const c = make({ region, ...(config.endpoint && { endpoint: config.endpoint }), credentials: credentials(role, at.session, region) }, role);
@@ -153,10 +188,37 @@ export function createAwsClients(config: AwsConfig): AwsClients {
     });
   }
 
+  const stsClient = (region: string, account?: keyof AwsAccounts) => client(`sts-${account ?? 'own'}`, region, account, (o) => new STSClient(o));
   return {
     eks: (region) => client('eks', region, 'clusters', (o) => new EKSClient(o)),
     elbv2: (region) => client('elbv2', region, 'clusters', (o) => new ElasticLoadBalancingV2Client(o)),
     cloudwatch: (region) => client('cloudwatch', region, 'clusters', (o) => new CloudWatchClient(o)),
     route53: (region) => client('route53', region, 'dns', (o, role) => limitRoute53(new Route53Client(o), role ? accountOf(role.roleArn) : 'default')),
+    sts: stsClient,
+    iam(region, account) {
+      const sts = stsClient(region, account);
+      const { url, signingRegion } = config.endpoint ? { url: config.endpoint, signingRegion: 'us-east-1' } : iamEndpoint(region);
+      return {
+        async call(action, params) {
+          const endpoint = new URL(url);
+          const body = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }).toString();
+          const signer = new SignatureV4({ service: 'iam', region: signingRegion, credentials: sts.config.credentials, sha256: sts.config.sha256 });
+          const signed = await signer.sign({
+            method: 'POST',
+            protocol: endpoint.protocol,
+            hostname: endpoint.hostname,
+            port: endpoint.port ? Number(endpoint.port) : undefined,
+            path: endpoint.pathname,
+            headers: { host: endpoint.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+            body,
+          });
+          if (actionLog && scope.getStore()) appendFileSync(actionLog, `iam:${action}\n`);
+          const answer = await fetch(endpoint, { method: 'POST', headers: signed.headers, body });
+          const text = await answer.text();
+          if (!answer.ok) throw iamError(answer.status, text);
+          return text;
+        },
+      };
+    },
   };
 }

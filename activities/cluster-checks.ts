@@ -8,6 +8,7 @@ import type { Finding } from '../workflows/model.js';
 import { compareMinor } from '../workflows/kubernetes-version.js';
 import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, ValidateInput } from './contract.js';
 import { FAILURE, invalidSpec } from './errors.js';
+import { UNREACHABLE_AFTER_ATTEMPTS } from '../workflows/failures.js';
 import { auditDrift, gibibytes, scanRemovedApis, statefulInventory, workloadReadiness, type ApiUsage, type InventoryOptions, type StatefulItem } from './kube-audit.js';
 import { describeObject, KUBE_UNAVAILABLE, requireCluster, serverMinor, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 import { activityContext } from './poll.js';
@@ -22,11 +23,8 @@ function capped(findings: Finding[], source: string, what: string): Finding[] {
   return [...findings.slice(0, MAX_LISTED), { severity: findings[MAX_LISTED].severity, source, message: `…and ${rest} more ${what}` }];
 }
 
-/**
- * An API server that stays unreachable this many attempts in a row (a private endpoint the
- * worker cannot route to) is reported instead of retried forever.
- */
-export const UNREACHABLE_AFTER_ATTEMPTS = 5;
+// An API server unreachable UNREACHABLE_AFTER_ATTEMPTS attempts in a row is reported, not retried forever.
+export { UNREACHABLE_AFTER_ATTEMPTS };
 
 /** This activity's attempt; 1 when called outside an activity. */
 const attempt = (): number => activityContext()?.info.attempt ?? 1;

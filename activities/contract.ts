@@ -286,3 +286,23 @@ export interface DrainResult {
   /** When the last reading was taken (ISO). */
   at: string;
 }
+
+/**
+ * permissionFindings: what the plan will ask of AWS, so the dry run can ask IAM whether the
+ * worker's identities may do it. Role ARNs are not secrets (the spec names them).
+ */
+export interface PermissionsInput {
+  region: string;
+  blue: { cluster: string; eks: boolean };
+  green: { cluster: string; eks: boolean; mode: 'create' | 'adopt' };
+  /** The plan writes Route 53 weights (the route53 driver, or external-dns's records), in this zone when its ID is known. */
+  route53?: { hostedZoneId?: string };
+  /** The alb driver moves the traffic. */
+  alb: boolean;
+  /** A metric check, the observed share or the drain check reads CloudWatch. */
+  cloudwatch: boolean;
+  /** Decommissioning deletes blue (an EKS blue with decommission.deleteBlue). */
+  deleteBlue: boolean;
+  /** The spec's roles (aws.clusters, aws.dns), each assumed by the worker's own identity. */
+  roles: { clusters?: string; dns?: string };
+}

@@ -12,6 +12,7 @@ import { createGitopsActivities } from './gitops.js';
 import { createHealthActivities, type HealthSettings } from './health.js';
 import type { ClusterAccess } from './kubernetes.js';
 import { createObservedShareActivities } from './observed-share.js';
+import { createPermissionActivities } from './permissions.js';
 import { createNotifyActivities, type NotifySettings } from './notify.js';
 import { createSignals } from './signals/index.js';
 import { createTrafficActivities } from './traffic.js';
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCalendarActivities(deps.freezeCalendars),
     waitBlueDrained: drain.waitBlueDrained,
     ...createObservedShareActivities(signals),
+    ...createPermissionActivities(deps.aws),
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's

@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(auth, { tokens: config.tokens, oidc: config.oidc, teams: config.teams });
       // With OIDC, who can approve is the provider's to know; with static tokens alone, every approver is known here.
       const specContext: SpecContext = { blueVersion: deps.blueVersion, policies: config.approvalPolicies ?? {}, freezeCalendars: config.freezeCalendars ?? {}, teams: config.teams, ...(!config.oidc && { approvers: knownApprovers(config) }) };
-      await v1.register(planRoutes, { specContext });
+      await v1.register(planRoutes, { specContext, taskQueue });
       await v1.register(migrationRoutes, { taskQueue, specContext });
       await v1.register(decisionRoutes, {
         acceptTimeoutMs: config.acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS,

@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox';
 import { PHASES } from '../workflows/model.js';
 import { MIGRATION_ID_PATTERN } from '../workflows/migration-id.js';
-import { AuditEventSchema, GateNameSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
+import { AuditEventSchema, GateNameSchema, InspectionSchema, MigrationStatusSchema, PlanSchema, WeightsSchema } from '../workflows/schemas.js';
 import { MigrationSpecSchema, StringEnum } from '../workflows/spec.js';
 import { TEAM_NAME } from '../workflows/spec-values.js';
 import { DEFAULT_HEARTBEAT_S } from './event-stream.js';
@@ -85,6 +85,28 @@ export const SPEC_EXAMPLE = {
 /** A spec in a request body, with the sandbox's as its example. */
 export const SpecBody = { ...MigrationSpecSchema, examples: [SPEC_EXAMPLE] } as typeof MigrationSpecSchema;
 
+const INSPECT_DESCRIPTION = 'run the read-only checks of preflight and validation against the real accounts and clusters (in the worker, as the worker) and answer `inspection` too; nothing is started or written';
+
+/** POST /v1/plans' body: a spec, and beside its fields `inspect` (the same as ?inspect=true), taken off before the spec is checked. */
+export const PlanRequestBody = Type.Object(
+  { ...MigrationSpecSchema.properties, inspect: Type.Optional(Type.Boolean({ description: `${INSPECT_DESCRIPTION}; the same as ?inspect=true` })) },
+  { additionalProperties: false, title: 'PlanRequest', examples: [SPEC_EXAMPLE, { ...SPEC_EXAMPLE, inspect: true }] },
+);
+
+/** The dry run's bound: the answer comes by then, with a finding for each check still out. */
+export const INSPECT_TIMEOUT = { default: '2m', minMs: 10_000, maxMs: 10 * 60_000 } as const;
+export const PlanQuery = Type.Object({
+  inspect: Type.Optional(Type.Boolean({ description: INSPECT_DESCRIPTION })),
+  timeout: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 32,
+      description: `with inspect: the bound of the whole inspection, a duration (e.g. 90s, 2m) from 10s to 10m (default ${INSPECT_TIMEOUT.default}); checks that have not answered by then are findings`,
+      examples: ['90s'],
+    }),
+  ),
+});
+
 /** How an activity the migration waits on stands, as Temporal's server knows it. */
 export const ACTIVITY_STATES = ['scheduled', 'running', 'waiting-to-retry', 'cancel-requested', 'paused'] as const;
 export const ActivityStatus = Type.Object(
@@ -149,6 +171,29 @@ export const PlanBody = Type.Object(
     plan: PlanSchema,
     links: Links,
     freezes: Type.Optional(FreezeScheduleBody),
+    inspection: Type.Optional({
+      ...InspectionSchema,
+      description: 'with inspect: what the read-only checks found in the real accounts and clusters',
+      examples: [
+        {
+          workflowId: 'inspect-0b7c6f0e-6d1e-4d0e-9a51-2f4f2b9c1d3a',
+          findings: [
+            { severity: 'info', source: 'eks', message: 'EKS version catalogue not available on this endpoint; target version not checked against it' },
+            { severity: 'blocking', source: 'stateful', message: "StatefulSet shop/db in sandbox-blue with 1 PVC (gp3, 10 GiB): its data stays in blue's volumes; migrate it (Velero, a snapshot restore, or the app's own replication) to green before cutover" },
+            { severity: 'info', source: 'validation', message: "green sandbox-green is made by the migration (mode create): validation's checks (smoke checks, drift against blue, readiness) run once it exists" },
+            { severity: 'info', source: 'permissions', message: 'IAM policy simulation not available: permissions not checked (simulating arn:aws:iam::123456789012:role/cutover-worker\'s policies: not implemented)' },
+          ],
+          weights: [{ blue: 100, green: 0 }],
+          checks: [
+            { name: 'preflight', state: 'finding', durationMs: 840 },
+            { name: 'routing', state: 'ok', durationMs: 120 },
+            { name: 'permissions', state: 'ok', durationMs: 95 },
+          ],
+          startedAt: '2026-01-15T09:30:00.000Z',
+          tookMs: 870,
+        },
+      ],
+    }),
   },
   { description: 'The plan the migration would follow; nothing was started' },
 );

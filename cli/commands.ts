@@ -1,14 +1,14 @@
 // The `cutover` commands: each one REST call (watch: the events stream), its answer shown
 // for a person, or as JSON with --json. Exit codes: 0 done, 1 the API refused or could not
 // be reached (its own words on stderr) or `rollback --wait` ended before blue was back, 2 the
-// command line itself is wrong.
+// command line itself is wrong, 3 `plan --inspect` found something blocking (BLOCKING_FOUND).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { EVENTS_RETRY_MS, type EndEvent, type ServerEventName, type UnavailableEvent } from '../api/event-stream.js';
 import type { ActionBody, ApprovedBody, AuditBody, ListBody, PlanBody, RollbackAnswer, StartedBody, StatusBody, SteppedBackBody } from '../api/schemas.js';
 import { ApiError, open, request, UnreachableError, type ApiTarget } from './client.js';
-import { progressLine, renderAudit, renderList, renderPlan, renderStatus, type AuditEntry, type ListItem } from './render.js';
+import { progressLine, renderAudit, renderInspection, renderList, renderPlan, renderStatus, type AuditEntry, type ListItem } from './render.js';
 import { setup } from './setup.js';
 import { readEvents } from './sse.js';
 
@@ -22,7 +22,10 @@ export interface Io {
 const USAGE = `usage: cutover <command> [options]
 
 commands
-  plan -f SPEC                     validate a spec (YAML or JSON) and show its plan
+  plan -f SPEC [--inspect [--timeout 2m]]
+                                   validate a spec (YAML or JSON) and show its plan; --inspect: also run
+                                   preflight's and validation's read-only checks in the worker (a dry run:
+                                   nothing started or written) within --timeout; exit 3 if one is blocking
   start -f SPEC                    start a migration
   list [--phase P] [--status S] [--blue B] [--team T] [--page-size N] [--cursor C] [--all]
   status ID                        where a migration stands
@@ -49,6 +52,9 @@ options
 
 class UsageError extends Error {}
 
+/** The exit code of `plan --inspect` when the dry run found something blocking (with -o json too). */
+export const BLOCKING_FOUND = 3;
+
 const OPTIONS = {
   api: { type: 'string' },
   token: { type: 'string' },
@@ -67,6 +73,8 @@ const OPTIONS = {
   'page-size': { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
+  inspect: { type: 'boolean' },
+  timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,9 +110,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
     switch (command) {
       case 'plan': {
-        const answer = await request<PlanBody>(target, 'POST', '/v1/plans', readSpec(flags, io));
-        show(answer, () => renderPlan(answer));
-        return 0;
+        if (flags.timeout !== undefined && !flags.inspect) throw new UsageError('--timeout bounds --inspect; pass both');
+        const query = new URLSearchParams();
+        if (flags.inspect) query.set('inspect', 'true');
+        if (flags.timeout !== undefined) query.set('timeout', flags.timeout);
+        const answer = await request<PlanBody>(target, 'POST', `/v1/plans${flags.inspect ? `?${query}` : ''}`, readSpec(flags, io));
+        show(answer, () => renderPlan(answer) + (answer.inspection ? `\n${renderInspection(answer.inspection)}` : ''));
+        return answer.inspection?.findings.some((f) => f.severity === 'blocking') ? BLOCKING_FOUND : 0;
       }
       case 'start': {
         const answer = await request<StartedBody>(target, 'POST', '/v1/migrations', readSpec(flags, io));

@@ -202,6 +202,22 @@ export function renderPlan(answer: PlanBody): string {
   return out.join('\n');
 }
 
+const SEVERITIES = ['blocking', 'warning', 'info'] as const;
+
+/** The dry run's answer: its findings by severity, the weights the routing serves, how each check ended. */
+export function renderInspection(i: NonNullable<PlanBody['inspection']>): string {
+  const out = [`inspection ${i.workflowId} (read-only, took ${humanDuration(i.tookMs)})`];
+  for (const severity of SEVERITIES) {
+    const found = i.findings.filter((f) => f.severity === severity);
+    if (!found.length) continue;
+    out.push(`  ${severity} (${found.length})`, ...table(found.map((f) => [f.source, f.message]), '    '));
+  }
+  if (!i.findings.length) out.push('  no findings');
+  out.push(`  weights ${i.weights ? i.weights.map((w) => `blue ${w.blue} % green ${w.green} %`).join('; ') : 'not read'}`);
+  out.push('  checks', ...table(i.checks.map((c) => [c.name, c.state, `${c.durationMs} ms`]), '    '));
+  return out.join('\n');
+}
+
 /** The earliest time each step could run given the change freezes, and what the estimate assumes. */
 function freezeLines(f: NonNullable<PlanBody['freezes']>): string[] {
   const at = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC';

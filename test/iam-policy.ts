@@ -66,6 +66,8 @@ export function codeActions(): { actions: Set<string>; unknownWaiters: string[] 
       }
     }
     if (text.includes('fromTemporaryCredentials(')) actions.add('sts:AssumeRole');
+    // IAM's Query API, signed by hand (activities/aws.ts `iam`): its calls name their action.
+    for (const [, action] of text.matchAll(/\biam\.call\(\s*'(\w+)'/g)) actions.add(`iam:${action}`);
   }
   for (const action of [...actions]) for (const implied of IMPLIED_ACTIONS[action] ?? []) actions.add(implied);
   return { actions, unknownWaiters };

@@ -22,6 +22,13 @@ export const INVARIANT_VIOLATION = 'InvariantViolation';
  */
 export const RETRYING_NOTIFY_AT = 5;
 
+/**
+ * An API server that stays unreachable this many attempts in a row (a private endpoint the
+ * worker cannot route to) is reported as a finding instead of retried forever
+ * (activities/cluster-checks.ts); the dry run's retry policy allows that many attempts.
+ */
+export const UNREACHABLE_AFTER_ATTEMPTS = 5;
+
 /** What a failure says, without the wrapping of the activity that raised it. */
 export function describeFailure(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;

@@ -9,6 +9,8 @@ import type { MigrationSpec } from './spec.js';
 
 export const TASK_QUEUE = 'cutover';
 export const WORKFLOW_TYPE = 'migration';
+/** The dry run's workflow (workflows/inspect.ts): not a migration, so never listed as one. */
+export const INSPECT_WORKFLOW_TYPE = 'inspectMigration';
 
 export interface ApprovalRequest {
   gate: GateName;

@@ -2,7 +2,7 @@
 // schemas. The types in model.ts and plan.ts are derived from them, and the API serves and
 // documents them as they are, so the workflow, the API and the CLI share one shape each.
 // Pure: workflow code imports only types from here, so TypeBox stays out of its bundle.
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { DECOMMISSION_STEPS, FIXED_GATES, GATE_NAME_PATTERN, METRIC_PHASES, PHASES, type GateName } from './model.js';
 import { NO_DATA_POLICIES, StringEnum } from './spec.js';
 
@@ -275,3 +275,29 @@ export const MigrationStatusSchema = Type.Object({
   lastDelay: Type.Optional(LastDelayStatusSchema),
   plan: Type.Object(PlanSchema.properties, { description: 'the plan, fixed when the migration started: a worker build with other defaults does not change it' }),
 });
+
+/** How a check of the dry run ended (workflows/inspect.ts). */
+export const INSPECTION_CHECK_STATES = ['ok', 'finding', 'timed-out', 'unreachable'] as const;
+
+/** What the dry run found (POST /v1/plans?inspect=true): the checks a migration's preflight and validation make, read-only. */
+export const InspectionSchema = Type.Object(
+  {
+    workflowId: Type.String({ description: 'the inspection\'s own workflow (inspect-<uuid>), in the Temporal UI; not a migration' }),
+    findings: Type.Array(FindingSchema, { description: 'what the checks found, as a migration records them; a check that did not answer is a blocking finding naming it and why' }),
+    weights: Type.Optional(Type.Array(WeightsSchema, { description: 'what the routing serves now, one entry per routed object; absent when it could not be read' })),
+    checks: Type.Array(
+      Type.Object({
+        name: StringEnum(['preflight', 'routing', 'validation', 'permissions'] as const),
+        state: StringEnum(INSPECTION_CHECK_STATES, {
+          description: 'ok: answered, nothing above info; finding: answered with a warning or blocking finding, or refused for good; timed-out: no answer within the bound; unreachable: failed after its attempts (a network or server error)',
+        }),
+        durationMs: Type.Integer({ minimum: 0 }),
+      }),
+    ),
+    startedAt: Type.String({ description: 'ISO time' }),
+    tookMs: Type.Integer({ minimum: 0 }),
+  },
+  { title: 'Inspection' },
+);
+export type Inspection = Static<typeof InspectionSchema>;
+export type InspectionCheck = Inspection['checks'][number];

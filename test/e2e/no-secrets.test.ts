@@ -13,8 +13,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { FastifyInstance } from 'fastify';
-import type { AwsClients } from '../../activities/aws.js';
+import { createAwsClients, type AwsClients } from '../../activities/aws.js';
 import { createActivities } from '../../activities/index.js';
 import { buildApp } from '../../api/app.js';
 import { parseTokens, sandboxApiConfig } from '../../api/config.js';
@@ -37,6 +38,9 @@ function clientsWithEnvCredentials(endpoint: string): AwsClients {
     route53: () => new Route53Client({ endpoint, region: 'us-east-1' }),
     elbv2: (region) => new ElasticLoadBalancingV2Client({ endpoint, region }),
     cloudwatch: (region) => new CloudWatchClient({ endpoint, region }),
+    sts: (region) => new STSClient({ endpoint, region }),
+    // The dry run's only: no migration here asks it.
+    iam: (region) => createAwsClients({ endpoint }).iam(region),
   };
 }
 

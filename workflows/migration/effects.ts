@@ -6,6 +6,7 @@ import { describeFailure, NON_RETRYABLE_FAILURES, RETRYING_NOTIFY_AT } from '../
 import { ALL_BLUE, SYSTEM_ACTOR, WATCHER_ACTOR, type Actor, type Weights } from '../model.js';
 import { appliedWhen } from '../drivers/index.js';
 import type { MetricPhase } from '../spec.js';
+import { trafficInputOf } from './inputs.js';
 import { PATCHES } from './patches.js';
 import { bestEffort, cloudMutation, FORWARD_ATTEMPTS_PER_CALL, healthWatcher, LOCAL_FORWARD, LOCAL_MUTATION, localForward, localMutation, longPoll, notify, quick } from './activities.js';
 import { audit, nonRetryable, now, pause, requestRollback } from './state.js';
@@ -17,7 +18,7 @@ import { boundary, checking, interruptible, Interrupted, sittingOut, waitFor } f
 const TARGET_CHECKS = 10;
 const TARGET_RECHECK = '30s';
 
-export const trafficInput = (run: Run) => ({ region: run.spec.region, traffic: run.spec.traffic });
+export const trafficInput = (run: Run) => trafficInputOf(run.spec);
 
 /** A forward weight change that still fails after this many attempts holds the migration (needs-attention). */
 const FORWARD_MAX_ATTEMPTS = 15;

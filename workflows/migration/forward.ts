@@ -11,6 +11,7 @@ import { longPoll, quick, readback, waitUpTo } from './activities.js';
 import { bakeOverPeaks } from './bake.js';
 import { forwardAllowed } from './freezes.js';
 import { adoptServedWeights, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
+import { preflightInput, validateInput } from './inputs.js';
 import { PATCHES } from './patches.js';
 import { pending, remember } from './saga.js';
 import { audit, heldAfterWait, kubeContexts, NothingToUndo, now, onward } from './state.js';
@@ -22,15 +23,8 @@ import { boundary, checking, durableTimer, interruptible, Interrupted, rejected,
 
 export async function preflight(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const check = () =>
-    quick.preflight({
-      region: spec.region,
-      blue: spec.blue.cluster,
-      green: spec.green.cluster,
-      targetVersion: spec.green.kubernetesVersion,
-      mode: spec.green.mode,
-      ...kubeContexts(run),
-    });
+  // The dry run (workflows/inspect.ts) asks the same activities with the same inputs.
+  const check = () => quick.preflight(preflightInput(spec));
   if (wf.patched(PATCHES.preflightRouting)) {
     // Every routed object readable and serving blue only, before anyone approves a shift.
     const what = `preflight: blue ${spec.blue.cluster} against Kubernetes ${spec.green.kubernetesVersion}, and the routing`;
@@ -146,11 +140,8 @@ export async function bootstrapping(run: Run): Promise<Phase> {
 
 export async function validating(run: Run): Promise<Phase> {
   const { spec, state } = run;
-  const drain = spec.decommission.drain;
   const what = `validation of green ${spec.green.cluster}: smoke checks, drift against blue, readiness`;
-  const result = await checking(run, what, () =>
-    quick.validateGreen({ region: spec.region, blue: spec.blue.cluster, green: spec.green.cluster, health: spec.health, ...kubeContexts(run), ...(drain && { drain }) }),
-  );
+  const result = await checking(run, what, () => quick.validateGreen(validateInput(spec)));
   state.findings.validation = result.findings;
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length === 0) return onward(run);

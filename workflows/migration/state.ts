@@ -15,7 +15,7 @@ import {
   type Phase,
 } from '../model.js';
 import { fixPlan, phaseAfter } from '../plan.js';
-import { kubeContextOf } from '../spec-defaults.js';
+import { kubeContextsOf } from './inputs.js';
 import { keepBlueCommand, tell } from './story.js';
 import { mayStillApprove, type GateContext } from '../approval-policy.js';
 import type { MigrationInput, Run, RunState } from './types.js';
@@ -223,8 +223,4 @@ export const onward = (run: Run): Phase => phaseAfter(run.plan, run.state.phase)
  * The contexts a spec names, for the activities that reach blue and green: nothing for a spec
  * without contexts, so its activity inputs are what they always were.
  */
-export function kubeContexts(run: Run) {
-  const blueContext = kubeContextOf(run.spec.blue);
-  const greenContext = kubeContextOf(run.spec.green);
-  return { ...(blueContext && { blueContext }), ...(greenContext && { greenContext }) };
-}
+export const kubeContexts = (run: Run) => kubeContextsOf(run.spec);
