@@ -122,6 +122,25 @@ describe('cutover CLI', () => {
     expect((await cutover('dev-viewer', 'audit', id, '-o', 'yaml')).stderr).toContain('-o takes json or table, got "yaml"');
   });
 
+  it('plan --inspect prints the plan, the findings by severity, the live weights and each check, and exits 3 on a blocking finding', async () => {
+    const { spec } = await seededSpec();
+    // A green to adopt that does not exist: preflight's blocking finding, read live.
+    const specFile = path.join(dir, 'adopt.yaml');
+    writeFileSync(specFile, stringify({ ...spec, green: { ...spec.green, mode: 'adopt' } }));
+
+    const inspected = await cutover('dev-viewer', 'plan', '--inspect', '-f', specFile, '--timeout', '60s');
+    expect(inspected.code, inspected.stderr).toBe(3);
+    expect(inspected.stdout).toMatch(/^plan for migration-\S+ \(nothing started\)/);
+    expect(inspected.stdout).toMatch(new RegExp(`\\ninspection inspect-[\\w-]+ \\(read-only, took \\d+s\\)\\n  blocking \\(1\\)\\n    eks\\s+green ${spec.green.cluster} to adopt does not exist\\n`));
+    expect(inspected.stdout).toMatch(/\n {2}weights blue 100 % green 0 %\n {2}checks\n {4}preflight\s+finding\s+\d+ ms\n {4}routing\s+ok\s+\d+ ms\n {4}validation\s+\w+\s+\d+ ms\n {4}permissions\s+ok\s+\d+ ms\n$/);
+
+    const json = await cutover('dev-viewer', 'plan', '--inspect', '-f', specFile, '-o', 'json');
+    expect(json.code, json.stderr).toBe(3);
+    expect(JSON.parse(json.stdout).inspection.findings).toContainEqual({ severity: 'blocking', source: 'eks', message: `green ${spec.green.cluster} to adopt does not exist` });
+
+    expect((await cutover('dev-viewer', 'plan', '-f', specFile, '--timeout', '60s')).code).toBe(2);
+  });
+
   it("exits non-zero with the API's own words", async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, stringify({ region: 'us-east-1', blue: { cluster: 'b' }, green: { cluster: 'g', kubernetesVersion: '1.34' }, traffic: { driver: 'route53', steps: [50, 20] } }));
