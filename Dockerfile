@@ -17,6 +17,8 @@ COPY config ./config
 COPY worker ./worker
 COPY api ./api
 COPY cli ./cli
+# The dry run's permission check reads the actions the plan needs from the IAM policy itself.
+COPY deploy/iam-policy.json ./deploy/
 COPY scripts/bundle-workflows.ts ./scripts/
 RUN npm run build
 
