@@ -94,14 +94,14 @@ export const PlanRequestBody = Type.Object(
 );
 
 /** The dry run's bound: the answer comes by then, with a finding for each check still out. */
-export const INSPECT_TIMEOUT = { default: '2m', minMs: 10_000, maxMs: 10 * 60_000 } as const;
+export const INSPECT_TIMEOUT = { default: '2m', minMs: 10_000, maxMs: 5 * 60_000 } as const;
 export const PlanQuery = Type.Object({
   inspect: Type.Optional(Type.Boolean({ description: INSPECT_DESCRIPTION })),
   timeout: Type.Optional(
     Type.String({
       minLength: 1,
       maxLength: 32,
-      description: `with inspect: the bound of the whole inspection, a duration (e.g. 90s, 2m) from 10s to 10m (default ${INSPECT_TIMEOUT.default}); checks that have not answered by then are findings`,
+      description: `with inspect: the bound of the whole inspection, a duration (e.g. 90s, 2m) from 10s to 5m (default ${INSPECT_TIMEOUT.default}); checks that have not answered by then are findings`,
       examples: ['90s'],
     }),
   ),

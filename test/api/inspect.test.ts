@@ -95,6 +95,14 @@ describe('POST /v1/plans?inspect=true', () => {
     const listed = await call(harness.app, { method: 'GET', url: '/v1/migrations?pageSize=100', token: 'dev-viewer' });
     expect(listed.json().migrations.map((m: { id: string }) => m.id)).not.toContain(inspection.workflowId);
 
+    // The Temporal UI says what it is and what it checked.
+    const handle = harness.client.workflow.getHandle(inspection.workflowId);
+    expect(await (await handle.describe()).staticSummary()).toBe(`dry run of migration-${spec.region}-${w.world.blue}`);
+    const { currentDetails } = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(currentDetails).toContain('nothing is started or written');
+    expect(currentDetails).toContain('**Checks** preflight (EKS, upgrade insights, add-ons, removed APIs, stateful workloads), routing readback (route53, live weights)');
+    expect(currentDetails).toMatch(/\*\*Results\*\* preflight finding \(\d+ ms\), routing ok \(\d+ ms\), permissions ok \(\d+ ms\)/);
+
     // The same world, a migration started: its preflight records what the inspection found.
     const started = await call(harness.app, { method: 'POST', url: '/v1/migrations', token: 'dev-operator', payload: spec });
     expect(started.statusCode, started.body).toBe(201);
@@ -162,7 +170,7 @@ describe('POST /v1/plans?inspect=true', () => {
     for (const timeout of ['soon', '1s', '1h']) {
       const res = await plan(spec, `?inspect=true&timeout=${timeout}`);
       expect(res.statusCode, timeout).toBe(400);
-      expect(res.json().errors).toEqual([{ path: '/querystring/timeout', message: expect.stringContaining('must be a duration from 10s to 10m') }]);
+      expect(res.json().errors).toEqual([{ path: '/querystring/timeout', message: expect.stringContaining('must be a duration from 10s to 5m') }]);
     }
   });
 
