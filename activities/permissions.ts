@@ -137,7 +137,8 @@ export function createPermissionActivities(aws: AwsClients) {
           throw failure;
         }
         const page = parseSimulation(xml);
-        out.push(...page.evaluations.map((e) => ({ ...e, resource: e.resource === '*' ? resource : e.resource })));
+        // Only what was asked: an evaluation of anything else is not this call's answer.
+        out.push(...page.evaluations.filter((e) => actions.includes(e.action)).map((e) => ({ ...e, resource: e.resource === '*' ? resource : e.resource })));
         marker = page.marker;
       } while (marker);
     }
@@ -168,7 +169,7 @@ export function createPermissionActivities(aws: AwsClients) {
           const calls = needs.filter((n) => n.account === account).flatMap((n) => callsOf(n, input, { partition, account: accountId }));
           const denied = (await simulate(account, principal, input.region, calls)).filter((e) => e.decision !== 'allowed');
           for (const e of denied) {
-            const need = calls.find((c) => c.action === e.action)?.need;
+            const need = (calls.find((c) => c.action === e.action && c.resource === e.resource) ?? calls.find((c) => c.action === e.action))?.need;
             findings.push({
               severity: 'blocking',
               source: SOURCE,
