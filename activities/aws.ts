@@ -119,6 +119,9 @@ export interface IamQuery {
   call(action: string, params: Record<string, string>): Promise<string>;
 }
 
+/** An IAM call that has not answered by then is given up (the SDK's clients have their own retries and timeouts; this call has only this). */
+const IAM_CALL_TIMEOUT_MS = 20_000;
+
 /**
  * IAM has one endpoint per partition, signed for the partition's home region. No IAM client is
  * among the dependencies yet, so the endpoint is named here rather than by the SDK's rules.
@@ -213,7 +216,7 @@ export function createAwsClients(config: AwsConfig): AwsClients {
             body,
           });
           if (actionLog && scope.getStore()) appendFileSync(actionLog, `iam:${action}\n`);
-          const answer = await fetch(endpoint, { method: 'POST', headers: signed.headers, body });
+          const answer = await fetch(endpoint, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(IAM_CALL_TIMEOUT_MS) });
           const text = await answer.text();
           if (!answer.ok) throw iamError(answer.status, text);
           return text;

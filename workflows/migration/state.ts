@@ -219,8 +219,5 @@ export class NothingToUndo extends Error {
 /** The next phase of the plan: the phase at hand went well. */
 export const onward = (run: Run): Phase => phaseAfter(run.plan, run.state.phase);
 
-/**
- * The contexts a spec names, for the activities that reach blue and green: nothing for a spec
- * without contexts, so its activity inputs are what they always were.
- */
+/** The contexts the run's spec names, for the activities that reach blue and green (inputs.ts). */
 export const kubeContexts = (run: Run) => kubeContextsOf(run.spec);
