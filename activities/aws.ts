@@ -6,8 +6,11 @@
 // endpoints come from the SDK's endpoint rules, never from hand-written host names.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -51,7 +54,10 @@ function accountOf(roleArn: string): string {
 
 /** IAM's service prefix for each client, as the action log and the policy name actions. */
 const IAM_PREFIX: Record<string, string> = {
+  AutoScalingClient: 'autoscaling',
   CloudWatchClient: 'cloudwatch',
+  EC2Client: 'ec2',
+  IAMClient: 'iam',
   EKSClient: 'eks',
   ElasticLoadBalancingV2Client: 'elasticloadbalancing',
   Route53Client: 'route53',
@@ -104,6 +110,12 @@ export interface AwsClients {
   elbv2(region: string): ElasticLoadBalancingV2Client;
   /** CloudWatch in `region` (metric checks), as the clusters role. */
   cloudwatch(region: string): CloudWatchClient;
+  /** EC2 in `region` (blue's self-managed nodes), as the clusters role. */
+  ec2(region: string): EC2Client;
+  /** EC2 Auto Scaling in `region` (blue's self-managed node groups), as the clusters role. */
+  autoscaling(region: string): AutoScalingClient;
+  /** IAM (global; signed for `region`'s partition) for roles that trust blue's OIDC issuer, as the clusters role. */
+  iam(region: string): IAMClient;
   /** Route 53 for a migration in `region` (the SDK signs for that partition's global region), as the DNS role; its requests spaced out per account (rate-limit.ts). */
   route53(region: string): Route53Client;
 }
@@ -157,6 +169,9 @@ export function createAwsClients(config: AwsConfig): AwsClients {
     eks: (region) => client('eks', region, 'clusters', (o) => new EKSClient(o)),
     elbv2: (region) => client('elbv2', region, 'clusters', (o) => new ElasticLoadBalancingV2Client(o)),
     cloudwatch: (region) => client('cloudwatch', region, 'clusters', (o) => new CloudWatchClient(o)),
+    ec2: (region) => client('ec2', region, 'clusters', (o) => new EC2Client(o)),
+    autoscaling: (region) => client('autoscaling', region, 'clusters', (o) => new AutoScalingClient(o)),
+    iam: (region) => client('iam', region, 'clusters', (o) => new IAMClient(o)),
     route53: (region) => client('route53', region, 'dns', (o, role) => limitRoute53(new Route53Client(o), role ? accountOf(role.roleArn) : 'default')),
   };
 }

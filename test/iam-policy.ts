@@ -14,6 +14,7 @@ const PREFIX: Record<string, string> = {
   'route-53': 'route53',
   'elastic-load-balancing-v2': 'elasticloadbalancing',
   sts: 'sts',
+  'auto-scaling': 'autoscaling',
 };
 
 /** The action each waiter polls with. */
@@ -22,6 +23,8 @@ export const WAITER_ACTIONS: Record<string, string> = {
   waitUntilClusterDeleted: 'eks:DescribeCluster',
   waitUntilNodegroupActive: 'eks:DescribeNodegroup',
   waitUntilNodegroupDeleted: 'eks:DescribeNodegroup',
+  waitUntilFargateProfileActive: 'eks:DescribeFargateProfile',
+  waitUntilFargateProfileDeleted: 'eks:DescribeFargateProfile',
   waitUntilResourceRecordSetsChanged: 'route53:GetChange',
 };
 
@@ -29,6 +32,7 @@ export const WAITER_ACTIONS: Record<string, string> = {
 export const IMPLIED_ACTIONS: Record<string, string[]> = {
   'eks:CreateCluster': ['iam:PassRole'],
   'eks:CreateNodegroup': ['iam:PassRole'],
+  'eks:CreateFargateProfile': ['iam:PassRole'],
   'eks:CreateAddon': ['iam:PassRole'],
   'eks:CreatePodIdentityAssociation': ['iam:PassRole'],
 };

@@ -10,7 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { FastifyInstance } from 'fastify';
@@ -37,6 +40,9 @@ function clientsWithEnvCredentials(endpoint: string): AwsClients {
     route53: () => new Route53Client({ endpoint, region: 'us-east-1' }),
     elbv2: (region) => new ElasticLoadBalancingV2Client({ endpoint, region }),
     cloudwatch: (region) => new CloudWatchClient({ endpoint, region }),
+    ec2: (region) => new EC2Client({ endpoint, region }),
+    autoscaling: (region) => new AutoScalingClient({ endpoint, region }),
+    iam: (region) => new IAMClient({ endpoint, region }),
   };
 }
 

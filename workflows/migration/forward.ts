@@ -29,6 +29,8 @@ export async function preflight(run: Run): Promise<Phase> {
       green: spec.green.cluster,
       targetVersion: spec.green.kubernetesVersion,
       mode: spec.green.mode,
+      // Only specs with overrides carry the field: every other input is as it was.
+      ...(spec.green.overrides && { overrides: spec.green.overrides }),
       ...kubeContexts(run),
     });
   if (wf.patched(PATCHES.preflightRouting)) {
@@ -59,6 +61,7 @@ export async function provisioning(run: Run): Promise<Phase> {
         green,
         targetVersion: spec.green.kubernetesVersion,
         mode: spec.green.mode,
+        ...(spec.green.overrides && { overrides: spec.green.overrides }),
         ...kubeContexts(run),
       }),
     );
