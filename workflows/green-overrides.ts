@@ -130,7 +130,7 @@ export function overrideIssues(spec: MigrationSpec): SpecIssue[] {
 export function describeOverrides(overrides: GreenOverrides | undefined): string[] {
   if (!overrides) return [];
   const lines: string[] = [];
-  const show = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const show = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v !== 'object') ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value));
   for (const [field, value] of Object.entries(overrides.cluster ?? {})) lines.push(`cluster.${field}: ${show(value)}`);
   for (const section of ['nodegroups', 'fargateProfiles'] as const) {
     for (const [name, entry] of Object.entries(overrides[section] ?? {})) {

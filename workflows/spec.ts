@@ -526,6 +526,7 @@ export const GreenOverrides = Type.Object(
     nodegroups: Type.Optional(
       Type.Record(Type.String({ pattern: OVERRIDE_KEY }), NodegroupOverrides, {
         maxProperties: 100,
+        additionalProperties: false,
         description: 'by the name of blue\'s node group, or "*" for all of them (a named entry wins over "*" field by field)',
       }),
     ),
@@ -533,7 +534,7 @@ export const GreenOverrides = Type.Object(
       Type.Record(
         Type.String({ pattern: OVERRIDE_KEY }),
         Type.Object({ subnets: Type.Optional(StringList('private subnets of the profile', 16)) }, { additionalProperties: false }),
-        { maxProperties: 100, description: 'by the name of blue\'s Fargate profile, or "*" for all of them' },
+        { maxProperties: 100, additionalProperties: false, description: 'by the name of blue\'s Fargate profile, or "*" for all of them' },
       ),
     ),
   },
