@@ -30,6 +30,7 @@ import type { GreenOverrides } from '../workflows/spec.js';
 import type { AwsClients } from './aws.js';
 import { capped } from './cluster-checks.js';
 import { AMI_TYPE_ENDS } from './data/ami-types.js';
+import { pages } from './eks-config.js';
 import { awsFailure, FAILURE, isAccessDenied, isUnsupported } from './errors.js';
 import { POLL_INTERVAL, runWaiter } from './poll.js';
 
@@ -144,20 +145,9 @@ export function fargateRequest(fp: FargateProfile, t: CopyTarget): CreateFargate
   };
 }
 
-async function names(fetch: (nextToken?: string) => Promise<{ items?: string[]; nextToken?: string }>): Promise<string[]> {
-  const all: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    all.push(...(page.items ?? []));
-    token = page.nextToken;
-  } while (token);
-  return all;
-}
-
 /** Every managed node group of `cluster`, described. */
 export async function describeNodegroups(eks: EKSClient, cluster: string): Promise<Nodegroup[]> {
-  const groups = await names(async (nextToken) => {
+  const groups = await pages(async (nextToken) => {
     const r = await eks.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })).catch((err) => {
       throw awsFailure(err, `node groups of ${cluster}`);
     });
@@ -175,7 +165,7 @@ export async function describeNodegroups(eks: EKSClient, cluster: string): Promi
 
 /** Every Fargate profile of `cluster`, described. */
 export async function describeFargateProfiles(eks: EKSClient, cluster: string): Promise<FargateProfile[]> {
-  const profiles = await names(async (nextToken) => {
+  const profiles = await pages(async (nextToken) => {
     const r = await eks.send(new ListFargateProfilesCommand({ clusterName: cluster, nextToken })).catch((err) => {
       throw awsFailure(err, `Fargate profiles of ${cluster}`);
     });
@@ -432,7 +422,7 @@ export async function adoptDifferences(eks: EKSClient, blue: Cluster, green: Clu
     if (!unsupported(err)) throw err;
   }
   try {
-    const addons = async (cluster: string) => names(async (nextToken) => {
+    const addons = async (cluster: string) => pages(async (nextToken) => {
       const r = await eks.send(new ListAddonsCommand({ clusterName: cluster, nextToken }));
       return { items: r.addons, nextToken: r.nextToken };
     });
