@@ -373,6 +373,14 @@ export async function copyFindings(aws: AwsClients, input: { region: string; gre
   }
   findings.push(...unknownOverrideNames(input.overrides, nodegroups.map((n) => n.nodegroupName!), profiles));
   findings.push(...amiFindings(nodegroups, input.targetVersion, input.overrides));
+  const mode = input.overrides?.cluster?.authenticationMode ?? blue.accessConfig?.authenticationMode;
+  if (mode?.includes('CONFIG_MAP')) {
+    findings.push({
+      severity: 'warning',
+      source: 'green-copy',
+      message: `green authenticates with authentication mode ${mode}, as blue does: the IAM mappings in blue's kube-system/aws-auth ConfigMap are not copied (access entries are); apply them to green, or move them to access entries before cutover`,
+    });
+  }
   findings.push(...(await selfManagedFindings(aws, input.region, blue.name!, input.green)));
   findings.push(...(await irsaFindings(aws, input.region, blue)));
   return findings;

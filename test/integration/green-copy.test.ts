@@ -77,7 +77,7 @@ interface RichBlue {
 }
 
 /** A blue at 1.33 with every setting moto keeps: node groups web (launch template) and batch (disk size, SSH), Fargate profile system. */
-async function richBlue(extraGroups: { name: string; amiType: string }[] = []): Promise<RichBlue> {
+async function richBlue(extraGroups: { name: string; amiType: string; launchTemplate?: boolean }[] = []): Promise<RichBlue> {
   const { world } = await seedWorld();
   const seeded = (await eks().send(new DescribeClusterCommand({ name: world.blue }))).cluster!;
   const subnets = seeded.resourcesVpcConfig!.subnetIds!;
@@ -141,7 +141,8 @@ async function richBlue(extraGroups: { name: string; amiType: string }[] = []): 
     }),
   );
   for (const g of extraGroups) {
-    await eks().send(new CreateNodegroupCommand({ clusterName: blue.name, nodegroupName: g.name, nodeRole: blue.nodeRoleArn, subnets, amiType: g.amiType as never }));
+    const launchTemplate = g.launchTemplate ? { id: blue.launchTemplate.id, version: '1' } : undefined;
+    await eks().send(new CreateNodegroupCommand({ clusterName: blue.name, nodegroupName: g.name, nodeRole: blue.nodeRoleArn, subnets, amiType: g.amiType as never, launchTemplate }));
   }
   await eks().send(
     new CreateFargateProfileCommand({
@@ -315,19 +316,45 @@ describe('preflight: what green cannot get from blue', () => {
   const from = (findings: Finding[], ...sources: string[]) => findings.filter((f) => sources.includes(f.source));
 
   it('blocks an AMI type the target no longer offers (an override fixes it) and an override naming a node group blue lacks', async () => {
-    const blue = await richBlue([{ name: 'legacy', amiType: 'AL2_x86_64' }]);
+    const blue = await richBlue([
+      { name: 'legacy', amiType: 'AL2_x86_64' },
+      { name: 'own-ami', amiType: 'CUSTOM', launchTemplate: true },
+    ]);
+    // Blue described as EKS would (moto keeps no access configuration): its aws-auth mappings are not copied.
+    const proxy = await startFaultProxy();
+    try {
+      await describedWith(proxy, blue.name);
+      const acts = activitiesWith({ endpoint: proxy.url });
+      const { findings } = await acts.preflight({ region: REGION, blue: blue.name, green: blue.green, targetVersion: '1.34', mode: 'create' });
+      expect(from(findings, 'green-copy')).toContainEqual({
+        severity: 'warning',
+        source: 'green-copy',
+        message:
+          "green authenticates with authentication mode API_AND_CONFIG_MAP, as blue does: the IAM mappings in blue's kube-system/aws-auth ConfigMap are not copied (access entries are); apply them to green, or move them to access entries before cutover",
+      });
+    } finally {
+      await proxy.close();
+    }
+    const ownAmi = {
+      severity: 'warning',
+      source: 'green-copy',
+      message: `node group own-ami runs the AMI its launch template ${blue.launchTemplate.name} (version 1) names, built for blue's Kubernetes: green's copy gets the same AMI; give a launch template version with an AMI for 1.34 in green.overrides.nodegroups.own-ami.launchTemplate`,
+    };
     expect(from(await preflight(blue), 'green-copy')).toEqual([
       {
         severity: 'blocking',
         source: 'green-copy',
         message: 'node group legacy uses AMI type AL2_x86_64, not offered for Kubernetes 1.33+; set green.overrides.nodegroups.legacy.amiType (e.g. AL2023_x86_64_STANDARD)',
       },
+      ownAmi,
     ]);
-    expect(from(await preflight(blue, { nodegroups: { legacy: { amiType: 'AL2023_x86_64_STANDARD' } } }), 'green-copy')).toEqual([]);
-    expect(from(await preflight(blue, { nodegroups: { '*': { amiType: 'AL2_ARM_64' }, legacy: { amiType: 'AL2023_x86_64_STANDARD' }, nope: {} }, fargateProfiles: { sys: {} } }), 'green-copy')).toEqual([
-      expect.objectContaining({ severity: 'blocking', message: "green.overrides.nodegroups.nope names no managed node group of blue (blue's: batch, legacy, web); fix the name or remove the entry" }),
+    const fixed = { legacy: { amiType: 'AL2023_x86_64_STANDARD' }, 'own-ami': { launchTemplate: { id: blue.launchTemplate.id, version: '2' } } };
+    expect(from(await preflight(blue, { nodegroups: fixed }), 'green-copy')).toEqual([]);
+    expect(from(await preflight(blue, { nodegroups: { '*': { amiType: 'AL2_ARM_64' }, ...fixed, nope: {} }, fargateProfiles: { sys: {} } }), 'green-copy')).toEqual([
+      expect.objectContaining({ severity: 'blocking', message: "green.overrides.nodegroups.nope names no managed node group of blue (blue's: batch, legacy, own-ami, web); fix the name or remove the entry" }),
       expect.objectContaining({ severity: 'blocking', message: "green.overrides.fargateProfiles.sys names no Fargate profile of blue (blue's: system); fix the name or remove the entry" }),
       expect.objectContaining({ severity: 'blocking', message: expect.stringMatching(/^green.overrides.nodegroups sets AMI type AL2_ARM_64 for node group batch, not offered for Kubernetes 1.33\+/) }),
+      expect.objectContaining({ severity: 'blocking', message: expect.stringMatching(/^green.overrides.nodegroups sets AMI type AL2_ARM_64 for node group own-ami/) }),
       expect.objectContaining({ severity: 'blocking', message: expect.stringMatching(/^green.overrides.nodegroups sets AMI type AL2_ARM_64 for node group web/) }),
     ]);
   });
