@@ -1,5 +1,6 @@
-// EKS: describe blue, check the target version, create or adopt green (with blue's node
-// groups, add-ons, access entries and Pod Identity associations), retire a cluster.
+// EKS: describe blue, check the target version, create green as blue's copy (green-copy.ts:
+// the cluster, node groups, Fargate profiles; eks-config.ts: add-ons, access entries, Pod
+// Identity associations) or adopt it, retire a cluster.
 // Calls an endpoint does not implement (moto, or an account without the feature) become
 // findings, never crashes.
 import {

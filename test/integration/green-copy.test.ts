@@ -285,6 +285,11 @@ describe("green copied from blue (green.mode create)", () => {
     await runActivity(acts.provisionGreen, input);
     const again = createBodies(proxy, blue.green);
     expect([again.cluster.length, again.nodegroups.length, again.fargate.length]).toEqual([1, 2, 1]);
+
+    // Deleting green (a cancel's undo) deletes its Fargate profile before the cluster, as EKS requires.
+    await runActivity(acts.deleteCluster, { region: REGION, cluster: blue.green });
+    const deletes = proxy.calls.filter((c) => c.method === 'DELETE' && c.path.startsWith(`/clusters/${blue.green}`)).map((c) => c.path.split('?')[0]);
+    expect(deletes).toEqual([`/clusters/${blue.green}/node-groups/batch`, `/clusters/${blue.green}/node-groups/web`, `/clusters/${blue.green}/fargate-profiles/system`, `/clusters/${blue.green}`]);
   });
 
   it('applies green.overrides: the named entry over "*", each in the create call', async () => {
