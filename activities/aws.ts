@@ -6,14 +6,16 @@
 // endpoints come from the SDK's endpoint rules, never from hand-written host names.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsAccounts, AwsRole } from '../workflows/spec.js';
 import { limitRoute53 } from './rate-limit.js';
 
@@ -53,7 +55,10 @@ function accountOf(roleArn: string): string {
 
 /** IAM's service prefix for each client, as the action log and the policy name actions. */
 const IAM_PREFIX: Record<string, string> = {
+  AutoScalingClient: 'autoscaling',
   CloudWatchClient: 'cloudwatch',
+  EC2Client: 'ec2',
+  IAMClient: 'iam',
   EKSClient: 'eks',
   ElasticLoadBalancingV2Client: 'elasticloadbalancing',
   Route53Client: 'route53',
@@ -106,44 +111,20 @@ export interface AwsClients {
   elbv2(region: string): ElasticLoadBalancingV2Client;
   /** CloudWatch in `region` (metric checks), as the clusters role. */
   cloudwatch(region: string): CloudWatchClient;
+  /** EC2 in `region` (blue's self-managed nodes), as the clusters role. */
+  ec2(region: string): EC2Client;
+  /** EC2 Auto Scaling in `region` (blue's self-managed node groups), as the clusters role. */
+  autoscaling(region: string): AutoScalingClient;
+  /**
+   * IAM (global; the SDK signs for `region`'s partition) as `account`'s role of the migration
+   * served now (roles trusting blue's OIDC issuer: clusters); without `account`, the worker's own
+   * identity (the dry run's policy simulation of it).
+   */
+  iam(region: string, account?: keyof AwsAccounts): IAMClient;
   /** Route 53 for a migration in `region` (the SDK signs for that partition's global region), as the DNS role; its requests spaced out per account (rate-limit.ts). */
   route53(region: string): Route53Client;
   /** STS in `region` as `account`'s role of the migration served now; without `account`, the worker's own identity. */
   sts(region: string, account?: keyof AwsAccounts): STSClient;
-  /** IAM's Query API (the dry run's policy simulation), signed as `sts(region, account)` is. */
-  iam(region: string, account?: keyof AwsAccounts): IamQuery;
-}
-
-/** One IAM Query API call: its XML answer, or an error named by IAM's error code (map it with awsFailure). */
-export interface IamQuery {
-  call(action: string, params: Record<string, string>): Promise<string>;
-}
-
-/** An IAM call that has not answered by then is given up (the SDK's clients have their own retries and timeouts; this call has only this). */
-const IAM_CALL_TIMEOUT_MS = 20_000;
-
-/**
- * IAM has one endpoint per partition, signed for the partition's home region. No IAM client is
- * among the dependencies yet, so the endpoint is named here rather than by the SDK's rules.
- */
-function iamEndpoint(region: string): { url: string; signingRegion: string } {
-  if (region.startsWith('cn-')) return { url: 'https://iam.cn-north-1.amazonaws.com.cn/', signingRegion: 'cn-north-1' };
-  if (region.startsWith('us-gov-')) return { url: 'https://iam.us-gov.amazonaws.com/', signingRegion: 'us-gov-west-1' };
-  return { url: 'https://iam.amazonaws.com/', signingRegion: 'us-east-1' };
-}
-
-/**
- * An IAM error answer as the SDK would raise it: `name` is IAM's code, so awsFailure maps it. An
- * answer that is no IAM error at all (moto's error page for a call it lacks) means the endpoint
- * does not offer the call.
- */
-function iamError(status: number, body: string): Error {
-  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
-  const err = new Error(message ?? `HTTP ${status}: not an IAM answer`) as Error & { $metadata: { httpStatusCode: number } };
-  err.name = code ?? 'NotImplemented';
-  err.$metadata = { httpStatusCode: status };
-  return err;
 }
 
 export function createAwsClients(config: AwsConfig): AwsClients {
@@ -196,32 +177,10 @@ export function createAwsClients(config: AwsConfig): AwsClients {
     eks: (region) => client('eks', region, 'clusters', (o) => new EKSClient(o)),
     elbv2: (region) => client('elbv2', region, 'clusters', (o) => new ElasticLoadBalancingV2Client(o)),
     cloudwatch: (region) => client('cloudwatch', region, 'clusters', (o) => new CloudWatchClient(o)),
+    ec2: (region) => client('ec2', region, 'clusters', (o) => new EC2Client(o)),
+    autoscaling: (region) => client('autoscaling', region, 'clusters', (o) => new AutoScalingClient(o)),
+    iam: (region, account) => client(`iam-${account ?? 'own'}`, region, account, (o) => new IAMClient(o)),
     route53: (region) => client('route53', region, 'dns', (o, role) => limitRoute53(new Route53Client(o), role ? accountOf(role.roleArn) : 'default')),
     sts: stsClient,
-    iam(region, account) {
-      const sts = stsClient(region, account);
-      const { url, signingRegion } = config.endpoint ? { url: config.endpoint, signingRegion: 'us-east-1' } : iamEndpoint(region);
-      return {
-        async call(action, params) {
-          const endpoint = new URL(url);
-          const body = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }).toString();
-          const signer = new SignatureV4({ service: 'iam', region: signingRegion, credentials: sts.config.credentials, sha256: sts.config.sha256 });
-          const signed = await signer.sign({
-            method: 'POST',
-            protocol: endpoint.protocol,
-            hostname: endpoint.hostname,
-            port: endpoint.port ? Number(endpoint.port) : undefined,
-            path: endpoint.pathname,
-            headers: { host: endpoint.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-            body,
-          });
-          if (actionLog && scope.getStore()) appendFileSync(actionLog, `iam:${action}\n`);
-          const answer = await fetch(endpoint, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(IAM_CALL_TIMEOUT_MS) });
-          const text = await answer.text();
-          if (!answer.ok) throw iamError(answer.status, text);
-          return text;
-        },
-      };
-    },
   };
 }

@@ -10,14 +10,15 @@ import type { PreflightInput, PreflightResult, ProvisionInput, ProvisionResult, 
 import { FAILURE, invalidSpec } from './errors.js';
 import { UNREACHABLE_AFTER_ATTEMPTS } from '../workflows/failures.js';
 import { auditDrift, gibibytes, scanRemovedApis, statefulInventory, workloadReadiness, type ApiUsage, type InventoryOptions, type StatefulItem } from './kube-audit.js';
-import { describeObject, KUBE_UNAVAILABLE, requireCluster, serverMinor, type ClusterAccess, type KubeCluster } from './kubernetes.js';
+import { describeObject, KUBE_UNAVAILABLE, listAll, requireCluster, serverMinor, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 import { activityContext } from './poll.js';
 import { withUserRows, type ApiLifecycle } from './removed-apis.js';
 
 /** Findings listed one by one per category before the rest is summed up. */
 const MAX_LISTED = 25;
 
-function capped(findings: Finding[], source: string, what: string): Finding[] {
+/** The first MAX_LISTED findings of a category, the rest summed up in one. */
+export function capped(findings: Finding[], source: string, what: string): Finding[] {
   if (findings.length <= MAX_LISTED) return findings;
   const rest = findings.length - MAX_LISTED;
   return [...findings.slice(0, MAX_LISTED), { severity: findings[MAX_LISTED].severity, source, message: `…and ${rest} more ${what}` }];
@@ -54,6 +55,13 @@ export interface ClusterCheckOptions {
   /** Rows for the removed-API table beyond Kubernetes' own (CRDs); the worker reads them from CUTOVER_REMOVED_APIS_FILE. */
   removedApis?: ApiLifecycle[];
 }
+
+/** Karpenter's node pool kinds, newest first. */
+const KARPENTER_POOLS: [string, string][] = [
+  ['karpenter.sh/v1', 'NodePool'],
+  ['karpenter.sh/v1beta1', 'NodePool'],
+  ['karpenter.sh/v1alpha5', 'Provisioner'],
+];
 
 const HOW = 'Velero, a snapshot restore, or the app\'s own replication';
 const MIGRATE = `migrate it (${HOW}) to green before cutover`;
@@ -143,6 +151,37 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
         }
         if (!findings.length) findings.push({ severity: 'info', source, message: `no object in ${input.blue} uses an API removed or deprecated by Kubernetes ${input.targetVersion}` });
         return findings;
+      });
+    },
+
+    /**
+     * Karpenter's node pools in blue (NodePools, karpenter.sh v1 and v1beta1; Provisioners,
+     * v1alpha5): Karpenter runs inside the cluster, so green.mode create cannot copy them.
+     */
+    async karpenterFindings(input: PreflightInput): Promise<Finding[]> {
+      const source = 'karpenter';
+      return orFinding(source, `Karpenter scan of ${input.blue}`, async () => {
+        const blue = await connect(input.blue, input.region, input.blueContext);
+        if (!blue) return [{ severity: 'info', source, message: `no API access to ${input.blue} configured on this worker; Karpenter scan skipped` }];
+        // Kind and name → how it is named: one object served by two versions is one pool.
+        const pools = new Map<string, string>();
+        for (const [apiVersion, kind] of KARPENTER_POOLS) {
+          if (!(await blue.objects.served(apiVersion, kind))) continue;
+          for (const o of await listAll(blue, apiVersion, kind)) {
+            const key = `${kind} ${o.metadata?.name}`;
+            if (!pools.has(key)) pools.set(key, `${key} (${apiVersion})`);
+          }
+        }
+        if (!pools.size) return [{ severity: 'info', source, message: `no Karpenter NodePool or Provisioner in ${input.blue}` }];
+        return capped(
+          [...pools.values()].map((p) => ({
+            severity: 'warning',
+            source,
+            message: `${p} in ${input.blue} is not copied: Karpenter runs in the cluster; install it on green and apply the NodePool (with its EC2NodeClass) there before cutover`,
+          })),
+          source,
+          'Karpenter node pools',
+        );
       });
     },
 

@@ -3,7 +3,7 @@
 import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
 import type { MetricPhase } from '../workflows/spec.js';
 import type { KubeContextRef, ResolvedDrain, ResolvedObservedShare, ResolvedSpec } from '../workflows/spec-defaults.js';
-import type { FreezeWindow, PeakWindow } from '../workflows/spec.js';
+import type { FreezeWindow, GreenOverrides, PeakWindow } from '../workflows/spec.js';
 
 export interface ClusterRef {
   region: string;
@@ -32,6 +32,8 @@ export interface PreflightInput extends KubeContexts {
   green: string;
   targetVersion: string;
   mode: 'create' | 'adopt';
+  /** green.overrides (mode create): preflight checks them against blue (names, AMI types). */
+  overrides?: GreenOverrides;
 }
 export interface PreflightResult {
   blueVersion: string;
@@ -45,6 +47,8 @@ export interface ProvisionInput extends KubeContexts {
   green: string;
   targetVersion: string;
   mode: 'create' | 'adopt';
+  /** green.overrides (mode create): what green gets other than blue's configuration. */
+  overrides?: GreenOverrides;
 }
 export interface ProvisionResult {
   /** True when this migration created green (so cancel may delete it). */

@@ -34,7 +34,8 @@ async function feature(findings: Finding[], what: string, run: () => Promise<voi
   }
 }
 
-async function pages<T>(fetch: (nextToken?: string) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
+/** Every item of a paginated EKS list (nextToken). */
+export async function pages<T>(fetch: (nextToken?: string) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {

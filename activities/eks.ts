@@ -1,19 +1,21 @@
-// EKS: describe blue, check the target version, create or adopt green (with blue's node
-// groups, add-ons, access entries and Pod Identity associations), retire a cluster.
+// EKS: describe blue, check the target version, create green as blue's copy (green-copy.ts:
+// the cluster, node groups, Fargate profiles; eks-config.ts: add-ons, access entries, Pod
+// Identity associations) or adopt it, retire a cluster.
 // Calls an endpoint does not implement (moto, or an account without the feature) become
 // findings, never crashes.
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
   DeleteClusterCommand,
+  DeleteFargateProfileCommand,
   DeleteNodegroupCommand,
   DescribeClusterCommand,
   DescribeClusterVersionsCommand,
-  DescribeNodegroupCommand,
   ListInsightsCommand,
   ListNodegroupsCommand,
   waitUntilClusterActive,
   waitUntilClusterDeleted,
+  waitUntilFargateProfileDeleted,
   waitUntilNodegroupActive,
   waitUntilNodegroupDeleted,
   type Cluster,
@@ -24,10 +26,10 @@ import { compareMinor } from '../workflows/kubernetes-version.js';
 import type { AwsClients } from './aws.js';
 import type { ClusterProtection, ClusterRef, GreenCreatedByInput, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
 import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';
-import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
+import { awsFailure, FAILURE, invalidSpec, isUnsupported, notFound } from './errors.js';
+import { adoptDifferences, clusterRequest, copyFargateProfiles, copyFindings, describeFargateProfiles, describeNodegroups, MIGRATION_TAG, nodegroupRequest } from './green-copy.js';
 import { POLL_INTERVAL, pollUntil, runWaiter, type Waiter } from './poll.js';
 
-const MIGRATION_TAG = 'cutover.io/migration';
 /** A cluster tagged so (value `true`) is never deleted by a migration: decommissioning keeps it. */
 export const PROTECTED_TAG = 'cutover.io/protected';
 
@@ -74,6 +76,20 @@ async function deleteNodegroups(eks: EKSClient, cluster: string): Promise<string
   return groups;
 }
 
+/** Deletes every Fargate profile of `cluster`, one at a time (EKS deletes one of a cluster at a time); an endpoint without them has none. */
+async function deleteFargateProfiles(eks: EKSClient, cluster: string): Promise<void> {
+  const profiles = await describeFargateProfiles(eks, cluster).catch((err) => {
+    if ((err as { type?: string }).type === FAILURE.unsupported) return [];
+    throw err;
+  });
+  for (const { fargateProfileName: name } of profiles) {
+    await eks.send(new DeleteFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })).catch((err) => {
+      if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting Fargate profile ${name} of ${cluster}`);
+    });
+    await eksWait(`Fargate profile ${name} of ${cluster} deleted`, (params) => waitUntilFargateProfileDeleted({ client: eks, ...params }, { clusterName: cluster, fargateProfileName: name! }));
+  }
+}
+
 /** EKS's own waiter for `describe`, polled every few seconds rather than the SDK's default half minute. */
 const eksWait = (describe: string, waiter: Waiter) => runWaiter(waiter, { describe, interval: POLL_INTERVAL.eks });
 
@@ -111,10 +127,15 @@ export function createEksActivities(aws: AwsClients) {
         findings.push({ severity: 'info', source: 'eks-insights', message: 'EKS upgrade insights not available on this endpoint' });
       }
       // A green outside EKS is checked through its API server (activities/cluster-checks.ts).
-      if (input.mode === 'adopt' && input.greenContext?.eks !== false && !(await describeCluster(eks, input.green))) {
-        findings.push({ severity: 'blocking', source: 'eks', message: `green ${input.green} to adopt does not exist` });
+      if (input.mode === 'adopt' && input.greenContext?.eks !== false) {
+        const green = await describeCluster(eks, input.green);
+        if (!green) findings.push({ severity: 'blocking', source: 'eks', message: `green ${input.green} to adopt does not exist` });
+        else findings.push(...(await adoptDifferences(eks, blue, green)));
       }
-      if (input.mode === 'create') findings.push(...(await addonFindings(eks, input.blue, input.targetVersion)));
+      if (input.mode === 'create') {
+        findings.push(...(await addonFindings(eks, input.blue, input.targetVersion)));
+        findings.push(...(await copyFindings(aws, input, blue)));
+      }
       const protection = protectionOf(blue);
       if (protection.protected) findings.push({ severity: 'info', source: 'eks', message: `blue is protected: it will be kept (${protection.reason}); decommissioning removes its routing and deletes nothing of it` });
       return { blueVersion, findings };
@@ -130,30 +151,10 @@ export function createEksActivities(aws: AwsClients) {
       } else if (!green) {
         const blue = await describeCluster(eks, input.blue);
         if (!blue) throw notFound(`blue cluster ${input.blue} not found in ${input.region}`);
-        const vpc = blue.resourcesVpcConfig;
         green = (
-          await eks
-            .send(
-              new CreateClusterCommand({
-                name: input.green,
-                version: input.targetVersion,
-                roleArn: blue.roleArn,
-                resourcesVpcConfig: {
-                  subnetIds: vpc?.subnetIds,
-                  securityGroupIds: vpc?.securityGroupIds,
-                  endpointPublicAccess: vpc?.endpointPublicAccess,
-                  endpointPrivateAccess: vpc?.endpointPrivateAccess,
-                },
-                logging: blue.logging,
-                accessConfig: blue.accessConfig?.authenticationMode ? { authenticationMode: blue.accessConfig.authenticationMode } : undefined,
-                tags: { ...blue.tags, [MIGRATION_TAG]: input.migrationId },
-                // The same token on a retry makes EKS treat it as the same request.
-                clientRequestToken: `${input.migrationId}-create`.slice(0, 64),
-              }),
-            )
-            .catch((err) => {
-              throw awsFailure(err, `creating ${input.green}`);
-            })
+          await eks.send(new CreateClusterCommand(clusterRequest(blue, input))).catch((err) => {
+            throw awsFailure(err, `creating ${input.green}`);
+          })
         ).cluster;
       }
       await eksWait(`${input.green} ACTIVE`, (params) => waitUntilClusterActive({ client: eks, ...params }, { name: input.green }));
@@ -162,29 +163,12 @@ export function createEksActivities(aws: AwsClients) {
       // this migration made; a retry creates only those not there yet.
       if (input.mode === 'create' && created) {
         const existing = new Set(await listNodegroups(eks, input.green));
-        for (const name of await listNodegroups(eks, input.blue)) {
-          if (existing.has(name)) continue;
-          const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: input.blue, nodegroupName: name }))).nodegroup;
-          if (!ng) continue;
-          await eks
-            .send(
-              new CreateNodegroupCommand({
-                clusterName: input.green,
-                nodegroupName: name,
-                nodeRole: ng.nodeRole,
-                subnets: ng.subnets,
-                scalingConfig: ng.scalingConfig,
-                instanceTypes: ng.instanceTypes,
-                capacityType: ng.capacityType,
-                labels: ng.labels,
-                taints: ng.taints,
-                tags: { ...ng.tags, [MIGRATION_TAG]: input.migrationId },
-              }),
-            )
-            .catch((err) => {
-              // Created by an attempt whose answer was lost.
-              if ((err as Error).name !== 'ResourceInUseException') throw awsFailure(err, `node group ${name} of ${input.green}`);
-            });
+        for (const ng of await describeNodegroups(eks, input.blue)) {
+          if (existing.has(ng.nodegroupName!)) continue;
+          await eks.send(new CreateNodegroupCommand(nodegroupRequest(ng, input))).catch((err) => {
+            // Created by an attempt whose answer was lost.
+            if ((err as Error).name !== 'ResourceInUseException') throw awsFailure(err, `node group ${ng.nodegroupName} of ${input.green}`);
+          });
         }
       }
       for (const name of await listNodegroups(eks, input.green)) {
@@ -195,6 +179,10 @@ export function createEksActivities(aws: AwsClients) {
       const findings: Finding[] = [];
       // Only a green this migration made gets blue's configuration; someone else's is left as it is.
       if (input.mode === 'create' && created) {
+        await copyFargateProfiles(eks, input.blue, input).catch((err) => {
+          if ((err as { type?: string }).type !== FAILURE.unsupported) throw err;
+          findings.push({ severity: 'info', source: 'eks', message: 'EKS Fargate profiles not available on this endpoint; skipped' });
+        });
         const copied = await copyClusterConfig(eks, input.blue, input.green, input.targetVersion, { [MIGRATION_TAG]: input.migrationId });
         findings.push(...copied.findings);
         // Not EKS's add-on waiter: it gives up on DEGRADED, which an add-on can recover from;
@@ -228,6 +216,7 @@ export function createEksActivities(aws: AwsClients) {
       const eks = aws.eks(input.region);
       if (!(await describeCluster(eks, input.cluster))) return;
       await deleteNodegroups(eks, input.cluster);
+      await deleteFargateProfiles(eks, input.cluster);
       await eks.send(new DeleteClusterCommand({ name: input.cluster })).catch((err) => {
         if ((err as Error).name !== 'ResourceNotFoundException') throw awsFailure(err, `deleting ${input.cluster}`);
       });

@@ -44,6 +44,11 @@ export function isUnsupported(err: unknown): boolean {
   return UNSUPPORTED_NAMES.has(awsErrorName(err));
 }
 
+/** True when the credentials were refused (access denied, expired, unknown): a read-only check says it could not run. */
+export function isAccessDenied(err: unknown): boolean {
+  return ACCESS_DENIED_NAMES.has(awsErrorName(err));
+}
+
 /** Maps an AWS SDK error to a typed failure naming `what`; throttling and 5xx stay retryable. */
 export function awsFailure(err: unknown, what: string): Error {
   const name = awsErrorName(err);

@@ -56,7 +56,9 @@ export function createActivities(deps: ActivityDeps) {
     async preflight(input: PreflightInput): Promise<PreflightResult> {
       const result = input.blueContext?.eks === false ? await checks.blueOutsideEks(input) : await eks.preflight(input);
       const green = input.greenContext?.eks === false ? await checks.greenOutsideEks(input) : [];
-      return { ...result, findings: [...result.findings, ...green, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input))] };
+      // Karpenter's node pools live in blue's API server: what green.mode create cannot copy.
+      const karpenter = input.mode === 'create' ? await checks.karpenterFindings(input) : [];
+      return { ...result, findings: [...result.findings, ...green, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input)), ...karpenter] };
     },
 
     /** EKS creates or adopts green; a green outside EKS is adopted through its API server. */

@@ -2,6 +2,7 @@
 // deploy/iam-policy.json its spec calls for: the one list of actions), who the worker is in each
 // account (STS GetCallerIdentity, under the spec's roles), and whether IAM's policy simulator
 // allows each action there. Read-only: it asks IAM, it changes nothing.
+import { SimulatePrincipalPolicyCommand, type ContextEntry } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import policy from '../deploy/iam-policy.json' with { type: 'json' };
 import type { Finding } from '../workflows/model.js';
@@ -83,34 +84,17 @@ export interface Evaluation {
   decision: string;
 }
 
-const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+/** PassRole is asked as passed to EKS, as the policy's condition says. */
+const PASSED_TO_EKS: ContextEntry[] = [{ ContextKeyName: 'iam:PassedToService', ContextKeyType: 'string', ContextKeyValues: ['eks.amazonaws.com'] }];
 
 /**
- * SimulatePrincipalPolicy's XML answer: each evaluation begins at its EvalActionName, whose
- * first EvalResourceName and EvalDecision follow it (nested per-resource results come later).
+ * moto, and endpoints without the simulator, answer it with an HTTP 500 page that is no IAM
+ * error at all; a real IAM 5xx carries its error code.
  */
-export function parseSimulation(xml: string): { evaluations: Evaluation[]; marker?: string } {
-  const evaluations = xml
-    .split('<EvalActionName>')
-    .slice(1)
-    .map((chunk) => ({ action: chunk.slice(0, chunk.indexOf('<')), resource: tag(chunk, 'EvalResourceName') ?? '*', decision: tag(chunk, 'EvalDecision') ?? 'unknown' }));
-  const truncated = tag(xml, 'IsTruncated') === 'true';
-  return { evaluations, ...(truncated && { marker: tag(xml, 'Marker') }) };
-}
-
-/** The form parameters of one SimulatePrincipalPolicy page; PassRole is asked as passed to EKS, as the policy's condition says. */
-function simulationParams(principal: string, actions: string[], resource: string, marker?: string): Record<string, string> {
-  const params: Record<string, string> = { PolicySourceArn: principal, MaxItems: '1000' };
-  actions.forEach((a, i) => (params[`ActionNames.member.${i + 1}`] = a));
-  if (resource !== '*') params['ResourceArns.member.1'] = resource;
-  if (actions.includes('iam:PassRole')) {
-    params['ContextEntries.member.1.ContextKeyName'] = 'iam:PassedToService';
-    params['ContextEntries.member.1.ContextKeyType'] = 'string';
-    params['ContextEntries.member.1.ContextKeyValues.member.1'] = 'eks.amazonaws.com';
-  }
-  if (marker) params.Marker = marker;
-  return params;
-}
+const noSimulator = (err: unknown) => {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.$metadata?.httpStatusCode === 500 && ['UnknownError', 'Error', 'SyntaxError', 'InternalFailure'].includes(e.name ?? 'Error');
+};
 
 /** Thrown when IAM's simulator cannot be asked (refused, or not offered by the endpoint): nothing is checked then. */
 class SimulationUnavailable extends Error {}
@@ -127,19 +111,28 @@ export function createPermissionActivities(aws: AwsClients) {
     for (const [resource, actions] of byResource) {
       let marker: string | undefined;
       do {
-        let xml: string;
-        try {
-          xml = await iam.call('SimulatePrincipalPolicy', simulationParams(principal, actions, resource, marker));
-        } catch (err) {
+        const request = {
+          PolicySourceArn: principal,
+          ActionNames: actions,
+          ...(resource !== '*' && { ResourceArns: [resource] }),
+          ...(actions.includes('iam:PassRole') && { ContextEntries: PASSED_TO_EKS }),
+          MaxItems: 1000,
+          Marker: marker,
+        };
+        const page = await iam.send(new SimulatePrincipalPolicyCommand(request)).catch((err: unknown) => {
+          if (noSimulator(err)) throw new SimulationUnavailable('the endpoint does not offer IAM\'s policy simulator');
           const failure = awsFailure(err, `simulating ${principal}'s policies`);
           // Throttling and 5xx are worth another attempt; a refusal or a missing API is an answer.
           if ((failure as { nonRetryable?: boolean }).nonRetryable) throw new SimulationUnavailable(failure.message);
           throw failure;
-        }
-        const page = parseSimulation(xml);
+        });
         // Only what was asked: an evaluation of anything else is not this call's answer.
-        out.push(...page.evaluations.filter((e) => actions.includes(e.action)).map((e) => ({ ...e, resource: e.resource === '*' ? resource : e.resource })));
-        marker = page.marker;
+        for (const e of page.EvaluationResults ?? []) {
+          if (!e.EvalActionName || !actions.includes(e.EvalActionName)) continue;
+          const evaluated = e.EvalResourceName && e.EvalResourceName !== '*' ? e.EvalResourceName : resource;
+          out.push({ action: e.EvalActionName, resource: evaluated, decision: e.EvalDecision ?? 'unknown' });
+        }
+        marker = page.IsTruncated ? page.Marker : undefined;
       } while (marker);
     }
     return out;

@@ -7,6 +7,7 @@ import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeout
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { refusalStatus } from '../workflows/messages.js';
 import { RETIRED_FIELDS } from '../workflows/spec.js';
+import { overrideFieldRefusal } from '../workflows/green-overrides.js';
 import { BODY_LIMIT_BYTES } from './config.js';
 
 export interface FieldError {
@@ -146,7 +147,7 @@ export function validationErrors(error: FastifyError): FieldError[] {
       message = 'is required';
     } else if (v.keyword === 'additionalProperties') {
       path += `/${String(params.additionalProperty)}`;
-      message = (!prefix && RETIRED_FIELDS[path]) || 'is not allowed';
+      message = (!prefix && (RETIRED_FIELDS[path] || overrideFieldRefusal(path))) || 'is not allowed';
     } else if (v.keyword === 'enum' && Array.isArray(params.allowedValues)) {
       message = `must be one of ${params.allowedValues.join(', ')}`;
     }

@@ -184,6 +184,7 @@ export function renderPlan(answer: PlanBody): string {
   if (plan.steps[0]) out.push(`  each step, once the weights are written, waits until ${plan.steps[0].applied}`);
   const shares = plan.steps.filter((s) => s.observedShare);
   if (shares.length) out.push('  then, before its observe window, until', ...shares.map((s) => `    ${s.index}. ${s.observedShare}`));
+  if (plan.greenOverrides?.length) out.push("  green   blue's copy at the target, except", ...plan.greenOverrides.map((o) => `    ${o}`));
   out.push(`  gates   ${plan.gates.join(', ')}`);
   out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}${t.peaks ? ` (minimum) and peaks ${t.peaks.join('; ')}` : ''}`).join(', ')}`);
   for (const t of plan.timers) if (t.ends) out.push(`          ${t.name} ends ${t.ends}`);

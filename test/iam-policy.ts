@@ -14,6 +14,7 @@ const PREFIX: Record<string, string> = {
   'route-53': 'route53',
   'elastic-load-balancing-v2': 'elasticloadbalancing',
   sts: 'sts',
+  'auto-scaling': 'autoscaling',
 };
 
 /** The action each waiter polls with. */
@@ -22,6 +23,8 @@ export const WAITER_ACTIONS: Record<string, string> = {
   waitUntilClusterDeleted: 'eks:DescribeCluster',
   waitUntilNodegroupActive: 'eks:DescribeNodegroup',
   waitUntilNodegroupDeleted: 'eks:DescribeNodegroup',
+  waitUntilFargateProfileActive: 'eks:DescribeFargateProfile',
+  waitUntilFargateProfileDeleted: 'eks:DescribeFargateProfile',
   waitUntilResourceRecordSetsChanged: 'route53:GetChange',
 };
 
@@ -29,6 +32,7 @@ export const WAITER_ACTIONS: Record<string, string> = {
 export const IMPLIED_ACTIONS: Record<string, string[]> = {
   'eks:CreateCluster': ['iam:PassRole'],
   'eks:CreateNodegroup': ['iam:PassRole'],
+  'eks:CreateFargateProfile': ['iam:PassRole'],
   'eks:CreateAddon': ['iam:PassRole'],
   'eks:CreatePodIdentityAssociation': ['iam:PassRole'],
 };
@@ -66,8 +70,6 @@ export function codeActions(): { actions: Set<string>; unknownWaiters: string[] 
       }
     }
     if (text.includes('fromTemporaryCredentials(')) actions.add('sts:AssumeRole');
-    // IAM's Query API, signed by hand (activities/aws.ts `iam`): its calls name their action.
-    for (const [, action] of text.matchAll(/\biam\.call\(\s*'(\w+)'/g)) actions.add(`iam:${action}`);
   }
   for (const action of [...actions]) for (const implied of IMPLIED_ACTIONS[action] ?? []) actions.add(implied);
   return { actions, unknownWaiters };

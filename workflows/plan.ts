@@ -5,6 +5,7 @@ import { describeDrain, describeObservedShare, describeRule, peakLabel } from '.
 import { metricSource } from './metric-source.js';
 import { describePolicy } from './approval-policy.js';
 import { GATE_KINDS } from './spec-values.js';
+import { describeOverrides } from './green-overrides.js';
 import { appliedWait } from './drivers/index.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';
@@ -69,6 +70,8 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     ],
     ...(spec.health.metrics?.length && { metricChecks: spec.health.metrics.map(plannedMetricCheck) }),
     approvalPolicies: Object.fromEntries(GATE_KINDS.map((kind) => [kind, describePolicy(spec.approvals.policies[kind])])),
+    // Only with overrides, so every other spec plans as it did.
+    ...(spec.green.overrides && { greenOverrides: describeOverrides(spec.green.overrides) }),
     decommission: {
       removeRouting: true,
       steps: decommissionSteps(spec),

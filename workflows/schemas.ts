@@ -221,6 +221,7 @@ export const PlanSchema = Type.Object({
   ),
   metricChecks: Type.Optional(Type.Array(PlannedMetricCheckSchema, { description: "health.metrics: each check's source, window and rule per phase" })),
   approvalPolicies: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'each kind of gate (cutover, step, promote, decommission, override) → its approval policy in a line' })),
+  greenOverrides: Type.Optional(Type.Array(Type.String(), { description: "green.overrides, one per line: what green gets other than blue's configuration when provisioning creates it" })),
   decommission: Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),

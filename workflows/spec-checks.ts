@@ -3,6 +3,7 @@
 import type { AnyDriverEntry } from './drivers/driver.js';
 import { driverEntry, DRIVERS } from './drivers/index.js';
 import { durationMs } from './duration.js';
+import { overrideIssues } from './green-overrides.js';
 import { KUBERNETES_MINOR } from './kubernetes-version.js';
 import { clusterName, MIGRATION_ID_PATTERN, migrationId } from './migration-id.js';
 import { DEFAULTS, drainCheckOf, resolveMetricCheck } from './spec-defaults.js';
@@ -151,6 +152,7 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     }
   }
   issues.push(...clusterIssues(spec));
+  issues.push(...overrideIssues(spec));
   issues.push(...peakIssues(spec));
   (spec.health?.metrics ?? []).forEach((m, i) => issues.push(...metricIssues(m, `/health/metrics/${i}`)));
   const names = new Map<string, number>();

@@ -454,6 +454,97 @@ const PolicyRef = (gates: string) =>
       description: `the approval policy of ${gates}: a name from the service's settings, or a policy`,
     }),
   );
+/** A node group's or Fargate profile's name in green.overrides, or `*` for every one of blue's. */
+const OVERRIDE_KEY = '^(\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,99})$';
+const StringList = (description: string, maxItems = 50) => Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems, description });
+const Tags = (description: string) => Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 50, description });
+/** What green.overrides may change of blue's cluster as green gets it (CreateCluster's settable fields). */
+const ClusterOverrides = Type.Object(
+  {
+    roleArn: Type.Optional(NameWith("green's cluster IAM role instead of blue's")),
+    subnetIds: Type.Optional(StringList("green's VPC subnets instead of blue's", 16)),
+    securityGroupIds: Type.Optional(StringList("green's control-plane security groups instead of blue's", 5)),
+    endpointPublicAccess: Type.Optional(Type.Boolean()),
+    endpointPrivateAccess: Type.Optional(Type.Boolean()),
+    publicAccessCidrs: Type.Optional(StringList('CIDR blocks allowed to reach the public endpoint', 40)),
+    encryptionKeyArn: Type.Optional(NameWith("KMS key that encrypts green's Kubernetes secrets instead of blue's")),
+    serviceIpv4Cidr: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the Kubernetes service CIDR of green' })),
+    ipFamily: Type.Optional(StringEnum(['ipv4', 'ipv6'] as const)),
+    logging: Type.Optional(
+      Type.Array(StringEnum(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const), { maxItems: 5, description: 'the control-plane log types enabled on green (the others off)' }),
+    ),
+    authenticationMode: Type.Optional(StringEnum(['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'] as const)),
+    supportType: Type.Optional(StringEnum(['STANDARD', 'EXTENDED'] as const, { description: "green's upgrade policy (support type)" })),
+    tags: Type.Optional(Tags("tags added to (or replacing) blue's on green")),
+  },
+  { additionalProperties: false, description: "green's cluster: each field given replaces blue's" },
+);
+/** What green.overrides may change of a managed node group as green gets it (CreateNodegroup's settable fields). */
+const NodegroupOverrides = Type.Object(
+  {
+    amiType: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'e.g. AL2023_x86_64_STANDARD' })),
+    instanceTypes: Type.Optional(StringList('e.g. ["m6i.large"]', 20)),
+    capacityType: Type.Optional(StringEnum(['ON_DEMAND', 'SPOT', 'CAPACITY_BLOCK'] as const)),
+    diskSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 16384, description: 'GiB; not with a launch template (EKS refuses both)' })),
+    subnets: Type.Optional(StringList('subnets of the node group', 16)),
+    nodeRole: Type.Optional(NameWith('node IAM role')),
+    scalingConfig: Type.Optional(
+      Type.Object(
+        { minSize: Type.Optional(Type.Integer({ minimum: 0 })), maxSize: Type.Optional(Type.Integer({ minimum: 1 })), desiredSize: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    updateConfig: Type.Optional(
+      Type.Object({ maxUnavailable: Type.Optional(Type.Integer({ minimum: 1 })), maxUnavailablePercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
+    ),
+    labels: Type.Optional(Tags('Kubernetes labels of the nodes (replacing blue\'s)')),
+    taints: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { key: Type.String({ minLength: 1, maxLength: 63 }), value: Type.Optional(Type.String({ maxLength: 63 })), effect: StringEnum(['NO_SCHEDULE', 'NO_EXECUTE', 'PREFER_NO_SCHEDULE'] as const) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 50, description: "taints of the nodes (replacing blue's)" },
+      ),
+    ),
+    launchTemplate: Type.Optional(
+      Type.Object(
+        { id: Type.Optional(Name), name: Type.Optional(Name), version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+        { additionalProperties: false, description: 'an EC2 launch template (id or name) and its version' },
+      ),
+    ),
+    remoteAccess: Type.Optional(
+      Type.Object({ ec2SshKey: Type.Optional(Name), sourceSecurityGroups: Type.Optional(StringList('security groups allowed SSH', 10)) }, { additionalProperties: false }),
+    ),
+    tags: Type.Optional(Tags("tags added to (or replacing) blue's on the node group")),
+  },
+  { additionalProperties: false, description: "a node group of green: each field given replaces blue's" },
+);
+export const GreenOverrides = Type.Object(
+  {
+    cluster: Type.Optional(ClusterOverrides),
+    nodegroups: Type.Optional(
+      Type.Record(Type.String({ pattern: OVERRIDE_KEY }), NodegroupOverrides, {
+        maxProperties: 100,
+        additionalProperties: false,
+        description: 'by the name of blue\'s node group, or "*" for all of them (a named entry wins over "*" field by field)',
+      }),
+    ),
+    fargateProfiles: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: OVERRIDE_KEY }),
+        Type.Object({ subnets: Type.Optional(StringList('private subnets of the profile', 16)) }, { additionalProperties: false }),
+        { maxProperties: 100, additionalProperties: false, description: 'by the name of blue\'s Fargate profile, or "*" for all of them' },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "with green.mode create: what green gets other than blue's configuration (green is otherwise blue's copy at the target version)",
+    examples: [{ cluster: { publicAccessCidrs: ['203.0.113.0/24'] }, nodegroups: { '*': { amiType: 'AL2023_x86_64_STANDARD' }, web: { instanceTypes: ['m7i.large'] } } }],
+  },
+);
+
 /** A spec that deletes blue without a drain check says so, and why. */
 export const DrainNone = Type.Object(
   {
@@ -495,6 +586,7 @@ export const MigrationSpecSchema = Type.Object(
         deleteOnCancel: Type.Optional(
           Type.Boolean({ description: 'on cancel, delete green if this migration created it (default false)' }),
         ),
+        overrides: Type.Optional(GreenOverrides),
       },
       { additionalProperties: false, description: 'the cluster taking over: an EKS cluster, a kubeconfig context, or both (at least one)' },
     ),
@@ -668,6 +760,7 @@ export type ObservedShareCheck = Static<typeof ObservedShareCheck>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;
+export type GreenOverrides = Static<typeof GreenOverrides>;
 export type PeakWindow = Static<typeof PeakWindow>;
 export type FreezeWindow = Static<typeof FreezeWindow>;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -88,6 +88,8 @@ export async function seedMoto(endpoint: string, world: World = SANDBOX): Promis
         subnets: subnetIds,
         scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 },
         instanceTypes: ['m6i.large'],
+        // moto's default is AL2_x86_64, which EKS no longer offers for the 1.33+ targets a sandbox migrates to.
+        amiType: 'AL2023_x86_64_STANDARD',
       }),
     );
   }

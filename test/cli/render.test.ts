@@ -155,6 +155,13 @@ describe('rendering', () => {
       links: status.links,
     } as PlanBody);
     expect(withShare).toContain(`then, before its observe window, until\n    1. ${observedShare}`);
+    const overridden = renderPlan({
+      id: 'migration-us-east-1-blue',
+      plan: { phases: ['provisioning'], steps: [], gates: ['cutover'], timers: [], greenOverrides: ['nodegroups.*.amiType: AL2023_x86_64_STANDARD'], decommission: { removeRouting: true, steps: ['remove-blue-routing'] } },
+      links: status.links,
+    } as PlanBody);
+    expect(overridden).toContain("green   blue's copy at the target, except\n    nodegroups.*.amiType: AL2023_x86_64_STANDARD");
+    expect(text).not.toContain("blue's copy");
   });
 
   it('shows a bake over peaks: the windows still to pass, those that passed, and why one was missed', () => {

@@ -10,12 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { FastifyInstance } from 'fastify';
-import { createAwsClients, type AwsClients } from '../../activities/aws.js';
+import type { AwsClients } from '../../activities/aws.js';
 import { createActivities } from '../../activities/index.js';
 import { buildApp } from '../../api/app.js';
 import { parseTokens, sandboxApiConfig } from '../../api/config.js';
@@ -39,8 +42,9 @@ function clientsWithEnvCredentials(endpoint: string): AwsClients {
     elbv2: (region) => new ElasticLoadBalancingV2Client({ endpoint, region }),
     cloudwatch: (region) => new CloudWatchClient({ endpoint, region }),
     sts: (region) => new STSClient({ endpoint, region }),
-    // The dry run's only: no migration here asks it.
-    iam: (region) => createAwsClients({ endpoint }).iam(region),
+    ec2: (region) => new EC2Client({ endpoint, region }),
+    autoscaling: (region) => new AutoScalingClient({ endpoint, region }),
+    iam: (region) => new IAMClient({ endpoint, region }),
   };
 }
 

@@ -1,6 +1,6 @@
 // Plumbing for the activity integration tests: activities wired to this run's moto and
 // kube-apiservers, an activity context for those that heartbeat, unique kube namespaces,
-// and a small HTTP proxy between the AWS SDK and moto that counts calls and injects faults.
+// and a small HTTP proxy between the AWS SDK and moto that records calls (with their bodies) and injects faults.
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +86,8 @@ export interface ProxiedCall {
   accessKeyId?: string;
   /** The service the call was signed for (eks, elasticloadbalancing, route53, sts). */
   service?: string;
+  /** The request body as sent (JSON for EKS, a query string for ELBv2, XML for Route 53). */
+  body: string;
 }
 
 /** A Route 53 ChangeResourceRecordSets call, as the fault proxy records it. */
@@ -128,7 +130,7 @@ export async function startFaultProxy(target = stack().motoUrl): Promise<FaultPr
       const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? `${req.method} ${req.url?.split('?')[0]}`;
       // Authorization: AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …
       const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '');
-      const call = { method: req.method ?? 'GET', path: req.url ?? '/', action, accessKeyId: credential?.[1], service: credential?.[2] };
+      const call = { method: req.method ?? 'GET', path: req.url ?? '/', action, accessKeyId: credential?.[1], service: credential?.[2], body: body.toString('utf8') };
       calls.push(call);
       const rule = faults.find((f) => f.left > 0 && f.match(call));
       if (rule) {

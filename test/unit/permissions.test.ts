@@ -2,7 +2,7 @@
 // spec needs, on which resources, as which principal, and how IAM's simulator answer reads.
 // (moto has no simulator: test/api/inspect.test.ts shows the check saying so.)
 import { describe, expect, it } from 'vitest';
-import { callsOf, neededStatements, parseSimulation, principalOf } from '../../activities/permissions.js';
+import { callsOf, neededStatements, principalOf } from '../../activities/permissions.js';
 import { permissionsInput } from '../../workflows/migration/inputs.js';
 import { resolveSpec } from '../../workflows/spec-defaults.js';
 import type { MigrationSpec } from '../../workflows/spec.js';
@@ -50,24 +50,5 @@ describe('the statements a plan needs', () => {
     expect(principalOf('arn:aws:sts::777788889999:assumed-role/cutover-worker/i-0abc')).toBe('arn:aws:iam::777788889999:role/cutover-worker');
     expect(principalOf('arn:aws-cn:sts::777788889999:assumed-role/w/s')).toBe('arn:aws-cn:iam::777788889999:role/w');
     expect(principalOf('arn:aws:iam::777788889999:user/ci')).toBe('arn:aws:iam::777788889999:user/ci');
-  });
-});
-
-describe("IAM's simulator answer", () => {
-  it('reads each evaluation (not the nested per-resource ones) and the page marker', () => {
-    const xml = `<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>
-      <IsTruncated>true</IsTruncated><Marker>page-2</Marker>
-      <EvaluationResults>
-        <member><EvalActionName>eks:CreateCluster</EvalActionName><EvalResourceName>arn:aws:eks:eu-west-1:1:cluster/g</EvalResourceName><EvalDecision>implicitDeny</EvalDecision>
-          <MatchedStatements/><ResourceSpecificResults><member><EvalResourceName>arn:aws:eks:eu-west-1:1:cluster/g</EvalResourceName><EvalResourceDecision>implicitDeny</EvalResourceDecision></member></ResourceSpecificResults></member>
-        <member><EvalActionName>eks:DescribeCluster</EvalActionName><EvalResourceName>*</EvalResourceName><EvalDecision>allowed</EvalDecision></member>
-      </EvaluationResults></SimulatePrincipalPolicyResult></SimulatePrincipalPolicyResponse>`;
-    expect(parseSimulation(xml)).toEqual({
-      evaluations: [
-        { action: 'eks:CreateCluster', resource: 'arn:aws:eks:eu-west-1:1:cluster/g', decision: 'implicitDeny' },
-        { action: 'eks:DescribeCluster', resource: '*', decision: 'allowed' },
-      ],
-      marker: 'page-2',
-    });
   });
 });

@@ -105,6 +105,20 @@ describe('a migration from start to a retired blue', () => {
     expect((await run.status()).pendingGate?.gate).toBe('cutover');
   });
 
+  it("hands green.overrides to preflight and provisioning, and shows them in the plan; a spec without them hands none", async () => {
+    const overrides = { nodegroups: { '*': { amiType: 'AL2023_x86_64_STANDARD' } }, cluster: { publicAccessCidrs: ['203.0.113.0/24'] } };
+    const spec = baseSpec();
+    const run = await start({ spec: { ...spec, green: { ...spec.green, overrides } } });
+    const atGate = await run.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    expect(run.cloud.calls('preflight').map((c) => (c.input as { overrides?: unknown }).overrides)).toEqual([overrides]);
+    expect(run.cloud.calls('provisionGreen').map((c) => (c.input as { overrides?: unknown }).overrides)).toEqual([overrides]);
+    expect(atGate.plan?.greenOverrides).toEqual(['cluster.publicAccessCidrs: 203.0.113.0/24', 'nodegroups.*.amiType: AL2023_x86_64_STANDARD']);
+
+    const plain = await start();
+    await plain.until((s) => s.pendingGate?.gate === 'cutover', 'cutover gate');
+    expect(plain.cloud.calls('provisionGreen').map((c) => Object.keys(c.input as object))).not.toContainEqual(expect.arrayContaining(['overrides']));
+  });
+
   it('waits for an override of a blocking preflight finding; a rejection fails the migration untouched', async () => {
     const run = await start({ cloud: (c) => void (c.preflightFindings = [{ severity: 'blocking', source: 'removed-apis', message: 'policy/v1beta1 PodSecurityPolicy in use' }]) });
     const s = await run.until((st) => st.pendingGate?.gate === 'preflight-override', 'override gate');

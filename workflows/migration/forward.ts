@@ -53,6 +53,7 @@ export async function provisioning(run: Run): Promise<Phase> {
         green,
         targetVersion: spec.green.kubernetesVersion,
         mode: spec.green.mode,
+        ...(spec.green.overrides && { overrides: spec.green.overrides }),
         ...kubeContexts(run),
       }),
     );

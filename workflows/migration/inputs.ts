@@ -21,6 +21,8 @@ export const preflightInput = (spec: ResolvedSpec): PreflightInput => ({
   green: spec.green.cluster,
   targetVersion: spec.green.kubernetesVersion,
   mode: spec.green.mode,
+  // Only specs with overrides carry the field: every other input is as it was.
+  ...(spec.green.overrides && { overrides: spec.green.overrides }),
   ...kubeContextsOf(spec),
 });
 
