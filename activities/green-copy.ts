@@ -49,6 +49,9 @@ export interface CopyTarget {
 
 const migrationTags = (t: CopyTarget) => ({ [MIGRATION_TAG]: t.migrationId });
 
+/** Blue's tags that may be set on a create call: `aws:` keys are AWS's (CloudFormation's stack tags) and refused. */
+const copyable = (tags: Record<string, string> | undefined) => Object.fromEntries(Object.entries(tags ?? {}).filter(([key]) => !key.startsWith('aws:')));
+
 /** The KMS key that encrypts a cluster's Kubernetes secrets, if any. */
 export const secretsKey = (c: Cluster) => c.encryptionConfig?.find((e) => e.resources?.includes('secrets'))?.provider?.keyArn;
 
@@ -98,7 +101,7 @@ export function clusterRequest(blue: Cluster, t: CopyTarget): CreateClusterComma
     ...(blue.zonalShiftConfig && { zonalShiftConfig: { enabled: blue.zonalShiftConfig.enabled } }),
     ...(autoMode && { computeConfig: blue.computeConfig, storageConfig: blue.storageConfig }),
     ...(blue.remoteNetworkConfig && { remoteNetworkConfig: blue.remoteNetworkConfig }),
-    tags: { ...blue.tags, ...o.tags, ...migrationTags(t) },
+    tags: { ...copyable(blue.tags), ...o.tags, ...migrationTags(t) },
     // The same token on a retry makes EKS treat it as the same request.
     clientRequestToken: `${t.migrationId}-create`.slice(0, 64),
   };
@@ -128,7 +131,7 @@ export function nodegroupRequest(ng: Nodegroup, t: CopyTarget): CreateNodegroupC
     ...(ng.nodeRepairConfig && { nodeRepairConfig: ng.nodeRepairConfig }),
     labels: o.labels ?? ng.labels,
     taints: o.taints ?? ng.taints,
-    tags: { ...ng.tags, ...o.tags, ...migrationTags(t) },
+    tags: { ...copyable(ng.tags), ...o.tags, ...migrationTags(t) },
   };
 }
 
@@ -141,7 +144,7 @@ export function fargateRequest(fp: FargateProfile, t: CopyTarget): CreateFargate
     podExecutionRoleArn: fp.podExecutionRoleArn,
     subnets: o.subnets ?? fp.subnets,
     selectors: fp.selectors,
-    tags: { ...fp.tags, ...migrationTags(t) },
+    tags: { ...copyable(fp.tags), ...migrationTags(t) },
   };
 }
 

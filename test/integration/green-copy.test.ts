@@ -106,7 +106,8 @@ async function richBlue(extraGroups: { name: string; amiType: string; launchTemp
       logging: { clusterLogging: [{ types: ['api', 'audit'], enabled: true }] },
       accessConfig: BLUE_ACCESS as never,
       upgradePolicy: BLUE_UPGRADE_POLICY as never,
-      tags: { team: 'payments', env: 'prod' },
+      // A stack's tag, as CloudFormation puts on what it makes: AWS's own, not copied (EKS refuses aws: keys).
+      tags: { team: 'payments', env: 'prod', 'aws:cloudformation:stack-name': 'blue-stack' },
     }),
   );
   await eks().send(
@@ -265,7 +266,8 @@ describe("green copied from blue (green.mode create)", () => {
     const g: Cluster = await describeCluster(blue.green);
     expect(g.version).toBe('1.34');
     for (const field of ['roleArn', 'resourcesVpcConfig', 'kubernetesNetworkConfig', 'encryptionConfig', 'logging'] as const) expect(g[field], field).toEqual(b[field]);
-    expect(g.tags).toEqual({ ...b.tags, [MIGRATION_TAG]: input.migrationId });
+    expect(g.tags).toEqual({ team: 'payments', env: 'prod', [MIGRATION_TAG]: input.migrationId });
+    expect(b.tags).toHaveProperty('aws:cloudformation:stack-name');
     for (const name of ['web', 'batch']) {
       const [bn, gn]: Nodegroup[] = [await describeNodegroup(blue.name, name), await describeNodegroup(blue.green, name)];
       for (const field of NODEGROUP_FIELDS) expect(gn[field], `${name}.${field}`).toEqual(bn[field]);
