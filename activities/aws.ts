@@ -6,6 +6,7 @@
 // endpoints come from the SDK's endpoint rules, never from hand-written host names.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -102,6 +103,8 @@ export interface AwsClients {
   eks(region: string): EKSClient;
   /** ELBv2 in `region`, as the clusters role. */
   elbv2(region: string): ElasticLoadBalancingV2Client;
+  /** EC2 in `region` (EBS snapshots and volumes of stateful workloads), as the clusters role. */
+  ec2(region: string): EC2Client;
   /** CloudWatch in `region` (metric checks), as the clusters role. */
   cloudwatch(region: string): CloudWatchClient;
   /** Route 53 for a migration in `region` (the SDK signs for that partition's global region), as the DNS role; its requests spaced out per account (rate-limit.ts). */
@@ -157,6 +160,7 @@ export function createAwsClients(config: AwsConfig): AwsClients {
     eks: (region) => client('eks', region, 'clusters', (o) => new EKSClient(o)),
     elbv2: (region) => client('elbv2', region, 'clusters', (o) => new ElasticLoadBalancingV2Client(o)),
     cloudwatch: (region) => client('cloudwatch', region, 'clusters', (o) => new CloudWatchClient(o)),
+    ec2: (region) => client('ec2', region, 'clusters', (o) => new EC2Client(o)),
     route53: (region) => client('route53', region, 'dns', (o, role) => limitRoute53(new Route53Client(o), role ? accountOf(role.roleArn) : 'default')),
   };
 }

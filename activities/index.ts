@@ -14,6 +14,7 @@ import type { ClusterAccess } from './kubernetes.js';
 import { createObservedShareActivities } from './observed-share.js';
 import { createNotifyActivities, type NotifySettings } from './notify.js';
 import { createSignals } from './signals/index.js';
+import { createStatefulActivities, type StatefulOptions } from './stateful.js';
 import { createTrafficActivities } from './traffic.js';
 import type { Finding } from '../workflows/model.js';
 
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   health?: HealthSettings;
   /** The service's change-freeze calendars (CUTOVER_FREEZE_CALENDARS); none: only a spec's own windows. */
   freezeCalendars?: FreezeCalendars;
+  /** The carry-over of blue's volumes (spec.stateful): tests shorten its waits. */
+  stateful?: StatefulOptions;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
   const signals = createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus });
   const drain = createDrainActivities(signals);
+  const stateful = createStatefulActivities(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces, ...deps.stateful });
   return {
     ...eks,
     ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
@@ -46,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCalendarActivities(deps.freezeCalendars),
     waitBlueDrained: drain.waitBlueDrained,
     ...createObservedShareActivities(signals),
+    ...stateful.activities,
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's
@@ -54,7 +59,9 @@ export function createActivities(deps: ActivityDeps) {
     async preflight(input: PreflightInput): Promise<PreflightResult> {
       const result = input.blueContext?.eks === false ? await checks.blueOutsideEks(input) : await eks.preflight(input);
       const green = input.greenContext?.eks === false ? await checks.greenOutsideEks(input) : [];
-      return { ...result, findings: [...result.findings, ...green, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input))] };
+      const carry = input.stateful ? await stateful.carryFindings(input) : undefined;
+      const kube = [...(await checks.removedApiFindings(input)), ...(carry?.findings ?? []), ...(await checks.statefulFindings(input, carry?.carried))];
+      return { ...result, findings: [...result.findings, ...green, ...kube] };
     },
 
     /** EKS creates or adopts green; a green outside EKS is adopted through its API server. */

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -37,6 +38,7 @@ function clientsWithEnvCredentials(endpoint: string): AwsClients {
     route53: () => new Route53Client({ endpoint, region: 'us-east-1' }),
     elbv2: (region) => new ElasticLoadBalancingV2Client({ endpoint, region }),
     cloudwatch: (region) => new CloudWatchClient({ endpoint, region }),
+    ec2: (region) => new EC2Client({ endpoint, region }),
   };
 }
 

@@ -12,7 +12,8 @@ import { bakeOverPeaks } from './bake.js';
 import { forwardAllowed } from './freezes.js';
 import { adoptServedWeights, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
 import { PATCHES } from './patches.js';
-import { pending, remember } from './saga.js';
+import { pending, remember, undoCarryOver } from './saga.js';
+import { carriesState, carryOver } from './stateful.js';
 import { audit, heldAfterWait, kubeContexts, NothingToUndo, now, onward } from './state.js';
 import { tell } from './story.js';
 import type { Decision, Run } from './types.js';
@@ -30,6 +31,7 @@ export async function preflight(run: Run): Promise<Phase> {
       targetVersion: spec.green.kubernetesVersion,
       mode: spec.green.mode,
       ...kubeContexts(run),
+      ...(spec.stateful && { stateful: spec.stateful }),
     });
   if (wf.patched(PATCHES.preflightRouting)) {
     // Every routed object readable and serving blue only, before anyone approves a shift.
@@ -146,6 +148,12 @@ export async function bootstrapping(run: Run): Promise<Phase> {
 
 export async function validating(run: Run): Promise<Phase> {
   const { spec, state } = run;
+  // Blue's volumes carried to green first, so green's workloads are judged on blue's data.
+  const carrying = carriesState(run);
+  if (carrying && (await carryOver(run)) === 'rejected') {
+    await undoCarryOver(run, SYSTEM_ACTOR, state.error!);
+    return 'rolled-back';
+  }
   const drain = spec.decommission.drain;
   const what = `validation of green ${spec.green.cluster}: smoke checks, drift against blue, readiness`;
   const result = await checking(run, what, () =>
@@ -155,6 +163,8 @@ export async function validating(run: Run): Promise<Phase> {
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length === 0) return onward(run);
   state.error = `validation failed: ${blocking.map((f) => f.message).join('; ')}`;
+  // Blue serves on: its workloads come back, and green's copies go (a retry copies afresh).
+  if (carrying) await undoCarryOver(run, SYSTEM_ACTOR, state.error);
   return 'rolled-back';
 }
 
