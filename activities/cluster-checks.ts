@@ -150,11 +150,12 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
 
     /**
      * Data in blue's volumes, which a cutover does not move: blocking until a person has moved it
-     * (or overrides). With spec.stateful, `carried` holds the claims ("ns/name") the carry-over
-     * copies to green: those, and StatefulSets whose every claim is carried, are left to the
-     * carry-over's own findings.
+     * (or overrides). With spec.stateful, `carry` holds the claims ("ns/name") the carry-over
+     * copies to green and those its findings name: those, and StatefulSets whose every claim is
+     * carried, are left to the carry-over's own findings.
      */
-    async statefulFindings(input: PreflightInput, carried?: Set<string>): Promise<Finding[]> {
+    async statefulFindings(input: PreflightInput, carry?: { carried: Set<string>; named: Set<string> }): Promise<Finding[]> {
+      const carried = carry?.carried;
       const source = 'stateful';
       return orFinding(source, `stateful-workload scan of ${input.blue}`, async () => {
         const blue = await connect(input.blue, input.region, input.blueContext);
@@ -183,7 +184,8 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
           ),
           ...capped(
             found.claims
-              .filter((i) => !isCarried(`${i.namespace}/${i.name}`))
+              // The carry-over's own findings name the claims it carries and those it cannot.
+              .filter((i) => !carry?.named.has(`${i.namespace}/${i.name}`))
               .map((i) => block(`${describeObject(i)} in ${input.blue} (${size(i)}): its data stays in blue's volume; ${MIGRATE}`)),
             source,
             'PersistentVolumeClaims',

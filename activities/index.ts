@@ -60,7 +60,7 @@ export function createActivities(deps: ActivityDeps) {
       const result = input.blueContext?.eks === false ? await checks.blueOutsideEks(input) : await eks.preflight(input);
       const green = input.greenContext?.eks === false ? await checks.greenOutsideEks(input) : [];
       const carry = input.stateful ? await stateful.carryFindings(input) : undefined;
-      const kube = [...(await checks.removedApiFindings(input)), ...(carry?.findings ?? []), ...(await checks.statefulFindings(input, carry?.carried))];
+      const kube = [...(await checks.removedApiFindings(input)), ...(carry?.findings ?? []), ...(await checks.statefulFindings(input, carry))];
       return { ...result, findings: [...result.findings, ...green, ...kube] };
     },
 

@@ -139,25 +139,28 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
     const blue = await requireCluster(access, input.blue, input.region, input.blueContext);
     const { claims, missing } = await selectedClaims(blue, input);
     const notCarried = missing.map((claim) => ({ claim, reason: `not found in blue ${input.blue}` }));
-    const bound: { claim: Pvc; pv: Pv; ebs: { volumeId: string; source: 'csi' | 'in-tree' } }[] = [];
+    const carriedBound: { claim: Pvc; pv: Pv; ebs: { volumeId: string; source: 'csi' | 'in-tree' } }[] = [];
     for (const claim of claims) {
       const name = claimName(claim);
       const pvName = claim.spec?.volumeName;
-      if (!pvName || claim.status?.phase !== 'Bound') {
+      const pv = pvName ? await readObject<Pv>(blue, { apiVersion: 'v1', kind: 'PersistentVolume', name: pvName }) : undefined;
+      // Bound: as the PV controller reports it, or both sides naming each other (pre-bound).
+      const claimRef = pv?.spec?.claimRef as { namespace?: string; name?: string } | undefined;
+      const bound = claim.status?.phase === 'Bound' || (claimRef?.namespace === claim.metadata?.namespace && claimRef?.name === claim.metadata?.name);
+      if (!pvName || (pv && !bound)) {
         notCarried.push({ claim: name, reason: `not bound to a volume (phase ${claim.status?.phase ?? 'unknown'}): nothing to copy` });
         continue;
       }
-      const pv = await readObject<Pv>(blue, { apiVersion: 'v1', kind: 'PersistentVolume', name: pvName });
       const ebs = pv && ebsVolumeOf(pv);
       if (!pv || !ebs) {
         notCarried.push({ claim: name, reason: pv ? `its PersistentVolume ${pvName} is ${volumeKind(pv)}, not EBS: move its data another way (the app's replication, a backup restore)` : `its PersistentVolume ${pvName} is not found` });
         continue;
       }
-      bound.push({ claim, pv, ebs });
+      carriedBound.push({ claim, pv, ebs });
     }
-    const volumes = await describeVolumes(input.region, bound.map((b) => b.ebs.volumeId));
+    const volumes = await describeVolumes(input.region, carriedBound.map((b) => b.ebs.volumeId));
     const carried: CarriedClaim[] = [];
-    for (const { claim, pv, ebs } of bound) {
+    for (const { claim, pv, ebs } of carriedBound) {
       const volume = volumes.get(ebs.volumeId);
       if (!volume) {
         notCarried.push({ claim: claimName(claim), reason: `its EBS volume ${ebs.volumeId} is not found in ${input.region}` });
@@ -209,12 +212,13 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
    * volume and zones, each that cannot be carried as a blocking one saying why; `carried` lets
    * the stateful scan leave the carried claims out.
    */
-  async function carryFindings(input: PreflightInput): Promise<{ findings: Finding[]; carried: Set<string> }> {
+  async function carryFindings(input: PreflightInput): Promise<{ findings: Finding[]; carried: Set<string>; named: Set<string> }> {
     const source = 'stateful';
     try {
       const found = await statefulClaims({ migrationId: '', region: input.region, blue: input.blue, green: input.green, stateful: input.stateful!, blueContext: input.blueContext });
       return {
         carried: new Set(found.claims.map((c) => `${c.namespace}/${c.name}`)),
+        named: new Set([...found.claims.map((c) => `${c.namespace}/${c.name}`), ...found.notCarried.map((n) => n.claim)]),
         findings: [
           ...found.claims.map((c): Finding => ({ severity: 'info', source, message: `carried over: ${describeCarried(c)}` })),
           ...found.notCarried.map((n): Finding => ({ severity: 'blocking', source, message: `cannot be carried over (spec.stateful): PersistentVolumeClaim ${n.claim}: ${n.reason}` })),
@@ -223,7 +227,7 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
     } catch (err) {
       const type = (err as { type?: string }).type;
       if (type !== FAILURE.accessDenied && type !== FAILURE.notFound) throw err;
-      return { carried: new Set(), findings: [{ severity: 'blocking', source, message: `inventory of blue ${input.blue}'s claims to carry over could not run: ${(err as Error).message}` }] };
+      return { carried: new Set(), named: new Set(), findings: [{ severity: 'blocking', source, message: `inventory of blue ${input.blue}'s claims to carry over could not run: ${(err as Error).message}` }] };
     }
   }
 
