@@ -4,7 +4,7 @@
 // nothing binds a claim or deletes a pod: blue's claims are made pre-bound (claimRef and
 // volumeName naming each other, which the inventory reads as bound), green's are checked to be
 // made pre-bound to the copies, and the wait for Bound ends in a warning that says so.
-import { CreateVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeSnapshotsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
@@ -12,58 +12,13 @@ import { createAwsClients } from '../../activities/aws.js';
 import type { CarriedClaim, StatefulInput } from '../../activities/contract.js';
 import { REPLICAS_ANNOTATION } from '../../activities/stateful.js';
 import { stack } from '../helpers.js';
+import { blueEbsVolume, boundClaim, motoEc2, statefulSet } from '../stateful-fixtures.js';
 import { clusterAccess, createAll, failureOf, kubeApi, runActivity, seedWorld, startFaultProxy, uniqueNamespace } from './support.js';
 
 const region = 'us-east-1';
 const [zoneA, zoneB] = [`${region}a`, `${region}b`];
-const ec2 = () => new EC2Client({ endpoint: stack().motoUrl, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-
-async function blueVolume(encrypted: boolean): Promise<{ id: string; kmsKeyId?: string }> {
-  const v = await ec2().send(new CreateVolumeCommand({ AvailabilityZone: zoneA, Size: 10, VolumeType: 'gp3', Encrypted: encrypted }));
-  return { id: v.VolumeId!, kmsKeyId: v.KmsKeyId };
-}
-
-/** Blue's PersistentVolume and claim, made pre-bound to each other (no PV controller runs here). */
-function boundClaim(ns: string, name: string, source: Record<string, unknown>, zone = zoneA): KubernetesObject[] {
-  const pv = `${ns}-${name}`;
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: pv },
-      spec: {
-        capacity: { storage: '10Gi' },
-        accessModes: ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Delete',
-        storageClassName: 'gp3',
-        claimRef: { namespace: ns, name },
-        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', operator: 'In', values: [zone] }] }] } },
-        ...source,
-      },
-    } as KubernetesObject,
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { namespace: ns, name },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '10Gi' } }, volumeName: pv },
-    } as KubernetesObject,
-  ];
-}
-
-function statefulSet(ns: string): KubernetesObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { namespace: ns, name: 'db' },
-    spec: {
-      replicas: 3,
-      serviceName: 'db',
-      selector: { matchLabels: { app: 'db' } },
-      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:17' }] } },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '10Gi' } } } }],
-    },
-  } as KubernetesObject;
-}
+const ec2 = () => motoEc2(region);
+const blueVolume = (encrypted: boolean) => blueEbsVolume(zoneA, encrypted);
 
 describe('stateful workloads carried over', () => {
   let acts: Activities;
@@ -88,9 +43,9 @@ describe('stateful workloads carried over', () => {
     inTree = await blueVolume(false);
     await createAll('blue', [
       statefulSet(ns),
-      ...boundClaim(ns, 'data-db-0', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: csi.id, fsType: 'ext4' } }),
-      ...boundClaim(ns, 'legacy', { awsElasticBlockStore: { volumeID: `aws://${zoneA}/${inTree.id}`, fsType: 'ext4' } }),
-      ...boundClaim(ns, 'shared', { csi: { driver: 'efs.csi.aws.com', volumeHandle: 'fs-0123::fsap-1' } }),
+      ...boundClaim(ns, 'data-db-0', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: csi.id, fsType: 'ext4' } }, zoneA),
+      ...boundClaim(ns, 'legacy', { awsElasticBlockStore: { volumeID: `aws://${zoneA}/${inTree.id}`, fsType: 'ext4' } }, zoneA),
+      ...boundClaim(ns, 'shared', { csi: { driver: 'efs.csi.aws.com', volumeHandle: 'fs-0123::fsap-1' } }, zoneA),
     ]);
     input = { migrationId: `migration-${region}-${blue}`, region, blue, green, stateful: { claims: [`${ns}/data-db-0`, `${ns}/legacy`], quiesce: { mode: 'scale-to-zero', workloads: [`${ns}/StatefulSet/db`] }, zones: { [zoneA]: zoneB } } };
   });
