@@ -1,6 +1,6 @@
 // AWS SDK clients, one per (service, region, role, session), built from config. In the sandbox
 // and tests the endpoint points at moto. Which role a call runs under comes from the spec's
-// `aws` accounts of the migration the activity serves (see runInAccounts): EKS, ELBv2 and
+// `aws` accounts of the migration the activity serves (see runInAccounts): EKS, ELBv2, EC2 and
 // CloudWatch under the clusters role, Route 53 under the DNS role, each session named after the migration ID;
 // without a role, the worker's own credentials (the default credential chain). Regions and
 // endpoints come from the SDK's endpoint rules, never from hand-written host names.
@@ -53,6 +53,7 @@ function accountOf(roleArn: string): string {
 /** IAM's service prefix for each client, as the action log and the policy name actions. */
 const IAM_PREFIX: Record<string, string> = {
   CloudWatchClient: 'cloudwatch',
+  EC2Client: 'ec2',
   EKSClient: 'eks',
   ElasticLoadBalancingV2Client: 'elasticloadbalancing',
   Route53Client: 'route53',
