@@ -10,12 +10,14 @@ import {
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
   DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
   DescribeVolumesCommand,
   type Snapshot,
   type Tag,
   type Volume,
   type VolumeType,
 } from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Finding } from '../workflows/model.js';
 import { greenZoneFor, workloadRef } from '../workflows/stateful.js';
@@ -208,6 +210,25 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
   }
 
   /**
+   * The zones green's nodes can run in: its subnets' (adopt), or blue's, which green is
+   * created from (create). Undefined, with why, when they cannot be read.
+   */
+  async function greenZones(input: PreflightInput): Promise<{ cluster: string; zones?: string[]; unread?: string }> {
+    const adopt = input.mode === 'adopt';
+    const cluster = adopt ? input.green : input.blue;
+    if ((adopt ? input.greenContext : input.blueContext)?.eks === false) return { cluster, unread: `${cluster} is outside EKS` };
+    try {
+      const described = await aws.eks(input.region).send(new DescribeClusterCommand({ name: cluster }));
+      const SubnetIds = described.cluster?.resourcesVpcConfig?.subnetIds ?? [];
+      if (!SubnetIds.length) return { cluster, unread: `${cluster} names no subnets` };
+      const subnets = await ec2(input.region).send(new DescribeSubnetsCommand({ SubnetIds }));
+      return { cluster, zones: [...new Set((subnets.Subnets ?? []).map((sub) => sub.AvailabilityZone!).filter(Boolean))].sort() };
+    } catch (err) {
+      return { cluster, unread: (err as Error).message };
+    }
+  }
+
+  /**
    * Preflight's view with spec.stateful: each claim carried as an info finding naming its
    * volume and zones, each that cannot be carried as a blocking one saying why; `carried` lets
    * the stateful scan leave the carried claims out.
@@ -216,12 +237,26 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
     const source = 'stateful';
     try {
       const found = await statefulClaims({ migrationId: '', region: input.region, blue: input.blue, green: input.green, stateful: input.stateful!, blueContext: input.blueContext });
+      const zones = found.claims.length ? await greenZones(input) : undefined;
+      const where = input.mode === 'adopt' ? `green ${zones?.cluster}'s subnets` : `the subnets green is created in (blue ${zones?.cluster}'s)`;
+      const zoneFindings: Finding[] = !zones
+        ? []
+        : zones.zones
+          ? found.claims
+              .filter((c) => !zones.zones!.includes(c.greenZone))
+              .map((c) => ({
+                severity: 'blocking',
+                source,
+                message: `${where} cover ${zones.zones!.join(', ')}, not ${c.greenZone}, where the copy of PersistentVolumeClaim ${c.namespace}/${c.name} would be made: map ${c.zone} to a zone green covers in stateful.zones`,
+              }))
+          : [{ severity: 'warning', source, message: `green's zones could not be read (${zones.unread}): the copies go to ${[...new Set(found.claims.map((c) => c.greenZone))].join(', ')}; make sure green has nodes there, or map the zones in stateful.zones` }];
       return {
         carried: new Set(found.claims.map((c) => `${c.namespace}/${c.name}`)),
         named: new Set([...found.claims.map((c) => `${c.namespace}/${c.name}`), ...found.notCarried.map((n) => n.claim)]),
         findings: [
           ...found.claims.map((c): Finding => ({ severity: 'info', source, message: `carried over: ${describeCarried(c)}` })),
           ...found.notCarried.map((n): Finding => ({ severity: 'blocking', source, message: `cannot be carried over (spec.stateful): PersistentVolumeClaim ${n.claim}: ${n.reason}` })),
+          ...zoneFindings,
         ],
       };
     } catch (err) {

@@ -69,6 +69,14 @@ describe('stateful workloads carried over', () => {
       ]),
     );
     expect(stateful.filter((f) => f.severity === 'blocking')).toHaveLength(1);
+
+    // Green is made in blue's subnets (us-east-1a and b in this world): a copy mapped elsewhere blocks, naming the zone.
+    const uncovered = await runActivity(acts.preflight, { region, blue, green, targetVersion: '1.34', mode: 'create', stateful: { claims: [`${ns}/data-db-0`], quiesce: { mode: 'gate' }, zones: { [zoneA]: `${region}c` } } });
+    expect(uncovered.result.findings).toContainEqual({
+      severity: 'blocking',
+      source: 'stateful',
+      message: `the subnets green is created in (blue ${blue}'s) cover ${zoneA}, ${zoneB}, not ${region}c, where the copy of PersistentVolumeClaim ${ns}/data-db-0 would be made: map ${zoneA} to a zone green covers in stateful.zones`,
+    });
   });
 
   it("scales blue's workloads to zero keeping their replicas on them, and restores them", async () => {
