@@ -347,6 +347,8 @@ export interface WorkloadsInput extends StatefulInput {
 export interface SnapshotsInput {
   migrationId: string;
   region: string;
+  /** When blue's writes stopped (ISO): a tagged snapshot started before it is a stale copy of an earlier round, never reused. */
+  since?: string;
   volumes: { claim: string; volumeId: string }[];
 }
 export interface SnapshotsResult {

@@ -324,7 +324,7 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
       const client = ec2(input.region);
       const snapshots: SnapshotsResult['snapshots'] = [];
       for (const { claim, volumeId } of input.volumes) {
-        const existing = await findTagged<Snapshot>(input, volumeId, 'snapshot');
+        const existing = await findTagged<Snapshot>(input, volumeId, 'snapshot', (s) => !input.since || (s.StartTime?.getTime() ?? 0) >= Date.parse(input.since));
         let snapshotId = existing?.SnapshotId;
         if (!snapshotId) {
           const made = await client
@@ -366,7 +366,8 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
       const client = ec2(input.region);
       const volumes: GreenVolumesResult['volumes'] = [];
       for (const copy of input.copies) {
-        const existing = await findTagged<Volume>(input, copy.volumeId, 'volume');
+        // A copy made from another snapshot (an earlier round) is stale: never reused.
+        const existing = await findTagged<Volume>(input, copy.volumeId, 'volume', (v) => v.SnapshotId === copy.snapshotId);
         let greenVolumeId = existing?.VolumeId;
         if (!greenVolumeId) {
           const made = await client
@@ -530,7 +531,7 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
   } };
 
   /** The snapshot or volume this migration made from `volumeId` before, by its tags (not one in error or being deleted). */
-  async function findTagged<T extends Snapshot | Volume>(input: { migrationId: string; region: string }, volumeId: string, what: 'snapshot' | 'volume'): Promise<T | undefined> {
+  async function findTagged<T extends Snapshot | Volume>(input: { migrationId: string; region: string }, volumeId: string, what: 'snapshot' | 'volume', current: (found: T) => boolean): Promise<T | undefined> {
     const Filters = [
       { Name: `tag:${MIGRATION_TAG}`, Values: [input.migrationId] },
       { Name: `tag:${SOURCE_VOLUME_TAG}`, Values: [volumeId] },
@@ -540,12 +541,12 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
       const out = await client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters })).catch((err) => {
         throw awsFailure(err, `ec2:DescribeSnapshots of ${volumeId} tagged ${MIGRATION_TAG}`);
       });
-      return out.Snapshots?.find((s) => s.State !== 'error') as T | undefined;
+      return (out.Snapshots as T[] | undefined)?.find((s) => (s as Snapshot).State !== 'error' && current(s));
     }
     const out = await client.send(new DescribeVolumesCommand({ Filters })).catch((err) => {
       throw awsFailure(err, `ec2:DescribeVolumes copies of ${volumeId} tagged ${MIGRATION_TAG}`);
     });
-    return out.Volumes?.find((v) => v.State !== 'error' && v.State !== 'deleting' && v.State !== 'deleted') as T | undefined;
+    return (out.Volumes as T[] | undefined)?.find((v) => !['error', 'deleting', 'deleted'].includes((v as Volume).State ?? '') && current(v));
   }
 }
 

@@ -261,6 +261,7 @@ export const CarryOverStatusSchema = Type.Object(
       }),
     ),
     scaled: Type.Optional(Type.Array(Type.Object({ workload: Type.String(), replicas: Type.Integer({ description: 'restored on rollback or cancel' }) }))),
+    quiescedAt: Type.Optional(Type.String({ description: "when blue's writes were confirmed stopped (gate stateful) or its workloads' pods were gone: the snapshots are taken after it" })),
   },
   { description: "spec.stateful: blue's claims carried to green, and blue's workloads scaled to zero (the snapshots' progress is in activities[].progress while they complete)" },
 );

@@ -145,6 +145,8 @@ export const StatefulSettings = Type.Object(
     ),
     zones: Type.Optional(
       Type.Record(Type.String({ pattern: ZONE_NAME }), Type.String({ pattern: ZONE_NAME }), {
+        // A key that is no zone's name is refused, not ignored.
+        additionalProperties: false,
         description: "blue's availability zone → green's, for the copies (default: the same zone, which green's subnets must cover)",
       }),
     ),

@@ -40,6 +40,7 @@ describe('stateful in a spec', () => {
     expect(await paths({ quiesce: { mode: 'scale-to-zero' } })).toContain('/stateful/quiesce');
     expect(await paths({ quiesce: { mode: 'gate' }, zones: { 'us-east-1a': 'east' } })).toContain('/stateful/zones/us-east-1a');
     expect(await paths({ quiesce: { mode: 'gate' }, extra: true })).toContain('/stateful/extra');
+    expect(await paths({ quiesce: { mode: 'gate' }, zones: { 'zone a': 'us-east-1b' } })).toContain('/stateful/zones/zone a');
   });
 
   it('400 for what the schema cannot say: a zone outside the region, a claim named twice, a selector that does not parse', async () => {

@@ -105,6 +105,10 @@ describe('stateful workloads carried over', () => {
     const first = await runActivity(acts.snapshotBlueVolumes, { migrationId: input.migrationId, region, volumes });
     const again = await runActivity(acts.snapshotBlueVolumes, { migrationId: input.migrationId, region, volumes });
     expect(again.result.snapshots).toEqual(first.result.snapshots);
+    // One started before blue's writes last stopped is a stale copy of an earlier round: a new one is made.
+    const since = new Date(Date.now() + 60_000).toISOString();
+    const fresh = await runActivity(acts.snapshotBlueVolumes, { migrationId: input.migrationId, region, volumes: volumes.slice(0, 1), since });
+    expect(fresh.result.snapshots[0].snapshotId).not.toBe(first.result.snapshots[0].snapshotId);
     // Progress while they complete, in the heartbeat (the status shows it).
     expect(first.heartbeats).toContainEqual(expect.objectContaining({ snapshots: expect.arrayContaining([expect.objectContaining({ volumeId: csi.id, progress: '100%', state: 'completed' })]) }));
     const snaps = await ec2().send(new DescribeSnapshotsCommand({ SnapshotIds: first.result.snapshots.map((s) => s.snapshotId) }));

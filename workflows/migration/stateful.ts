@@ -12,7 +12,7 @@ import { audited } from './effects.js';
 import { gate } from './gates.js';
 import { PATCHES } from './patches.js';
 import { remember } from './saga.js';
-import { kubeContexts } from './state.js';
+import { kubeContexts, now } from './state.js';
 import { tell } from './story.js';
 import type { Run } from './types.js';
 import { checking, Interrupted, interruptible, sittingOut } from './waits.js';
@@ -68,6 +68,7 @@ export async function carryOver(run: Run): Promise<'carried' | 'rejected'> {
       const { scaled } = await sittingOut(run, { what }, () => audited(run, entry, () => interruptible(run, () => longPoll.quiesceBlueWorkloads({ ...input, workloads }))));
       progress.scaled = scaled;
     }
+    progress.quiescedAt = now();
     progress.step = 'snapshots';
   }
   if (!claims.length) {
@@ -82,7 +83,7 @@ export async function carryOver(run: Run): Promise<'carried' | 'rejected'> {
     const volumes = claims.map((c) => ({ claim: claimOf(c), volumeId: c.volumeId }));
     const entry = { actor: run.startedBy, action: 'snapshot-blue-volumes', reason: `blue's volumes copied for green`, detail: (r: { snapshots: unknown }) => ({ snapshots: r.snapshots }) };
     const what = `EBS snapshots of ${volumes.length} volume${volumes.length === 1 ? '' : 's'} of blue completed (progress: activities[].progress)`;
-    const { snapshots } = await sittingOut(run, { what }, () => audited(run, entry, () => interruptible(run, () => longPoll.snapshotBlueVolumes({ migrationId: run.id, region: spec.region, volumes }))));
+    const { snapshots } = await sittingOut(run, { what }, () => audited(run, entry, () => interruptible(run, () => longPoll.snapshotBlueVolumes({ migrationId: run.id, region: spec.region, volumes, since: progress.quiescedAt }))));
     for (const s of snapshots) progress.claims.find((p) => p.claim === s.claim)!.snapshotId = s.snapshotId;
     progress.step = 'volumes';
     tell(run);
@@ -129,10 +130,8 @@ export async function restoreBlueWorkloads(run: Run, actor: Actor, reason: strin
   await reportLeft(run, `restoring ${quiesce.workloads.join(', ')} in blue ${run.spec.blue.cluster} (replicas in annotation cutover.io/replicas-before-carry-over)`, async () => {
     const entry = { actor, action: 'restore-blue-workloads', reason, detail: (r: { restored: unknown }) => ({ restored: r.restored }) };
     await audited(run, entry, () => wf.CancellationScope.nonCancellable(() => bestEffort.restoreBlueWorkloads({ ...statefulInput(run), workloads: quiesce.workloads })));
-    if (run.state.stateful) {
-      run.state.stateful.scaled = undefined;
-      if (run.state.stateful.step !== 'done') run.state.stateful.step = 'quiesce';
-    }
+    // Blue writes again: whatever was copied is stale, so a retry stops its writes and copies again.
+    if (run.state.stateful) Object.assign(run.state.stateful, { scaled: undefined, step: 'quiesce' });
   });
 }
 
