@@ -310,6 +310,8 @@ export interface CarriedClaim {
   request: string;
   accessModes: string[];
   volumeMode?: string;
+  /** The filesystem on blue's volume (its PV's fsType), kept on green's PV so the copy mounts as it was. */
+  fsType?: string;
   /** Blue's PersistentVolume; never changed, never deleted. */
   blueVolume: string;
   /** Blue's EBS volume. */

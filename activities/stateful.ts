@@ -177,6 +177,7 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
         request: claim.spec?.resources?.requests?.storage ?? `${volume.Size}Gi`,
         accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
         ...(claim.spec?.volumeMode && { volumeMode: claim.spec.volumeMode }),
+        ...((pv.spec?.csi?.fsType ?? pv.spec?.awsElasticBlockStore?.fsType) && { fsType: pv.spec?.csi?.fsType ?? pv.spec?.awsElasticBlockStore?.fsType }),
         blueVolume: pv.metadata!.name!,
         volumeId: ebs.volumeId,
         source: ebs.source,
@@ -428,7 +429,7 @@ export function createStatefulActivities(access: ClusterAccess | undefined, aws:
             // Green's copy goes with its claim: the CSI driver deletes the volume once it is released.
             persistentVolumeReclaimPolicy: 'Delete',
             ...(c.storageClass && { storageClassName: c.storageClass }),
-            csi: { driver: EBS_CSI, volumeHandle: c.greenVolumeId, fsType: 'ext4' },
+            csi: { driver: EBS_CSI, volumeHandle: c.greenVolumeId, fsType: c.fsType ?? 'ext4' },
             claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: c.namespace, name: c.name },
             nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', operator: 'In', values: [c.greenZone] }] }] } },
           },

@@ -43,7 +43,7 @@ describe('stateful workloads carried over', () => {
     inTree = await blueVolume(false);
     await createAll('blue', [
       statefulSet(ns),
-      ...boundClaim(ns, 'data-db-0', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: csi.id, fsType: 'ext4' } }, zoneA),
+      ...boundClaim(ns, 'data-db-0', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: csi.id, fsType: 'xfs' } }, zoneA),
       ...boundClaim(ns, 'legacy', { awsElasticBlockStore: { volumeID: `aws://${zoneA}/${inTree.id}`, fsType: 'ext4' } }, zoneA),
       ...boundClaim(ns, 'shared', { csi: { driver: 'efs.csi.aws.com', volumeHandle: 'fs-0123::fsap-1' } }, zoneA),
     ]);
@@ -54,7 +54,7 @@ describe('stateful workloads carried over', () => {
     const found = await acts.statefulClaims({ ...input, stateful: { ...input.stateful, claims: undefined } });
     const byName = Object.fromEntries(found.claims.map((c) => [c.name, c]));
     expect(byName['data-db-0']).toMatchObject({ volumeId: csi.id, source: 'csi', zone: zoneA, greenZone: zoneB, sizeGiB: 10, volumeType: 'gp3', encrypted: true, kmsKeyId: csi.kmsKeyId, storageClass: 'gp3', request: '10Gi' });
-    expect(byName.legacy).toMatchObject({ volumeId: inTree.id, source: 'in-tree', encrypted: false });
+    expect(byName.legacy).toMatchObject({ volumeId: inTree.id, source: 'in-tree', encrypted: false, fsType: 'ext4' });
     expect(found.notCarried).toEqual([{ claim: `${ns}/shared`, reason: expect.stringContaining('CSI driver efs.csi.aws.com, not EBS') }]);
   });
 
@@ -134,7 +134,7 @@ describe('stateful workloads carried over', () => {
     const pv = (await api.read({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName } })) as KubernetesObject & { spec: Record<string, unknown> };
     expect(claim.spec).toMatchObject({ volumeName: pvName, storageClassName: 'gp3', resources: { requests: { storage: '10Gi' } } });
     expect(pv.spec).toMatchObject({
-      csi: { driver: 'ebs.csi.aws.com', volumeHandle: copyOf(csi.id).VolumeId },
+      csi: { driver: 'ebs.csi.aws.com', volumeHandle: copyOf(csi.id).VolumeId, fsType: 'xfs' },
       claimRef: { namespace: ns, name: 'data-db-0' },
       nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', operator: 'In', values: [zoneB] }] }] } },
     });
