@@ -1,6 +1,6 @@
 // AWS SDK clients, one per (service, region, role, session), built from config. In the sandbox
 // and tests the endpoint points at moto. Which role a call runs under comes from the spec's
-// `aws` accounts of the migration the activity serves (see runInAccounts): EKS, ELBv2 and
+// `aws` accounts of the migration the activity serves (see runInAccounts): EKS, ELBv2, EC2 and
 // CloudWatch under the clusters role, Route 53 under the DNS role, each session named after the migration ID;
 // without a role, the worker's own credentials (the default credential chain). Regions and
 // endpoints come from the SDK's endpoint rules, never from hand-written host names.
@@ -111,7 +111,7 @@ export interface AwsClients {
   elbv2(region: string): ElasticLoadBalancingV2Client;
   /** CloudWatch in `region` (metric checks), as the clusters role. */
   cloudwatch(region: string): CloudWatchClient;
-  /** EC2 in `region` (blue's self-managed nodes), as the clusters role. */
+  /** EC2 in `region` (blue's self-managed nodes; EBS snapshots and volumes of stateful workloads), as the clusters role. */
   ec2(region: string): EC2Client;
   /** EC2 Auto Scaling in `region` (blue's self-managed node groups), as the clusters role. */
   autoscaling(region: string): AutoScalingClient;

@@ -185,8 +185,14 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
       });
     },
 
-    /** Data in blue's volumes, which a cutover does not move: blocking until a person has moved it (or overrides). */
-    async statefulFindings(input: PreflightInput): Promise<Finding[]> {
+    /**
+     * Data in blue's volumes, which a cutover does not move: blocking until a person has moved it
+     * (or overrides). With spec.stateful, `carry` holds the claims ("ns/name") the carry-over
+     * copies to green and those its findings name: those, and StatefulSets whose every claim is
+     * carried, are left to the carry-over's own findings.
+     */
+    async statefulFindings(input: PreflightInput, carry?: { carried: Set<string>; named: Set<string> }): Promise<Finding[]> {
+      const carried = carry?.carried;
       const source = 'stateful';
       return orFinding(source, `stateful-workload scan of ${input.blue}`, async () => {
         const blue = await connect(input.blue, input.region, input.blueContext);
@@ -194,28 +200,40 @@ export function createClusterChecks(access: ClusterAccess | undefined, opts: Clu
         const found = await statefulInventory(blue, { namespaces: opts.inventory?.namespaces });
         const size = (i: StatefulItem) => `${i.storageClasses.join(', ')}, ${gibibytes(i.bytes)}`;
         const block = (message: string): Finding => ({ severity: 'blocking', source, message });
+        const isCarried = (claim: string | undefined) => !!claim && !!carried?.has(claim);
+        const allCarried = (i: StatefulItem) => !!i.claimNames?.length && i.claimNames.length === i.volumes && i.claimNames.every(isCarried);
         const findings: Finding[] = [
+          ...found.statefulSets
+            .filter(allCarried)
+            .map((i): Finding => ({ severity: 'info', source, message: `${describeObject(i)} in ${input.blue}: its ${i.volumes} PVC${i.volumes === 1 ? ' is' : 's are'} carried over to ${input.green} (spec.stateful)` })),
           ...capped(
-            found.statefulSets.map((i) =>
-              block(
-                i.volumes
-                  ? `${describeObject(i)} in ${input.blue} with ${i.volumes} PVC${i.volumes === 1 ? '' : 's'} (${size(i)}): its data stays in blue's volumes; ${MIGRATE}`
-                  : `${describeObject(i)} in ${input.blue} has no volume claims: check where it keeps its state (hostPath, an outside database) before cutover`,
+            found.statefulSets
+              .filter((i) => !allCarried(i))
+              .map((i) =>
+                block(
+                  i.volumes
+                    ? `${describeObject(i)} in ${input.blue} with ${i.volumes} PVC${i.volumes === 1 ? '' : 's'} (${size(i)}): its data stays in blue's volumes; ${carried ? 'not all of them are carried over (spec.stateful); ' : ''}${MIGRATE}`
+                    : `${describeObject(i)} in ${input.blue} has no volume claims: check where it keeps its state (hostPath, an outside database) before cutover`,
+                ),
               ),
-            ),
             source,
             'StatefulSets',
           ),
           ...capped(
-            found.claims.map((i) => block(`${describeObject(i)} in ${input.blue} (${size(i)}): its data stays in blue's volume; ${MIGRATE}`)),
+            found.claims
+              // The carry-over's own findings name the claims it carries and those it cannot.
+              .filter((i) => !carry?.named.has(`${i.namespace}/${i.name}`))
+              .map((i) => block(`${describeObject(i)} in ${input.blue} (${size(i)}): its data stays in blue's volume; ${MIGRATE}`)),
             source,
             'PersistentVolumeClaims',
           ),
           ...capped(
-            found.retainedVolumes.map((i) =>
-              block(
-                `${describeObject(i)} in ${input.blue} (reclaimPolicy Retain, ${size(i)}${i.claim ? `, claimed by ${i.claim}` : ', unclaimed'}): its disk outlives blue's deletion; move what green needs from it (${HOW}), then delete it, or it stays behind, billed`,
-              ),
+            found.retainedVolumes.map((i): Finding =>
+              isCarried(i.claim)
+                ? { severity: 'warning', source, message: `${describeObject(i)} in ${input.blue} (reclaimPolicy Retain, ${size(i)}, claimed by ${i.claim}): carried over, and its disk outlives blue's deletion; delete it once green's copy is trusted, or it stays behind, billed` }
+                : block(
+                    `${describeObject(i)} in ${input.blue} (reclaimPolicy Retain, ${size(i)}${i.claim ? `, claimed by ${i.claim}` : ', unclaimed'}): its disk outlives blue's deletion; move what green needs from it (${HOW}), then delete it, or it stays behind, billed`,
+                  ),
             ),
             source,
             'retained PersistentVolumes',

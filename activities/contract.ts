@@ -3,7 +3,7 @@
 import type { Finding, MetricVerdict, Weights } from '../workflows/model.js';
 import type { MetricPhase } from '../workflows/spec.js';
 import type { KubeContextRef, ResolvedDrain, ResolvedObservedShare, ResolvedSpec } from '../workflows/spec-defaults.js';
-import type { FreezeWindow, GreenOverrides, PeakWindow } from '../workflows/spec.js';
+import type { FreezeWindow, GreenOverrides, PeakWindow, StatefulSettings } from '../workflows/spec.js';
 
 export interface ClusterRef {
   region: string;
@@ -34,6 +34,8 @@ export interface PreflightInput extends KubeContexts {
   mode: 'create' | 'adopt';
   /** green.overrides (mode create): preflight checks them against blue (names, AMI types). */
   overrides?: GreenOverrides;
+  /** spec.stateful, when set: the claims it carries over are info findings instead of blocking ones. */
+  stateful?: StatefulSettings;
 }
 export interface PreflightResult {
   blueVersion: string;
@@ -307,6 +309,101 @@ export interface PermissionsInput {
   cloudwatch: boolean;
   /** Decommissioning deletes blue (an EKS blue with decommission.deleteBlue). */
   deleteBlue: boolean;
+  /** spec.stateful: blue's EBS volumes are snapshotted and copied for green. */
+  stateful: boolean;
   /** The spec's roles (aws.clusters, aws.dns), each assumed by the worker's own identity. */
   roles: { clusters?: string; dns?: string };
+}
+
+// --- stateful workloads carried over (activities/stateful.ts) ------------------------------
+
+/** Blue and green of one migration, for the carry-over of blue's volumes. */
+export interface StatefulInput extends KubeContexts {
+  migrationId: string;
+  region: string;
+  blue: string;
+  green: string;
+  stateful: StatefulSettings;
+}
+
+/** One of blue's claims bound to an EBS volume, as the carry-over copies it. */
+export interface CarriedClaim {
+  namespace: string;
+  name: string;
+  /** The claim's storage class in blue (kept in green); absent when it names none. */
+  storageClass?: string;
+  /** The claim's request ("10Gi"), kept in green. */
+  request: string;
+  accessModes: string[];
+  volumeMode?: string;
+  /** The filesystem on blue's volume (its PV's fsType), kept on green's PV so the copy mounts as it was. */
+  fsType?: string;
+  /** Blue's PersistentVolume; never changed, never deleted. */
+  blueVolume: string;
+  /** Blue's EBS volume. */
+  volumeId: string;
+  /** How blue's volume is attached: the EBS CSI driver or the in-tree awsElasticBlockStore. */
+  source: 'csi' | 'in-tree';
+  /** Blue's zone (EC2's answer) and the zone its copy goes to (spec.stateful.zones, else the same). */
+  zone: string;
+  greenZone: string;
+  sizeGiB: number;
+  volumeType?: string;
+  iops?: number;
+  throughput?: number;
+  encrypted: boolean;
+  kmsKeyId?: string;
+}
+
+/** Blue's claims as the carry-over sees them: those it copies, and those it cannot (each with why). */
+export interface StatefulClaims {
+  claims: CarriedClaim[];
+  notCarried: { claim: string; reason: string }[];
+}
+
+/** A workload of blue and the replicas it had before it was scaled to zero. */
+export interface ScaledWorkload {
+  workload: string;
+  replicas: number;
+}
+
+export interface WorkloadsInput extends StatefulInput {
+  /** "namespace/Kind/name" */
+  workloads: string[];
+}
+
+export interface SnapshotsInput {
+  migrationId: string;
+  region: string;
+  /** When blue's writes stopped (ISO): a tagged snapshot started before it is a stale copy of an earlier round, never reused. */
+  since?: string;
+  volumes: { claim: string; volumeId: string }[];
+}
+export interface SnapshotsResult {
+  snapshots: { claim: string; volumeId: string; snapshotId: string }[];
+}
+
+export interface GreenVolumesInput {
+  migrationId: string;
+  region: string;
+  green: string;
+  copies: (Pick<CarriedClaim, 'volumeId' | 'greenZone' | 'volumeType' | 'iops' | 'throughput' | 'encrypted' | 'kmsKeyId'> & { claim: string; snapshotId: string })[];
+}
+export interface GreenVolumesResult {
+  volumes: { claim: string; volumeId: string; greenVolumeId: string }[];
+}
+
+export interface BindInput extends StatefulInput {
+  claims: (CarriedClaim & { greenVolumeId: string })[];
+}
+export interface BindResult {
+  claims: { claim: string; persistentVolume: string; phase: string }[];
+  findings: Finding[];
+}
+
+export interface GreenCopiesRemoved {
+  /** What was deleted (or was being deleted): claims, volumes, snapshots. */
+  deleted: string[];
+  /** What could not be deleted yet (a volume still attached), each as a warning naming it. */
+  findings: Finding[];
 }

@@ -15,6 +15,7 @@ import { createObservedShareActivities } from './observed-share.js';
 import { createPermissionActivities } from './permissions.js';
 import { createNotifyActivities, type NotifySettings } from './notify.js';
 import { createSignals } from './signals/index.js';
+import { createStatefulActivities, type StatefulOptions } from './stateful.js';
 import { createTrafficActivities } from './traffic.js';
 import type { Finding } from '../workflows/model.js';
 
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   health?: HealthSettings;
   /** The service's change-freeze calendars (CUTOVER_FREEZE_CALENDARS); none: only a spec's own windows. */
   freezeCalendars?: FreezeCalendars;
+  /** The carry-over of blue's volumes (spec.stateful): tests shorten its waits. */
+  stateful?: StatefulOptions;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
   const checks = createClusterChecks(deps.clusters, deps.clusterChecks);
   const signals = createSignals({ aws: deps.aws, prometheus: deps.health?.prometheus });
   const drain = createDrainActivities(signals);
+  const stateful = createStatefulActivities(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces, ...deps.stateful });
   return {
     ...eks,
     ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
@@ -48,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     waitBlueDrained: drain.waitBlueDrained,
     ...createObservedShareActivities(signals),
     ...createPermissionActivities(deps.aws),
+    ...stateful.activities,
 
     /**
      * EKS checks (for a blue outside EKS, its version from its API server instead), then blue's
@@ -58,7 +63,9 @@ export function createActivities(deps: ActivityDeps) {
       const green = input.greenContext?.eks === false ? await checks.greenOutsideEks(input) : [];
       // Karpenter's node pools live in blue's API server: what green.mode create cannot copy.
       const karpenter = input.mode === 'create' ? await checks.karpenterFindings(input) : [];
-      return { ...result, findings: [...result.findings, ...green, ...(await checks.removedApiFindings(input)), ...(await checks.statefulFindings(input)), ...karpenter] };
+      const carry = input.stateful ? await stateful.carryFindings(input) : undefined;
+      const kube = [...(await checks.removedApiFindings(input)), ...(carry?.findings ?? []), ...(await checks.statefulFindings(input, carry)), ...karpenter];
+      return { ...result, findings: [...result.findings, ...green, ...kube] };
     },
 
     /** EKS creates or adopts green; a green outside EKS is adopted through its API server. */

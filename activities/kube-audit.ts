@@ -397,6 +397,8 @@ export interface StatefulItem extends ObjectKey {
   storageClasses: string[];
   /** A PersistentVolume's claim ("ns/name"), when bound. */
   claim?: string;
+  /** A StatefulSet's claims found ("ns/name"). */
+  claimNames?: string[];
   /** A PersistentVolume's phase (Bound, Released, Available). */
   phase?: string;
   /** A PersistentVolume's disk in the cloud (the CSI volume handle or in-tree EBS volume ID), when it names one. */
@@ -444,6 +446,7 @@ export async function statefulInventory(cluster: KubeCluster, opts: { namespaces
       namespace: ns,
       name,
       volumes: specs.length,
+      claimNames: mine.map((c) => `${ns}/${c.metadata?.name}`),
       bytes: specs.reduce((sum, s) => sum + quantityBytes(s.resources?.requests?.storage), 0),
       storageClasses: [...new Set(specs.map((s) => s.storageClassName ?? 'default'))],
     };

@@ -34,6 +34,8 @@ export function neededStatements(input: PermissionsInput): Need[] {
     !!input.route53 && { sid: 'TrafficRoute53', account: 'dns', why: 'shifting the Route 53 weights' },
     input.alb && { sid: 'TrafficAlb', account: 'clusters', why: "shifting the ALB listener's weights" },
     input.cloudwatch && { sid: 'MetricChecks', account: 'clusters', why: 'the CloudWatch metric checks' },
+    input.stateful && { sid: 'StatefulCarryOver', account: 'clusters', why: "copying blue's EBS volumes for green (stateful)" },
+    input.stateful && { sid: 'StatefulCarryOverKms', account: 'clusters', why: "the KMS keys of blue's encrypted volumes (stateful)" },
     input.deleteBlue && { sid: 'Decommission', account: 'clusters', why: `deleting blue ${input.blue.cluster}` },
     !!(input.roles.clusters || input.roles.dns) && { sid: 'AssumeAccountRoles', account: 'worker', why: "assuming the spec's roles" },
   ];

@@ -96,7 +96,8 @@ async function activitiesOf(client: Client, described: WorkflowExecutionDescript
   const pending = (described.raw.pendingActivities ?? []).filter((a) => a.activityType?.name !== WATCHER);
   const retried = pending.filter((a) => (a.attempt ?? 1) > 1).map((a) => a.activityId ?? '');
   const first = retried.length ? await firstScheduled(client, { workflowId: described.workflowId, runId: described.runId }, retried, deadline, signal) : new Map<string, string>();
-  return pending.map((a: PendingActivity): ActivityStatus => {
+  return Promise.all(pending.map(async (a: PendingActivity): Promise<ActivityStatus> => {
+    const progress = await progressOf(client, a);
     const nextAttemptAt = isoTime(a.nextAttemptScheduleTime);
     const lastError = a.lastFailure?.message ?? undefined;
     const lastFailedAt = lastError ? isoTime(a.lastAttemptCompleteTime) : undefined;
@@ -108,8 +109,25 @@ async function activitiesOf(client: Client, described: WorkflowExecutionDescript
       ...(lastError && { lastError }),
       ...(lastFailedAt && { lastFailedAt }),
       ...(nextAttemptAt && { nextAttemptAt }),
+      ...(progress && { progress }),
     };
-  });
+  }));
+}
+
+/** The heartbeat field that carries each carry-over activity's progress (activities/stateful.ts). */
+const PROGRESS_FIELD: Record<string, string> = { snapshotBlueVolumes: 'snapshots', createGreenVolumes: 'volumes', bindGreenClaims: 'claims', quiesceBlueWorkloads: 'podsLeft' };
+
+/** What a carry-over activity's last heartbeat says of its progress; undefined for other activities, or a heartbeat this API cannot read. */
+async function progressOf(client: Client, activity: PendingActivity): Promise<unknown[] | undefined> {
+  const field = PROGRESS_FIELD[activity.activityType?.name ?? ''];
+  const payloads = activity.heartbeatDetails?.payloads;
+  if (!field || !payloads?.length) return undefined;
+  try {
+    const value = (await decodeFirst<Record<string, unknown>>(client, payloads))?.[field];
+    return Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const isStatus = (value: unknown): value is MigrationStatus => typeof value === 'object' && value !== null && 'phase' in value && 'weights' in value;

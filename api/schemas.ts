@@ -120,6 +120,12 @@ export const ActivityStatus = Type.Object(
     lastError: Type.Optional(Type.String({ description: 'why the last attempt failed' })),
     lastFailedAt: Type.Optional(Type.String({ description: 'when the last attempt failed' })),
     nextAttemptAt: Type.Optional(Type.String({ description: 'waiting-to-retry: when the next attempt starts' })),
+    progress: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        description:
+          "the carry-over of blue's volumes (spec.stateful), from the activity's last heartbeat: snapshotBlueVolumes each snapshot's progress (\"40%\") and state, createGreenVolumes each volume's state, bindGreenClaims each claim's phase, quiesceBlueWorkloads the pods still running",
+      }),
+    ),
   },
   { title: 'ActivityStatus' },
 );

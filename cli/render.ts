@@ -42,9 +42,16 @@ export function waitingLine(w: NonNullable<StatusBody['waiting']>, now: Date): s
   return `${w.what} (${left > 0 ? `${humanDuration(left)} left, until ${clock(w.until, now)}` : 'ending now'})`;
 }
 
+/** A carry-over activity's progress (spec.stateful): each snapshot's percent, each volume's state, each claim's phase. */
+function progressOf(a: StatusBody['activities'][number]): string {
+  const items = (a.progress ?? []) as { claim?: string; volumeId?: string; progress?: string; state?: string; phase?: string }[];
+  const each = items.map((i) => (typeof i === 'string' ? i : `${i.claim ?? i.volumeId}: ${[i.progress, i.state ?? i.phase].filter(Boolean).join(' ')}`));
+  return each.length ? ` (${each.join('; ')})` : '';
+}
+
 /** An activity the migration waits on; one that failed before says so, with its last error. */
 export function activityLine(a: StatusBody['activities'][number], now: Date): string {
-  if (a.attempt === 1) return `${a.activity}: ${a.state} since ${clock(a.since, now)}`;
+  if (a.attempt === 1) return `${a.activity}: ${a.state} since ${clock(a.since, now)}${progressOf(a)}`;
   const next = a.nextAttemptAt ? `; next attempt ${clock(a.nextAttemptAt, now)}` : '';
   return `${a.activity}: attempt ${a.attempt} since ${clock(a.since, now)}, last error: ${a.lastError ?? 'unknown'}${next}`;
 }
@@ -106,6 +113,13 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   for (const c of s.health.checks ?? []) {
     const read = c.value === undefined ? `no data${c.reason ? ` (${c.reason})` : ''}` : `${c.value}${c.blue !== undefined ? ` (blue ${c.blue})` : ''}`;
     rows.push(['metric', `${c.check}: ${c.outcome} ${read}; fails when ${c.failsWhen} over ${c.window}; ${c.consecutiveFailures}/${c.failureThreshold} failed in a row`]);
+  }
+  if (s.stateful) {
+    rows.push(['stateful', `carry-over ${s.stateful.step}${s.stateful.scaled?.length ? `; scaled to 0 in blue: ${s.stateful.scaled.map((w) => `${w.workload} (was ${w.replicas})`).join(', ')}` : ''}`]);
+    for (const c of s.stateful.claims) {
+      const made = [c.snapshotId && `snapshot ${c.snapshotId}`, c.greenVolumeId && `green ${c.greenVolumeId}`, c.phase && `claim ${c.phase}`].filter(Boolean).join(', ');
+      rows.push(['', `${c.claim}: ${c.volumeId} ${c.zone} → ${c.greenZone}${made ? `; ${made}` : ''}`]);
+    }
   }
   rows.push(['green', s.greenCreatedByMigration ? 'created by this migration' : 'not created by this migration']);
   if (s.blueDeleted) rows.push(['blue', 'deleted']);
@@ -188,6 +202,11 @@ export function renderPlan(answer: PlanBody): string {
   out.push(`  gates   ${plan.gates.join(', ')}`);
   out.push(`  timers  ${plan.timers.map((t) => `${t.name} ${t.duration}${t.peaks ? ` (minimum) and peaks ${t.peaks.join('; ')}` : ''}`).join(', ')}`);
   for (const t of plan.timers) if (t.ends) out.push(`          ${t.name} ends ${t.ends}`);
+  if (plan.stateful) {
+    out.push(`  stateful  carried over as ${plan.stateful.phase} begins:`, ...plan.stateful.carryOver.map((step) => `    ${step}`));
+    const zones = Object.entries(plan.stateful.zones).map(([blue, green]) => `${blue} → ${green}`);
+    out.push(`    zones: ${zones.length ? `${zones.join(', ')}; ` : ''}${plan.stateful.zonesByDefault}`);
+  }
   if (plan.metricChecks?.length) {
     out.push('  metric checks');
     for (const c of plan.metricChecks) {

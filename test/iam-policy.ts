@@ -28,13 +28,16 @@ export const WAITER_ACTIONS: Record<string, string> = {
   waitUntilResourceRecordSetsChanged: 'route53:GetChange',
 };
 
-/** Actions IAM checks besides the call itself: passing a role to EKS (cluster, node, add-on, Pod Identity roles). */
+/** Actions IAM checks besides the call itself: passing a role to EKS (cluster, node, add-on, Pod Identity roles), tagging on create, the KMS key of an encrypted volume. */
 export const IMPLIED_ACTIONS: Record<string, string[]> = {
   'eks:CreateCluster': ['iam:PassRole'],
   'eks:CreateNodegroup': ['iam:PassRole'],
   'eks:CreateFargateProfile': ['iam:PassRole'],
   'eks:CreateAddon': ['iam:PassRole'],
   'eks:CreatePodIdentityAssociation': ['iam:PassRole'],
+  // Tags given at creation need CreateTags; a volume made from an encrypted snapshot uses its KMS key through EC2.
+  'ec2:CreateSnapshot': ['ec2:CreateTags'],
+  'ec2:CreateVolume': ['ec2:CreateTags', 'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
 };
 
 /** Every action granted by the policy file, by statement Sid. */

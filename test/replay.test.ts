@@ -422,6 +422,32 @@ const scenarios: Record<string, { run: (start: ReturnType<typeof useRuns>) => Pr
       return run;
     },
   },
+  // Patch stateful-carry-over: blue's workload scaled to zero and its volume copied before validation; a rollback undoes the copy, a retry copies afresh, a cancel undoes it again.
+  'stateful-rollback-retry-cancel': {
+    run: async (start) => {
+      const run = await start({ spec: { ...baseSpec(), stateful: { quiesce: { mode: 'scale-to-zero', workloads: ['shop/StatefulSet/db'] }, zones: { 'eu-west-1a': 'eu-west-1b' } } } });
+      await shifted(run);
+      await run.rollback(bob, 'orders look wrong', true);
+      await run.settle();
+      await run.retry(STARTER);
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.cancel(STARTER, 'postponed');
+      await run.outcome();
+      return run;
+    },
+  },
+  // Patch stateful-carry-over with gate stateful: a person confirms blue's writes stopped, then the copy.
+  'stateful-gate': {
+    run: async (start) => {
+      const run = await start({ spec: { ...baseSpec(), stateful: { quiesce: { mode: 'gate' } } } });
+      await run.until((s) => s.pendingGate?.gate === 'stateful');
+      await run.approve('stateful', alice);
+      await run.until((s) => s.pendingGate?.gate === 'cutover');
+      await run.cancel(STARTER, 'postponed');
+      await run.outcome();
+      return run;
+    },
+  },
 };
 
 const recording = !!process.env.CUTOVER_RECORD_HISTORIES;

@@ -27,6 +27,7 @@ const DEFAULT_POLICIES: Record<GateKind, Pick<ResolvedPolicy, 'required' | 'excl
   promote: { required: 1, excludeApproversOf: [] },
   decommission: { required: 2, excludeApproversOf: ['cutover'] },
   override: { required: 1, excludeApproversOf: [] },
+  stateful: { required: 1, excludeApproversOf: [] },
 };
 
 /** The kind of gate `gate` is, for its policy. */

@@ -9,6 +9,7 @@ import type {
   DrainReadingSchema,
   ObservedShareReadingSchema,
   BakeStatusSchema,
+  CarryOverStatusSchema,
   FindingSchema,
   FreezeStatusSchema,
   HealthStatusSchema,
@@ -59,7 +60,7 @@ export const STEP_BACK_PHASES: readonly Phase[] = ['shifting', 'baking'];
 export const BEFORE_TRAFFIC: readonly Phase[] = LIFECYCLE.slice(0, LIFECYCLE.indexOf('shifting'));
 
 /** Gates every migration may meet; a manual step N also waits at gate step-N. */
-export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'cutover', 'promote', 'decommission'] as const;
+export const FIXED_GATES = ['preflight-override', 'bootstrap-override', 'stateful', 'cutover', 'promote', 'decommission'] as const;
 export type GateName = (typeof FIXED_GATES)[number] | `step-${number}`;
 /** What a gate name looks like (steps from 1 to 999): the API validates requests with it. */
 export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2})$`;
@@ -67,6 +68,8 @@ export const GATE_NAME_PATTERN = `^(${FIXED_GATES.join('|')}|step-[1-9][0-9]{0,2
 export const GATE_PHASE = {
   'preflight-override': 'preflight',
   'bootstrap-override': 'bootstrapping',
+  // The carry-over of blue's volumes is validation's first step (spec.stateful).
+  stateful: 'validating',
   cutover: 'awaiting-cutover',
   promote: 'shifting',
   'step-N': 'shifting',
@@ -129,6 +132,7 @@ export type DrainReading = Static<typeof DrainReadingSchema>;
 export type ObservedShareReading = Static<typeof ObservedShareReadingSchema>;
 export type Waiting = Static<typeof WaitingSchema>;
 export type BakeStatus = Static<typeof BakeStatusSchema>;
+export type CarryOverStatus = Static<typeof CarryOverStatusSchema>;
 export type FreezeStatus = Static<typeof FreezeStatusSchema>;
 export type BakeWindow = BakeStatus['windows'][number];
 /** What the status Query answers; the API adds the run's execution status and links. */

@@ -6,6 +6,7 @@ import { metricSource } from './metric-source.js';
 import { describePolicy } from './approval-policy.js';
 import { GATE_KINDS } from './spec-values.js';
 import { describeOverrides } from './green-overrides.js';
+import { describeCarryOver } from './stateful.js';
 import { appliedWait } from './drivers/index.js';
 import { DECOMMISSION_STEPS, LIFECYCLE, TIMERS, type DecommissionStep, type GateName, type Phase } from './model.js';
 import type { PlannedMetricCheckSchema, PlannedStepSchema, PlanSchema } from './schemas.js';
@@ -53,7 +54,7 @@ export function buildPlan(spec: ResolvedSpec): Plan {
     // GitOps bootstrapping only when the spec names a GitOps tool.
     phases: LIFECYCLE.filter((p) => p !== 'bootstrapping' || !!spec.gitops),
     steps,
-    gates: ['cutover', ...steps.flatMap((s) => (s.approvalGate ? [s.approvalGate] : [])), 'decommission'],
+    gates: [...(spec.stateful?.quiesce.mode === 'gate' ? (['stateful'] as const) : []), 'cutover', ...steps.flatMap((s) => (s.approvalGate ? [s.approvalGate] : [])), 'decommission'],
     timers: [
       spec.bakePeaks.length
         ? {
@@ -69,9 +70,18 @@ export function buildPlan(spec: ResolvedSpec): Plan {
         : []),
     ],
     ...(spec.health.metrics?.length && { metricChecks: spec.health.metrics.map(plannedMetricCheck) }),
-    approvalPolicies: Object.fromEntries(GATE_KINDS.map((kind) => [kind, describePolicy(spec.approvals.policies[kind])])),
     // Only with overrides, so every other spec plans as it did.
     ...(spec.green.overrides && { greenOverrides: describeOverrides(spec.green.overrides) }),
+    // The stateful gate's policy only where a spec carries volumes: other plans read as before.
+    approvalPolicies: Object.fromEntries(GATE_KINDS.filter((kind) => kind !== 'stateful' || spec.stateful).map((kind) => [kind, describePolicy(spec.approvals.policies[kind])])),
+    ...(spec.stateful && {
+      stateful: {
+        phase: 'validating' as const,
+        carryOver: describeCarryOver(spec.stateful),
+        zones: spec.stateful.zones ?? {},
+        zonesByDefault: "a zone not mapped here maps to itself (green's subnets must cover it); the volumes themselves are read live, so the dry run's preflight lists each claim with its zones",
+      },
+    }),
     decommission: {
       removeRouting: true,
       steps: decommissionSteps(spec),

@@ -220,8 +220,19 @@ export const PlanSchema = Type.Object({
     }),
   ),
   metricChecks: Type.Optional(Type.Array(PlannedMetricCheckSchema, { description: "health.metrics: each check's source, window and rule per phase" })),
-  approvalPolicies: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'each kind of gate (cutover, step, promote, decommission, override) → its approval policy in a line' })),
+  approvalPolicies: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'each kind of gate (cutover, step, promote, decommission, override; stateful with spec.stateful) → its approval policy in a line' })),
   greenOverrides: Type.Optional(Type.Array(Type.String(), { description: "green.overrides, one per line: what green gets other than blue's configuration when provisioning creates it" })),
+  stateful: Type.Optional(
+    Type.Object(
+      {
+        phase: StringEnum(['validating'] as const, { description: 'the carry-over is the first step of this phase, before the checks' }),
+        carryOver: Type.Array(Type.String(), { description: 'what the carry-over does, in order' }),
+        zones: Type.Record(Type.String(), Type.String(), { description: "blue's availability zone → green's, as the spec maps them" }),
+        zonesByDefault: Type.String(),
+      },
+      { description: "spec.stateful: blue's EBS-backed claims carried to green before validation" },
+    ),
+  ),
   decommission: Type.Object({
     removeRouting: Type.Boolean(),
     deleteBlueCluster: Type.Optional(Type.String({ description: 'absent when blue is kept' })),
@@ -231,6 +242,30 @@ export const PlanSchema = Type.Object({
     lastDelay: Type.Optional(Type.String({ description: 'the wait after the decommission gate before anything of blue is deleted (cancellable: keep-blue)' })),
   }),
 });
+
+/** The carry-over of blue's volumes (spec.stateful), as far as it went. */
+export const CarryOverStatusSchema = Type.Object(
+  {
+    step: StringEnum(['inventory', 'quiesce', 'snapshots', 'volumes', 'claims', 'done'] as const, { description: 'the step under way (or done)' }),
+    claims: Type.Array(
+      Type.Object({
+        claim: Type.String({ description: '"namespace/name" in blue, and the same in green' }),
+        volumeId: Type.String({ description: "blue's EBS volume (never deleted by the carry-over)" }),
+        zone: Type.String(),
+        greenZone: Type.String(),
+        sizeGiB: Type.Number(),
+        encrypted: Type.Boolean(),
+        snapshotId: Type.Optional(Type.String()),
+        greenVolumeId: Type.Optional(Type.String()),
+        persistentVolume: Type.Optional(Type.String({ description: "green's PersistentVolume" })),
+        phase: Type.Optional(Type.String({ description: "green's claim: Bound once its PV controller bound it" })),
+      }),
+    ),
+    scaled: Type.Optional(Type.Array(Type.Object({ workload: Type.String(), replicas: Type.Integer({ description: 'restored on rollback or cancel' }) }))),
+    quiescedAt: Type.Optional(Type.String({ description: "when blue's writes were confirmed stopped (gate stateful) or its workloads' pods were gone: the snapshots are taken after it" })),
+  },
+  { description: "spec.stateful: blue's claims carried to green, and blue's workloads scaled to zero (the snapshots' progress is in activities[].progress while they complete)" },
+);
 
 export const MigrationStatusSchema = Type.Object({
   id: Type.String(),
@@ -263,6 +298,7 @@ export const MigrationStatusSchema = Type.Object({
   health: HealthStatusSchema,
   greenCreatedByMigration: Type.Boolean(),
   blueDeleted: Type.Boolean(),
+  stateful: Type.Optional(CarryOverStatusSchema),
   startedBy: Type.String(),
   team: Type.Optional(Type.String({ description: 'the owning team (spec.team): acting on the migration needs a role in it when the API has team scopes' })),
   audit: Type.Array(AuditEventSchema, { description: 'most recent audit events, oldest first' }),

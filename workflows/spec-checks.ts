@@ -8,6 +8,7 @@ import { KUBERNETES_MINOR } from './kubernetes-version.js';
 import { clusterName, MIGRATION_ID_PATTERN, migrationId } from './migration-id.js';
 import { DEFAULTS, drainCheckOf, resolveMetricCheck } from './spec-defaults.js';
 import { METRIC_PHASES } from './model.js';
+import { statefulIssues } from './stateful.js';
 import { CLUSTER_PLACEHOLDER, DURATION_LIMITS, GATE_KINDS, type DurationField, type DurationLimit } from './spec-values.js';
 import type { ApprovalPolicy, DrainCheck, MetricCheck, MetricPhase, MigrationSpec, ObservedShareCheck, SpecIssue } from './spec.js';
 
@@ -162,6 +163,7 @@ export function checkSpec(spec: MigrationSpec): SpecIssue[] {
     else names.set(m.name, i);
   });
   issues.push(...guardedDestroyIssues(spec));
+  if (spec.stateful) issues.push(...statefulIssues(spec.stateful, spec.region));
   if (spec.traffic.observedShare) issues.push(...observedShareIssues(spec.traffic.observedShare));
   for (const kind of GATE_KINDS) {
     const policy = spec.approvals?.[kind];

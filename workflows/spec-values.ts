@@ -100,9 +100,9 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 /**
  * The kinds of gate an approval policy is set for: `cutover`, every manual step's gate (`step`),
  * a promote to 100 % (`promote`), `decommission`, and the overrides of a blocking preflight or
- * bootstrap (`override`).
+ * bootstrap (`override`), and the confirmation that writes to blue's carried volumes stopped (`stateful`).
  */
-export const GATE_KINDS = ['cutover', 'step', 'promote', 'decommission', 'override'] as const;
+export const GATE_KINDS = ['cutover', 'step', 'promote', 'decommission', 'override', 'stateful'] as const;
 export type GateKind = (typeof GATE_KINDS)[number];
 /** What a gate does when its policy's time runs out (`escalate` tells a channel, then does its `then`). */
 export const EXPIRY_ACTIONS = ['reject', 'hold', 'escalate'] as const;
@@ -111,3 +111,8 @@ export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
 export const POLICY_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 /** A team's name, in a spec (`team`), in the API's CUTOVER_TEAMS and in the CutoverTeam search attribute (quoted in list queries, so no quote can be in it). */
 export const TEAM_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+
+/** The kinds of workload `stateful.quiesce.workloads` may scale to zero in blue. */
+export const QUIESCE_KINDS = ['StatefulSet', 'Deployment'] as const;
+/** How blue's writes stop before its volumes are copied: a person confirms it (gate `stateful`), or the named workloads scale to zero. */
+export const QUIESCE_MODES = ['gate', 'scale-to-zero'] as const;

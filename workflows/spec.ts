@@ -2,7 +2,7 @@
 // bodies and documents /openapi.json. Pure: safe to import from workflow code (types only there).
 import { Type, type Static, type TOptional } from 'typebox';
 import { METRIC_PHASES } from './model.js';
-import { DURATION_LIMITS, EXPIRY_ACTIONS, GATE_KINDS, POLICY_NAME, TEAM_NAME, WEEKDAYS, type DurationLimit } from './spec-values.js';
+import { DURATION_LIMITS, EXPIRY_ACTIONS, GATE_KINDS, POLICY_NAME, QUIESCE_KINDS, TEAM_NAME, WEEKDAYS, type DurationLimit } from './spec-values.js';
 
 
 const DURATION = 'Temporal duration string, e.g. "7 days", "10m", "0s"';
@@ -33,7 +33,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
  * a spec (and the list of what is wrong with it) stays a few kB. Ascending steps of 1..100
  * cannot exceed 100 anyway; the bound makes a schema error of a longer list.
  */
-export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20, metrics: 20, dimensions: 30, freezes: 50 } as const;
+export const MAX_ITEMS = { steps: 100, records: 100, objects: 100, smoke: 20, peaks: 20, metrics: 20, dimensions: 30, freezes: 50, claims: 100 } as const;
 
 /** A notification channel's name, in a spec and in the worker's channel map alike. */
 export const NOTIFY_CHANNEL = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -101,6 +101,60 @@ export const ExternalDnsObject = Type.Object(
     name: KubeObjectName,
   },
   { additionalProperties: false, description: 'an object external-dns publishes; the same kind/namespace/name in blue and in green' },
+);
+
+// Stateful workloads carried over: which of blue's claims, how blue's writes stop, where the copies go.
+const CLAIM_REF = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+const WORKLOAD_REF = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?/(${QUIESCE_KINDS.join('|')})/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`;
+/** An availability zone's name ("eu-west-1a"); that it lies in the spec's region is checked by checkSpec. */
+export const ZONE_NAME = '^[a-z]{2}(-[a-z0-9]+)+-[0-9][a-z]$';
+
+export const StatefulSettings = Type.Object(
+  {
+    claims: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.String({ pattern: CLAIM_REF, maxLength: 317, description: 'a PersistentVolumeClaim of blue, "namespace/name"' }),
+          Type.Object(
+            {
+              namespace: KubeNamespace,
+              selector: Type.String({ minLength: 1, maxLength: 1000, description: 'a label selector ("app=db,tier in (data)") choosing claims in the namespace' }),
+            },
+            { additionalProperties: false },
+          ),
+        ]),
+        { minItems: 1, maxItems: MAX_ITEMS.claims, description: "blue's claims to carry over (default: every claim bound to an EBS volume in the namespaces audited)" },
+      ),
+    ),
+    quiesce: Type.Union(
+      [
+        Type.Object({ mode: Type.Literal('gate', { description: "gate stateful: a person confirms that writes to blue's carried volumes have stopped" }) }, { additionalProperties: false }),
+        Type.Object(
+          {
+            mode: Type.Literal('scale-to-zero', { description: "the named workloads in blue scale to 0 (their replicas restored on rollback or cancel) and their pods are gone before the snapshots" }),
+            workloads: Type.Array(Type.String({ pattern: WORKLOAD_REF, maxLength: 400, description: '"namespace/Kind/name", Kind StatefulSet or Deployment' }), {
+              minItems: 1,
+              maxItems: MAX_ITEMS.claims,
+              uniqueItems: true,
+            }),
+          },
+          { additionalProperties: false },
+        ),
+      ],
+      { description: "how writes to blue's volumes stop before they are copied" },
+    ),
+    zones: Type.Optional(
+      Type.Record(Type.String({ pattern: ZONE_NAME }), Type.String({ pattern: ZONE_NAME }), {
+        // A key that is no zone's name is refused, not ignored.
+        additionalProperties: false,
+        description: "blue's availability zone → green's, for the copies (default: the same zone, which green's subnets must cover)",
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "blue's EBS-backed PersistentVolumeClaims carried to green before validation: writes stopped, EBS snapshots, volumes from them in green's zones, the PersistentVolumes and claims in green (undone by rollback and cancel; blue's volumes are never deleted)",
+  },
 );
 
 export const ExternalDnsSettings = Type.Object(
@@ -702,6 +756,7 @@ export const MigrationSpecSchema = Type.Object(
           promote: PolicyRef('a promote to 100 % (default: 1 approver, not the starter)'),
           decommission: PolicyRef("the decommission gate (default: 2 approvers, neither the starter nor a cutover approver)"),
           override: PolicyRef('the preflight-override and bootstrap-override gates (default: 1 approver, not the starter)'),
+          stateful: PolicyRef("the stateful gate, where writes to blue's carried volumes are confirmed stopped (default: 1 approver, not the starter)"),
         },
         { additionalProperties: false },
       ),
@@ -722,6 +777,7 @@ export const MigrationSpecSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    stateful: Type.Optional(StatefulSettings),
     notify: Type.Optional(
       Type.Object(
         {
@@ -757,6 +813,7 @@ export type DrainCheck = Static<typeof DrainCheck>;
 export type ApprovalPolicy = Static<typeof ApprovalPolicy>;
 export type DrainNone = Static<typeof DrainNone>;
 export type ObservedShareCheck = Static<typeof ObservedShareCheck>;
+export type StatefulSettings = Static<typeof StatefulSettings>;
 export type CompareToBlue = Static<typeof CompareToBlue>;
 export type ExternalDnsObject = Static<typeof ExternalDnsObject>;
 export type AwsAccounts = Static<typeof AwsAccounts>;

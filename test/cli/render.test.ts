@@ -164,6 +164,34 @@ describe('rendering', () => {
     expect(text).not.toContain("blue's copy");
   });
 
+  it("shows the carry-over of blue's volumes: the plan's steps and zones, the status' claims, the snapshots' progress", () => {
+    const text = renderPlan({
+      id: 'migration-us-east-1-blue',
+      plan: {
+        phases: ['validating'],
+        steps: [],
+        gates: ['stateful', 'cutover'],
+        timers: [],
+        stateful: { phase: 'validating', carryOver: ['claims: shop/data-db-0', 'quiesce: gate stateful'], zones: { 'us-east-1a': 'us-east-1b' }, zonesByDefault: 'a zone not mapped maps to itself' },
+        decommission: { removeRouting: true, steps: ['remove-blue-routing'] },
+      },
+      links: status.links,
+    } as PlanBody);
+    expect(text).toContain('  stateful  carried over as validating begins:\n    claims: shop/data-db-0\n    quiesce: gate stateful\n    zones: us-east-1a → us-east-1b; a zone not mapped maps to itself');
+    const carrying = renderStatus(
+      {
+        ...status,
+        phase: 'validating',
+        stateful: { step: 'snapshots', scaled: [{ workload: 'shop/StatefulSet/db', replicas: 3 }], claims: [{ claim: 'shop/data-db-0', volumeId: 'vol-1', zone: 'us-east-1a', greenZone: 'us-east-1b', sizeGiB: 10, encrypted: true, snapshotId: 'snap-1' }] },
+        activities: [{ activity: 'snapshotBlueVolumes', state: 'running', attempt: 1, since: '2026-01-01T11:59:00.000Z', progress: [{ claim: 'shop/data-db-0', progress: '40%', state: 'pending' }] }],
+      },
+      now,
+    );
+    expect(carrying).toMatch(/stateful\s+carry-over snapshots; scaled to 0 in blue: shop\/StatefulSet\/db \(was 3\)/);
+    expect(carrying).toContain('shop/data-db-0: vol-1 us-east-1a → us-east-1b; snapshot snap-1');
+    expect(carrying).toContain('snapshotBlueVolumes: running since 11:59:00 (shop/data-db-0: 40% pending)');
+  });
+
   it('shows a bake over peaks: the windows still to pass, those that passed, and why one was missed', () => {
     const bake = {
       since: '2026-01-01T12:00:00.000Z',

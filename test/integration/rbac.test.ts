@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, loadAllYaml, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../activities/aws.js';
 import { createClusterChecks } from '../../activities/cluster-checks.js';
+import { createActivities } from '../../activities/index.js';
 import { clusterSecretName } from '../../activities/gitops.js';
 import { localClusterAccess, type ClusterAccess } from '../../activities/kubernetes.js';
 import { kubeConfigFor } from '../../scripts/stack/kube-seed.js';
@@ -71,6 +73,8 @@ beforeAll(async () => {
     bind('green', 'cutover-cluster-reader', sa),
     bind('green', 'cutover-traffic', sa, appNs),
     bind('management', 'cutover-argocd', sa, argoNs),
+    bind('blue', 'cutover-stateful', sa),
+    bind('green', 'cutover-stateful', sa),
   ]);
   const endpoint = async (role: Role) => ({ ...stack().kube[role], token: await tokenFor(role, saNs) });
   access = localClusterAccess({ [names.blue]: await endpoint('blue'), [names.green]: await endpoint('green'), [names.management]: await endpoint('management') });
@@ -159,6 +163,18 @@ describe('the worker with only the roles of deploy/rbac', () => {
     const refused = await failureOf(acts.deleteBlueLoadBalancers({ region: 'us-east-1', cluster: names.green }));
     expect(refused).toMatchObject({ type: 'AccessDenied', nonRetryable: true });
     expect(refused.message).toContain(`cannot delete resource "services" in API group "" in the namespace "${appNs}"`);
+  });
+
+  it("carries a claim over: blue's workload scaled to zero and back, green's PersistentVolume and claim made and deleted", async () => {
+    const acts = createActivities({ aws: createAwsClients({ endpoint: stack().motoUrl }), clusters: access, clusterChecks: { inventory: { namespaces: [appNs] } }, stateful: { boundWithin: '1s', interval: '200ms' } });
+    const input = { migrationId: uniqueName('migration-rbac'), region: 'us-east-1', blue: names.blue, green: names.green, stateful: { quiesce: { mode: 'gate' as const } } };
+    const workloads = [`${appNs}/Deployment/web`];
+    expect((await runActivity(acts.quiesceBlueWorkloads, { ...input, workloads })).result.scaled).toEqual([{ workload: workloads[0], replicas: 1 }]);
+    expect((await acts.restoreBlueWorkloads({ ...input, workloads })).restored).toEqual([{ workload: workloads[0], replicas: 1 }]);
+    const claim = { namespace: appNs, name: 'data', request: '1Gi', accessModes: ['ReadWriteOnce'], blueVolume: 'pv-blue', volumeId: 'vol-0123456789abcdef0', source: 'csi' as const, zone: 'us-east-1a', greenZone: 'us-east-1a', sizeGiB: 1, encrypted: false };
+    const bound = await runActivity(acts.bindGreenClaims, { ...input, claims: [{ ...claim, greenVolumeId: 'vol-0fedcba9876543210' }] });
+    expect(bound.result.claims).toEqual([{ claim: `${appNs}/data`, persistentVolume: 'cutover-vol-0fedcba9876543210', phase: 'Pending' }]);
+    expect((await acts.deleteGreenCopies(input)).deleted).toEqual([`PersistentVolumeClaim ${appNs}/data in ${names.green}`, `PersistentVolume cutover-vol-0fedcba9876543210 in ${names.green}`]);
   });
 
   it('is refused what the roles leave out, as a typed AccessDenied failure naming what was denied', async () => {

@@ -14,6 +14,6 @@ describe('the IAM policy', () => {
   });
 
   it('groups its statements by what the worker does', () => {
-    expect([...policyActions().keys()]).toEqual(['AssumeAccountRoles', 'PreflightRead', 'Provisioning', 'ProvisioningPassRoles', 'TrafficRoute53', 'TrafficAlb', 'MetricChecks', 'Decommission', 'EksToken', 'DryRunPermissions']);
+    expect([...policyActions().keys()]).toEqual(['AssumeAccountRoles', 'PreflightRead', 'Provisioning', 'ProvisioningPassRoles', 'TrafficRoute53', 'TrafficAlb', 'MetricChecks', 'StatefulCarryOver', 'StatefulCarryOverKms', 'Decommission', 'EksToken', 'DryRunPermissions']);
   });
 });

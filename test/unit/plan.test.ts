@@ -42,7 +42,7 @@ describe('resolveSpec', () => {
       distinctApprover: false,
       reminderInterval: DEFAULTS.reminderInterval,
       // Every gate: one approver who did not start the migration; decommission two, neither a cutover approver.
-      policies: { cutover: oneApprover, step: oneApprover, promote: oneApprover, override: oneApprover, decommission: { ...oneApprover, required: 2, excludeApproversOf: ['cutover'] } },
+      policies: { cutover: oneApprover, step: oneApprover, promote: oneApprover, override: oneApprover, stateful: oneApprover, decommission: { ...oneApprover, required: 2, excludeApproversOf: ['cutover'] } },
     });
     expect(r.decommission).toEqual({ deleteBlue: true, drainNone: 'only the routing Cutover removes reaches blue', lastDelay: '1h' });
   });
@@ -552,5 +552,45 @@ describe('clusters named by kubeconfig context', () => {
 
   it('names a migration by a context that holds slashes with one URL segment', () => {
     expect(migrationId({ region: 'eu-west-1', blue: { context: 'arn:aws:eks:eu-west-1:111122223333:cluster/edge' } })).toBe('migration-eu-west-1-arn:aws:eks:eu-west-1:111122223333:cluster-edge');
+  });
+});
+
+describe('stateful workloads in the plan', () => {
+  const stateful = (s: MigrationSpec['stateful']): MigrationSpec => ({ ...minimal(), stateful: s });
+
+  it('shows the carry-over as validation\'s first step with the zone mapping, gate stateful with its policy in gate mode', () => {
+    const plan = buildPlan(resolveSpec(stateful({ quiesce: { mode: 'gate' }, zones: { 'eu-west-1a': 'eu-west-1b' } })));
+    expect(plan.gates).toEqual(['stateful', 'cutover', 'decommission']);
+    expect(plan.stateful).toMatchObject({ phase: 'validating', zones: { 'eu-west-1a': 'eu-west-1b' } });
+    expect(plan.stateful!.carryOver[0]).toBe('claims: every PersistentVolumeClaim in blue bound to an EBS volume');
+    expect(plan.stateful!.carryOver[1]).toMatch(/^quiesce: gate stateful/);
+    expect(plan.approvalPolicies?.stateful).toBe('1 approval with the approver role, not the starter');
+  });
+
+  it('scale-to-zero names the workloads and has no gate; a spec without stateful plans as before', () => {
+    const plan = buildPlan(resolveSpec(stateful({ claims: ['shop/data-db-0'], quiesce: { mode: 'scale-to-zero', workloads: ['shop/StatefulSet/db'] } })));
+    expect(plan.gates).toEqual(['cutover', 'decommission']);
+    expect(plan.stateful!.carryOver.slice(0, 2)).toEqual(['claims: shop/data-db-0', 'quiesce: scale shop/StatefulSet/db in blue to 0 and wait until their pods are gone (replicas restored on rollback or cancel)']);
+    const plain = buildPlan(resolveSpec(minimal()));
+    expect(plain.stateful).toBeUndefined();
+    expect(Object.keys(plain.approvalPolicies ?? {})).toEqual(['cutover', 'step', 'promote', 'decommission', 'override']);
+  });
+
+  it('refuses what the schema cannot say, naming the field', () => {
+    const issues = checkSpec(
+      stateful({
+        claims: ['shop/data', 'shop/data', { namespace: 'shop', selector: 'app in (db' }],
+        quiesce: { mode: 'gate' },
+        zones: { 'us-east-1a': 'eu-west-1b' },
+      }),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: '/stateful/claims/1', message: '"shop/data" is also /stateful/claims/0: each claim once' },
+        { path: '/stateful/claims/2/selector', message: expect.stringContaining('"app in (db" is not a label selector') },
+        { path: '/stateful/zones/us-east-1a', message: "blue's zone us-east-1a is not in region eu-west-1: EBS snapshots and volumes stay in the migration's region" },
+      ]),
+    );
+    expect(checkSpec(stateful({ claims: [{ namespace: 'shop', selector: 'app=db,tier notin (cache, queue),!legacy' }], quiesce: { mode: 'gate' }, zones: { 'eu-west-1a': 'eu-west-1c' } }))).toEqual([]);
   });
 });

@@ -38,6 +38,13 @@ export type MockedActivities = Pick<
   | 'checkGreenTargets'
   | 'nextPeakWindows'
   | 'freezeWindowAt'
+  | 'statefulClaims'
+  | 'quiesceBlueWorkloads'
+  | 'restoreBlueWorkloads'
+  | 'snapshotBlueVolumes'
+  | 'createGreenVolumes'
+  | 'bindGreenClaims'
+  | 'deleteGreenCopies'
 >;
 type Name = keyof MockedActivities;
 
@@ -47,6 +54,8 @@ export type LogEntry =
   | { kind: 'mutation'; at: number; what: 'set-weights'; weights: Weights; actor: string; reason: string }
   | { kind: 'mutation'; at: number; what: 'create-cluster' | 'delete-cluster' | 'remove-blue-routing' | 'delete-load-balancers' | 'delete-node-groups'; cluster: string }
   | { kind: 'mutation'; at: number; what: 'register-cluster' | 'deregister-cluster' | 'pause-auto-sync' | 'resume-auto-sync'; cluster: string }
+  /** The carry-over of blue's volumes (spec.stateful): a workload scaled, a copy made or deleted for green. */
+  | { kind: 'stateful'; at: number; what: 'scale-workload' | 'create-copy' | 'delete-copy'; cluster: string; detail: string }
   | { kind: 'validated'; at: number; passed: boolean }
   | { kind: 'message'; name: string; arg: unknown; accepted?: boolean };
 
@@ -123,6 +132,13 @@ export class FakeCloud {
   /** What retainedVolumeFindings reports. */
   retainedVolumes: Finding[] = [];
   readonly nodegroups = new Set<string>(['workers']);
+  /** Blue's claims on EBS volumes (spec.stateful): "ns/name" → volume; blue's volumes are never deleted. */
+  readonly blueClaims = new Map<string, { volumeId: string; zone: string }>([['shop/data-db-0', { volumeId: 'vol-blue0', zone: 'eu-west-1a' }]]);
+  /** Blue's workloads' replicas, and what the carry-over kept of them (the annotation). */
+  readonly blueReplicas = new Map<string, number>([['shop/StatefulSet/db', 3]]);
+  private keptReplicas = new Map<string, number>();
+  /** What the carry-over made for green, by tag: snapshots, volumes, PersistentVolumes and claims. */
+  readonly greenCopies = new Set<string>();
   /** Weights of the waitWeightsApplied calls being held right now. */
   private held: Weights[] = [];
 
@@ -155,6 +171,10 @@ export class FakeCloud {
     const entry: LogEntry = { kind: 'message', name, arg };
     this.log.push(entry);
     return { settle: (accepted) => void (entry.accepted = accepted) };
+  }
+  /** What the carry-over did, in order. */
+  statefulChanges(): Extract<LogEntry, { kind: 'stateful' }>[] {
+    return this.log.filter((e): e is Extract<LogEntry, { kind: 'stateful' }> => e.kind === 'stateful');
   }
   mutations(): Mutation[] {
     return this.log.filter((e): e is Mutation => e.kind === 'mutation');
@@ -209,8 +229,65 @@ export class FakeCloud {
     }
   }
 
+  private copy(what: string): string {
+    if (!this.greenCopies.has(what)) {
+      this.greenCopies.add(what);
+      this.log.push({ kind: 'stateful', at: this.now(), what: 'create-copy', cluster: this.green, detail: what });
+    }
+    return what;
+  }
+
   activities(): MockedActivities {
     return {
+      statefulClaims: (input) =>
+        this.call('statefulClaims', input, () => ({
+          claims: [...this.blueClaims].map(([claim, v]) => {
+            const [namespace, name] = claim.split('/');
+            const greenZone = input.stateful.zones?.[v.zone] ?? v.zone;
+            return { namespace, name, request: '10Gi', accessModes: ['ReadWriteOnce'], blueVolume: `pv-${v.volumeId}`, volumeId: v.volumeId, source: 'csi' as const, zone: v.zone, greenZone, sizeGiB: 10, encrypted: true, kmsKeyId: 'alias/data' };
+          }),
+          notCarried: [],
+        })),
+      quiesceBlueWorkloads: (input) =>
+        this.call('quiesceBlueWorkloads', input, () => ({
+          scaled: input.workloads.map((workload) => {
+            const replicas = this.keptReplicas.get(workload) ?? this.blueReplicas.get(workload) ?? 1;
+            this.keptReplicas.set(workload, replicas);
+            if (this.blueReplicas.get(workload) !== 0) this.log.push({ kind: 'stateful', at: this.now(), what: 'scale-workload', cluster: this.blue, detail: `${workload}=0` });
+            this.blueReplicas.set(workload, 0);
+            return { workload, replicas };
+          }),
+        })),
+      restoreBlueWorkloads: (input) =>
+        this.call('restoreBlueWorkloads', input, () => ({
+          restored: input.workloads.flatMap((workload) => {
+            const replicas = this.keptReplicas.get(workload);
+            if (replicas === undefined) return [];
+            this.keptReplicas.delete(workload);
+            this.blueReplicas.set(workload, replicas);
+            this.log.push({ kind: 'stateful', at: this.now(), what: 'scale-workload', cluster: this.blue, detail: `${workload}=${replicas}` });
+            return [{ workload, replicas }];
+          }),
+        })),
+      snapshotBlueVolumes: (input) =>
+        this.call('snapshotBlueVolumes', input, () => ({ snapshots: input.volumes.map((v) => ({ ...v, snapshotId: this.copy(`snapshot of ${v.volumeId}`) })) })),
+      createGreenVolumes: (input) =>
+        this.call('createGreenVolumes', input, () => ({ volumes: input.copies.map((c) => ({ claim: c.claim, volumeId: c.volumeId, greenVolumeId: this.copy(`volume from ${c.snapshotId} in ${c.greenZone}`) })) })),
+      bindGreenClaims: (input) =>
+        this.call('bindGreenClaims', input, () => ({
+          claims: input.claims.map((c) => {
+            this.copy(`PersistentVolume on ${c.greenVolumeId}`);
+            return { claim: this.copy(`${c.namespace}/${c.name}`), persistentVolume: `PersistentVolume on ${c.greenVolumeId}`, phase: 'Bound' };
+          }),
+          findings: [],
+        })),
+      deleteGreenCopies: (input) =>
+        this.call('deleteGreenCopies', input, () => {
+          const deleted = [...this.greenCopies];
+          for (const what of deleted) this.log.push({ kind: 'stateful', at: this.now(), what: 'delete-copy', cluster: input.green, detail: what });
+          this.greenCopies.clear();
+          return { deleted, findings: [] };
+        }),
       preflight: (input) => this.call('preflight', input, () => ({ blueVersion: '1.33', findings: this.preflightFindings })),
       provisionGreen: (input) =>
         this.call('provisionGreen', input, () => {

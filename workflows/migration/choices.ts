@@ -34,6 +34,7 @@ export async function needsAttention(run: Run): Promise<Phase> {
   }
   // Blue serves on: its GitOps must keep it current again (the rest stays as made).
   await undo(run, 'resume-blue-auto-sync', actor, 'abort: blue serves on');
+  await undo(run, 'restore-blue-workloads', actor, 'abort: blue serves on');
   audit(run, actor, 'abort', `migration abandoned, traffic stays on blue; ${leftAsMade(run)}`);
   return 'aborted';
 }
@@ -44,6 +45,7 @@ export function leftAsMade(run: Run): string {
   const made = [
     ...(state.greenCreated ? [`green ${spec.green.cluster} (created by this migration)`] : []),
     ...(state.compensations.some((c) => c.kind === 'deregister-green') ? [`green's Argo CD registration`] : []),
+    ...(state.compensations.some((c) => c.kind === 'delete-green-copies') ? [`green's copies of blue's volumes (snapshots, volumes, claims tagged cutover.io/migration)`] : []),
   ];
   return made.length ? `left as made (a cancel would undo it): ${made.join(', ')}` : 'nothing was made';
 }
@@ -52,7 +54,10 @@ export async function rolledBack(run: Run): Promise<Phase> {
   const { state } = run;
   const { choice, actor } = await takeChoice(run);
   audit(run, actor, choice, choice === 'retry' ? 'back to validating' : 'migration abandoned, traffic stays on blue');
-  if (choice === 'abort') return 'aborted';
+  if (choice === 'abort') {
+    await undo(run, 'restore-blue-workloads', actor, 'abort: blue serves on');
+    return 'aborted';
+  }
   state.stepsDone = 0;
   state.timers = [];
   state.error = undefined;

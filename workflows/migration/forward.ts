@@ -13,7 +13,8 @@ import { forwardAllowed } from './freezes.js';
 import { adoptServedWeights, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
 import { preflightInput, validateInput } from './inputs.js';
 import { PATCHES } from './patches.js';
-import { pending, remember } from './saga.js';
+import { pending, remember, undoCarryOver } from './saga.js';
+import { carriesState, carryOver } from './stateful.js';
 import { audit, heldAfterWait, kubeContexts, NothingToUndo, now, onward } from './state.js';
 import { tell } from './story.js';
 import type { Decision, Run } from './types.js';
@@ -141,12 +142,20 @@ export async function bootstrapping(run: Run): Promise<Phase> {
 
 export async function validating(run: Run): Promise<Phase> {
   const { spec, state } = run;
+  // Blue's volumes carried to green first, so green's workloads are judged on blue's data.
+  const carrying = carriesState(run);
+  if (carrying && (await carryOver(run)) === 'rejected') {
+    await undoCarryOver(run, SYSTEM_ACTOR, state.error!);
+    return 'rolled-back';
+  }
   const what = `validation of green ${spec.green.cluster}: smoke checks, drift against blue, readiness`;
   const result = await checking(run, what, () => quick.validateGreen(validateInput(spec)));
   state.findings.validation = result.findings;
   const blocking = result.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length === 0) return onward(run);
   state.error = `validation failed: ${blocking.map((f) => f.message).join('; ')}`;
+  // Blue serves on: its workloads come back, and green's copies go (a retry copies afresh).
+  if (carrying) await undoCarryOver(run, SYSTEM_ACTOR, state.error);
   return 'rolled-back';
 }
 

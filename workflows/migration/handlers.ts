@@ -27,7 +27,9 @@ function refuseOnceBlueRetiring(state: Run['state'], what: string): void {
 
 export function validateRollback({ state }: Run, req: RollbackRequest): void {
   if (!ROLLBACK_PHASES.includes(state.phase)) refuse(`nothing to roll back in phase ${state.phase}`);
-  if (heldBeforeTraffic(state)) refuse(`nothing to roll back: held in ${state.attention!.phase}, before any traffic moved; retry, abort or cancel`);
+  // Blue's workloads scaled to zero for the carry-over (spec.stateful) are something to roll back: blue serves again with them.
+  const carried = state.compensations.some((c) => c.kind === 'restore-blue-workloads' || c.kind === 'delete-green-copies');
+  if (heldBeforeTraffic(state) && !carried) refuse(`nothing to roll back: held in ${state.attention!.phase}, before any traffic moved; retry, abort or cancel`);
   refuseOnceBlueRetiring(state, 'roll back');
   if (state.interrupt?.kind === 'cancel') refuse('the migration is being cancelled');
   if (!req.reason?.trim()) refuse('a rollback needs a reason');

@@ -21,6 +21,7 @@ export const preflightInput = (spec: ResolvedSpec): PreflightInput => ({
   green: spec.green.cluster,
   targetVersion: spec.green.kubernetesVersion,
   mode: spec.green.mode,
+  ...(spec.stateful && { stateful: spec.stateful }),
   // Only specs with overrides carry the field: every other input is as it was.
   ...(spec.green.overrides && { overrides: spec.green.overrides }),
   ...kubeContextsOf(spec),
@@ -50,6 +51,7 @@ export function permissionsInput(spec: ResolvedSpec): PermissionsInput {
     alb: traffic.driver === 'alb',
     cloudwatch,
     deleteBlue: spec.blue.eks && spec.decommission.deleteBlue,
+    stateful: !!spec.stateful,
     roles: { ...(spec.aws?.clusters && { clusters: spec.aws.clusters.roleArn }), ...(spec.aws?.dns && { dns: spec.aws.dns.roleArn }) },
   };
 }

@@ -5,7 +5,7 @@ import * as wf from '@temporalio/workflow';
 import type { Actor } from '../model.js';
 import { notify } from './activities.js';
 import { rollBack, shift } from './effects.js';
-import { compensate, undo } from './saga.js';
+import { compensate, undo, undoCarryOver } from './saga.js';
 import { audit, enter, heldBeforeTraffic } from './state.js';
 import { countRollback } from './story.js';
 import type { Run, StepBack } from './types.js';
@@ -30,6 +30,8 @@ export async function onInterrupt(run: Run): Promise<void> {
   if (state.interrupt === handling) state.interrupt = undefined;
   // Blue serves again: its GitOps must keep it current again.
   await undo(run, 'resume-blue-auto-sync', handling.actor, `rollback: ${handling.reason}`);
+  // Blue's stateful workloads back, green's copies of their volumes gone (nothing without spec.stateful).
+  await undoCarryOver(run, handling.actor, `rollback: ${handling.reason}`);
   await notify(run, 'rollback', `${run.id}: traffic back on blue (${handling.reason}, by ${handling.actor})`);
 }
 

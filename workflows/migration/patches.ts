@@ -85,4 +85,11 @@ export const PATCHES = {
    * deleted. Asked once, as a run starts (state `guardedDestroy`), like hold-before-traffic.
    */
   guardedDestroy: 'guarded-destroy',
+  /**
+   * Stateful workloads carried over (spec.stateful): validation begins with blue's writes stopped
+   * (gate stateful, or its workloads scaled to zero), EBS snapshots, volumes in green's zones,
+   * and the PersistentVolumes and claims in green; a rollback, a failed validation and a cancel
+   * undo them. Asked only by specs with `stateful`, which no run before it could have.
+   */
+  statefulCarryOver: 'stateful-carry-over',
 } as const;

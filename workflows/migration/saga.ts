@@ -4,6 +4,7 @@
 // needs to serve again (its auto-sync).
 import { longPoll } from './activities.js';
 import { audited, deregisterFromArgo, resumeBlueAutoSync } from './effects.js';
+import { deleteGreenCopies, restoreBlueWorkloads } from './stateful.js';
 import type { Compensation, Run } from './types.js';
 import type { Actor } from '../model.js';
 
@@ -30,6 +31,15 @@ export async function undo(run: Run, kind: Kind, actor: Actor, reason: string): 
   run.state.compensations = run.state.compensations.filter((c) => c !== compensation);
 }
 
+/**
+ * Blue serves again (a rollback, a failed validation, an abort): its workloads back first, then
+ * green's copies of its volumes deleted, so a retry copies blue's data afresh.
+ */
+export async function undoCarryOver(run: Run, actor: Actor, reason: string): Promise<void> {
+  await undo(run, 'restore-blue-workloads', actor, reason);
+  await undo(run, 'delete-green-copies', actor, reason);
+}
+
 /** Runs every pending undo, newest first (cancel; later, a failure that leaves nothing to retry). */
 export async function compensate(run: Run, actor: Actor, reason: string): Promise<void> {
   for (const { kind } of [...run.state.compensations]) await undo(run, kind, actor, reason);
@@ -42,4 +52,6 @@ const UNDO: Record<Kind, (run: Run, actor: Actor, reason: string) => Promise<voi
   },
   'deregister-green': (run, actor, reason) => deregisterFromArgo(run, run.spec.green.cluster, actor, reason),
   'resume-blue-auto-sync': (run, actor, reason) => resumeBlueAutoSync(run, actor, reason),
+  'restore-blue-workloads': (run, actor, reason) => restoreBlueWorkloads(run, actor, reason),
+  'delete-green-copies': (run, actor, reason) => deleteGreenCopies(run, actor, reason),
 };

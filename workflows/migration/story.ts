@@ -45,6 +45,11 @@ export function tell(run: Run): void {
   if (state.freeze) lines.push(`**Change freeze** ${state.freeze.window} until ${state.freeze.until} (${state.freeze.timeZone}): ${state.freeze.reason}; holds ${state.freeze.holds}`);
   if (state.lastDelay) lines.push(`**Blue is deleted at** ${state.lastDelay.endsAt}; **keep blue with** ${keepBlueCommand(run.id)}`);
   if (state.waiting) lines.push(`**Waiting** ${state.waiting.what}${state.waiting.until ? ` until ${state.waiting.until}` : ''}`);
+  const carry = state.stateful;
+  if (carry) {
+    const claims = carry.claims.map((c) => `${c.claim} ${c.volumeId} ${c.zone} → ${c.greenZone}${c.greenVolumeId ? ` (${c.greenVolumeId}${c.phase ? `, ${c.phase}` : ''})` : ''}`);
+    lines.push(`**Carry-over** ${carry.step}${claims.length ? `: ${claims.join('; ')}` : ''}${carry.scaled?.length ? `; blue scaled to 0: ${carry.scaled.map((w) => w.workload).join(', ')}` : ''}`);
+  }
   wf.setCurrentDetails(lines.join('\n'));
 }
 

@@ -1,6 +1,6 @@
 // The shapes a migration run is made of, and nothing else: the workflow's modules import
 // them from here, so they import each other without cycles (type-only ones included).
-import type { Actor, Attention, AuditEvent, BakeStatus, DrainReading, DecommissionStep, Finding, FreezeStatus, GateVote, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
+import type { Actor, Attention, AuditEvent, BakeStatus, CarryOverStatus, DrainReading, DecommissionStep, Finding, FreezeStatus, GateVote, HealthStatus, ObservedShareReading, PendingGate, Phase, Retrying, TimerStatus, Waiting, Weights } from '../model.js';
 import type { FixedPlan, Plan } from '../plan.js';
 import type { ResolvedSpec } from '../spec-defaults.js';
 import type { MigrationSpec } from '../spec.js';
@@ -73,7 +73,7 @@ export interface RunState {
   pendingGate?: PendingGate;
   decisions: Record<string, Decision>;
   /** Findings of the last preflight, provisioning (what could not be copied from blue), GitOps bootstrap, validation and check of green's targets. */
-  findings: { preflight: Finding[]; provisioning?: Finding[]; gitops?: Finding[]; validation: Finding[]; targets?: Finding[]; decommission?: Finding[] };
+  findings: { preflight: Finding[]; provisioning?: Finding[]; gitops?: Finding[]; stateful?: Finding[]; validation: Finding[]; targets?: Finding[]; decommission?: Finding[] };
   timers: TimerStatus[];
   health: HealthStatus;
   greenCreated: boolean;
@@ -148,6 +148,8 @@ export interface RunState {
   lastDelay?: { since: string; endsAt: string; approvedBy: Actor };
   /** A person asked to keep blue during the last delay: back to the decommission gate. */
   keepBlue?: { actor: Actor; reason: string };
+  /** The carry-over of blue's volumes (spec.stateful) as far as it went; cleared when undone (a rollback), so a retry copies afresh. */
+  stateful?: CarryOverStatus;
   /** A bake over peak windows while it runs (bake.ts); `endsAt` is derived for the status. */
   bake?: Omit<BakeStatus, 'endsAt'>;
 }
@@ -174,7 +176,11 @@ export type Compensation =
   /** Green was registered in Argo CD by this migration, and goes with the cluster. */
   | { kind: 'deregister-green' }
   /** Blue's GitOps auto-sync was paused for the freeze. */
-  | { kind: 'resume-blue-auto-sync' };
+  | { kind: 'resume-blue-auto-sync' }
+  /** Blue's workloads were scaled to zero for the carry-over (spec.stateful): their replicas are restored. */
+  | { kind: 'restore-blue-workloads' }
+  /** Snapshots, volumes, PersistentVolumes and claims were made for green from blue's volumes (spec.stateful): green's copies are deleted. */
+  | { kind: 'delete-green-copies' };
 
 /** What a phase does; it returns the phase that follows it. */
 export type PhaseStep = (run: Run) => Promise<Phase>;
