@@ -18,6 +18,7 @@ import {
   type VolumeType,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { ApplicationFailure } from '@temporalio/common';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Finding } from '../workflows/model.js';
 import { greenZoneFor, workloadRef } from '../workflows/stateful.js';
@@ -558,9 +559,23 @@ async function createOnce(cluster: KubeCluster, body: KubernetesObject, migratio
     await cluster.objects.create(body);
   } catch (err) {
     if (statusOf(err) !== 409) throw kubeFailure(err, `creating ${named} in ${cluster.name}`);
-    const existing = await readObject(cluster, { apiVersion: body.apiVersion!, kind: body.kind!, namespace: body.metadata?.namespace, name: body.metadata!.name! });
+    const existing = await readObject<KubernetesObject & { spec?: { volumeName?: string } }>(cluster, {
+      apiVersion: body.apiVersion!,
+      kind: body.kind!,
+      namespace: body.metadata?.namespace,
+      name: body.metadata!.name!,
+    });
     if (existing?.metadata?.annotations?.[MIGRATION_TAG] !== migrationId) {
       throw kubeFailure(Object.assign(new Error(`${named} already exists in ${cluster.name} and was not made by this migration: delete or rename it, then retry`), { code: 400 }), `creating ${named}`);
+    }
+    // An earlier round's copy (undone by a rollback) that green's pods still hold is not this
+    // round's: wait until it is gone, saying what holds it (each retry shows in the status).
+    const wanted = (body as { spec?: { volumeName?: string } }).spec?.volumeName;
+    if (existing.metadata.deletionTimestamp || (wanted && existing.spec?.volumeName !== wanted)) {
+      throw ApplicationFailure.retryable(
+        `${named} in ${cluster.name} is an earlier copy being deleted, held by the pods in green that use it: scale green's workload using it to zero (or delete those pods) so this copy can be made`,
+        'EarlierCopyInUse',
+      );
     }
   }
 }

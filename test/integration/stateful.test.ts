@@ -150,6 +150,13 @@ describe('stateful workloads carried over', () => {
     // The claim is gone or going (its protection finalizer is removed by a controller this stack lacks).
     const gone = await api.read({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: ns, name: 'data-db-0' } }).catch((err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
     expect(gone === undefined || !!gone.metadata?.deletionTimestamp).toBe(true);
+    // Held by its protection finalizer (as green's pods would hold it): a new round's copy waits
+    // for it to go, naming it, instead of taking the earlier claim for its own.
+    expect(gone?.metadata?.finalizers).toContain('kubernetes.io/pvc-protection');
+    const nextRound = bind.map((c) => ({ ...c, greenVolumeId: `${c.greenVolumeId}-next` }));
+    const waiting = await failureOf(runActivity(acts.bindGreenClaims, { ...input, claims: nextRound }));
+    expect(waiting).toMatchObject({ type: 'EarlierCopyInUse', nonRetryable: false });
+    expect(waiting.message).toContain(`PersistentVolumeClaim ${ns}/`);
     // Blue's volumes and claims are untouched.
     const blueLeft = await ec2().send(new DescribeVolumesCommand({ VolumeIds: [csi.id, inTree.id] }));
     expect(blueLeft.Volumes!.map((v) => v.VolumeId).sort()).toEqual([csi.id, inTree.id].sort());
