@@ -7,8 +7,17 @@ import { onTestFailed, onTestFinished } from 'vitest';
  * says what it waited for and the last value seen.
  */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  // A value `done` cannot read (an API's 503 "try again shortly" in place of a status) is not
+  // the state waited for: poll on; the report names it if the state never comes.
+  const holds = (value: T): boolean => {
+    try {
+      return done(value);
+    } catch {
+      return false;
+    }
+  };
   let last: T = await read();
-  if (done(last)) return last;
+  if (holds(last)) return last;
   let waiting = true;
   let testOver = false;
   try {
@@ -22,7 +31,7 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   // A test that timed out is abandoned, not stopped: stop polling its (closed) peers, and settle
   // never, so no rejection surfaces after the test has already been reported.
   const abandoned = () => new Promise<never>(() => {});
-  while (!done(last)) {
+  while (!holds(last)) {
     await new Promise((r) => setTimeout(r, 100)); // poll interval
     if (testOver) return abandoned();
     try {
