@@ -385,8 +385,9 @@ async function follow(target: ApiTarget, path: string, on: StreamHandlers, signa
     }
     if (++failures > MAX_RECONNECTS) throw new UnreachableError('events stream keeps closing; giving up');
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, retryMs);
-      signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new TimedOut())), { once: true });
+      const stop = () => (clearTimeout(timer), reject(new TimedOut()));
+      const timer = setTimeout(() => (signal?.removeEventListener('abort', stop), resolve()), retryMs);
+      signal?.addEventListener('abort', stop, { once: true });
     });
   }
 }
