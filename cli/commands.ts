@@ -53,7 +53,7 @@ commands
   rollback ID --reason R [--wait]  put all traffic back on blue (--wait: until it is; exit 1 if the API's wait ends first)
   pause|resume|retry|abort|cancel ID [--reason R]
   keep-blue ID [--reason R]        during the last delay before blue is deleted: keep blue (back to the decommission gate)
-  setup [--check]                  create Cutover's search attributes in the Temporal namespace
+  setup [--check] [--wait S]       create Cutover's search attributes in the Temporal namespace
                                    (talks to Temporal, not the API: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …)
   completion bash|zsh|fish         print a shell completion script (README: how to install it)
   version, --version               the CLI's version

@@ -53,6 +53,10 @@ describe('-o', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('-o takes table, wide, json, yaml; got "xml"');
     expect((await cli('list', '--json', '-o', 'yaml')).stderr).toContain('--json is -o json; it cannot go with -o yaml');
+    // setup parses its own options (it talks to Temporal, not the API): the same rule.
+    const setup = await cli('setup', '-o', 'xml');
+    expect(setup.code).toBe(2);
+    expect(setup.stderr).toContain('cutover setup: -o takes table, wide, json, yaml; got "xml"');
   });
 });
 
