@@ -1,6 +1,7 @@
 // How the CLI shows things to a person: a status as a table, timers as countdowns, a list,
 // a plan, and one-line progress for `watch` when stdout is not a terminal.
 import type { AuditBody, ListBody, PlanBody, StatusBody } from '../api/schemas.js';
+import { PLAIN, visibleLength, type Paint } from './colour.js';
 
 export type ListItem = ListBody['migrations'][number];
 export type AuditEntry = AuditBody['entries'][number];
@@ -57,14 +58,15 @@ export function activityLine(a: StatusBody['activities'][number], now: Date): st
 }
 
 function table(rows: string[][], indent = ''): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => visibleLength(r[i] ?? '')))) ?? [];
+  const pad = (cell: string, width: number) => cell + ' '.repeat(Math.max(0, width - visibleLength(cell)));
+  return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]))).join('  ').trimEnd());
 }
 
 /** A pending gate: how long it waits, its policy's count, who approved, who may still, when it expires. */
-function gateRows(id: string, gate: NonNullable<StatusBody['pendingGate']>, now: Date): string[][] {
+function gateRows(id: string, gate: NonNullable<StatusBody['pendingGate']>, now: Date, paint: Paint): string[][] {
   const count = gate.required !== undefined ? `, ${gate.approvals?.length ?? 0} of ${gate.required} approvals` : '';
-  const rows = [['pending gate', `${gate.gate}, waiting ${humanDuration(now.getTime() - Date.parse(gate.since))}${count}  →  cutover approve ${id} ${gate.gate}`]];
+  const rows = [['pending gate', `${paint.gate(gate.gate)}, waiting ${humanDuration(now.getTime() - Date.parse(gate.since))}${count}  →  cutover approve ${id} ${gate.gate}`]];
   if (gate.reason) rows.push(['', `why: ${gate.reason}`]);
   if (gate.policy) rows.push(['', `policy: ${gate.policy}`]);
   for (const a of gate.approvals ?? []) rows.push(['', `approved by ${a.actor} ${clock(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`]);
@@ -77,9 +79,18 @@ function gateRows(id: string, gate: NonNullable<StatusBody['pendingGate']>, now:
   return rows;
 }
 
-export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): string {
+export interface StatusView {
+  /** -o wide: the plan's phases with this one marked, its gates, and every recent event the status carries, with details. */
+  wide?: boolean;
+  paint?: Paint;
+}
+
+/** Recent events shown by default; -o wide shows all the status carries (its last 20). */
+const RECENT_EVENTS = 8;
+
+export function renderStatus(s: StatusBody, now = new Date(), { wide = false, paint = PLAIN }: StatusView = {}): string {
   const rows: string[][] = [
-    ['phase', `${s.phase}${s.paused ? '  (PAUSED: holds at the next boundary)' : ''}`],
+    ['phase', `${paint.phase(s.phase)}${s.paused ? '  (PAUSED: holds at the next boundary)' : ''}`],
     ['weights', `blue ${s.weights.blue} %  green ${s.weights.green} %  ${weightBar(s.weights.green)}`],
   ];
   if (s.step) rows.push(['step', `${s.step.index}/${s.step.of} (green ${s.step.greenWeight} %)`]);
@@ -89,7 +100,11 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
     const verdict = share.within ? 'within' : 'not within';
     rows.push(['observed share', `intended ${share.intended} %, ${observed}: ${verdict} ${share.tolerance} points (${share.source}), read ${clock(share.at, now)}${share.reason ? `; ${share.reason}` : ''}`]);
   }
-  if (s.pendingGate) rows.push(...gateRows(s.id, s.pendingGate, now));
+  if (wide) {
+    rows.push(['plan', s.plan.phases.map((p) => (p === s.phase ? `[${paint.phase(p)}]` : p)).join(' → ')]);
+    rows.push(['gates', s.plan.gates.join(', ')]);
+  }
+  if (s.pendingGate) rows.push(...gateRows(s.id, s.pendingGate, now, paint));
   if (s.promotion) {
     const who = s.promotion.approvals.map((a) => a.actor).join(', ');
     rows.push(['promote', `${s.promotion.approvals.length} of ${s.promotion.required} approvals (${who})${s.promotion.met ? ': met, green goes to 100 % after this step' : `  →  cutover approve ${s.id} promote`}`]);
@@ -146,11 +161,12 @@ export function renderStatus(s: StatusBody, now = new Date(), auditLimit = 8): s
   const out = [`${s.id}  (${s.workflowStatus})`, ...table(rows, '  ')];
   if (s.findings.length) {
     out.push('  findings');
-    out.push(...table(s.findings.map((f) => [f.severity, f.source, f.message]), '    '));
+    out.push(...table(s.findings.map((f) => [paint.severity(f.severity), f.source, f.message]), '    '));
   }
   if (s.audit.length) {
     out.push('  recent events');
-    out.push(...table(s.audit.slice(-auditLimit).map((e) => [clock(e.at, now), e.actor, e.action, e.reason]), '    '));
+    const shown = wide ? s.audit : s.audit.slice(-RECENT_EVENTS);
+    out.push(...table(shown.map((e) => [clock(e.at, now), e.actor, e.action, e.reason, ...(wide && e.detail ? [JSON.stringify(e.detail)] : [])]), '    '));
   }
   return out.join('\n');
 }
@@ -173,24 +189,35 @@ export function progressLine(s: StatusBody, now = new Date()): string {
   return parts.join('  ');
 }
 
-export function renderList(items: ListItem[]): string {
+export interface ListView {
+  /** -o wide: each migration's status (one more request a row; undefined where it could not be read) adds GREEN %, GATE, STARTED BY and AGE, and TEAM always. */
+  statuses?: Map<string, StatusBody | undefined>;
+  paint?: Paint;
+}
+
+export function renderList(items: ListItem[], { statuses, paint = PLAIN }: ListView = {}, now = new Date()): string {
   if (!items.length) return 'no migrations';
-  // A TEAM column only where some migration names its team.
-  const teams = items.some((m) => m.team);
-  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', ...(teams ? ['TEAM'] : []), 'STARTED']];
-  const now = new Date();
+  // A TEAM column only where some migration names its team (always in wide).
+  const teams = !!statuses || items.some((m) => m.team);
+  const wideHeads = statuses ? ['GREEN %', 'GATE', 'STARTED BY', 'AGE'] : [];
+  const rows = [['ID', 'PHASE', 'STATUS', 'BLUE → GREEN', 'TARGET', ...(teams ? ['TEAM'] : []), ...wideHeads, 'STARTED']];
   for (const m of items) {
-    rows.push([m.id, m.phase ?? '?', m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', ...(teams ? [m.team ?? '-'] : []), m.startTime ? clock(m.startTime, now) : '']);
+    const s = statuses?.get(m.id);
+    const wide = statuses
+      ? [s ? String(s.weights.green) : '?', s?.pendingGate ? paint.gate(s.pendingGate.gate) : '-', s?.startedBy ?? '?', m.startTime ? humanDuration(now.getTime() - Date.parse(m.startTime)) : '?']
+      : [];
+    const phase = m.phase ? paint.phase(m.phase) : '?';
+    rows.push([m.id, phase, m.workflowStatus, `${m.blue ?? '?'} → ${m.green ?? '?'}`, m.targetVersion ?? '?', ...(teams ? [m.team ?? '-'] : []), ...wide, m.startTime ? clock(m.startTime, now) : '']);
   }
   return table(rows).join('\n');
 }
 
-export function renderPlan(answer: PlanBody): string {
+export function renderPlan(answer: PlanBody, paint = PLAIN): string {
   const { plan } = answer;
   const out = [`plan for ${answer.id} (nothing started)`, `  phases  ${plan.phases.join(' → ')}`, '  steps'];
   out.push(
     ...table(
-      plan.steps.map((s) => [`${s.index}.`, `blue ${s.weights.blue} %`, `green ${s.weights.green} %`, `observe ${s.observe}`, s.approvalGate ? `after gate ${s.approvalGate}` : '']),
+      plan.steps.map((s) => [`${s.index}.`, `blue ${s.weights.blue} %`, `green ${s.weights.green} %`, `observe ${s.observe}`, s.approvalGate ? `after gate ${paint.gate(s.approvalGate)}` : '']),
       '    ',
     ),
   );
@@ -225,12 +252,12 @@ export function renderPlan(answer: PlanBody): string {
 const SEVERITIES = ['blocking', 'warning', 'info'] as const;
 
 /** The dry run's answer: its findings by severity, the weights the routing serves, how each check ended. */
-export function renderInspection(i: NonNullable<PlanBody['inspection']>): string {
+export function renderInspection(i: NonNullable<PlanBody['inspection']>, paint = PLAIN): string {
   const out = [`inspection ${i.workflowId} (read-only, took ${humanDuration(i.tookMs)})`];
   for (const severity of SEVERITIES) {
     const found = i.findings.filter((f) => f.severity === severity);
     if (!found.length) continue;
-    out.push(`  ${severity} (${found.length})`, ...table(found.map((f) => [f.source, f.message]), '    '));
+    out.push(`  ${paint.severity(severity)} (${found.length})`, ...table(found.map((f) => [f.source, f.message]), '    '));
   }
   if (!i.findings.length) out.push('  no findings');
   out.push(`  weights ${i.weights ? i.weights.map((w) => `blue ${w.blue} % green ${w.green} %`).join('; ') : 'not read'}`);

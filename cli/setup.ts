@@ -3,6 +3,7 @@
 // TEMPORAL_NAMESPACE, TLS or API key, profiles (@temporalio/envconfig). Safe to run again.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { stringify as stringifyYaml } from 'yaml';
 import { Connection } from '@temporalio/client';
 import { connectClient, temporalSettings } from '../config/connections.js';
 import {
@@ -16,7 +17,7 @@ import {
 } from '../worker/search-attributes.js';
 import type { Io } from './commands.js';
 
-export const SETUP_USAGE = `usage: cutover setup [--check] [--wait SECONDS]
+export const SETUP_USAGE = `usage: cutover setup [--check] [--wait SECONDS] [-o table|wide|json|yaml]
 
 Creates Cutover's search attributes in the Temporal namespace the worker uses, and says which
 it created and which were there already. Connects like the worker: TEMPORAL_ADDRESS,
@@ -26,7 +27,11 @@ options
   --check          only report; exit 1 when something is missing
   --wait SECONDS   keep trying that long while Temporal or the namespace is not there yet
                    (deployment jobs that start beside the server)
+  -o, --output F   table (default; wide is the same), json or yaml: the report as
+                   { temporal, namespace, created, present, missing } (names), problems on stderr
   -h, --help       this text`;
+
+const OUTPUTS = ['table', 'wide', 'json', 'yaml'];
 
 // gRPC status codes of the operator API's answers.
 const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAVAILABLE: 14 } as const;
@@ -35,13 +40,15 @@ const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAVAILABL
 class NotYet extends Error {}
 
 function parseFlags(argv: string[]) {
-  const { values } = parseArgs({ args: argv, options: { check: { type: 'boolean' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const options = { check: { type: 'boolean' }, wait: { type: 'string' }, output: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+  const { values } = parseArgs({ args: argv, options, strict: true });
   if (values.wait !== undefined && !/^\d+$/.test(values.wait)) throw new Error(`--wait takes whole seconds, got "${values.wait}"`);
-  return values;
+  const output = values.output ?? (values.json ? 'json' : 'table');
+  if (!OUTPUTS.includes(output)) throw new Error(`-o takes ${OUTPUTS.join(', ')}; got "${output}"`);
+  return { ...values, output };
 }
 
 export async function setup(argv: string[], io: Io): Promise<number> {
-  const out = (text: string) => io.stdout.write(`${text}\n`);
   const err = (text: string) => io.stderr.write(`cutover setup: ${text}\n`);
   let flags: ReturnType<typeof parseFlags>;
   try {
@@ -50,8 +57,11 @@ export async function setup(argv: string[], io: Io): Promise<number> {
     err(`${(e as Error).message}\n(cutover setup --help for usage)`);
     return 2;
   }
+  const machine = flags.output === 'json' || flags.output === 'yaml';
+  // With -o json|yaml stdout carries the report alone; the report's lines for people are left out.
+  const out = (text: string) => void (machine || io.stdout.write(`${text}\n`));
   if (flags.help) {
-    out(SETUP_USAGE);
+    io.stdout.write(`${SETUP_USAGE}\n`);
     return 0;
   }
   let settings;
@@ -74,7 +84,7 @@ export async function setup(argv: string[], io: Io): Promise<number> {
         err(e.message);
         return 1;
       }
-      if (attempt === 1) out(`waiting up to ${flags.wait} s: ${e.message}`);
+      if (attempt === 1) (machine ? err : out)(`waiting up to ${flags.wait} s: ${e.message}`);
       await sleep(2_000);
     }
   }
@@ -101,6 +111,11 @@ export async function setup(argv: string[], io: Io): Promise<number> {
         }
         err((e as Error).message);
         return 1;
+      }
+      if (machine) {
+        const names = (list: SearchAttributeReport['present'] = []) => list.map((a) => a.name);
+        const data = { temporal: address, namespace, created: names(report.created), present: names(report.present), missing: names(report.missing) };
+        io.stdout.write(flags.output === 'json' ? `${JSON.stringify(data, null, 2)}\n` : stringifyYaml(data));
       }
       out(`Temporal ${address}, namespace ${namespace}`);
       for (const a of report.created ?? []) out(`  created  ${a.name.padEnd(22)} ${displayType(a.type)}`);

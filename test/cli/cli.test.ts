@@ -5,12 +5,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { eventually, startHarness, type Harness } from '../helpers.js';
 import { call, seededSpec, weightsInMoto } from '../api/support.js';
 import { CLI_BIN, runCli } from './support.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cutover-cli-'));
+// Colour is the CLI's choice: into a pipe, none, whatever this shell says.
+delete process.env.NO_COLOR;
 
 let api: Harness;
 let apiUrl: string;
@@ -21,6 +23,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
+
+/** Runs `cutover …` as dev-viewer until it exits by itself, however long (the test's timeout bounds it). */
+function untilExit(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, CUTOVER_API_URL: apiUrl, CUTOVER_TOKEN: 'dev-viewer' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Runs `cutover …` to completion as `token`. */
 const cutover = (token: string | undefined, ...args: string[]) => runCli(apiUrl, token, ...args);
@@ -119,7 +133,52 @@ describe('cutover CLI', () => {
     const closed = JSON.parse((await cutover('dev-viewer', 'audit', id, '-o', 'json')).stdout).entries as { action: string }[];
     expect(closed.slice(0, whole.length)).toEqual(whole);
     expect(closed.map((e) => e.action)).toContain('cancel');
-    expect((await cutover('dev-viewer', 'audit', id, '-o', 'yaml')).stderr).toContain('-o takes json or table, got "yaml"');
+    expect(parseYaml((await cutover('dev-viewer', 'audit', id, '-o', 'yaml')).stdout)).toEqual({ id, entries: closed });
+  });
+
+  it('wait exits 0 once the condition holds, 2 on timeout, 1 when the migration ends without it; -o yaml reads back as -o json; a pipe gets no colour', async () => {
+    const { spec } = await seededSpec();
+    const started = await call(api.app, { method: 'POST', url: '/v1/migrations', token: 'dev-operator', payload: spec });
+    expect(started.statusCode, started.body).toBe(201);
+    const id: string = started.json().id;
+
+    // Started before the gate is pending: it follows the events stream until it is (the test's timeout bounds it).
+    const gate = await untilExit('wait', id, '--for', 'gate=cutover', '--timeout', '10m');
+    expect(gate.code, gate.stderr).toBe(0);
+    expect(gate.stdout).toBe(`${id}: gate cutover pending\n`);
+    // One progress line per change on stderr, the last one where it stopped.
+    expect(gate.stderr.trim().split('\n').at(-1)).toMatch(/phase awaiting-cutover\s+blue 100\/green 0\s+waiting for gate cutover/);
+
+    // Already there: at once; -o json prints only the status it saw, -o yaml the same as YAML.
+    const json = await cutover('dev-viewer', 'wait', id, '--for', 'gate=cutover', '-o', 'json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, phase: 'awaiting-cutover', pendingGate: { gate: 'cutover' } });
+    const auditJson = await cutover('dev-viewer', 'audit', id, '-o', 'json');
+    const auditYaml = await cutover('dev-viewer', 'audit', id, '-o', 'yaml');
+    expect(auditYaml.code, auditYaml.stderr).toBe(0);
+    expect(parseYaml(auditYaml.stdout)).toEqual(JSON.parse(auditJson.stdout));
+
+    const timedOut = await cutover('dev-viewer', 'wait', id, '--for', 'phase=baking', '--timeout', '2s');
+    expect(timedOut.code).toBe(2);
+    expect(timedOut.stderr).toContain('cutover: timed out after 2s waiting for phase baking (phase awaiting-cutover, green 0 %, gate cutover pending)');
+
+    // Into a pipe, never an escape code, even in the views that colour on a terminal.
+    const specFile = path.join(dir, 'wait.yaml');
+    writeFileSync(specFile, stringify(spec));
+    for (const args of [['status', id, '-o', 'wide'], ['list', '-o', 'wide'], ['plan', '-f', specFile]]) {
+      const piped = await cutover('dev-viewer', ...args);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(piped.stdout).toContain(args[0] === 'plan' ? 'plan for' : id);
+      expect(piped.stdout + piped.stderr).not.toContain('\x1b[');
+    }
+
+    // Cancelled while it waits: the migration will not get there.
+    const ending = untilExit('wait', id, '--for', 'phase=baking', '--timeout', '10m');
+    expect((await cutover('dev-operator', 'cancel', id, '--reason', 'wait test')).code).toBe(0);
+    const ended = await ending;
+    expect(ended.code, ended.stderr).toBe(1);
+    expect(ended.stderr).toMatch(new RegExp(`cutover: ${id} ended in phase [\\w-]+ \\(\\w+\\) without phase baking\\n$`));
   });
 
   it('plan --inspect prints the plan, the findings by severity, the live weights and each check, and exits 3 on a blocking finding', async () => {

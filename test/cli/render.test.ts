@@ -1,7 +1,8 @@
 // The CLI's pure parts: reading an event stream in arbitrary chunks, and what a person sees.
 import { describe, expect, it } from 'vitest';
 import type { PlanBody, StatusBody } from '../../api/schemas.js';
-import { humanDuration, progressLine, renderPlan, renderStatus } from '../../cli/render.js';
+import { COLOUR, PLAIN, wantsColour } from '../../cli/colour.js';
+import { humanDuration, progressLine, renderInspection, renderList, renderPlan, renderStatus, type ListItem } from '../../cli/render.js';
 import { readEvents } from '../../cli/sse.js';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
@@ -206,5 +207,68 @@ describe('rendering', () => {
     expect(text).toMatch(/bake\s+ends 2026-01-06 10:00:00 at the earliest \(minimum until 2026-01-02 12:00:00\)/);
     expect(text).toContain('mon–fri 09:00–11:00 Europe/Berlin: to pass 2026-01-06 08:00:00 – 2026-01-06 10:00:00; missed 1: 2026-01-05T08:00:00.000Z – 2026-01-05T10:00:00.000Z: health breach');
     expect(text).toContain('sat, sun 12:00–14:00 UTC: passed 2026-01-03 12:00:00 – 2026-01-03 14:00:00');
+  });
+});
+
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\x1b\[/;
+
+describe('colour and -o wide', () => {
+  const now = new Date('2026-01-01T12:00:00.000Z');
+  const gated: StatusBody = { ...status, phase: 'needs-attention', pendingGate: { gate: 'cutover', since: '2026-01-01T11:59:00.000Z' } };
+
+  it('colours the phase, a finding by severity and the pending gate, and keeps the columns aligned', () => {
+    const coloured = renderStatus(gated, now, { paint: COLOUR });
+    expect(coloured).toContain('  phase         \x1b[31mneeds-attention\x1b[0m\n');
+    expect(coloured).toContain('  pending gate  \x1b[1;35mcutover\x1b[0m, waiting 1m 00s');
+    expect(coloured).toContain('    \x1b[33mwarning\x1b[0m  smoke');
+    // Escape codes take no width: without them, the same text as plain.
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(renderStatus(gated, now));
+    expect(renderStatus(gated, now)).not.toMatch(ESCAPES);
+    expect(renderStatus(gated, now, { paint: PLAIN })).not.toMatch(ESCAPES);
+
+    const inspection = { workflowId: 'inspect-1', tookMs: 1000, findings: [{ severity: 'blocking', source: 'eks', message: 'no green' }], checks: [] } as never;
+    expect(renderInspection(inspection, COLOUR)).toContain('  \x1b[31mblocking\x1b[0m (1)');
+    const plan = { id: 'm', plan: { phases: ['shifting'], steps: [{ index: 1, weights: { blue: 50, green: 50 }, observe: '5m', applied: 'now', approvalGate: 'step-1' }], gates: ['step-1'], timers: [], decommission: { removeRouting: true, steps: [] } }, links: status.links } as unknown as PlanBody;
+    expect(renderPlan(plan, COLOUR)).toContain('after gate \x1b[1;35mstep-1\x1b[0m');
+    expect(renderPlan(plan)).not.toMatch(ESCAPES);
+  });
+
+  it('colours only a terminal, never with NO_COLOR set or --no-color', () => {
+    expect(wantsColour({ isTTY: true }, {})).toBe(true);
+    expect(wantsColour({ isTTY: true }, { NO_COLOR: '' })).toBe(true);
+    expect(wantsColour({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColour({ isTTY: true }, {}, true)).toBe(false);
+    expect(wantsColour({ isTTY: false }, {})).toBe(false);
+    expect(wantsColour({}, {})).toBe(false);
+  });
+
+  it('wide: the status adds the plan with this phase marked, its gates and every recent event with details', () => {
+    const audit = Array.from({ length: 12 }, (_, i) => ({ at: '2026-01-01T11:00:00.000Z', actor: 'ops@sandbox', action: `act-${i}`, reason: 'r', ...(i === 11 && { detail: { step: 2 } }) }));
+    const s = { ...status, audit, plan: { ...status.plan, phases: ['shifting', 'baking', 'frozen'], gates: ['cutover', 'decommission'] } } as StatusBody;
+    const narrow = renderStatus(s, now);
+    const wide = renderStatus(s, now, { wide: true });
+    expect(narrow).not.toMatch(/act-3\b/);
+    expect(narrow).not.toMatch(/^ {2}plan/m);
+    expect(wide).toMatch(/^ {2}plan\s+shifting → \[baking\] → frozen$/m);
+    expect(wide).toMatch(/^ {2}gates\s+cutover, decommission$/m);
+    expect(wide).toMatch(/act-0\b/);
+    expect(wide).toMatch(/act-11\s+r\s+\{"step":2\}/);
+  });
+
+  it('wide: the list adds team, green weight, pending gate, who started it and its age', () => {
+    const item = (id: string, phase: string): ListItem => ({ id, phase, workflowStatus: 'RUNNING', blue: 'b', green: 'g', targetVersion: '1.34', startTime: '2026-01-01T10:30:00.000Z', links: status.links as never });
+    const items = [item('m-1', 'awaiting-cutover'), item('m-2', 'shifting')];
+    const statuses = new Map<string, StatusBody | undefined>([
+      ['m-1', { ...status, phase: 'awaiting-cutover', weights: { blue: 100, green: 0 }, pendingGate: { gate: 'cutover', since: now.toISOString() }, startedBy: 'ops@sandbox' }],
+      ['m-2', undefined],
+    ]);
+    const wide = renderList(items, { statuses }, now).split('\n');
+    expect(wide[0]).toMatch(/^ID\s+PHASE\s+STATUS\s+BLUE → GREEN\s+TARGET\s+TEAM\s+GREEN %\s+GATE\s+STARTED BY\s+AGE\s+STARTED$/);
+    expect(wide[1]).toMatch(/^m-1\s+awaiting-cutover\s+RUNNING\s+b → g\s+1\.34\s+-\s+0\s+cutover\s+ops@sandbox\s+1h 30m\s+10:30:00$/);
+    expect(wide[2]).toMatch(/^m-2\s+shifting\s+RUNNING\s+b → g\s+1\.34\s+-\s+\?\s+-\s+\?\s+1h 30m/);
+    expect(renderList(items, {}, now).split('\n')[0]).toMatch(/^ID\s+PHASE\s+STATUS\s+BLUE → GREEN\s+TARGET\s+STARTED$/);
+    expect(renderList(items, { paint: COLOUR }, now)).toContain('\x1b[36mshifting\x1b[0m');
   });
 });
