@@ -46,7 +46,8 @@ export async function pages<T>(fetch: (nextToken?: string) => Promise<{ items?: 
   return all;
 }
 
-const listAddons = (eks: EKSClient, cluster: string) =>
+/** Every add-on name of `cluster`. */
+export const listAddons = (eks: EKSClient, cluster: string) =>
   pages(async (nextToken) => {
     const r = await eks.send(new ListAddonsCommand({ clusterName: cluster, nextToken }));
     return { items: r.addons, nextToken: r.nextToken };

@@ -12,7 +12,6 @@ import {
   DescribeClusterCommand,
   DescribeClusterVersionsCommand,
   ListInsightsCommand,
-  ListNodegroupsCommand,
   waitUntilClusterActive,
   waitUntilClusterDeleted,
   waitUntilFargateProfileDeleted,
@@ -26,8 +25,8 @@ import { compareMinor } from '../workflows/kubernetes-version.js';
 import type { AwsClients } from './aws.js';
 import type { ClusterProtection, ClusterRef, GreenCreatedByInput, PreflightInput, PreflightResult, ProvisionInput, ProvisionResult } from './contract.js';
 import { addonFindings, addonsActive, copyClusterConfig } from './eks-config.js';
-import { awsFailure, FAILURE, invalidSpec, isUnsupported, notFound } from './errors.js';
-import { adoptDifferences, clusterRequest, copyFargateProfiles, copyFindings, describeFargateProfiles, describeNodegroups, MIGRATION_TAG, nodegroupRequest } from './green-copy.js';
+import { awsFailure, invalidSpec, isUnsupported, notFound } from './errors.js';
+import { adoptDifferences, clusterRequest, copyFargateProfiles, copyFindings, describeFargateProfiles, describeNodegroups, listNodegroups, MIGRATION_TAG, nodegroupRequest } from './green-copy.js';
 import { POLL_INTERVAL, pollUntil, runWaiter, type Waiter } from './poll.js';
 
 /** A cluster tagged so (value `true`) is never deleted by a migration: decommissioning keeps it. */
@@ -49,19 +48,6 @@ async function describeCluster(eks: EKSClient, name: string): Promise<Cluster | 
   }
 }
 
-async function listNodegroups(eks: EKSClient, cluster: string): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await eks.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })).catch((err) => {
-      throw awsFailure(err, `node groups of ${cluster}`);
-    });
-    names.push(...(page.nodegroups ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return names;
-}
-
 /** Deletes every node group of `cluster` and waits until each is gone; returns their names. */
 async function deleteNodegroups(eks: EKSClient, cluster: string): Promise<string[]> {
   const groups = await listNodegroups(eks, cluster);
@@ -79,7 +65,7 @@ async function deleteNodegroups(eks: EKSClient, cluster: string): Promise<string
 /** Deletes every Fargate profile of `cluster`, one at a time (EKS deletes one of a cluster at a time); an endpoint without them has none. */
 async function deleteFargateProfiles(eks: EKSClient, cluster: string): Promise<void> {
   const profiles = await describeFargateProfiles(eks, cluster).catch((err) => {
-    if ((err as { type?: string }).type === FAILURE.unsupported) return [];
+    if (isUnsupported(err)) return [];
     throw err;
   });
   for (const { fargateProfileName: name } of profiles) {
@@ -180,7 +166,7 @@ export function createEksActivities(aws: AwsClients) {
       // Only a green this migration made gets blue's configuration; someone else's is left as it is.
       if (input.mode === 'create' && created) {
         await copyFargateProfiles(eks, input.blue, input).catch((err) => {
-          if ((err as { type?: string }).type !== FAILURE.unsupported) throw err;
+          if (!isUnsupported(err)) throw err;
           findings.push({ severity: 'info', source: 'eks', message: 'EKS Fargate profiles not available on this endpoint; skipped' });
         });
         const copied = await copyClusterConfig(eks, input.blue, input.green, input.targetVersion, { [MIGRATION_TAG]: input.migrationId });

@@ -39,9 +39,9 @@ function awsErrorName(err: unknown): string {
   return e?.name ?? 'Error';
 }
 
-/** True when the endpoint does not offer this call (moto, or an account without the feature). */
+/** True when the endpoint does not offer this call (moto, or an account without the feature): the SDK's error, or awsFailure's of it. */
 export function isUnsupported(err: unknown): boolean {
-  return UNSUPPORTED_NAMES.has(awsErrorName(err));
+  return (err as { type?: string })?.type === FAILURE.unsupported || UNSUPPORTED_NAMES.has(awsErrorName(err));
 }
 
 /** True when the credentials were refused (access denied, expired, unknown): a read-only check says it could not run. */

@@ -9,7 +9,6 @@ import {
   CreateFargateProfileCommand,
   DescribeFargateProfileCommand,
   DescribeNodegroupCommand,
-  ListAddonsCommand,
   ListFargateProfilesCommand,
   ListNodegroupsCommand,
   waitUntilFargateProfileActive,
@@ -30,8 +29,8 @@ import type { GreenOverrides } from '../workflows/spec.js';
 import type { AwsClients } from './aws.js';
 import { capped } from './cluster-checks.js';
 import { AMI_TYPE_ENDS } from './data/ami-types.js';
-import { pages } from './eks-config.js';
-import { awsFailure, FAILURE, isAccessDenied, isUnsupported } from './errors.js';
+import { listAddons, pages } from './eks-config.js';
+import { awsFailure, isAccessDenied, isUnsupported } from './errors.js';
 import { POLL_INTERVAL, runWaiter } from './poll.js';
 
 /** The tag that marks what a migration made (its ID): green, its node groups, profiles and add-ons. */
@@ -148,16 +147,19 @@ export function fargateRequest(fp: FargateProfile, t: CopyTarget): CreateFargate
   };
 }
 
-/** Every managed node group of `cluster`, described. */
-export async function describeNodegroups(eks: EKSClient, cluster: string): Promise<Nodegroup[]> {
-  const groups = await pages(async (nextToken) => {
+/** The names of every managed node group of `cluster`. */
+export const listNodegroups = (eks: EKSClient, cluster: string): Promise<string[]> =>
+  pages(async (nextToken) => {
     const r = await eks.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken })).catch((err) => {
       throw awsFailure(err, `node groups of ${cluster}`);
     });
     return { items: r.nodegroups, nextToken: r.nextToken };
   });
+
+/** Every managed node group of `cluster`, described. */
+export async function describeNodegroups(eks: EKSClient, cluster: string): Promise<Nodegroup[]> {
   const described: Nodegroup[] = [];
-  for (const name of groups) {
+  for (const name of await listNodegroups(eks, cluster)) {
     const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })).catch((err) => {
       throw awsFailure(err, `node group ${name} of ${cluster}`);
     })).nodegroup;
@@ -204,9 +206,6 @@ export async function copyFargateProfiles(eks: EKSClient, blue: string, t: CopyT
     });
   }
 }
-
-/** An awsFailure of a call the endpoint lacks. */
-const unsupported = (err: unknown) => (err as { type?: string }).type === FAILURE.unsupported;
 
 // --- preflight: what green cannot get from blue ----------------------------------------------
 
@@ -371,7 +370,7 @@ export async function copyFindings(aws: AwsClients, input: { region: string; gre
   try {
     profiles.push(...(await describeFargateProfiles(eks, blue.name!)).map((p) => p.fargateProfileName!));
   } catch (err) {
-    if (!unsupported(err)) throw err;
+    if (!isUnsupported(err)) throw err;
     findings.push({ severity: 'info', source: 'green-copy', message: 'EKS Fargate profiles not available on this endpoint; not checked' });
   }
   findings.push(...unknownOverrideNames(input.overrides, nodegroups.map((n) => n.nodegroupName!), profiles));
@@ -430,15 +429,11 @@ export async function adoptDifferences(eks: EKSClient, blue: Cluster, green: Clu
       if (!greenProfiles.has(p.fargateProfileName)) findings.push({ severity: 'warning', source, message: `green ${green.name} has no Fargate profile ${p.fargateProfileName}, which blue has` });
     }
   } catch (err) {
-    if (!unsupported(err)) throw err;
+    if (!isUnsupported(err)) throw err;
   }
   try {
-    const addons = async (cluster: string) => pages(async (nextToken) => {
-      const r = await eks.send(new ListAddonsCommand({ clusterName: cluster, nextToken }));
-      return { items: r.addons, nextToken: r.nextToken };
-    });
-    const greenAddons = new Set(await addons(green.name!));
-    for (const a of await addons(blue.name!)) {
+    const greenAddons = new Set(await listAddons(eks, green.name!));
+    for (const a of await listAddons(eks, blue.name!)) {
       if (!greenAddons.has(a)) findings.push({ severity: 'warning', source, message: `green ${green.name} has no add-on ${a}, which blue has` });
     }
   } catch (err) {

@@ -39,12 +39,12 @@ import type {
   WorkloadsInput,
 } from './contract.js';
 import { awsFailure, FAILURE, notFound } from './errors.js';
+import { MIGRATION_TAG } from './green-copy.js';
 import { gibibytes, quantityBytes } from './kube-audit.js';
 import { describeObject, kubeFailure, listAll, readObject, requireCluster, statusOf, type ClusterAccess, type KubeCluster } from './kubernetes.js';
 import { pollUntil, pulse } from './poll.js';
 
-/** Tags on every snapshot and volume the carry-over makes: the migration, and the blue volume it copies. */
-export const MIGRATION_TAG = 'cutover.io/migration';
+/** Tags on every snapshot and volume the carry-over makes: the migration (MIGRATION_TAG, as on green itself), and the blue volume it copies. */
 export const SOURCE_VOLUME_TAG = 'cutover.io/carried-from';
 /** Label on green's PersistentVolumes and claims made by the carry-over; the annotation names the migration (IDs outgrow label values). */
 export const CARRIED_LABEL = 'cutover.io/carried-over';
