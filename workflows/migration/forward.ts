@@ -11,11 +11,11 @@ import { longPoll, quick, readback, waitUpTo } from './activities.js';
 import { bakeOverPeaks } from './bake.js';
 import { forwardAllowed } from './freezes.js';
 import { adoptServedWeights, greenCanTakeMore, pauseBlueAutoSync, registerGreenInArgo, shift, trafficInput } from './effects.js';
-import { preflightInput, validateInput } from './inputs.js';
+import { preflightInput, provisionInput, validateInput } from './inputs.js';
 import { PATCHES } from './patches.js';
 import { pending, remember, undoCarryOver } from './saga.js';
 import { carriesState, carryOver } from './stateful.js';
-import { audit, heldAfterWait, kubeContexts, NothingToUndo, now, onward } from './state.js';
+import { audit, heldAfterWait, NothingToUndo, now, onward } from './state.js';
 import { tell } from './story.js';
 import type { Decision, Run } from './types.js';
 import { stepGate, type PlannedStep } from '../plan.js';
@@ -46,18 +46,7 @@ export async function provisioning(run: Run): Promise<Phase> {
   let result;
   try {
     const what = spec.green.mode === 'create' ? `green ${green} created from blue ${spec.blue.cluster} and ACTIVE` : `green ${green} adopted: running ${spec.green.kubernetesVersion}`;
-    result = await checking(run, what, () =>
-      longPoll.provisionGreen({
-        migrationId: run.id,
-        region: spec.region,
-        blue: spec.blue.cluster,
-        green,
-        targetVersion: spec.green.kubernetesVersion,
-        mode: spec.green.mode,
-        ...(spec.green.overrides && { overrides: spec.green.overrides }),
-        ...kubeContexts(run),
-      }),
-    );
+    result = await checking(run, what, () => longPoll.provisionGreen(provisionInput(spec, run.id)));
   } catch (err) {
     if (wf.isCancellation(err)) throw err;
     if (err instanceof Interrupted) {

@@ -1,7 +1,7 @@
 // The inputs of the read-only checks, built from the spec alone: a migration's preflight and
 // validation and the dry run (workflows/inspect.ts) build them here, so the dry run asks
 // exactly what a migration would ask and the two cannot drift apart.
-import type { KubeContexts, PermissionsInput, PreflightInput, TrafficInput, ValidateInput } from '../../activities/contract.js';
+import type { KubeContexts, PermissionsInput, PreflightInput, ProvisionInput, TrafficInput, ValidateInput } from '../../activities/contract.js';
 import { kubeContextOf, type ResolvedSpec } from '../spec-defaults.js';
 
 /**
@@ -14,18 +14,23 @@ export function kubeContextsOf(spec: ResolvedSpec): KubeContexts {
   return { ...(blueContext && { blueContext }), ...(greenContext && { greenContext }) };
 }
 
-/** Preflight's EKS, removed-API and stateful checks. */
-export const preflightInput = (spec: ResolvedSpec): PreflightInput => ({
+/** Blue, green and how green comes to be: what preflight checks and provisioning makes. */
+const clusters = (spec: ResolvedSpec) => ({
   region: spec.region,
   blue: spec.blue.cluster,
   green: spec.green.cluster,
   targetVersion: spec.green.kubernetesVersion,
   mode: spec.green.mode,
-  ...(spec.stateful && { stateful: spec.stateful }),
   // Only specs with overrides carry the field: every other input is as it was.
   ...(spec.green.overrides && { overrides: spec.green.overrides }),
   ...kubeContextsOf(spec),
 });
+
+/** Preflight's EKS, removed-API and stateful checks. */
+export const preflightInput = (spec: ResolvedSpec): PreflightInput => ({ ...clusters(spec), ...(spec.stateful && { stateful: spec.stateful }) });
+
+/** Green made (mode create) or adopted by migration `migrationId`. */
+export const provisionInput = (spec: ResolvedSpec, migrationId: string): ProvisionInput => ({ migrationId, ...clusters(spec) });
 
 /** The routing: read, checked, shifted. */
 export const trafficInputOf = (spec: ResolvedSpec): TrafficInput => ({ region: spec.region, traffic: spec.traffic });
