@@ -113,15 +113,23 @@ export function fluxStatus(obj: Obj): GitopsObjectStatus {
   };
 }
 
-async function fluxObjects(cluster: KubeCluster): Promise<Obj[]> {
+/** The cluster's Flux objects: in every namespace, or in `namespaces` only. */
+async function fluxObjects(cluster: KubeCluster, namespaces?: string[]): Promise<Obj[]> {
   const out: Obj[] = [];
   for (const { apiVersion, kind } of FLUX_KINDS) {
-    if (await cluster.objects.served(apiVersion, kind)) out.push(...(await listAll<Obj>(cluster, apiVersion, kind)));
+    if (!(await cluster.objects.served(apiVersion, kind))) continue;
+    for (const namespace of namespaces ?? [undefined]) out.push(...(await listAll<Obj>(cluster, apiVersion, kind, { namespace })));
   }
   return out;
 }
 
-export function createGitopsActivities(access: ClusterAccess | undefined) {
+export interface GitopsOptions {
+  /** Tests narrow the Flux objects to their namespaces (they share one API server); production: every namespace. */
+  namespaces?: string[];
+}
+
+export function createGitopsActivities(access: ClusterAccess | undefined, opts: GitopsOptions = {}) {
+  const fluxOf = (cluster: KubeCluster) => fluxObjects(cluster, opts.namespaces);
   return {
     /** Registers a cluster with Argo CD (idempotent: an unchanged registration is not rewritten). */
     async registerArgoCluster(input: RegisterClusterInput): Promise<RegisterClusterResult> {
@@ -186,7 +194,7 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
           const objects: GitopsObjectStatus[] = [];
           if (mgmt) objects.push(...(await applicationsTargeting(mgmt, namespace, { name: input.green, server: green.server })).map(applicationStatus));
           const argoWaiting = !!mgmt && !objects.some((o) => o.kind === 'Application');
-          if (input.flux !== false) objects.push(...(await fluxObjects(green)).filter((o) => !o.spec?.suspend).map(fluxStatus));
+          if (input.flux !== false) objects.push(...(await fluxOf(green)).filter((o) => !o.spec?.suspend).map(fluxStatus));
           const waiting = objects.filter((o) => !o.ready);
           if (!waiting.length && !argoWaiting) {
             findings.push({ severity: 'info', source: 'gitops', message: objects.length ? `${objects.length} GitOps objects for ${input.green} are synced and healthy` : `no GitOps objects manage ${input.green}` });
@@ -222,7 +230,7 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
       }
       if (input.flux !== false) {
         const blue = await requireCluster(access, input.cluster, input.region);
-        for (const obj of await fluxObjects(blue)) {
+        for (const obj of await fluxOf(blue)) {
           if (obj.spec?.suspend) continue;
           await patch(blue, obj, { metadata: { annotations: { [SUSPENDED_BY_CUTOVER]: 'true' } }, spec: { suspend: true } });
           changed.push(ref(obj));
@@ -245,7 +253,7 @@ export function createGitopsActivities(access: ClusterAccess | undefined) {
       }
       if (input.flux !== false) {
         const blue = await requireCluster(access, input.cluster, input.region);
-        for (const obj of await fluxObjects(blue)) {
+        for (const obj of await fluxOf(blue)) {
           if (obj.metadata?.annotations?.[SUSPENDED_BY_CUTOVER] !== 'true') continue;
           await patch(blue, obj, { metadata: { annotations: { [SUSPENDED_BY_CUTOVER]: null } }, spec: { suspend: false } });
           changed.push(ref(obj));

@@ -45,7 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrafficActivities({ aws: deps.aws, clusters: deps.clusters }),
     ...health,
     ...createNotifyActivities(deps.notify),
-    ...createGitopsActivities(deps.clusters),
+    ...createGitopsActivities(deps.clusters, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
     // Tests narrow it to their namespaces as they narrow the checks.
     ...createBlueTeardown(deps.clusters, deps.aws, { namespaces: deps.clusterChecks?.inventory?.namespaces }),
     ...createCalendarActivities(deps.freezeCalendars),

@@ -217,7 +217,8 @@ describe('gitops activities', () => {
       { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: fluxNs }, spec: { path: './apps' } } as KubernetesObject,
       { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'held', namespace: fluxNs }, spec: { path: './held', suspend: true } } as KubernetesObject,
     ]);
-    const acts = activitiesWith({ clusters: clusterAccess(n) });
+    // Its own Flux objects only: other test files pause and resume theirs on the same blue at the same time.
+    const acts = activitiesWith({ clusters: clusterAccess(n), namespaces: [fluxNs] });
     const input = { region: 'us-east-1', cluster: n.blue, argocd: { managementContext: n.management, namespace: argoNs } };
     const read = async (role: 'management' | 'blue', apiVersion: string, kind: string, namespace: string, name: string) =>
       (await kubeApi(role).read({ apiVersion, kind, metadata: { name, namespace } })) as Obj;

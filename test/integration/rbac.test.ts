@@ -136,7 +136,8 @@ describe('the worker with only the roles of deploy/rbac', () => {
       } as KubernetesObject,
     ]);
     await createAll('blue', [{ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: fluxNs }, spec: { path: './apps' } } as KubernetesObject]);
-    const acts = activitiesWith({ clusters: access });
+    // Its own Flux objects only: other test files pause and resume theirs on the same blue at the same time.
+    const acts = activitiesWith({ clusters: access, namespaces: [fluxNs] });
     const argocd = { managementContext: names.management, namespace: argoNs };
 
     expect(await acts.registerArgoCluster({ region: 'us-east-1', cluster: names.green, argocd })).toEqual({ secretName: clusterSecretName(names.green), changed: true });
